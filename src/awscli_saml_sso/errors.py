@@ -1,0 +1,114 @@
+"""One error hierarchy for the whole tool.
+
+Logic raises these; only ``cli.main`` catches them, prints ``message`` and ``hint`` on one line
+each, and exits with ``exit_code``. Nothing else prints or exits.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """Documented exit codes (README "Exit codes")."""
+
+    OK = 0
+    ERROR = 1  # unexpected failure (a bug: please report it)
+    USAGE = 2  # bad option or missing answer (also click's own usage errors)
+    AUTH = 3  # the IdP rejected the login (wrong password, unknown user, MFA refused)
+    NO_ROLE = 4  # the assertion grants no role, or not the one asked for
+    STS = 5  # AWS STS refused or failed (expired assertion, access denied, ...)
+    BROWSER = 6  # no browser/driver, browser crashed, a login page we cannot handle
+    TIMEOUT = 7  # no SAML response within --timeout
+    SAML = 8  # the SAML response is not usable (garbage, encrypted, hostile)
+    FILES = 9  # reading or writing ~/.aws or the tool's home failed
+    NETWORK = 10  # IdP or AWS unreachable
+    INTERRUPTED = 130  # Ctrl-C
+    TERMINATED = 143  # SIGTERM
+
+
+class SamlSsoError(Exception):
+    """Base of every error a user can cause or meet. ``str(err)`` is the one-line message."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+    default_hint: str | None = None
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint if hint is not None else self.default_hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(SamlSsoError):
+    exit_code = ExitCode.USAGE
+
+
+class MissingAnswerError(UsageError):
+    """A prompt was needed but there is no terminal: name the option that supplies the answer."""
+
+    def __init__(self, what: str, option: str) -> None:
+        super().__init__(
+            f"{what} is needed but there is no terminal to ask on",
+            hint=f"pass {option}",
+        )
+        self.option = option
+
+
+class AuthError(SamlSsoError):
+    exit_code = ExitCode.AUTH
+    default_hint = "check the username and password, or log in yourself with --use-browser"
+
+
+class NoRoleError(SamlSsoError):
+    exit_code = ExitCode.NO_ROLE
+    default_hint = "ask your IdP administrator to grant you an AWS role"
+
+
+class RoleChoiceError(NoRoleError):
+    """The asked-for role is not granted, or a pattern matches none or several."""
+
+    default_hint = None
+
+
+class SamlError(SamlSsoError):
+    exit_code = ExitCode.SAML
+    default_hint = "the IdP's answer is not a usable SAML response for AWS"
+
+
+class StsError(SamlSsoError):
+    exit_code = ExitCode.STS
+
+
+class BrowserError(SamlSsoError):
+    exit_code = ExitCode.BROWSER
+    default_hint = "try --show-browser to watch, or --use-browser to log in yourself"
+
+
+class CaptureTimeout(SamlSsoError):
+    exit_code = ExitCode.TIMEOUT
+    default_hint = "raise --timeout, or watch the login with --show-browser"
+
+
+class FilesError(SamlSsoError):
+    exit_code = ExitCode.FILES
+
+
+class NetworkError(SamlSsoError):
+    exit_code = ExitCode.NETWORK
+    default_hint = "check your network connection and the URL"
+
+
+class Interrupted(SamlSsoError):
+    """Ctrl-C or SIGTERM; raised by the signal handler so ``finally`` blocks clean up."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, signum: int | None = None) -> None:
+        import signal
+
+        terminated = signum == signal.SIGTERM
+        super().__init__("terminated" if terminated else "interrupted", hint="")
+        self.exit_code = ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED
