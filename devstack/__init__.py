@@ -1,0 +1,1 @@
+"""The Docker-free local stack for development and tests: SimpleSAMLphp IdP + strict moto STS."""

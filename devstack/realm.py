@@ -1,0 +1,35 @@
+"""The test realm, reproducing the original project's Keycloak dev realm.
+
+Single source of truth: the SimpleSAMLphp config, the AWS seed, the Keycloak realm export and
+``localstack-setup.sh`` are all checked against these values by tests.
+"""
+
+ACCOUNT_ID = "000000000000"
+PROVIDER_NAME = "SamlExampleProvider"
+PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT_ID}:saml-provider/{PROVIDER_NAME}"
+ROLE_USER = f"arn:aws:iam::{ACCOUNT_ID}:role/Role.User"
+ROLE_ADMIN = f"arn:aws:iam::{ACCOUNT_ID}:role/Role.Admin"
+ROLES = (ROLE_USER, ROLE_ADMIN)
+BUCKET = "example-bucket"
+
+# username -> (password, granted role ARNs)
+USERS = {
+    "aws_user": ("aws_user", (ROLE_USER,)),
+    "aws_admin": ("aws_admin", (ROLE_USER, ROLE_ADMIN)),
+    "aws_void": ("aws_void", ()),
+}
+
+SP_ENTITY_ID = "urn:amazon:webservices"
+AWS_ACS_URL = "https://signin.aws.amazon.com/saml"
+# Keycloak's IdP-initiated path for the client whose "IDP-Initiated SSO URL name" is amazon-aws.
+KEYCLOAK_IDP_INITIATED_PATH = "/auth/realms/master/protocol/saml/clients/amazon-aws"
+SESSION_DURATION = 3600
+
+# A second SP for `--listen`: the IdP posts to a loopback ACS instead of AWS.
+LISTENER_SP_ENTITY_ID = "urn:awscli-saml-sso:listener"
+LISTENER_DEFAULT_PORT = 8090
+
+# Default ports: the same as docker-compose.yml (Keycloak 8080, LocalStack 4566), so the same
+# commands work on both stacks.
+DEFAULT_IDP_PORT = 8080
+DEFAULT_AWS_PORT = 4566
