@@ -1,0 +1,180 @@
+"""Command line: click commands only. This is the one place that prompts, prints and exits.
+
+Import cost matters (``--help`` must stay fast): only click and our light modules are imported
+here; boto3, selenium, lxml and keyring are imported by the code paths that use them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from awscli_saml_sso import __version__
+from awscli_saml_sso.errors import ExitCode, Interrupted, SamlSsoError, UsageError
+from awscli_saml_sso.logsetup import LEVELS
+
+PROG = "awscli_saml_sso"
+log = logging.getLogger(__name__)
+
+
+class DefaultToLogin(click.Group):
+    """The bare command is ``login``, as in the original tool: ``awscli_saml_sso --idp-nickname X``."""
+
+    GROUP_VALUE_OPTIONS = ("--log-level",)
+    GROUP_FLAGS = ("--help", "-h", "--version")
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        args = list(args)
+        i = 0
+        while i < len(args) and (args[i] in self.GROUP_VALUE_OPTIONS or args[i].startswith("--log-level=")):
+            i += 1 if "=" in args[i] else 2
+        if i >= len(args) or (args[i] not in self.commands and args[i] not in self.GROUP_FLAGS):
+            args.insert(min(i, len(args)), "login")
+        return super().parse_args(ctx, args)
+
+
+log_level_option = click.option(
+    "--log-level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    envvar="ASS_LOG_LEVEL",
+    default=None,
+    help="Log level on stderr (secrets are never logged). [env ASS_LOG_LEVEL]",
+)
+
+
+@click.group(cls=DefaultToLogin, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
+@log_level_option
+@click.pass_context
+def cli(ctx: click.Context, log_level: str | None) -> None:
+    """Temporary AWS credentials through your SAML identity provider.
+
+    With no command, logs in (same as `awscli_saml_sso login`).
+    """
+    ctx.ensure_object(dict)["log_level"] = log_level
+
+
+def _configure_logging(ctx: click.Context, log_level: str | None) -> str | None:
+    from awscli_saml_sso import logsetup  # light
+
+    level = log_level or (ctx.obj or {}).get("log_level")
+    logsetup.configure(level)
+    ctx.ensure_object(dict)["debug"] = (level or "").upper() == "DEBUG"
+    return level
+
+
+# ------------------------------------------------------------------------------------------
+# login
+# ------------------------------------------------------------------------------------------
+@cli.command("login")
+@log_level_option
+@click.option("--idp-url", metavar="URL", help="One-off IdP-initiated sign-on URL (nothing stored).")
+@click.option("--idp-nickname", metavar="NAME", help="Use the stored IdP NAME.")
+@click.option("--use-stored", is_flag=True, help="Use the stored username, password (keyring) and role.")
+@click.option("--username", metavar="NAME", help="Username to fill in.")
+@click.option("--password-stdin", is_flag=True, help="Read the IdP password from standard input.")
+@click.option("--mfa-code", metavar="CODE", help="One-time code for the IdP's second factor.")
+@click.option("--profile", metavar="NAME", envvar="ASS_PROFILE", default=None, help="Profile to write [saml]. [env ASS_PROFILE]")
+@click.option("--role-arn", metavar="ARN", help="Choose this role (error if not granted).")
+@click.option("--role", "role_pattern", metavar="PATTERN", help="Choose by role name or account:role glob.")
+@click.option("--role-selection", type=int, metavar="INDEX", help="Choose by index in the sorted role list (as 0.3).")
+@click.option(
+    "--all-roles",
+    "all_roles",
+    is_flag=False,
+    flag_value="{account}-{role}",
+    default=None,
+    metavar="[TEMPLATE]",
+    help="Every granted role, one profile each [{account}-{role}].",
+)
+@click.option("--duration", type=click.IntRange(900, 43200), metavar="SECONDS", help="Session length.")
+@click.option("--region", metavar="REGION", help="Region for STS and for the profile in ~/.aws/config.")
+@click.option("--endpoint-url", metavar="URL", envvar="ASS_ENDPOINT_URL", help="STS endpoint URL. [env ASS_ENDPOINT_URL]")
+@click.option("--browser", type=click.Choice(["chrome", "chromium", "edge", "firefox"]), help="Browser to drive.")
+@click.option("--browser-path", metavar="PATH", help="Browser binary.")
+@click.option("--driver-path", metavar="PATH", help="WebDriver binary.")
+@click.option("--show-browser", is_flag=True, help="Visible browser window, still filled in automatically.")
+@click.option("--use-browser", is_flag=True, help="Visible browser window; you log in yourself.")
+@click.option("--timeout", type=click.FloatRange(1, 3600), default=120, show_default=True, metavar="SECONDS", help="Wait this long for the SAML response.")
+@click.option("--saml-response", type=click.File("rb"), metavar="FILE", help="Use a captured SAMLResponse (base64 or XML); - = stdin.")
+@click.option("--listen", is_flag=False, flag_value=8090, type=click.IntRange(1, 65535), default=None, metavar="[PORT]", help="Receive the IdP's POST on 127.0.0.1:PORT/saml [8090].")
+@click.option("--force", is_flag=True, help="Log in even if the profile is still valid.")
+@click.option("--no-verify", is_flag=True, help="Skip the final sts:GetCallerIdentity check.")
+@click.option("--clean", is_flag=True, help="Move the tool's home aside (asks first).")
+@click.pass_context
+def login_command(ctx: click.Context, log_level: str | None, **options: Any) -> None:
+    """Log in through the IdP and write temporary credentials to a profile."""
+    _configure_logging(ctx, log_level)
+    from awscli_saml_sso.commands import login as commands_login  # light: heavy imports inside
+
+    term = _terminal()
+    result = commands_login.login(options, term, os.environ, stdin=click.get_binary_stream("stdin"))
+    commands_login.report(result, options, term)
+
+
+def _terminal() -> Any:
+    from awscli_saml_sso.ui import Terminal
+
+    return Terminal()
+
+
+# ------------------------------------------------------------------------------------------
+# the one place that exits
+# ------------------------------------------------------------------------------------------
+def _raise_interrupted(signum: int, _frame: Any) -> None:
+    raise Interrupted(signum)
+
+
+def _install_signal_handlers() -> None:
+    signal.signal(signal.SIGINT, _raise_interrupted)
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _raise_interrupted)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: runs the command, turns every failure into one line and an exit code."""
+    _install_signal_handlers()
+    ctx_obj: dict[str, Any] = {}
+    try:
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name=PROG, standalone_mode=False, obj=ctx_obj)
+        sys.exit(code if isinstance(code, int) else 0)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _fail(Interrupted(signal.SIGINT), ctx_obj)
+    except SamlSsoError as exc:
+        _fail(exc, ctx_obj)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        _fail_unexpected(exc, ctx_obj)
+
+
+def _fail(exc: SamlSsoError, ctx_obj: dict[str, Any]) -> None:
+    from awscli_saml_sso.ui import Terminal
+
+    if ctx_obj.get("debug"):
+        log.debug("failure", exc_info=exc)
+    Terminal().error(exc.message, exc.hint or None)
+    sys.exit(int(exc.exit_code))
+
+
+def _fail_unexpected(exc: Exception, ctx_obj: dict[str, Any]) -> None:
+    from awscli_saml_sso.logsetup import redact
+    from awscli_saml_sso.ui import Terminal
+
+    if ctx_obj.get("debug"):
+        log.error("unexpected failure", exc_info=exc)
+    message = redact(f"unexpected {type(exc).__name__}: {exc}".splitlines()[0])
+    Terminal().error(message, "this is a bug: run again with --log-level DEBUG and report it")
+    sys.exit(int(ExitCode.ERROR))
+
+
+__all__ = ["cli", "main", "UsageError"]

@@ -1,0 +1,264 @@
+"""The login flow: get the SAML response → parse → choose role(s) → assume → store → verify.
+
+Returns a ``LoginResult``; never prints (progress goes through the injected ``ui``) and never
+exits. Heavy modules are imported by the step that needs them.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Protocol
+
+from awscli_saml_sso import sts
+from awscli_saml_sso.errors import MissingAnswerError, RoleChoiceError, UsageError
+from awscli_saml_sso.models import Assertion, Credentials, Role
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PROFILE = "saml"
+DEFAULT_ALL_ROLES_TEMPLATE = "{account}-{role}"
+
+
+class LoginUI(Protocol):
+    def status(self, message: str) -> None: ...
+    def warn(self, message: str) -> None: ...
+    def waiting(self, label: str): ...  # context manager
+    def choose(self, title: str, labels, *, option: str, allow_add: bool = False) -> int | str: ...
+
+
+@dataclasses.dataclass
+class LoginOptions:
+    idp_url: str | None = None
+    username: str | None = None
+    password: Callable[[], str] | None = None
+    mfa_code: Callable[[], str] | None = None
+    profile: str = DEFAULT_PROFILE
+    role_arn: str | None = None
+    role_pattern: str | None = None
+    role_index: int | None = None
+    default_role_arn: str | None = None
+    all_roles_template: str | None = None
+    duration: int | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    browser: str | None = None
+    browser_path: str | None = None
+    driver_path: str | None = None
+    mode: str = "headless"
+    timeout: float = 120.0
+    saml_response: bytes | None = None
+    listen_port: int | None = None
+    force: bool = False
+    verify: bool = True
+    browser_profile_dir: Path | None = None
+    diagnostics_dir: Path | None = None
+    account_aliases: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class WrittenProfile:
+    profile: str
+    role: Role
+    expiration: dt.datetime
+    credentials_file: Path
+    caller_arn: str | None = None
+    credentials: Credentials | None = dataclasses.field(default=None, repr=False, compare=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class LoginResult:
+    profiles: tuple[WrittenProfile, ...]
+    still_valid: bool = False  # nothing was done: the profile had enough time left
+
+    @property
+    def first(self) -> WrittenProfile:
+        return self.profiles[0]
+
+
+def run_login(opts: LoginOptions, ui: LoginUI, environ: Mapping[str, str]) -> LoginResult:
+    kept = _still_valid(opts, environ)
+    if kept is not None:
+        return kept
+    assertion = _parse(_obtain_saml_response(opts, ui), ui)
+    roles = _chosen_roles(opts, assertion, ui)
+    target = sts.resolve_target(assertion, opts.region, opts.endpoint_url)
+    client = sts.make_client(target)
+    names = _profile_names(opts, roles)
+    written = _assume_all(opts, assertion, roles, names, client, ui, environ)
+    if opts.region or assertion.region:
+        _write_region(names, target.region, environ)
+    if opts.verify:
+        written = [_verify(w, target, ui) for w in written]
+    return LoginResult(profiles=tuple(written))
+
+
+# -- 1. still valid? -------------------------------------------------------------------------
+def _still_valid(opts: LoginOptions, environ: Mapping[str, str]) -> LoginResult | None:
+    if opts.force or opts.all_roles_template or opts.saml_response is not None:
+        return None
+    from awscli_saml_sso import awsfiles  # noqa: PLC0415
+
+    info = awsfiles.read_profile(opts.profile, environ)
+    if info is None or not info.role_arn:
+        return None
+    wanted = opts.role_arn or (None if opts.role_pattern or opts.role_index is not None else opts.default_role_arn)
+    if opts.role_pattern and not _pattern_matches(opts.role_pattern, info.role_arn):
+        return None
+    if opts.role_index is not None:
+        return None
+    if not awsfiles.profile_still_valid(info, wanted, dt.datetime.now(dt.timezone.utc)):
+        return None
+    role = Role(info.role_arn, info.principal_arn or "")
+    profile = WrittenProfile(opts.profile, role, info.expiration, awsfiles.credentials_path(environ))
+    return LoginResult(profiles=(profile,), still_valid=True)
+
+
+def _pattern_matches(pattern: str, role_arn: str) -> bool:
+    from awscli_saml_sso import roles  # noqa: PLC0415
+
+    try:
+        return roles.choose_role((Role(role_arn, "arn:aws:iam::0:saml-provider/x"),), pattern=pattern).role is not None
+    except RoleChoiceError:
+        return False
+
+
+# -- 2. the SAML response --------------------------------------------------------------------
+def _obtain_saml_response(opts: LoginOptions, ui: LoginUI) -> bytes | str:
+    if opts.saml_response is not None:
+        ui.status("using the SAML response given with --saml-response")
+        return opts.saml_response
+    if not opts.idp_url:
+        raise UsageError("no IdP to log in to", hint="pass --idp-url URL or --idp-nickname NAME")
+    if opts.listen_port is not None:
+        from awscli_saml_sso.delivery import listen  # noqa: PLC0415
+
+        return listen.receive_saml_response(opts.idp_url, opts.listen_port, opts.timeout, ui)
+    from awscli_saml_sso import browser  # noqa: PLC0415
+
+    request = browser.BrowserLogin(
+        idp_url=opts.idp_url,
+        browser=opts.browser,
+        browser_path=opts.browser_path,
+        driver_path=opts.driver_path,
+        mode=opts.mode,
+        username=opts.username,
+        password=opts.password,
+        mfa_code=opts.mfa_code,
+        timeout=opts.timeout,
+        profile_dir=opts.browser_profile_dir,
+        diagnostics_dir=opts.diagnostics_dir,
+        status=ui.status,
+    )
+    with ui.waiting("waiting for the IdP"):
+        return browser.capture_saml_response(request)
+
+
+def _parse(raw: bytes | str, ui: LoginUI) -> Assertion:
+    from awscli_saml_sso import saml  # noqa: PLC0415
+
+    assertion = saml.parse_assertion(raw)
+    ui.status(f"SAML response received: {len(assertion.roles)} role(s) granted")
+    return assertion
+
+
+# -- 3. which role(s) ------------------------------------------------------------------------
+def _chosen_roles(opts: LoginOptions, assertion: Assertion, ui: LoginUI) -> list[Role]:
+    from awscli_saml_sso import roles  # noqa: PLC0415
+
+    if opts.all_roles_template:
+        return list(assertion.roles)
+    result = roles.choose_role(
+        assertion.roles,
+        role_arn=opts.role_arn,
+        pattern=opts.role_pattern,
+        index=opts.role_index,
+        default_arn=opts.default_role_arn,
+    )
+    if result.note:
+        ui.warn(result.note)
+    if result.role is not None:
+        return [result.role]
+    entries = roles.menu_entries(assertion.roles, dict(opts.account_aliases))
+    try:
+        picked = ui.choose("Roles granted by the IdP:", [e.label for e in entries], option="--role-arn")
+    except MissingAnswerError as exc:
+        raise MissingAnswerError("a role choice (the IdP granted several roles)", "--role-arn ARN or --role PATTERN") from exc
+    return [entries[int(picked)].role]
+
+
+def _profile_names(opts: LoginOptions, chosen: list[Role]) -> list[str]:
+    if not opts.all_roles_template:
+        return [opts.profile]
+    names = []
+    for role in chosen:
+        try:
+            names.append(
+                opts.all_roles_template.format(
+                    account=role.account_id,
+                    role=role.name,
+                    alias=opts.account_aliases.get(role.account_id, role.account_id),
+                    partition=role.partition,
+                    profile=opts.profile,
+                )
+            )
+        except (KeyError, IndexError, ValueError) as exc:
+            raise UsageError(
+                f"bad --all-roles template {opts.all_roles_template!r}: {exc}",
+                hint="use the fields {account}, {role}, {alias}, {partition}, {profile}",
+            ) from exc
+    if len(set(names)) != len(names):
+        raise UsageError("the --all-roles template gives two roles the same profile name", hint="add {account}")
+    return names
+
+
+# -- 4. assume and store ---------------------------------------------------------------------
+def _assume_all(opts, assertion, chosen, names, client, ui, environ) -> list[WrittenProfile]:
+    if len(chosen) == 1:
+        return [_assume_one(opts, assertion, chosen[0], names[0], client, ui, environ)]
+    # One assertion, valid for minutes: assume every role at once, before it expires.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(chosen))) as pool:
+        futures = [
+            pool.submit(_assume_one, opts, assertion, role, name, client, ui, environ)
+            for role, name in zip(chosen, names)
+        ]
+        return [f.result() for f in futures]
+
+
+def _assume_one(opts, assertion, role, profile, client, ui, environ) -> WrittenProfile:
+    duration = sts.choose_duration(opts.duration, assertion)
+    ui.status(f"assuming {role.role_arn} for {duration} s")
+    try:
+        creds = sts.assume_role_with_saml(client, assertion, role, duration)
+    except sts.DurationExceedsMaximum:
+        if duration == sts.DEFAULT_DURATION:
+            raise
+        ui.warn(f"{role.name}: {duration} s is above the role's maximum session duration; retrying with 3600 s")
+        creds = sts.assume_role_with_saml(client, assertion, role, sts.DEFAULT_DURATION)
+    path = _store(profile, role, creds, environ)
+    ui.status(f"profile [{profile}] written to {path}")
+    return WrittenProfile(profile, role, creds.expiration, path, credentials=creds)
+
+
+def _store(profile: str, role: Role, creds: Credentials, environ: Mapping[str, str]) -> Path:
+    from awscli_saml_sso import awsfiles  # noqa: PLC0415
+
+    return awsfiles.write_credentials(profile, creds, role, environ)
+
+
+def _write_region(names: list[str], region: str, environ: Mapping[str, str]) -> None:
+    from awscli_saml_sso import awsfiles  # noqa: PLC0415
+
+    for name in names:
+        awsfiles.write_config_region(name, region, environ)
+
+
+def _verify(written: WrittenProfile, target: sts.StsTarget, ui: LoginUI) -> WrittenProfile:
+    assert written.credentials is not None  # set by _assume_one  # noqa: S101
+    arn = sts.caller_arn(target, written.credentials)
+    ui.status(f"verified [{written.profile}]: {arn}")
+    return dataclasses.replace(written, caller_arn=arn)

@@ -1,0 +1,186 @@
+"""The only user of boto3 for STS. AWS errors become our errors, each one plain sentence.
+
+boto3/botocore are imported inside functions: ``--help`` must never pay for them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from typing import Any
+
+from awscli_saml_sso.errors import NetworkError, StsError
+from awscli_saml_sso.models import Assertion, Credentials, Role
+
+log = logging.getLogger(__name__)
+
+MAX_DURATION = 43200
+MIN_DURATION = 900
+DEFAULT_DURATION = 3600
+# Where STS lives when the assertion names no region: each partition's "home" region.
+PARTITION_DEFAULT_REGION = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
+
+
+class DurationExceedsMaximum(StsError):
+    """STS said the requested duration is above the role's MaxSessionDuration."""
+
+
+@dataclasses.dataclass(frozen=True)
+class StsTarget:
+    """Where to send STS calls: resolved once, shared by every call of a login."""
+
+    region: str
+    endpoint_url: str | None = None
+
+
+def resolve_target(assertion: Assertion, region: str | None, endpoint_url: str | None) -> StsTarget:
+    """Pure: region from the option, else the assertion's Destination, else the partition's home."""
+    chosen = region or assertion.region or PARTITION_DEFAULT_REGION.get(assertion.partition, "us-east-1")
+    return StsTarget(region=chosen, endpoint_url=endpoint_url or None)
+
+
+def choose_duration(requested: int | None, assertion: Assertion) -> int:
+    """Pure: ``--duration``, else the assertion's SessionDuration, else 3600; within STS' bounds."""
+    duration = requested or assertion.session_duration or DEFAULT_DURATION
+    return max(MIN_DURATION, min(MAX_DURATION, int(duration)))
+
+
+def make_client(target: StsTarget, credentials: Credentials | None = None) -> Any:
+    """An STS client for the target. Without credentials, requests are unsigned (as AWS allows
+    for AssumeRoleWithSAML): the person's ambient AWS credentials are never needed nor used."""
+    import boto3  # noqa: PLC0415 - heavy, only on the paths that call AWS
+    from botocore import UNSIGNED  # noqa: PLC0415
+    from botocore.config import Config  # noqa: PLC0415
+
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=10,
+        read_timeout=30,
+        signature_version=UNSIGNED if credentials is None else None,
+    )
+    session = boto3.session.Session(
+        aws_access_key_id=credentials.access_key_id if credentials else None,
+        aws_secret_access_key=credentials.secret_access_key if credentials else None,
+        aws_session_token=credentials.session_token if credentials else None,
+        region_name=target.region,
+    )
+    return session.client("sts", endpoint_url=target.endpoint_url, config=config)
+
+
+def assume_role_with_saml(client: Any, assertion: Assertion, role: Role, duration: int) -> Credentials:
+    """Call AssumeRoleWithSAML; translate every failure into one of our errors."""
+    log.debug("AssumeRoleWithSAML role=%s provider=%s duration=%s", role.role_arn, role.principal_arn, duration)
+    try:
+        answer = client.assume_role_with_saml(
+            RoleArn=role.role_arn,
+            PrincipalArn=role.principal_arn,
+            SAMLAssertion=assertion.saml_response,
+            DurationSeconds=duration,
+        )
+    except Exception as exc:  # noqa: BLE001 - translated below; unknown ones re-raised
+        raise translate_error(exc, role) from exc
+    raw = answer["Credentials"]
+    creds = Credentials(
+        access_key_id=raw["AccessKeyId"],
+        secret_access_key=raw["SecretAccessKey"],
+        session_token=raw["SessionToken"],
+        expiration=_utc(raw["Expiration"]),
+    )
+    log.debug("assumed %s: %r", role.role_arn, creds)
+    return creds
+
+
+def caller_arn(target: StsTarget, credentials: Credentials) -> str:
+    """``sts:GetCallerIdentity`` with the new credentials: proves they work."""
+    client = make_client(target, credentials)
+    try:
+        return client.get_caller_identity()["Arn"]
+    except Exception as exc:  # noqa: BLE001 - translated below
+        raise translate_error(exc, None) from exc
+
+
+def _utc(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)
+
+
+def translate_error(exc: Exception, role: Role | None) -> Exception:
+    """Map a botocore exception to our error; anything unknown is returned unchanged (a bug)."""
+    from botocore.exceptions import (  # noqa: PLC0415
+        BotoCoreError,
+        ClientError,
+        ConnectionError as BotoConnectionError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+    )
+
+    if isinstance(exc, (EndpointConnectionError, BotoConnectionError, ReadTimeoutError)):
+        return NetworkError(f"cannot reach AWS STS: {exc}", hint="check your network, --region and --endpoint-url")
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return sts_error(error.get("Code", ""), error.get("Message", ""), role)
+    if isinstance(exc, BotoCoreError):
+        return StsError(f"AWS STS call failed: {exc}")
+    return exc
+
+
+_STS_MESSAGES = {
+    "ExpiredTokenException": (
+        "AWS refused the SAML assertion: it has expired",
+        "log in again, and check that this machine's clock is right",
+    ),
+    "IDPRejectedClaim": (
+        "AWS refused the SAML assertion: the identity provider rejected the claim ({detail})",
+        "check the IdP's AWS app setup (Role and RoleSessionName attributes)",
+    ),
+    "InvalidIdentityToken": (
+        "AWS refused the SAML assertion ({detail})",
+        "the IAM SAML provider's metadata may not match the IdP (a rotated signing certificate?); "
+        "ask your AWS administrator",
+    ),
+    "MalformedPolicyDocument": ("AWS refused the request: {detail}", None),
+    "PackedPolicyTooLarge": ("AWS refused the request: {detail}", None),
+    "RegionDisabledException": (
+        "AWS STS is not activated in this region ({detail})",
+        "use --region with a region your account has enabled",
+    ),
+    "Throttling": ("AWS STS is throttling requests ({detail})", "wait a moment and try again"),
+    "ThrottlingException": ("AWS STS is throttling requests ({detail})", "wait a moment and try again"),
+}
+
+
+def sts_error(code: str, message: str, role: Role | None) -> StsError:
+    """Pure: one plain sentence and a hint for an STS error code."""
+    detail = message.strip().rstrip(".") or code
+    if code == "ValidationError" and "MaxSessionDuration" in message:
+        return DurationExceedsMaximum(f"the requested duration exceeds the role's maximum ({detail})")
+    if code == "AccessDenied":
+        what = f"role {role.role_arn}" if role else "the request"
+        via = f" via {role.principal_arn}" if role else ""
+        return StsError(
+            f"AWS denied {what}{via}: {detail}",
+            hint="the role's trust policy must trust this SAML provider; ask your AWS administrator",
+        )
+    if code == "ValidationError":
+        return StsError(f"AWS refused the request: {detail}", hint="check --duration and the role's settings")
+    if code in _STS_MESSAGES:
+        text, hint = _STS_MESSAGES[code]
+        return StsError(text.format(detail=detail), hint=hint)
+    return StsError(f"AWS STS error {code or 'unknown'}: {detail}")
+
+
+__all__ = [
+    "DurationExceedsMaximum",
+    "StsTarget",
+    "assume_role_with_saml",
+    "caller_arn",
+    "choose_duration",
+    "make_client",
+    "resolve_target",
+    "sts_error",
+    "translate_error",
+]

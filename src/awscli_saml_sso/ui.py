@@ -1,0 +1,203 @@
+"""Everything the person at the terminal sees or types. Output for people goes to stderr;
+data (JSON, export lines, URLs asked for) goes to stdout, from ``cli`` only.
+
+Prompts read from the controlling terminal, not stdin (stdin may carry ``--password-stdin``).
+With no terminal, a prompt raises ``MissingAnswerError`` naming the option that supplies it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
+
+from awscli_saml_sso.errors import MissingAnswerError, UsageError
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+def _open_tty() -> IO[str] | None:
+    """The controlling terminal, or None (CI, credential_process, a detached session)."""
+    name = "CONIN$" if os.name == "nt" else "/dev/tty"
+    try:
+        return open(name, "r+", encoding="utf-8", errors="replace")  # noqa: SIM115 - kept open for the run
+    except OSError:
+        return None
+
+
+class Terminal:
+    """Progress lines with elapsed time, a spinner while waiting, and prompts."""
+
+    def __init__(self, err: IO[str] | None = None, environ: dict[str, str] | None = None) -> None:
+        self.err = err or sys.stderr
+        env = os.environ if environ is None else environ
+        self.is_tty = bool(getattr(self.err, "isatty", lambda: False)())
+        self.color = self.is_tty and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
+        self.quiet = False
+        self._start = time.monotonic()
+        self._lock = threading.Lock()
+        self._spinner: _Spinner | None = None
+        self._tty: IO[str] | None | bool = False  # False = not looked up yet
+
+    # -- output -----------------------------------------------------------------------------
+    def _style(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self._start
+
+    def line(self, text: str) -> None:
+        """A line for the person, on stderr, never interleaved with the spinner."""
+        with self._lock:
+            if self._spinner is not None and self.is_tty:
+                self.err.write("\r\x1b[2K")
+            self.err.write(text + "\n")
+            self.err.flush()
+
+    def status(self, message: str) -> None:
+        """One progress step, stamped with the time since the start of the run."""
+        if self.quiet:
+            return
+        stamp = self._style(f"[{self.elapsed():5.1f}s]", "2")
+        self.line(f"{stamp} {message}")
+        if self._spinner is not None:
+            self._spinner.label = message
+
+    def success(self, message: str) -> None:
+        self.line(self._style("✓ ", "32") + message if self.color else message)
+
+    def warn(self, message: str) -> None:
+        self.line(self._style("warning: ", "33") + message)
+
+    def error(self, message: str, hint: str | None) -> None:
+        self.line(self._style("error: ", "31;1") + message + (f" ({hint})" if hint else ""))
+
+    @contextlib.contextmanager
+    def waiting(self, label: str) -> Iterator[None]:
+        """An elapsed-time spinner on a terminal while the IdP is being waited on."""
+        if not self.is_tty or self.quiet:
+            yield
+            return
+        spinner = _Spinner(self, label)
+        self._spinner = spinner
+        spinner.start()
+        try:
+            yield
+        finally:
+            spinner.stop()
+            self._spinner = None
+
+    # -- input ------------------------------------------------------------------------------
+    def tty(self) -> IO[str] | None:
+        if self._tty is False:
+            self._tty = _open_tty()
+        return self._tty or None
+
+    def require_tty(self, what: str, option: str) -> IO[str]:
+        tty = self.tty()
+        if tty is None:
+            raise MissingAnswerError(what, option)
+        return tty
+
+    def ask(self, prompt: str, *, what: str, option: str, secret: bool = False, default: str | None = None) -> str:
+        tty = self.require_tty(what, option)
+        suffix = f" [{default}]" if default else ""
+        with self._paused():
+            if secret:
+                answer = getpass.getpass(f"{prompt}: ", stream=tty)
+            else:
+                tty.write(f"{prompt}{suffix}: ")
+                tty.flush()
+                answer = tty.readline()
+                if not answer:
+                    raise UsageError(f"no answer for {what} (end of input)", hint=f"pass {option}")
+                answer = answer.rstrip("\r\n")
+        answer = answer.strip() if not secret else answer
+        return answer or (default or "")
+
+    def confirm(self, question: str, *, option: str, default: bool = False) -> bool:
+        answer = self.ask(f"{question} [{'Y/n' if default else 'y/N'}]", what="a confirmation", option=option)
+        return default if not answer else answer.lower() in ("y", "yes")
+
+    def choose(self, title: str, labels: Sequence[str], *, option: str, allow_add: bool = False) -> int | str:
+        """A numbered menu; returns the index chosen, or ``"+"`` when adding is allowed."""
+        tty = self.require_tty(title, option)
+        with self._paused():
+            tty.write(f"{title}\n")
+            for number, label in enumerate(labels, start=1):
+                tty.write(f"  [{number}] {label}\n")
+            if allow_add:
+                tty.write("  [+] add a new one\n")
+            tty.flush()
+        while True:
+            answer = self.ask("Choose", what=title, option=option)
+            if allow_add and answer == "+":
+                return "+"
+            if answer.isdigit() and 1 <= int(answer) <= len(labels):
+                return int(answer) - 1
+            self.line(f"please answer a number from 1 to {len(labels)}" + (" or +" if allow_add else ""))
+
+    @contextlib.contextmanager
+    def _paused(self) -> Iterator[None]:
+        spinner = self._spinner
+        if spinner is not None:
+            spinner.pause()
+        try:
+            yield
+        finally:
+            if spinner is not None:
+                spinner.resume()
+
+
+class _Spinner:
+    def __init__(self, terminal: Terminal, label: str) -> None:
+        self.terminal = terminal
+        self.label = label
+        self._stop = threading.Event()
+        self._paused = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="spinner", daemon=True)
+        self._since = time.monotonic()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=1)
+        with self.terminal._lock:
+            self.terminal.err.write("\r\x1b[2K")
+            self.terminal.err.flush()
+
+    def pause(self) -> None:
+        self._paused.set()
+        with self.terminal._lock:
+            self.terminal.err.write("\r\x1b[2K")
+            self.terminal.err.flush()
+
+    def resume(self) -> None:
+        self._paused.clear()
+
+    def _run(self) -> None:
+        frame = 0
+        while not self._stop.wait(0.1):
+            if self._paused.is_set():
+                continue
+            text = f"\r\x1b[2K{SPINNER[frame % len(SPINNER)]} {self.label} {time.monotonic() - self._since:4.1f}s"
+            with self.terminal._lock:
+                self.terminal.err.write(text)
+                self.terminal.err.flush()
+            frame += 1
+
+
+def format_local_and_utc(moment: Any) -> str:
+    """``2026-11-22 11:00:00 CET (10:00:00 UTC)`` for an aware datetime."""
+    import datetime as dt  # noqa: PLC0415
+
+    utc = moment.astimezone(dt.timezone.utc)
+    local = moment.astimezone()
+    return f"{local:%Y-%m-%d %H:%M:%S %Z} ({utc:%Y-%m-%d %H:%M:%S} UTC)"
