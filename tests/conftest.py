@@ -1,0 +1,43 @@
+"""Shared fixtures. Every test gets its own HOME, AWS files and tool home: nothing touches ``~``."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+# The local stack's fixtures (SimpleSAMLphp + strict moto STS): see tests/stackfixtures.py.
+if importlib.util.find_spec("stackfixtures") is not None:
+    pytest_plugins = ["stackfixtures"]
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private HOME with the AWS and tool files redirected into it."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        "HOME": str(home),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
+        "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
+        "ASS_HOME": str(home / ".awscli_saml_sso"),
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "ASS_ENDPOINT_URL", "ASS_PROFILE", "ASS_LOG_LEVEL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("SE_OFFLINE", "true")
+    monkeypatch.setenv("SE_AVOID_STATS", "true")
+    return home
+
+
+@pytest.fixture
+def cli_env(home: Path) -> dict[str, str]:
+    """The environment for running the CLI as a subprocess (copy of the redirected one)."""
+    return dict(os.environ)
