@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import logging
 import os
 import sys
 import threading
@@ -38,7 +39,9 @@ class Terminal:
         env = os.environ if environ is None else environ
         self.is_tty = bool(getattr(self.err, "isatty", lambda: False)())
         self.color = self.is_tty and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
-        self.quiet = False
+        # Progress lines are for people watching: on a terminal. Scripts (CI, credential_process)
+        # get only the result or the one-line error; with --log-level INFO they are logged.
+        self.quiet = not self.is_tty
         self._start = time.monotonic()
         self._lock = threading.Lock()
         self._spinner: _Spinner | None = None
@@ -62,6 +65,7 @@ class Terminal:
     def status(self, message: str) -> None:
         """One progress step, stamped with the time since the start of the run."""
         if self.quiet:
+            logging.getLogger("awscli_saml_sso.progress").info("%s", message)
             return
         stamp = self._style(f"[{self.elapsed():5.1f}s]", "2")
         self.line(f"{stamp} {message}")

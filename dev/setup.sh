@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what the tool, its local stack and its tests need. Idempotent and quiet when done.
+#   Debian packages: chromium chromium-driver (browser), simplesamlphp php-* (the test IdP), xvfb
+#   (visible-browser tests), and a Python venv in .venv with the project and its test extras.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+APT_PACKAGES=(chromium chromium-driver simplesamlphp php-cli php-xml php-mbstring xvfb xauth)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  # simplesamlphp pulls in apache2: keep package scripts from starting any service.
+  if [ ! -x /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "setup: creating $VENV with $($PYTHON --version)" >&2
+  "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)"
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing the project and its test extras into $VENV" >&2
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
+  touch "$stamp"
+fi

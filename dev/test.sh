@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets up everything (dev/setup.sh) and runs the whole test suite: unit tests, the local stack
+# (SimpleSAMLphp + strict moto STS, started and stopped by the tests), real headless Chromium.
+# Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash dev/setup.sh
+export SE_OFFLINE=true SE_AVOID_STATS=true
+status=0
+.venv/bin/python -m pytest -q "$@" || status=$?
+# "3.10+" is a promise: run the unit tests (no stack, no browser) on the oldest and newest
+# Pythons this machine has, when it has them.
+if [ $# -eq 0 ]; then
+  for py in python3.10 python3.13; do
+    if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import venv' 2>/dev/null; then
+      venv=".venv-${py#python}"
+      [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
+      "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' >/dev/null
+      echo "== unit tests on $("$venv/bin/python" --version)"
+      "$venv/bin/python" -m pytest -q -p no:cacheprovider -m "not e2e and not browser" || status=$?
+    else
+      echo "== $py not found on this machine: unit tests on it not run"
+    fi
+  done
+fi
+exit $status

@@ -1,0 +1,116 @@
+"""End to end: the real CLI (subprocess) → real headless Chromium → real SimpleSAMLphp →
+strict moto STS → a profile that works. Nothing reaches the AWS sign-in host."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import boto3
+import pytest
+from clirun import run_cli
+
+from devstack import realm
+
+pytestmark = pytest.mark.e2e
+
+
+class ConnectionRecorder:
+    """A loopback TCP listener standing in for signin.aws.amazon.com: counts every connection."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def aws_signin_trap(cli_env):
+    """Resolve the AWS sign-in host to a local listener for the browser: it must see nothing."""
+    trap = ConnectionRecorder()
+    cli_env["ASS_TEST_HOST_RESOLVER_RULES"] = f"MAP signin.aws.amazon.com 127.0.0.1:{trap.port}"
+    yield trap
+    trap.close()
+
+
+def login(stack, cli_env, user, password=None, *extra):
+    args = ["--idp-url", stack.idp_url, "--username", user, "--password-stdin",
+            "--endpoint-url", stack.aws_endpoint_url, "--timeout", "60", *extra]
+    return run_cli(args, env=cli_env, stdin=(password or realm.USERS[user][0]) + "\n")
+
+
+def session(profile: str, cli_env) -> boto3.Session:
+    return boto3.Session(profile_name=profile)
+
+
+def test_aws_user_gets_a_working_profile_and_nothing_reaches_aws(aws, cli_env, home, aws_signin_trap):
+    result = login(aws, cli_env, "aws_user")
+    assert result.code == 0, result
+    s = session("saml", cli_env)
+    buckets = s.client("s3", endpoint_url=aws.aws_endpoint_url).list_buckets()["Buckets"]
+    assert realm.BUCKET in [b["Name"] for b in buckets]
+    arn = s.client("sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    assert arn == f"arn:aws:sts::{realm.ACCOUNT_ID}:assumed-role/Role.User/aws_user"
+    assert arn in result.err  # the caller ARN is printed
+    assert aws_signin_trap.connections == 0
+    text = (home / ".aws" / "credentials").read_text()
+    assert "x_security_token_expires" in text and "aws_session_token" in text
+    assert (home / ".aws" / "credentials").stat().st_mode & 0o777 == 0o600
+
+
+def test_keycloak_style_url_and_named_profile(aws, cli_env, home):
+    result = run_cli(["--idp-url", aws.keycloak_style_url, "--username", "aws_user", "--password-stdin",
+                      "--endpoint-url", aws.aws_endpoint_url, "--profile", "kc"], env=cli_env, stdin="aws_user\n")
+    assert result.code == 0, result
+    assert "[kc]" in (home / ".aws" / "credentials").read_text()
+
+
+def test_aws_admin_with_role_arn_gets_admin(aws, cli_env, aws_signin_trap):
+    result = login(aws, cli_env, "aws_admin", None, "--role-arn", realm.ROLE_ADMIN)
+    assert result.code == 0, result
+    arn = session("saml", cli_env).client("sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    assert arn.endswith(":assumed-role/Role.Admin/aws_admin")
+    assert aws_signin_trap.connections == 0
+
+
+def _one_error_line(result) -> str:
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert "Traceback" not in result.err, result
+    assert len(lines) == 1, result
+    assert lines[0].startswith("error: "), result
+    return lines[0]
+
+
+def test_aws_admin_without_role_choice_and_no_terminal_names_role_arn(aws, cli_env):
+    result = login(aws, cli_env, "aws_admin")
+    assert result.code == 2, result
+    assert "--role-arn" in _one_error_line(result)
+
+
+def test_aws_void_has_no_role(aws, cli_env):
+    result = login(aws, cli_env, "aws_void")
+    assert result.code == 4, result
+    assert "no AWS role" in _one_error_line(result)
+
+
+def test_wrong_password_is_rejected_by_the_idp(aws, cli_env, home):
+    result = login(aws, cli_env, "aws_user", "not-the-password")
+    assert result.code == 3, result
+    assert "IdP rejected the login" in _one_error_line(result)
+    assert not (home / ".aws" / "credentials").exists()
