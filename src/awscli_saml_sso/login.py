@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from awscli_saml_sso import sts
-from awscli_saml_sso.errors import MissingAnswerError, RoleChoiceError, UsageError
+from awscli_saml_sso.errors import MissingAnswerError, UsageError
 from awscli_saml_sso.models import Assertion, Credentials, Role
 
 log = logging.getLogger(__name__)
@@ -121,10 +121,7 @@ def _still_valid(opts: LoginOptions, environ: Mapping[str, str]) -> LoginResult 
 def _pattern_matches(pattern: str, role_arn: str) -> bool:
     from awscli_saml_sso import roles  # noqa: PLC0415
 
-    try:
-        return roles.choose_role((Role(role_arn, "arn:aws:iam::0:saml-provider/x"),), pattern=pattern).role is not None
-    except RoleChoiceError:
-        return False
+    return roles.role_matches(Role(role_arn, ""), pattern)
 
 
 # -- 2. the SAML response --------------------------------------------------------------------
