@@ -1,0 +1,59 @@
+"""The command line itself: routing of the bare command, fast --help, one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from clirun import run_cli
+
+HEAVY = ("boto3", "botocore", "selenium", "lxml", "keyring")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["login", "--help"]])
+def test_help_and_version_import_nothing_heavy(args):
+    code = (
+        "import sys\n"
+        "from awscli_saml_sso.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit as e:\n"
+        "    assert e.code == 0, e.code\n"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out, out
+
+
+def test_python_dash_m_and_version():
+    result = run_cli(["--version"])
+    assert result.code == 0 and result.out.startswith("awscli_saml_sso ")
+
+
+def test_bare_command_is_login():
+    result = run_cli(["--log-level", "INFO", "--show-browser", "--use-browser", "--idp-url", "http://x"])
+    assert result.code == 2
+    assert "--show-browser and --use-browser exclude each other" in result.err
+
+
+def test_no_idp_is_a_usage_error_naming_the_options():
+    result = run_cli([])
+    assert result.code == 2
+    assert result.err.count("\n") == 1 and "--idp-url" in result.err and "Traceback" not in result.err
+
+
+def test_unknown_option_is_a_usage_error():
+    result = run_cli(["--no-such-option"])
+    assert result.code == 2 and "No such option" in result.err
+
+
+def test_role_choices_exclude_each_other():
+    result = run_cli(["--idp-url", "http://x", "--role-arn", "a", "--role", "b"])
+    assert result.code == 2 and "exclude each other" in result.err
+
+
+def test_password_stdin_empty_is_an_error():
+    result = run_cli(["--idp-url", "http://127.0.0.1:9/", "--username", "u", "--password-stdin"], stdin="")
+    assert result.code == 2 and "standard input is empty" in result.err
