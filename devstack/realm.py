@@ -33,3 +33,7 @@ LISTENER_DEFAULT_PORT = 8090
 # commands work on both stacks.
 DEFAULT_IDP_PORT = 8080
 DEFAULT_AWS_PORT = 4566
+
+# IAM MaxSessionDuration of each role (seconds): Role.User keeps IAM's default, Role.Admin the
+# AWS maximum, so "duration exceeds the role's maximum" can be provoked on Role.User.
+ROLE_MAX_SESSION_DURATION = {ROLE_USER: 3600, ROLE_ADMIN: 43200}

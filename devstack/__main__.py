@@ -1,0 +1,87 @@
+"""python -m devstack up|down|status|env|install [--idp-port N] [--aws-port N] ...
+
+The local stack without Docker: SimpleSAMLphp (IdP) + moto with a strict STS (AWS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+from devstack import install, stack
+from devstack.procs import StackError
+from devstack.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["up", "down", "status", "env", "install"])
+    parser.add_argument("--state-dir", help="default <repo>/.stack (env ASS_STACK_DIR)")
+    parser.add_argument("--idp-port", type=int, help="default 8080 (env ASS_STACK_IDP_PORT)")
+    parser.add_argument("--aws-port", type=int, help="default 4566 (env ASS_STACK_AWS_PORT)")
+    parser.add_argument("--listener-port", type=int,
+                        help="ACS port of the --listen SP, default 8090 "
+                             "(env ASS_STACK_LISTENER_PORT)")
+    parser.add_argument("--install", action="store_true",
+                        help="with up: apt-get install missing system packages first")
+    return parser
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _env(settings: Settings) -> int:
+    current = stack.load(settings.state_dir) or settings
+    for key, value in current.exports().items():
+        print(f"export {key}={shlex.quote(value)}")
+    return 0
+
+
+def _status(settings: Settings) -> int:
+    running = stack.status(settings.state_dir)
+    current = stack.load(settings.state_dir) or settings
+    where = {"idp": current.idp_base_url, "aws": current.aws_endpoint_url}
+    for name, alive in running.items():
+        print(f"{name}: {'running at ' + where[name] if alive else 'stopped'}")
+    if all(running.values()):
+        print(f"IdP-initiated URL: {current.idp_url}")
+    return 0 if all(running.values()) else 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env(state_dir=args.state_dir, idp_port=args.idp_port,
+                                 aws_port=args.aws_port, listener_port=args.listener_port)
+    try:
+        if args.command == "install" or args.install:
+            done = install.install(log=_say)
+            if done:
+                _say(f"installed: {' '.join(done)}")
+            if args.command == "install":
+                return 0
+        if args.command == "up":
+            current = stack.up(settings, log=_say)
+            _say(f"IdP  {current.idp_url}\nAWS  {current.aws_endpoint_url}\n"
+                 f"users: aws_user, aws_admin, aws_void (password = username)\n"
+                 f"eval \"$(python -m devstack env)\" to point the tool and the AWS CLI here")
+            return 0
+        if args.command == "down":
+            stopped = stack.down(settings.state_dir)
+            _say(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
+            return 0
+        if args.command == "status":
+            return _status(settings)
+        return _env(settings)
+    except StackError as err:
+        _say(f"devstack: {err}")
+        return 1
+    except KeyboardInterrupt:
+        stack.down(settings.state_dir)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Where the stack lives and which ports it uses: options, then environment, then defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+from devstack import realm
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    state_dir: Path
+    idp_port: int = realm.DEFAULT_IDP_PORT
+    aws_port: int = realm.DEFAULT_AWS_PORT
+    listener_port: int = realm.LISTENER_DEFAULT_PORT
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Explicit values (not None) win over ASS_STACK_* variables, which win over defaults."""
+        env = os.environ
+        values = {
+            "state_dir": Path(env.get("ASS_STACK_DIR") or REPO_ROOT / ".stack"),
+            "idp_port": int(env.get("ASS_STACK_IDP_PORT") or realm.DEFAULT_IDP_PORT),
+            "aws_port": int(env.get("ASS_STACK_AWS_PORT") or realm.DEFAULT_AWS_PORT),
+            "listener_port": int(
+                env.get("ASS_STACK_LISTENER_PORT") or realm.LISTENER_DEFAULT_PORT
+            ),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        values["state_dir"] = Path(values["state_dir"]).resolve()
+        return cls(**values)  # type: ignore[arg-type]
+
+    # -- URLs -------------------------------------------------------------------------------
+
+    @property
+    def idp_base_url(self) -> str:
+        return f"http://{HOST}:{self.idp_port}"
+
+    @property
+    def aws_endpoint_url(self) -> str:
+        return f"http://{HOST}:{self.aws_port}"
+
+    def idp_initiated_url(self, sp_entity_id: str) -> str:
+        return (
+            f"{self.idp_base_url}/simplesaml/saml2/idp/SSOService.php"
+            f"?spentityid={quote(sp_entity_id, safe='')}"
+        )
+
+    @property
+    def idp_url(self) -> str:
+        return self.idp_initiated_url(realm.SP_ENTITY_ID)
+
+    @property
+    def keycloak_style_url(self) -> str:
+        return self.idp_base_url + realm.KEYCLOAK_IDP_INITIATED_PATH
+
+    @property
+    def listener_idp_url(self) -> str:
+        return self.idp_initiated_url(realm.LISTENER_SP_ENTITY_ID)
+
+    @property
+    def listener_acs_url(self) -> str:
+        return f"http://{HOST}:{self.listener_port}/saml"
+
+    @property
+    def idp_metadata_url(self) -> str:
+        return f"{self.idp_base_url}/simplesaml/saml2/idp/metadata.php"
+
+    def exports(self) -> dict[str, str]:
+        """What `python -m devstack env` prints: enough to point the tool and the AWS CLI here."""
+        return {
+            "AWS_ENDPOINT_URL": self.aws_endpoint_url,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "ASS_STACK_DIR": str(self.state_dir),
+            "ASS_DEV_IDP_URL": self.idp_url,
+            "ASS_DEV_KEYCLOAK_STYLE_URL": self.keycloak_style_url,
+            "ASS_DEV_LISTENER_IDP_URL": self.listener_idp_url,
+            "ASS_DEV_LISTENER_PORT": str(self.listener_port),
+            "ASS_DEV_IDP_BASE_URL": self.idp_base_url,
+        }

@@ -1,0 +1,104 @@
+"""up / down / status of the whole stack; the state directory remembers what runs where."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from devstack import idp, procs
+from devstack.procs import StackError
+from devstack.settings import HOST, REPO_ROOT, Settings
+
+STATE_FILE = "stack.json"
+STATE_VERSION = 1
+AWS = "aws"
+
+
+def _state_path(state_dir: Path) -> Path:
+    return state_dir / STATE_FILE
+
+
+def load(state_dir: Path) -> Settings | None:
+    """The settings of the stack last started in ``state_dir``, if any."""
+    try:
+        data = json.loads(_state_path(state_dir).read_text())
+    except (OSError, ValueError):
+        return None
+    if data.get("version") != STATE_VERSION:
+        return None
+    return Settings(state_dir=state_dir, idp_port=data["idp_port"], aws_port=data["aws_port"],
+                    listener_port=data["listener_port"])
+
+
+def _save(settings: Settings) -> None:
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    _state_path(settings.state_dir).write_text(json.dumps({
+        "version": STATE_VERSION,
+        "idp_port": settings.idp_port,
+        "aws_port": settings.aws_port,
+        "listener_port": settings.listener_port,
+    }, indent=2) + "\n")
+
+
+def status(state_dir: Path) -> dict[str, bool]:
+    return {name: procs.is_running(name, state_dir) for name in (idp.NAME, AWS)}
+
+
+def _check_ports(settings: Settings) -> None:
+    for what, port in (("IdP", settings.idp_port), ("AWS", settings.aws_port)):
+        if not procs.port_is_free(HOST, port):
+            raise StackError(
+                f"port {port} ({what}) is already in use: stop what uses it, or pick another "
+                f"with --{what.lower()}-port / ASS_STACK_{what.upper()}_PORT")
+
+
+def _start_aws(settings: Settings) -> int:
+    env = {**os.environ, "MOTO_ACCOUNT_ID": "000000000000",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT),
+                                                       os.environ.get("PYTHONPATH")]))}
+    argv = [sys.executable, "-m", "devstack.aws", "--host", HOST,
+            "--port", str(settings.aws_port)]
+    return procs.start(AWS, argv, run_dir=settings.state_dir, env=env, cwd=REPO_ROOT)
+
+
+def up(settings: Settings, log=lambda msg: None) -> Settings:  # noqa: ANN001
+    """Start what is not running, wait until both answer, seed AWS. Idempotent."""
+    started = time.monotonic()
+    previous = load(settings.state_dir)
+    running = status(settings.state_dir)
+    if all(running.values()) and previous is not None:
+        if previous != settings:
+            log("already running with its own ports (see `env`); `down` first to change them")
+        log("already running")
+        return previous
+    if any(running.values()):
+        down(settings.state_dir)  # half a stack: start both afresh
+    _check_ports(settings)
+    _save(settings)
+    try:
+        idp_pid = idp.start(settings)
+        aws_pid = _start_aws(settings)
+        idp.wait_ready(settings, idp_pid)
+        procs.wait_http(HOST, settings.aws_port, "/moto-api/data.json", pid=aws_pid,
+                        name="AWS (moto)", log=settings.state_dir / f"{AWS}.log")
+        seed(settings)
+    except BaseException:
+        down(settings.state_dir)
+        raise
+    log(f"up in {time.monotonic() - started:.1f}s")
+    return settings
+
+
+def seed(settings: Settings) -> None:
+    from devstack.seed import seed as seed_aws
+
+    seed_aws(settings.aws_endpoint_url, settings.idp_metadata_url)
+
+
+def down(state_dir: Path) -> list[str]:
+    """Stop both servers (whole process groups); returns the names that were running."""
+    stopped = [name for name in (idp.NAME, AWS) if procs.stop(name, state_dir)]
+    return stopped
