@@ -64,6 +64,19 @@ def _start_aws(settings: Settings) -> int:
     return procs.start(AWS, argv, run_dir=settings.state_dir, env=env, cwd=REPO_ROOT)
 
 
+def preflight() -> None:
+    """This Python must be able to run the AWS side; say which Python and how to fix it."""
+    import importlib.util
+
+    needed = ("moto", "boto3", "signxml", "werkzeug", "flask", "lxml", "requests")
+    lacking = [name for name in needed if importlib.util.find_spec(name) is None]
+    if lacking:
+        raise StackError(
+            f"{sys.executable} lacks {', '.join(lacking)}: use the project's venv "
+            "(bash dev/setup.sh, then .venv/bin/python -m devstack up) or "
+            "pip install -e '.[test]'")
+
+
 def up(settings: Settings, log=lambda msg: None) -> Settings:  # noqa: ANN001
     """Start what is not running, wait until both answer, seed AWS. Idempotent."""
     started = time.monotonic()
@@ -76,6 +89,7 @@ def up(settings: Settings, log=lambda msg: None) -> Settings:  # noqa: ANN001
         return previous
     if any(running.values()):
         down(settings.state_dir)  # half a stack: start both afresh
+    preflight()
     _check_ports(settings)
     _save(settings)
     try:

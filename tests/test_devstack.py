@@ -176,3 +176,138 @@ def test_seeded_realm(aws):
     for arn, maximum in realm.ROLE_MAX_SESSION_DURATION.items():
         role = iam.get_role(RoleName=arn.rsplit("/", 1)[-1])["Role"]
         assert role["Arn"] == arn and role["MaxSessionDuration"] == maximum
+
+
+# -- the response page auto-posts in a real headless Chromium --------------------------------
+
+
+@pytest.fixture
+def listener(stack):
+    """A loopback ACS on the stack's listener port that records the one POST it gets."""
+    import http.server
+    import threading
+    from urllib.parse import parse_qs
+
+    posts: list[dict[str, str]] = []
+
+    class Acs(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            posts.append({"path": self.path,
+                          **{k: v[0] for k, v in parse_qs(body).items()}})
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html><body>received</body></html>")
+
+        def log_message(self, *args):  # keep pytest output clean
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", stack.listener_port), Acs)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield posts
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.browser
+def test_headless_chromium_logs_in_and_the_page_auto_posts(aws, listener, tmp_path):
+    import shutil
+    import time
+
+    from selenium import webdriver
+    from selenium.webdriver.common.by import By
+
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        pytest.fail("needs chromium and chromedriver: python -m devstack install")
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    options.binary_location = shutil.which("chromium")
+    service = webdriver.ChromeService(executable_path=shutil.which("chromedriver"))
+    driver = webdriver.Chrome(options=options, service=service)
+    try:
+        driver.get(aws.listener_idp_url)
+        driver.find_element(By.NAME, "username").send_keys("aws_admin")
+        driver.find_element(By.NAME, "password").send_keys("aws_admin")
+        driver.find_element(By.NAME, "password").submit()
+        deadline = time.monotonic() + 20
+        while not listener and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        driver.quit()
+    assert listener, "the IdP's response page did not auto-post to the ACS"
+    assert listener[0]["path"] == "/saml"
+    answer = assume(aws, listener[0]["SAMLResponse"], role=realm.ROLE_ADMIN)
+    assert caller_arn(aws, answer["Credentials"]).endswith("/Role.Admin/aws_admin")
+
+
+# -- the command line: up is idempotent, down leaves nothing, a taken port is a clear error ---
+
+
+def devstack_cli(state_dir, *args, env_extra=None):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "ASS_STACK_DIR": str(state_dir), **(env_extra or {})}
+    return subprocess.run([str(root / "dev" / "stack"), *args], capture_output=True, text=True,
+                          env={**env, "PYTHON": sys.executable}, timeout=60, check=False)
+
+
+def test_cli_up_status_env_down(tmp_path):
+    from devstack import procs
+
+    ports = {"ASS_STACK_IDP_PORT": str(procs.free_port()),
+             "ASS_STACK_AWS_PORT": str(procs.free_port())}
+    state = tmp_path / "state"
+    try:
+        first = devstack_cli(state, "up", env_extra=ports)
+        assert first.returncode == 0, first.stderr
+        again = devstack_cli(state, "up", env_extra=ports)
+        assert again.returncode == 0 and "already running" in again.stderr
+        status = devstack_cli(state, "status")
+        assert status.returncode == 0 and "idp: running" in status.stdout
+        env = devstack_cli(state, "env").stdout
+        assert f"export AWS_ENDPOINT_URL=http://127.0.0.1:{ports['ASS_STACK_AWS_PORT']}" in env
+        assert "export ASS_DEV_IDP_URL=" in env
+        pids = [procs.read_pid(name, state) for name in ("idp", "aws")]
+        assert all(procs.group_members(pid) for pid in pids)
+    finally:
+        down = devstack_cli(state, "down")
+    assert down.returncode == 0 and "stopped: idp, aws" in down.stderr
+    assert not any(procs.group_members(pid) for pid in pids)
+    assert devstack_cli(state, "status").returncode == 3
+
+
+def test_cli_up_fails_clearly_when_a_port_is_taken(tmp_path):
+    import socket
+
+    from devstack import procs
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = devstack_cli(tmp_path / "state", "up", "--idp-port", str(port),
+                              "--aws-port", str(procs.free_port()))
+    assert result.returncode == 1
+    assert f"port {port} (IdP) is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_install_is_quiet_when_everything_is_present(tmp_path):
+    from devstack import install
+
+    if install.missing():
+        pytest.skip(f"not everything is installed here: {install.missing()}")
+    result = devstack_cli(tmp_path, "install")
+    assert result.returncode == 0
+    assert result.stdout == "" and result.stderr == ""
