@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from devstack import idp, procs
+from devstack import idp, procs, watchdog
 from devstack.procs import StackError
 from devstack.settings import HOST, REPO_ROOT, Settings
 
@@ -77,8 +77,12 @@ def preflight() -> None:
             "pip install -e '.[test]'")
 
 
-def up(settings: Settings, log=lambda msg: None) -> Settings:  # noqa: ANN001
-    """Start what is not running, wait until both answer, seed AWS. Idempotent."""
+def up(settings: Settings, log=lambda msg: None,  # noqa: ANN001
+       watch_pid: int | None = None) -> Settings:
+    """Start what is not running, wait until both answer, seed AWS. Idempotent.
+
+    With ``watch_pid`` the stack also stops by itself when that process dies (test runs).
+    """
     started = time.monotonic()
     previous = load(settings.state_dir)
     running = status(settings.state_dir)
@@ -99,11 +103,21 @@ def up(settings: Settings, log=lambda msg: None) -> Settings:  # noqa: ANN001
         procs.wait_http(HOST, settings.aws_port, "/moto-api/data.json", pid=aws_pid,
                         name="AWS (moto)", log=settings.state_dir / f"{AWS}.log")
         seed(settings)
+        if watch_pid is not None:
+            _start_watchdog(settings, watch_pid)
     except BaseException:
         down(settings.state_dir)
         raise
     log(f"up in {time.monotonic() - started:.1f}s")
     return settings
+
+
+def _start_watchdog(settings: Settings, watch_pid: int) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    procs.start(watchdog.NAME, [sys.executable, "-m", "devstack.watchdog", str(watch_pid),
+                                str(settings.state_dir)],
+                run_dir=settings.state_dir, env=env, cwd=REPO_ROOT)
 
 
 def seed(settings: Settings) -> None:
@@ -112,7 +126,8 @@ def seed(settings: Settings) -> None:
     seed_aws(settings.aws_endpoint_url, settings.idp_metadata_url)
 
 
-def down(state_dir: Path) -> list[str]:
+def down(state_dir: Path, include_watchdog: bool = True) -> list[str]:
     """Stop both servers (whole process groups); returns the names that were running."""
-    stopped = [name for name in (idp.NAME, AWS) if procs.stop(name, state_dir)]
-    return stopped
+    if include_watchdog:
+        procs.stop(watchdog.NAME, state_dir)
+    return [name for name in (idp.NAME, AWS) if procs.stop(name, state_dir)]

@@ -9,6 +9,7 @@ process left. ``aws`` (function): the same stack with moto reset and re-seeded.
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import sys
 import time
@@ -126,7 +127,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
                         listener_port=procs.free_port())
     started = time.monotonic()
     try:
-        devstack.up(settings)
+        devstack.up(settings, watch_pid=os.getpid())
     except procs.StackError as err:
         pytest.fail(f"the local stack did not start: {err}", pytrace=False)
     _CURRENT = Stack(settings, up_seconds=time.monotonic() - started)

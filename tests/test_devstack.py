@@ -102,6 +102,93 @@ def test_tampered_assertion_is_invalid(aws):
     assert error(excinfo) == ("InvalidIdentityToken", 400)
 
 
+def _xml(saml: str):
+    from lxml import etree
+
+    return etree.fromstring(base64.b64decode(saml))
+
+
+def _b64(root) -> str:
+    from lxml import etree
+
+    return base64.b64encode(etree.tostring(root)).decode()
+
+
+NS = {"samlp": "urn:oasis:names:tc:SAML:2.0:protocol",
+      "saml": "urn:oasis:names:tc:SAML:2.0:assertion",
+      "ds": "http://www.w3.org/2000/09/xmldsig#"}
+
+
+def test_assertion_signed_alone_is_accepted(aws):
+    root = _xml(saml_response_for("aws_user"))
+    root.remove(root.find("ds:Signature", NS))  # only the assertion's own signature is left
+    assert caller_arn(aws, assume(aws, _b64(root))["Credentials"]).endswith("/aws_user")
+
+
+def test_unsigned_assertion_is_invalid(aws):
+    root = _xml(saml_response_for("aws_user"))
+    for signature in root.findall(".//ds:Signature", NS):
+        signature.getparent().remove(signature)
+    with pytest.raises(ClientError) as excinfo:
+        assume(aws, _b64(root))
+    assert error(excinfo) == ("InvalidIdentityToken", 400)
+
+
+def test_assertion_signed_by_another_key_is_invalid(aws):
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    from signxml import XMLSigner
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "attacker")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1)
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    root = _xml(saml_response_for("aws_user"))
+    for signature in root.findall(".//ds:Signature", NS):
+        signature.getparent().remove(signature)
+    for value in root.iterfind(".//saml:AttributeValue", NS):
+        value.text = (value.text or "").replace("role/Role.User,", "role/Role.Admin,")
+    signed = XMLSigner(c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#").sign(
+        root, key=key.private_bytes(serialization.Encoding.PEM,
+                                    serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()),
+        cert=cert.public_bytes(serialization.Encoding.PEM).decode())
+    with pytest.raises(ClientError) as excinfo:
+        assume(aws, _b64(signed), role=realm.ROLE_ADMIN)
+    assert error(excinfo) == ("InvalidIdentityToken", 400)
+
+
+def test_signature_wrapping_cannot_add_a_role(aws):
+    import copy
+
+    root = _xml(saml_response_for("aws_user"))
+    genuine = root.find("saml:Assertion", NS)
+    forged = copy.deepcopy(genuine)
+    forged.remove(forged.find("ds:Signature", NS))
+    forged.set("ID", "_forged")
+    for value in forged.iterfind(".//saml:AttributeValue", NS):
+        value.text = (value.text or "").replace("role/Role.User,", "role/Role.Admin,")
+    genuine.addprevious(forged)
+    with pytest.raises(ClientError) as excinfo:
+        assume(aws, _b64(root), role=realm.ROLE_ADMIN)
+    assert error(excinfo)[0] in ("AccessDenied", "InvalidIdentityToken")
+
+
+def test_hostile_xml_is_invalid_not_500(aws):
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><r>&b;</r>')
+    with pytest.raises(ClientError) as excinfo:
+        assume(aws, base64.b64encode(bomb).decode())
+    assert error(excinfo) == ("InvalidIdentityToken", 400)
+
+
 @pytest.mark.parametrize("garbage", ["!!!not base64!!!", base64.b64encode(b"not xml").decode(),
                                      base64.b64encode(b"<a>unsigned</a>").decode()])
 def test_garbage_is_invalid_identity_token_not_500(aws, garbage):
