@@ -1,0 +1,155 @@
+"""``awscli_saml_sso idp list | show | add | remove``: stored IdPs.
+
+People read stderr (through ``ui.Terminal``); ``--json`` data goes to stdout for scripts.
+The terminal comes from ``ctx.obj["terminal"]`` when the caller (or a test) provides one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import IO, Any
+
+import click
+
+from awscli_saml_sso import idps, logsetup, paths
+from awscli_saml_sso.errors import UsageError
+from awscli_saml_sso.ui import Terminal
+
+MAX_PASSWORD_BYTES = 4096
+_COLUMNS = (("NICKNAME", "nickname"), ("URL", "url"), ("USERNAME", "username"), ("PROFILE", "profile"),
+            ("ROLE", "role_arn"))
+
+
+@click.group("idp")
+@click.option("--log-level", type=click.Choice(logsetup.LEVELS, case_sensitive=False), envvar="ASS_LOG_LEVEL",
+              default=None, help="Log level on stderr (secrets are never logged). [env ASS_LOG_LEVEL]")
+@click.pass_context
+def idp(ctx: click.Context, log_level: str | None) -> None:
+    """Stored identity providers: URL, username, default role, profile, region, browser."""
+    obj = ctx.ensure_object(dict)
+    level = log_level or obj.get("log_level")
+    logsetup.configure(level)
+    obj["debug"] = (level or "").upper() == "DEBUG"
+
+
+def _term(ctx: click.Context) -> Terminal:
+    obj = ctx.ensure_object(dict)
+    if obj.get("terminal") is None:
+        obj["terminal"] = Terminal()
+    return obj["terminal"]
+
+
+def _load(ctx: click.Context) -> dict[str, idps.StoredIdp]:
+    known, note = idps.load_all_with_note(os.environ)
+    if note:
+        _term(ctx).line(note)
+    return known
+
+
+@idp.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout, for scripts.")
+@click.pass_context
+def list_command(ctx: click.Context, as_json: bool) -> None:
+    """List the stored IdPs."""
+    known = _load(ctx)
+    if as_json:
+        click.echo(json.dumps([_as_dict(i) for i in known.values()], indent=2))
+        return
+    term = _term(ctx)
+    if not known:
+        term.line("no stored IdP; add one with: awscli_saml_sso idp add NICK --url URL")
+        return
+    for line in format_table([[getattr(i, attr) or "-" for _, attr in _COLUMNS] for i in known.values()]):
+        term.line(line)
+
+
+def format_table(rows: list[list[str]]) -> list[str]:
+    table = [[title for title, _ in _COLUMNS], *rows]
+    widths = [max(len(row[col]) for row in table) for col in range(len(_COLUMNS))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in table]
+
+
+@idp.command("show")
+@click.argument("nickname")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout, for scripts.")
+@click.pass_context
+def show_command(ctx: click.Context, nickname: str, as_json: bool) -> None:
+    """Show one stored IdP."""
+    _load(ctx)
+    stored = idps.get(nickname, os.environ)
+    has_password = bool(stored.username) and idps.get_password(stored.nickname, stored.username) is not None
+    if as_json:
+        click.echo(json.dumps({**_as_dict(stored), "password_in_keyring": has_password}, indent=2))
+        return
+    term = _term(ctx)
+    for name, value in _as_dict(stored).items():
+        term.line(f"{name + ':':<18}{value if value is not None else '-'}")
+    term.line(f"{'password:':<18}{'in the keyring' if has_password else 'not stored (asked at login)'}")
+    term.line(f"{'browser profile:':<18}{paths.browser_profile_dir(os.environ, stored.nickname)}")
+
+
+@idp.command("add")
+@click.argument("nickname")
+@click.option("--url", required=True, metavar="URL", help="The IdP-initiated sign-on URL.")
+@click.option("--username", metavar="NAME", help="Username to fill in at login.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input; kept in the OS keyring.")
+@click.option("--role-arn", metavar="ARN", help="Default role.")
+@click.option("--profile", metavar="NAME", help="Default profile to write.")
+@click.option("--region", metavar="REGION", help="Default region.")
+@click.option("--browser", type=click.Choice(idps.BROWSERS), help="Browser to drive for this IdP.")
+@click.option("--duration", type=click.IntRange(idps.MIN_DURATION, idps.MAX_DURATION), metavar="SECONDS",
+              help="Default session length.")
+@click.pass_context
+def add_command(ctx: click.Context, nickname: str, password_stdin: bool, **fields: Any) -> None:
+    """Store an IdP under NICKNAME (replaces one of the same name)."""
+    if password_stdin and not fields.get("username"):
+        raise UsageError("--password-stdin needs --username", hint="the password is kept per username")
+    known = _load(ctx)
+    stored = idps.validate(idps.StoredIdp(nickname=nickname, **fields))
+    password = _read_password(click.get_binary_stream("stdin")) if password_stdin else None
+    if password is not None:
+        idps.set_password(stored.nickname, stored.username, password)
+    path = idps.save(stored, os.environ)
+    term = _term(ctx)
+    term.success(f"{'updated' if nickname in known else 'added'} IdP {nickname!r} in {path}")
+    if password is not None:
+        term.line(f"  password for {stored.username!r} is in the OS keyring")
+    next_time = f"awscli_saml_sso --idp-nickname {nickname}" + (" --use-stored" if password is not None else "")
+    term.line(f"  log in with: {next_time}")
+
+
+@idp.command("remove")
+@click.argument("nickname")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def remove_command(ctx: click.Context, nickname: str, yes: bool) -> None:
+    """Forget a stored IdP, its keyring password and its browser profile."""
+    _load(ctx)
+    stored = idps.get(nickname, os.environ)
+    term = _term(ctx)
+    question = f"Remove IdP {nickname!r} ({stored.url}), its keyring password and its browser profile?"
+    if not yes and not term.confirm(question, option="--yes"):
+        term.line("nothing removed")
+        return
+    idps.remove(nickname, os.environ)
+    term.success(f"removed IdP {nickname!r}")
+
+
+def _as_dict(stored: idps.StoredIdp) -> dict[str, Any]:
+    return {name: getattr(stored, name) for name in ("nickname", "url", "username", "role_arn", "profile",
+                                                     "region", "browser", "duration")}
+
+
+def _read_password(stdin: IO[bytes]) -> str:
+    raw = stdin.readline(MAX_PASSWORD_BYTES + 1)
+    if len(raw) > MAX_PASSWORD_BYTES:
+        raise UsageError("the password on standard input is too long", hint="pass one line, the password")
+    try:
+        password = raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise UsageError("the password on standard input is not UTF-8 text") from None
+    if not password:
+        raise UsageError("--password-stdin: standard input is empty", hint="pipe the password in")
+    logsetup.register_secret(password)
+    return password

@@ -1,0 +1,450 @@
+"""Stored IdPs: ``<tool home>/idps.json``, versioned, private, written atomically under a lock.
+
+Format (version 1)::
+
+    {"version": 1, "idps": {"corp": {"url": "https://...", "username": "me", "role_arn": "..."}}}
+
+Fields that are not set are left out. Passwords are never in this file: they live in the OS
+keyring (``secrets``). The original tool's ``~/.awscli_saml_sso/credentials`` (an INI file, one
+section per nickname) is converted on first use and renamed aside, never deleted (``migrate``).
+
+Light imports only: this module is imported by ``--help`` paths.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from awscli_saml_sso import paths, secrets
+from awscli_saml_sso.errors import FilesError, UsageError
+from awscli_saml_sso.secrets import delete_password, get_password, set_password
+
+log = logging.getLogger(__name__)
+
+FILENAME = "idps.json"
+VERSION = 1
+BROWSERS = ("chrome", "chromium", "edge", "firefox")
+MIN_DURATION, MAX_DURATION = 900, 43200
+NICKNAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_ROLE_ARN_RE = re.compile(r"arn:aws(-[a-z]+)*:iam::\d{12}:role/\S+")
+_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+_PROFILE_RE = re.compile(r"[^\s\[\]]{1,128}")
+
+__all__ = [
+    "StoredIdp", "load_all", "load_all_with_note", "migrate", "get", "save", "remove", "validate",
+    "validate_url", "validate_nickname", "idps_path", "get_password", "set_password", "delete_password",
+]
+
+
+@dataclasses.dataclass
+class StoredIdp:
+    nickname: str
+    url: str
+    username: str | None = None
+    browser: str | None = None
+    role_arn: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    duration: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The file's entry: every set field but the nickname (the entry's key)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "nickname" and v is not None}
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(StoredIdp)}
+
+
+# ------------------------------------------------------------------------------------------
+# validation (also used by prompts)
+# ------------------------------------------------------------------------------------------
+def validate_nickname(nickname: str) -> str:
+    if not NICKNAME_RE.fullmatch(nickname or ""):
+        raise UsageError(
+            f"invalid IdP nickname {nickname!r}",
+            hint="use 1 to 64 letters, digits, '.', '_' or '-'",
+        )
+    return nickname
+
+
+def validate_url(url: str) -> str:
+    """An http(s) URL with a host, trimmed; the IdP-initiated sign-on URL of the IdP."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. an invalid port or IPv6 literal
+        host = None
+    if not url or any(c.isspace() for c in url) or host is None or urlsplit(url).scheme not in ("http", "https"):
+        raise UsageError(
+            f"not an http(s) URL: {url!r}",
+            hint="give the IdP-initiated sign-on URL, e.g. https://idp.example.com/adfs/ls/IdpInitiatedSignOn.aspx"
+            "?loginToRp=urn:amazon:webservices",
+        )
+    return url
+
+
+def validate(idp: StoredIdp) -> StoredIdp:
+    """Raise ``UsageError`` naming the first bad field; returns a copy with the URL trimmed."""
+    validate_nickname(idp.nickname)
+    url = validate_url(idp.url)
+    _check(idp.username is None or (idp.username.strip() and "\n" not in idp.username), "username", idp.username,
+           "a non-empty, one-line username")
+    _check(idp.browser is None or idp.browser in BROWSERS, "browser", idp.browser, "one of " + ", ".join(BROWSERS))
+    _check(idp.role_arn is None or _ROLE_ARN_RE.fullmatch(idp.role_arn), "role ARN", idp.role_arn,
+           "arn:aws:iam::123456789012:role/NAME")
+    _check(idp.profile is None or _PROFILE_RE.fullmatch(idp.profile), "profile", idp.profile,
+           "a profile name without spaces or brackets")
+    _check(idp.region is None or _REGION_RE.fullmatch(idp.region), "region", idp.region, "e.g. eu-west-1")
+    duration_ok = idp.duration is None or (
+        isinstance(idp.duration, int) and not isinstance(idp.duration, bool)
+        and MIN_DURATION <= idp.duration <= MAX_DURATION
+    )
+    _check(duration_ok, "duration", idp.duration, f"seconds from {MIN_DURATION} to {MAX_DURATION}")
+    return dataclasses.replace(idp, url=url)
+
+
+def _check(ok: object, what: str, value: object, expected: str) -> None:
+    if not ok:
+        raise UsageError(f"invalid {what}: {value!r}", hint=f"expected {expected}")
+
+
+# ------------------------------------------------------------------------------------------
+# the file
+# ------------------------------------------------------------------------------------------
+def idps_path(environ: Mapping[str, str]) -> Path:
+    return paths.tool_home(environ) / FILENAME
+
+
+def load_all(environ: Mapping[str, str]) -> dict[str, StoredIdp]:
+    """Every stored IdP, sorted by nickname (migrates the original tool's file the first time)."""
+    return load_all_with_note(environ)[0]
+
+
+def load_all_with_note(environ: Mapping[str, str]) -> tuple[dict[str, StoredIdp], str | None]:
+    """Like ``load_all``; the note (for the person) says what a migration just did, else None."""
+    note = migrate(environ)
+    return _read(idps_path(environ)), note
+
+
+def get(nickname: str, environ: Mapping[str, str]) -> StoredIdp:
+    known = load_all(environ)
+    if nickname in known:
+        return known[nickname]
+    names = ", ".join(known)
+    raise UsageError(
+        f"unknown IdP nickname {nickname!r}",
+        hint=(f"known: {names}; " if names else "no IdP is stored yet; ")
+        + "add one with: awscli_saml_sso idp add NICK --url URL",
+    )
+
+
+def save(idp: StoredIdp, environ: Mapping[str, str]) -> Path:
+    """Add or replace ``idp`` (validated first); returns the file written."""
+    idp = validate(idp)
+    migrate(environ)
+    path = idps_path(environ)
+    with _locked(path):
+        known = _read(path)
+        known[idp.nickname] = idp
+        _write(path, known)
+    log.debug("stored IdP %s in %s", idp.nickname, path)
+    return path
+
+
+def remove(nickname: str, environ: Mapping[str, str]) -> None:
+    """Forget the IdP, its keyring password and its browser profile (its SSO cookies)."""
+    path = idps_path(environ)
+    get(nickname, environ)  # unknown nickname: the same error as everywhere
+    with _locked(path):
+        known = _read(path)
+        idp = known.pop(nickname, None)
+        _write(path, known)
+    if idp is not None and idp.username:
+        delete_password(nickname, idp.username)
+    profile_dir = paths.browser_profile_dir(environ, nickname)
+    if profile_dir.is_dir() and not profile_dir.is_symlink():
+        shutil.rmtree(profile_dir, ignore_errors=True)
+    log.debug("removed IdP %s", nickname)
+
+
+def _read(path: Path) -> dict[str, StoredIdp]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise FilesError(f"cannot read {path}: {exc.strerror}", hint="check its owner and permissions") from None
+    return _decode(raw, path)
+
+
+def _decode(raw: bytes, path: Path) -> dict[str, StoredIdp]:
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _corrupt(path, f"not valid JSON ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("version"), int):
+        raise _corrupt(path, "no format version")
+    if data["version"] > VERSION:
+        raise FilesError(
+            f"{path} was written by a newer awscli-saml-sso (format version {data['version']}, this one reads {VERSION})",
+            hint="upgrade: pip install --upgrade awscli-saml-sso",
+        )
+    if data["version"] < 1 or not isinstance(data.get("idps"), dict):
+        raise _corrupt(path, "unknown layout")
+    idps = {}
+    for nickname in sorted(data["idps"]):
+        idps[nickname] = _entry(nickname, data["idps"][nickname], path)
+    return idps
+
+
+def _entry(nickname: str, entry: object, path: Path) -> StoredIdp:
+    if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+        raise _corrupt(path, f"IdP {nickname!r} has no URL")
+    values = {}
+    for name, value in entry.items():
+        if name not in _FIELDS or name == "nickname":
+            log.debug("%s: ignoring unknown field %r of IdP %s", path, name, nickname)
+            continue
+        wanted = int if name == "duration" else str
+        if value is not None and (type(value) is not wanted):
+            raise _corrupt(path, f"IdP {nickname!r}: {name} is not a {wanted.__name__}")
+        values[name] = value
+    return StoredIdp(nickname=nickname, **values)
+
+
+def _corrupt(path: Path, why: str) -> FilesError:
+    return FilesError(
+        f"{path} is damaged: {why}",
+        hint="fix it, or move it aside and add your IdPs again with: awscli_saml_sso idp add",
+    )
+
+
+def _write(path: Path, idps: Mapping[str, StoredIdp]) -> None:
+    document = {"version": VERSION, "idps": {n: idps[n].to_json() for n in sorted(idps)}}
+    _atomic_write(path, (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Temp file (0600) in the same directory, fsync, ``os.replace``: the old file or the new one,
+    never half of one. Symlinks are followed so the link stays a link.
+
+    Minimal private copy: swap for ``awsfiles``' helper once it lands (same contract).
+    """
+    target = Path(os.path.realpath(path))
+    paths.private_dir(target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if os.name == "posix":
+            os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise FilesError(f"cannot write {target}: {exc.strerror or exc}", hint="check free space and permissions") from None
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Serialise read-modify-write between concurrent runs (advisory lock on a side file)."""
+    directory = paths.private_dir(Path(os.path.realpath(path)).parent)
+    lock_path = directory / f"{path.name}.lock"
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise FilesError(f"cannot lock {lock_path}: {exc.strerror}", hint="check its owner and permissions") from None
+    try:
+        _lock_fd(fd)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _lock_fd(fd: int) -> None:
+    if os.name == "nt":
+        import msvcrt  # noqa: PLC0415 - Windows only
+
+        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+    else:
+        import fcntl  # noqa: PLC0415 - POSIX only
+
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+# ------------------------------------------------------------------------------------------
+# the original tool's file
+# ------------------------------------------------------------------------------------------
+def migrate(environ: Mapping[str, str]) -> str | None:
+    """Convert the original tool's file into ``idps.json`` once; a note for the person, or None.
+
+    Runs only while ``idps.json`` does not exist. The original file is renamed to
+    ``credentials.migrated-<UTC time>`` (never deleted), so the original tool starts afresh.
+    """
+    path = idps_path(environ)
+    if path.exists():
+        return None
+    sources = [s for s in legacy_paths(environ) if s.is_file()]
+    if not sources:
+        return None
+    with _locked(path):
+        if path.exists():  # another run migrated while this one waited for the lock
+            return None
+        converted = _convert(sources[0])
+        _write(path, {idp.nickname: idp for idp in converted.idps})
+        moved_to = _move_aside(sources[0], converted.scrub)
+    note = converted.note(sources[0], moved_to)
+    log.info("%s", note)
+    return note
+
+
+def legacy_paths(environ: Mapping[str, str]) -> list[Path]:
+    """Where the original tool kept its IdPs: 0.3 (``~/.awscli_saml_sso/credentials``), then 0.1–0.2
+    (``~/.awscli_saml_sso_credentials``, only when ``ASS_HOME`` does not move the tool home)."""
+    found = [paths.tool_home(environ) / "credentials"]
+    if not environ.get(paths.HOME_ENV):
+        found.append(paths.user_home(environ) / ".awscli_saml_sso_credentials")
+    return found
+
+
+# Keys a hand-edited original file might hold a plaintext password under (0.3 never wrote one:
+# it kept passwords in the keyring). Moved to the keyring, then dropped from the kept copy.
+_PASSWORD_KEYS = ("password", "idp_password")
+# 0.3's browser names (browser.py SupportedBrowsers) -> ours
+_LEGACY_BROWSERS = {"edge": "edge", "chrome": "chrome", "firefox": "firefox", "chromium": "chromium"}
+
+
+@dataclasses.dataclass
+class _Converted:
+    idps: list[StoredIdp] = dataclasses.field(default_factory=list)
+    renamed: dict[str, str] = dataclasses.field(default_factory=dict)
+    skipped: list[str] = dataclasses.field(default_factory=list)
+    passwords: int = 0
+    scrub: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (section, key) to drop
+
+    def note(self, source: Path, moved_to: Path) -> str:
+        count = len(self.idps)
+        parts = [f"migrated {count} IdP{'s' if count != 1 else ''} from the original tool's file {source} "
+                 f"(kept as {moved_to.name})"]
+        parts += [f"renamed {old!r} to {new!r}" for old, new in self.renamed.items()]
+        if self.skipped:
+            parts.append("skipped (no valid URL): " + ", ".join(repr(s) for s in self.skipped))
+        if self.passwords:
+            parts.append(f"{self.passwords} password{'s' if self.passwords != 1 else ''} now in the keyring")
+        return "; ".join(parts)
+
+
+def _convert(source: Path) -> _Converted:
+    """The original's INI: one section per nickname with ``idp_url``, ``login``, ``browser_name``
+    and ``user_data_dir`` (awscli_saml_sso/config_parser.py in 0.3)."""
+    parser = _read_legacy(source)
+    result = _Converted()
+    taken: set[str] = set()
+    for section in parser.sections():
+        values = {key: _legacy_value(parser, section, key) for key in parser.options(section)}
+        try:
+            url = validate_url(values.get("idp_url", ""))
+        except UsageError:
+            result.skipped.append(section)
+            continue
+        nickname = _free_nickname(section, taken)
+        if nickname != section:
+            result.renamed[section] = nickname
+        username = (values.get("login") or "").strip() or None
+        browser = _LEGACY_BROWSERS.get((values.get("browser_name") or "").strip().lower())
+        result.idps.append(StoredIdp(nickname=nickname, url=url, username=username, browser=browser))
+        if username:
+            result.passwords += _move_password(section, nickname, username, values, result)
+    return result
+
+
+def _read_legacy(source: Path):  # -> configparser.ConfigParser
+    import configparser  # noqa: PLC0415 - only for the one-time migration
+
+    # Default interpolation, as the original read it: '%%' in a stored value meant '%'.
+    parser = configparser.ConfigParser()
+    try:
+        parser.read_string(source.read_text(encoding="utf-8"), source=str(source))
+    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        raise FilesError(
+            f"cannot read the original tool's file {source}: {type(exc).__name__}",
+            hint="fix it, or move it aside and add your IdPs with: awscli_saml_sso idp add",
+        ) from None
+    return parser
+
+
+def _legacy_value(parser, section: str, key: str) -> str:
+    import configparser  # noqa: PLC0415
+
+    try:
+        return parser.get(section, key)
+    except configparser.InterpolationError:  # a lone '%': the original never read it; take it as is
+        return parser.get(section, key, raw=True)
+
+
+def _free_nickname(name: str, taken: set[str]) -> str:
+    base = re.sub(r"[^A-Za-z0-9_.-]", "_", name.strip())[:60] or "idp"
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _move_password(section: str, nickname: str, username: str, values: dict[str, str], result: _Converted) -> int:
+    """Copy the original's password (keyring, or a plaintext one in the file) to our keyring entry.
+    The original's keyring entry is left alone: the original tool may still be in use."""
+    in_file = next((k for k in _PASSWORD_KEYS if values.get(k)), None)
+    password = values[in_file] if in_file else secrets.get_legacy_password(section)
+    if not password or get_password(nickname, username) is not None:
+        return 0
+    try:
+        set_password(nickname, username, password)
+    except FilesError:
+        log.warning("could not move the password of IdP %s into the keyring; it will be asked at login", nickname)
+        return 0
+    if in_file:
+        result.scrub.append((section, in_file))
+    return 1
+
+
+def _move_aside(source: Path, scrub: list[tuple[str, str]]) -> Path:
+    """Rename the original file to ``<name>.migrated-<UTC time>``; plaintext passwords that are now in
+    the keyring are dropped from the kept copy."""
+    import datetime as dt  # noqa: PLC0415
+
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target, number = source.with_name(f"{source.name}.migrated-{stamp}"), 2
+    while target.exists():
+        target, number = source.with_name(f"{source.name}.migrated-{stamp}-{number}"), number + 1
+    try:
+        if scrub:
+            parser = _read_legacy(source)
+            for section, key in scrub:
+                parser.remove_option(section, key)
+            import io  # noqa: PLC0415
+
+            text = io.StringIO()
+            parser.write(text)
+            _atomic_write(target, text.getvalue().encode("utf-8"))
+            os.unlink(source)
+        else:
+            os.rename(source, target)
+            if os.name == "posix":  # it names the person's accounts: keep it private like the rest
+                os.chmod(target, 0o600)
+    except OSError as exc:
+        raise FilesError(f"cannot move {source} aside: {exc.strerror}", hint="check its owner and permissions") from None
+    return target

@@ -1,0 +1,90 @@
+"""IdP passwords in the OS keyring, and nowhere else.
+
+``keyring`` is imported by each function (not at module import) so ``--help`` stays fast and a
+broken keyring only matters to the code path that needs a password. Reading is forgiving (a
+keyring that cannot answer means "no stored password": the person is asked instead); writing is
+not (the person asked for the password to be kept and must learn that it was not).
+
+Secrets never reach a log: failures are logged with the exception's type only, because some
+backends put the stored value or their own unlock secret in their messages.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from awscli_saml_sso.errors import FilesError
+
+log = logging.getLogger(__name__)
+
+SERVICE = "awscli-saml-sso"
+# The original tool (0.3) kept one password per nickname: keyring service "idp_nickname",
+# keyring username = the nickname (awscli_saml_sso/config_parser.py, store_password).
+LEGACY_SERVICE = "idp_nickname"
+
+KEYRING_HINT = (
+    "no usable OS keyring: install and unlock one (Keychain, Windows Credential Locker, Secret Service), "
+    "or pip install keyrings.alt and set PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring "
+    "(a plain file, only for machines you trust); or pass --password-stdin at each login"
+)
+
+
+def key(nickname: str, username: str) -> str:
+    """Keyring username for one IdP account: two accounts on one IdP are two entries."""
+    return f"{nickname}:{username}"
+
+
+def get_password(nickname: str, username: str) -> str | None:
+    """The stored password, or None when there is none or the keyring cannot answer."""
+    return _get(SERVICE, key(nickname, username))
+
+
+def get_legacy_password(nickname: str) -> str | None:
+    """The original tool's password for ``nickname`` (read once, when migrating its file)."""
+    return _get(LEGACY_SERVICE, nickname)
+
+
+def set_password(nickname: str, username: str, password: str) -> None:
+    try:
+        import keyring  # noqa: PLC0415 - heavy (entry-point discovery), only when storing
+
+        keyring.set_password(SERVICE, key(nickname, username), password)
+    except Exception as exc:  # noqa: BLE001 - every backend has its own errors (dbus, Keychain, ...)
+        log.debug("keyring: storing the password for %s failed: %s", key(nickname, username), type(exc).__name__)
+        raise FilesError(
+            f"could not store the password for {username!r} ({nickname}) in the OS keyring ({type(exc).__name__})",
+            hint=KEYRING_HINT,
+        ) from None
+
+
+def delete_password(nickname: str, username: str) -> None:
+    """Forget the password; a missing entry or an unusable keyring is not an error here."""
+    try:
+        import keyring  # noqa: PLC0415
+        from keyring.errors import PasswordDeleteError  # noqa: PLC0415
+    except Exception as exc:  # noqa: BLE001 - keyring not importable: nothing stored through it
+        log.debug("keyring: unavailable (%s)", type(exc).__name__)
+        return
+    try:
+        keyring.delete_password(SERVICE, key(nickname, username))
+        log.debug("keyring: deleted the password for %s", key(nickname, username))
+    except PasswordDeleteError:
+        log.debug("keyring: no password stored for %s", key(nickname, username))
+    except Exception as exc:  # noqa: BLE001 - see set_password
+        log.debug("keyring: deleting the password for %s failed: %s", key(nickname, username), type(exc).__name__)
+
+
+def _get(service: str, name: str) -> str | None:
+    try:
+        import keyring  # noqa: PLC0415
+
+        password = keyring.get_password(service, name)
+    except Exception as exc:  # noqa: BLE001 - see set_password; reading falls back to a prompt
+        log.debug("keyring: reading %s/%s failed: %s", service, name, type(exc).__name__)
+        return None
+    if password:
+        from awscli_saml_sso import logsetup  # noqa: PLC0415
+
+        logsetup.register_secret(password)
+    log.debug("keyring: %s password for %s/%s", "found a" if password else "no", service, name)
+    return password or None
