@@ -1,0 +1,278 @@
+"""Catch the SAMLResponse POST in Chrome/Chromium/Edge with the DevTools protocol's Fetch domain.
+
+One browser-level DevTools websocket (not Selenium's per-tab one) auto-attaches to every target,
+so popups and new tabs are covered: each new target waits for us (``waitForDebuggerOnStart``)
+until ``Fetch.enable`` holds requests to the AWS sign-in hosts and the SAML endpoints. A POST of
+``SAMLResponse`` to an endpoint is recorded and answered with a local page; every other request
+to an AWS sign-in host fails in the browser. Nothing reaches AWS, and no TLS is touched.
+
+Threads: a reader (websocket -> responses and an event queue) and a worker (events -> commands),
+both daemons, both ended by :meth:`CdpCapture.close`.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.parser
+import email.policy
+import itertools
+import json
+import logging
+import queue
+import threading
+import urllib.request
+from typing import Any
+from urllib.parse import parse_qs
+
+from awscli_saml_sso.browser import endpoints as ep
+from awscli_saml_sso.errors import BrowserError
+
+log = logging.getLogger(__name__)
+
+DONE_PAGE = (
+    "<!doctype html><meta charset=utf-8><title>Signed in</title><link rel=icon href='data:,'>"
+    "<body style='font-family:sans-serif;margin:3em'><h1>Signed in</h1>"
+    "<p>awscli-saml-sso has the SAML response. You can close this window.</p>"
+)
+ATTACH_TYPES = {"page", "iframe"}  # targets whose network requests Fetch can hold
+
+
+class CdpError(Exception):
+    pass
+
+
+def browser_websocket_url(debugger_address: str, timeout: float = 5.0) -> str:
+    """``/json/version`` on the browser's debugging port gives the browser-level websocket."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
+    with opener.open(f"http://{debugger_address}/json/version", timeout=timeout) as answer:
+        return str(json.load(answer)["webSocketDebuggerUrl"])
+
+
+class CdpCapture:
+    """Holds the DevTools connection; :meth:`result` hands the captured value to the caller."""
+
+    def __init__(self, debugger_address: str, endpoints: tuple[str, ...]) -> None:
+        self.endpoints = endpoints
+        self._address = debugger_address
+        self._ws: Any = None
+        self._ids = itertools.count(1)
+        self._pending: dict[int, queue.Queue[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+        self._events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._results: queue.Queue[str] = queue.Queue()
+        self._sessions: dict[str, str] = {}  # sessionId -> targetId
+        self._ready: set[str] = set()  # targetIds whose requests Fetch holds
+        self._ready_cond = threading.Condition()
+        self._closing = threading.Event()
+        self.failure: str | None = None  # why the connection died, if it did
+        self.blocked: list[str] = []  # URLs (without query) failed on the AWS hosts
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        import websocket  # comes with selenium
+
+        url = browser_websocket_url(self._address)
+        self._ws = websocket.create_connection(
+            url, timeout=10, suppress_origin=True, http_no_proxy=["*"], enable_multithread=True
+        )
+        self._ws.settimeout(None)
+        for target, fn in (("cdp-reader", self._read_loop), ("cdp-worker", self._work_loop)):
+            threading.Thread(target=fn, name=target, daemon=True).start()
+        pages = {
+            info["targetId"]
+            for info in self.call("Target.getTargets")["targetInfos"]
+            if info["type"] == "page"
+        }
+        # At browser level, auto-attach also attaches the targets that already exist (measured on
+        # Chromium 156), so one call covers the first tab, popups and new tabs alike.
+        self.call(
+            "Target.setAutoAttach",
+            {"autoAttach": True, "waitForDebuggerOnStart": True, "flatten": True},
+        )
+        with self._ready_cond:  # the first tab must be guarded before the caller navigates it
+            self._ready_cond.wait_for(lambda: pages <= self._ready or self.failure, timeout=10)
+        if not pages <= self._ready:
+            raise CdpError(self.failure or "the open tab could not be guarded")
+
+    def close(self) -> None:
+        self._closing.set()
+        self._events.put(None)
+        ws, self._ws = self._ws, None
+        if ws is not None:
+            try:
+                ws.abort()
+                ws.shutdown()
+            except Exception:  # noqa: BLE001 - closing must never raise
+                log.debug("closing the DevTools websocket failed", exc_info=True)
+
+    def result(self, timeout: float = 0.0) -> str | None:
+        """The captured SAMLResponse, or None if none (yet)."""
+        try:
+            return self._results.get(timeout=timeout) if timeout > 0 else self._results.get_nowait()
+        except queue.Empty:
+            return None
+
+    # ---- protocol plumbing --------------------------------------------------------------------
+
+    def call(
+        self, method: str, params: dict[str, Any] | None = None, session: str | None = None,
+        timeout: float = 10.0,
+    ) -> dict[str, Any]:
+        box: queue.Queue[dict[str, Any]] = queue.Queue(1)
+        msg_id = self._send(method, params, session, box)
+        try:
+            answer = box.get(timeout=timeout)
+        except queue.Empty:
+            raise CdpError(f"{method}: no answer within {timeout} s") from None
+        finally:
+            self._pending.pop(msg_id, None)
+        if "error" in answer:
+            raise CdpError(f"{method}: {answer['error'].get('message')}")
+        return dict(answer.get("result", {}))
+
+    def _send(
+        self, method: str, params: dict[str, Any] | None, session: str | None,
+        box: queue.Queue[dict[str, Any]] | None = None,
+    ) -> int:
+        if self.failure or self._ws is None:
+            raise CdpError(self.failure or "DevTools connection closed")
+        msg_id = next(self._ids)
+        message: dict[str, Any] = {"id": msg_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        if box is not None:
+            self._pending[msg_id] = box
+        with self._lock:
+            self._ws.send(json.dumps(message))
+        return msg_id
+
+    def _read_loop(self) -> None:
+        try:
+            while not self._closing.is_set():
+                raw = self._ws.recv() if self._ws is not None else ""
+                if not raw:
+                    break
+                message = json.loads(raw)
+                if "id" in message:
+                    box = self._pending.get(message["id"])
+                    if box is not None:
+                        box.put(message)
+                else:
+                    self._events.put(message)
+        except Exception as exc:  # noqa: BLE001 - the connection died; report, don't crash
+            if not self._closing.is_set():
+                self.failure = f"DevTools connection lost ({type(exc).__name__})"
+        if not self._closing.is_set() and not self.failure:
+            self.failure = "DevTools connection closed by the browser"
+        for box in list(self._pending.values()):
+            box.put({"error": {"message": self.failure or "closed"}})
+        self._events.put(None)
+
+    def _work_loop(self) -> None:
+        while True:
+            event = self._events.get()
+            if event is None or self._closing.is_set():
+                return
+            try:
+                self._on_event(event)
+            except CdpError as exc:
+                log.debug("DevTools: %s", exc)
+            except Exception:  # noqa: BLE001 - keep serving the other targets
+                log.debug("DevTools event handling failed", exc_info=True)
+
+    # ---- events -------------------------------------------------------------------------------
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        method, params = event.get("method"), event.get("params", {})
+        if method == "Target.attachedToTarget":
+            self._setup_session(params["sessionId"], params["targetInfo"],
+                                params.get("waitingForDebugger", False))
+        elif method == "Target.detachedFromTarget":
+            self._sessions.pop(params.get("sessionId", ""), None)
+        elif method == "Fetch.requestPaused":
+            self._on_request(event.get("sessionId"), params)
+        elif method == "Inspector.targetCrashed":
+            self.failure = "the browser tab crashed"
+
+    def _setup_session(self, session: str, info: dict[str, Any], waiting: bool) -> None:
+        duplicate = info["targetId"] in self._sessions.values()
+        try:
+            if info["type"] in ATTACH_TYPES and not duplicate:
+                self._sessions[session] = info["targetId"]
+                self.call("Fetch.enable", {"patterns": ep.fetch_patterns(self.endpoints)}, session)
+                self._send("Inspector.enable", None, session)
+                # Out-of-process iframes are separate targets: attach to them as well.
+                self.call("Target.setAutoAttach", {"autoAttach": True,
+                          "waitForDebuggerOnStart": True, "flatten": True}, session)
+                with self._ready_cond:
+                    self._ready.add(info["targetId"])
+                    self._ready_cond.notify_all()
+        finally:
+            if waiting:
+                self._send("Runtime.runIfWaitingForDebugger", None, session)
+            if duplicate:
+                self._send("Target.detachFromTarget", {"sessionId": session}, None)
+
+    def _on_request(self, session: str | None, params: dict[str, Any]) -> None:
+        request, request_id = params["request"], params["requestId"]
+        url, method = request["url"], request["method"]
+        value = None
+        if method == "POST" and ep.is_saml_endpoint(url, self.endpoints):
+            value = saml_response_from(_body(request), _header(request, "content-type"))
+        if value is None:
+            self.blocked.append(f"{method} {ep.strip_query(url)}")
+            self._send("Fetch.failRequest", {"requestId": request_id,
+                       "errorReason": "BlockedByClient"}, session)
+            return
+        self._results.put(value)
+        self._send("Fetch.fulfillRequest", {
+            "requestId": request_id, "responseCode": 200,
+            "responseHeaders": [{"name": "Content-Type", "value": "text/html; charset=utf-8"},
+                                {"name": "Cache-Control", "value": "no-store"}],
+            "body": base64.b64encode(DONE_PAGE.encode()).decode(),
+        }, session)
+
+
+def _header(request: dict[str, Any], name: str) -> str:
+    for key, value in (request.get("headers") or {}).items():
+        if key.lower() == name:
+            return str(value)
+    return ""
+
+
+def _body(request: dict[str, Any]) -> bytes | None:
+    entries = request.get("postDataEntries")
+    if entries:  # exact bytes, base64 per chunk
+        return b"".join(base64.b64decode(e.get("bytes", "")) for e in entries)
+    if "postData" in request:
+        return str(request["postData"]).encode("utf-8")
+    return None
+
+
+def saml_response_from(body: bytes | None, content_type: str) -> str | None:
+    """The ``SAMLResponse`` value of a form body (urlencoded or multipart), URL-decoded."""
+    if not body:
+        return None
+    if content_type.lower().startswith("multipart/"):
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + body
+        )
+        for part in message.iter_parts():
+            if part.get_param("name", header="content-disposition") == "SAMLResponse":
+                return str(part.get_payload(decode=True).decode("utf-8", "replace"))
+        return None
+    values = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).get("SAMLResponse")
+    return values[0] if values else None
+
+
+def start_capture(debugger_address: str | None, endpoints: tuple[str, ...]) -> CdpCapture:
+    if not debugger_address:
+        raise BrowserError("the browser did not expose its DevTools address")
+    capture = CdpCapture(debugger_address, endpoints)
+    try:
+        capture.start()
+    except Exception as exc:
+        capture.close()
+        raise BrowserError(f"could not connect to the browser's DevTools: {exc}") from exc
+    return capture

@@ -1,0 +1,70 @@
+"""Save what the browser showed when a login failed: a screenshot and the page HTML, privately.
+
+The directory is created 0700 and the files 0600. Secrets never reach the files: ``value``
+attributes of password and SAMLResponse inputs are removed, and every secret the tool typed is
+replaced wherever it appears in the HTML.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+log = logging.getLogger(__name__)
+
+_INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
+_SECRET_INPUT = re.compile(r"""type\s*=\s*["']?password|name\s*=\s*["']?SAMLResponse""", re.I)
+_VALUE = re.compile(r"""\svalue\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+MASK = "********"
+
+
+def scrub(html: str, secrets: Iterable[str] = ()) -> str:
+    def clean_input(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        return _VALUE.sub(f' value="{MASK}"', tag) if _SECRET_INPUT.search(tag) else tag
+
+    html = _INPUT.sub(clean_input, html)
+    for secret in secrets:
+        if secret and len(secret) >= 3:
+            html = html.replace(secret, MASK)
+    return html
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600) if hasattr(os, "fchmod") else None
+        handle.write(data)
+
+
+def save(driver: Any, directory: Path | None, secrets: Iterable[str] = ()) -> list[Path]:
+    """Screenshot + scrubbed HTML of the current window; the paths written (none on failure)."""
+    if directory is None:
+        return []
+    saved: list[Path] = []
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(directory, 0o700)
+        stem = directory / time.strftime("login-failure-%Y%m%d-%H%M%S")
+        with contextlib.suppress(Exception):
+            driver.switch_to.default_content()
+        with contextlib.suppress(Exception):
+            png = driver.get_screenshot_as_png()
+            _write_private(stem.with_suffix(".png"), png)
+            saved.append(stem.with_suffix(".png"))
+        with contextlib.suppress(Exception):
+            html = f"<!-- {driver.current_url.split('?')[0]} -->\n" + driver.page_source
+            _write_private(stem.with_suffix(".html"), scrub(html, list(secrets)).encode())
+            saved.append(stem.with_suffix(".html"))
+    except OSError:
+        log.debug("could not save diagnostics to %s", directory, exc_info=True)
+    return saved
+
+
+def describe(paths: list[Path]) -> str:
+    return f"; saved {' and '.join(str(p) for p in paths)}" if paths else ""

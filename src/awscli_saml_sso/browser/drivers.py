@@ -1,0 +1,329 @@
+"""Find a browser and its driver, start it with safe options, and shut it all down.
+
+Driver resolution, in order: ``--driver-path``; the driver on PATH (chromedriver, msedgedriver,
+geckodriver); Selenium Manager (bundled with selenium). Selenium Manager runs with
+``SE_AVOID_STATS`` always and ``SE_OFFLINE`` when the browser binary is installed locally, so
+it never downloads when nothing needs downloading.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from awscli_saml_sso.browser import endpoints
+from awscli_saml_sso.errors import BrowserError
+
+ENV_TEST_RESOLVER_RULES = "ASS_TEST_HOST_RESOLVER_RULES"
+PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+INSTALL_HINT = (
+    "install Chromium and its driver (Debian/Ubuntu: apt-get install chromium chromium-driver), "
+    "or Chrome, Edge or Firefox; or pass --browser-path/--driver-path"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class BrowserKind:
+    name: str  # chrome | chromium | edge | firefox
+    label: str  # for messages
+    driver: str  # driver command on PATH
+    commands: tuple[str, ...]  # binary names on PATH
+    paths: tuple[str, ...]  # well-known install locations (macOS, Windows)
+
+    @property
+    def chromium_family(self) -> bool:
+        return self.name != "firefox"
+
+
+def _win(*tails: str) -> tuple[str, ...]:
+    roots = ("PROGRAMFILES", "PROGRAMFILES(X86)", "LOCALAPPDATA")
+    return tuple(
+        os.path.join(os.environ[root], tail) for tail in tails for root in roots if root in os.environ
+    )
+
+
+KINDS: dict[str, BrowserKind] = {
+    k.name: k
+    for k in (
+        BrowserKind(
+            "chrome", "Chrome", "chromedriver",
+            ("google-chrome", "google-chrome-stable", "chrome"),
+            ("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+             *_win(r"Google\Chrome\Application\chrome.exe")),
+        ),
+        BrowserKind(
+            "chromium", "Chromium", "chromedriver",
+            ("chromium", "chromium-browser"),
+            ("/Applications/Chromium.app/Contents/MacOS/Chromium",
+             *_win(r"Chromium\Application\chrome.exe")),
+        ),
+        BrowserKind(
+            "edge", "Edge", "msedgedriver",
+            ("microsoft-edge", "microsoft-edge-stable", "msedge"),
+            ("/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+             *_win(r"Microsoft\Edge\Application\msedge.exe")),
+        ),
+        BrowserKind(
+            "firefox", "Firefox", "geckodriver",
+            ("firefox", "firefox-esr"),
+            ("/Applications/Firefox.app/Contents/MacOS/firefox",
+             *_win(r"Mozilla Firefox\firefox.exe")),
+        ),
+    )
+}
+
+
+def find_binary(kind: BrowserKind) -> str | None:
+    for command in kind.commands:
+        found = shutil.which(command)
+        if found:
+            return found
+    return next((p for p in kind.paths if os.path.isfile(p)), None)
+
+
+def choose_browser(name: str | None, browser_path: str | None) -> tuple[BrowserKind, str | None]:
+    """The browser kind and its binary (None: let Selenium Manager find or fetch one)."""
+    if name is not None:
+        if name not in KINDS:
+            raise BrowserError(
+                f"unknown browser {name!r}", hint=f"choose one of: {', '.join(KINDS)}"
+            )
+        kind = KINDS[name]
+        return kind, browser_path or find_binary(kind)
+    for kind in KINDS.values():
+        binary = find_binary(kind)
+        if binary:
+            return kind, browser_path or binary
+    if browser_path:  # a binary of unknown kind: most are Chromium-based
+        return KINDS["chrome"], browser_path
+    raise BrowserError("no supported browser is installed", hint=INSTALL_HINT)
+
+
+def find_driver(kind: BrowserKind, driver_path: str | None) -> str | None:
+    """``--driver-path``, else the driver on PATH, else None (Selenium Manager decides)."""
+    if driver_path:
+        if not os.path.isfile(driver_path):
+            raise BrowserError(f"driver not found: {driver_path}", hint=INSTALL_HINT)
+        return driver_path
+    return shutil.which(kind.driver)
+
+
+@contextlib.contextmanager
+def selenium_manager_env(offline: bool) -> Iterator[None]:
+    """Keep Selenium Manager quiet (no stats) and, when possible, offline; restore afterwards."""
+    wanted = {"SE_AVOID_STATS": "true", **({"SE_OFFLINE": "true"} if offline else {})}
+    saved = {k: os.environ.get(k) for k in wanted}
+    for key, value in wanted.items():
+        os.environ.setdefault(key, value)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def resolver_rules() -> str | None:
+    """Belt and braces: AWS sign-in hosts do not resolve (a proxy would resolve them instead)."""
+    override = os.environ.get(ENV_TEST_RESOLVER_RULES)
+    if override is not None:
+        return override or None
+    if any(os.environ.get(v) for v in PROXY_VARS):
+        return None
+    return endpoints.host_resolver_rules()
+
+
+def chromium_arguments(mode: str, profile_dir: Path) -> list[str]:
+    args = [
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-quic",
+        "--disable-crash-reporter",  # it writes outside the profile (~/.config/chromium)
+        "--disable-breakpad",
+        f"--user-data-dir={profile_dir}",
+    ]
+    if mode == "headless":
+        args += ["--headless=new", "--window-size=1280,1024"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--no-sandbox")  # Chromium refuses to start as root with its sandbox
+    rules = resolver_rules()
+    if rules:
+        args.append(f"--host-resolver-rules={rules}")
+    return args
+
+
+CHROMIUM_PREFS = {
+    "credentials_enable_service": False,
+    "profile.password_manager_enabled": False,
+    "profile.password_manager_leak_detection": False,
+    "net.network_prediction_options": 2,  # no preconnect to a form's target (the AWS host)
+}
+
+
+@dataclasses.dataclass
+class Session:
+    """A running browser: the driver, its service and the profile directory it owns."""
+
+    kind: BrowserKind
+    driver: Any
+    service: Any
+    profile_dir: Path
+    temp_profile: bool
+    started_in: float
+
+    @property
+    def version(self) -> str:
+        return str(self.driver.capabilities.get("browserVersion", ""))
+
+    def debugger_address(self) -> str | None:
+        caps = self.driver.capabilities
+        for key in ("goog:chromeOptions", "ms:edgeOptions"):
+            address = (caps.get(key) or {}).get("debuggerAddress")
+            if address:
+                return str(address)
+        return None
+
+    def close(self) -> None:
+        shutdown(self.driver, self.service, self.profile_dir, self.temp_profile)
+
+
+def prepare_profile(profile_dir: Path | None) -> tuple[Path, bool]:
+    if profile_dir is None:
+        return Path(tempfile.mkdtemp(prefix="awscli-saml-sso-browser-")), True  # mkdtemp: 0700
+    profile_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(profile_dir, 0o700)
+    return profile_dir, False
+
+
+def start(
+    name: str | None,
+    browser_path: str | None,
+    driver_path: str | None,
+    mode: str,
+    profile_dir: Path | None,
+    status: Callable[[str], None],
+) -> Session:
+    kind, binary = choose_browser(name, browser_path)
+    driver_file = find_driver(kind, driver_path)
+    profile, temp = prepare_profile(profile_dir)
+    status(f"starting {kind.label}" + (" (headless)" if mode == "headless" else ""))
+    began = time.monotonic()
+    service = None
+    try:
+        with selenium_manager_env(offline=binary is not None):
+            if kind.chromium_family:
+                driver, service = _start_chromium(kind, binary, driver_file, mode, profile)
+            else:
+                from awscli_saml_sso.browser import capture_bidi
+
+                driver, service = capture_bidi.start_firefox(binary, driver_file, mode, profile)
+    except BaseException as exc:
+        shutdown(None, service, profile, temp)
+        if isinstance(exc, Exception) and _is_selenium_error(exc):
+            raise BrowserError(f"could not start {kind.label}: {_first_line(exc)}",
+                               hint=INSTALL_HINT) from exc
+        raise
+    session = Session(kind, driver, service, profile, temp, time.monotonic() - began)
+    status(f"{kind.label} {session.version} started in {session.started_in:.1f} s")
+    return session
+
+
+def _start_chromium(
+    kind: BrowserKind, binary: str | None, driver_file: str | None, mode: str, profile: Path
+) -> tuple[Any, Any]:
+    from selenium import webdriver
+
+    edge = kind.name == "edge"
+    options = webdriver.EdgeOptions() if edge else webdriver.ChromeOptions()
+    for arg in chromium_arguments(mode, profile):
+        options.add_argument(arg)
+    options.add_experimental_option("prefs", CHROMIUM_PREFS)
+    if binary:
+        options.binary_location = binary
+    service_cls = webdriver.EdgeService if edge else webdriver.ChromeService
+    service = service_cls(executable_path=driver_file)
+    driver_cls = webdriver.Edge if edge else webdriver.Chrome
+    try:
+        return driver_cls(options=options, service=service), service
+    except BaseException:
+        with contextlib.suppress(Exception):
+            service.stop()
+        raise
+
+
+def _is_selenium_error(exc: BaseException) -> bool:
+    return type(exc).__module__.startswith("selenium")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+    return text.strip().splitlines()[0][:200]
+
+
+# ---- shutdown ---------------------------------------------------------------------------------
+
+
+def shutdown(driver: Any, service: Any, profile: Path, temp_profile: bool) -> None:
+    """Quit the browser and driver, kill whatever is left, remove a throw-away profile.
+
+    Never raises (it runs in ``finally`` and must not hide the real error), but it does not
+    swallow KeyboardInterrupt/Interrupted either: those come from signal handlers, and a second
+    Ctrl-C during cleanup should still stop the process.
+    """
+    if driver is not None:
+        with contextlib.suppress(Exception):
+            driver.quit()
+    if service is not None:
+        with contextlib.suppress(Exception):
+            service.stop()
+        process = getattr(service, "process", None)
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(Exception):
+                process.kill()
+    _kill_leftovers(str(profile))
+    if temp_profile:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def leftover_pids(marker: str) -> list[int]:
+    """Processes whose command line mentions ``marker`` (Linux: /proc; elsewhere: none known)."""
+    proc = Path("/proc")
+    if not sys.platform.startswith("linux") or not proc.is_dir():
+        return []
+    needle = marker.encode()
+    found = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if needle in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def _kill_leftovers(marker: str, wait: float = 3.0) -> None:
+    deadline = time.monotonic() + wait
+    pids = leftover_pids(marker)
+    while pids and time.monotonic() < deadline:  # quit() usually gets there on its own
+        time.sleep(0.05)
+        pids = leftover_pids(marker)
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)

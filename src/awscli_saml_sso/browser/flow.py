@@ -1,0 +1,66 @@
+"""One login: start the browser, guard the SAML endpoints, open the IdP, fill in, shut down."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+from awscli_saml_sso.browser import autofill, drivers
+from awscli_saml_sso.browser.endpoints import effective_endpoints, strip_query
+from awscli_saml_sso.errors import BrowserError, NetworkError, UsageError
+
+
+def run(login: Any) -> str:
+    from awscli_saml_sso.browser import MODES
+
+    if login.mode not in MODES:
+        raise UsageError(f"unknown browser mode {login.mode!r}")
+    endpoints = effective_endpoints(tuple(login.endpoints))
+    began = time.monotonic()
+    deadline = began + login.timeout
+    session = drivers.start(login.browser, login.browser_path, login.driver_path, login.mode,
+                            login.profile_dir, login.status)
+    capture = None
+    try:
+        capture = _start_capture(session, endpoints)
+        login.status(f"opening {strip_query(login.idp_url)}")
+        _open(session.driver, login.idp_url, deadline)
+        if login.mode == "manual":
+            login.status("log in in the browser window; waiting for the SAML response")
+        value = autofill.Autofill(session.driver, login, capture).run(deadline)
+        login.status(f"SAML response captured after {time.monotonic() - began:.1f} s")
+        return value
+    finally:
+        if capture is not None:
+            capture.close()
+        session.close()
+
+
+def _start_capture(session: drivers.Session, endpoints: tuple[str, ...]) -> Any:
+    if session.kind.chromium_family:
+        from awscli_saml_sso.browser import capture_cdp
+
+        return capture_cdp.start_capture(session.debugger_address(), endpoints)
+    from awscli_saml_sso.browser import capture_bidi
+
+    return capture_bidi.start_capture(session.driver, endpoints)
+
+
+def _open(driver: Any, url: str, deadline: float) -> None:
+    """Navigate; a slow page is fine (the loop keeps waiting), an unreachable IdP is not."""
+    from selenium.common.exceptions import TimeoutException, WebDriverException
+
+    with contextlib.suppress(WebDriverException):
+        driver.set_page_load_timeout(max(1.0, min(60.0, deadline - time.monotonic())))
+    try:
+        driver.get(url)
+    except TimeoutException:
+        return
+    except WebDriverException as exc:
+        text = str(getattr(exc, "msg", "") or exc)
+        if "net::ERR_" in text:
+            code = "net::ERR_" + text.split("net::ERR_", 1)[1].split()[0]
+            raise NetworkError(f"cannot reach the IdP at {strip_query(url)} ({code})") from exc
+        raise BrowserError(f"the browser could not open {strip_query(url)}: "
+                           f"{text.strip().splitlines()[0][:160]}") from exc

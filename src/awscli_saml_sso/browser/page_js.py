@@ -1,0 +1,132 @@
+"""The one script that reads a login page: which visible fields and buttons it has, and what for.
+
+It runs in the page (or one iframe) and returns DOM elements, which Selenium hands back as
+WebElements. It never reads or returns field values other than "empty or not" and "equals the
+username" (the username is passed in), so a password can never travel back through it.
+Word lists cover English, German, French and Spanish; markup is not trusted (ids are often random),
+so labels, placeholders and ARIA text count as much as names.
+"""
+
+CLASSIFY = r"""
+const username = (arguments[0] || '').toLowerCase();
+const USER = /user|login|e-?mail|\bmail\b|account|konto|benutzer|nutzer|anmeldename|utilisateur|identifiant|courriel|usuario|correo|\bupn\b|principal|\bid\b|sign-?in name/;
+const OTP = /one.?time|\botp\b|totp|passcode|pass code|verification|verify|\bcode\b|token|\bmfa\b|2fa|two.?factor|second factor|authenticator|einmal|bestätigungscode|sicherheitscode|prüfcode|vérification|código|\bpin\b/;
+const PASSWORD_WORD = /password|passwort|kennwort|mot de passe|contraseña|senha/;
+const SUBMIT = /^(sign ?in|log ?in|login|next|continue|submit|verify|ok|confirm|yes|send|weiter|anmelden|einloggen|bestätigen|ja|senden|suivant|connexion|se connecter|continuer|valider|vérifier|oui|siguiente|iniciar sesión|continuar|enviar|verificar|sí|entrar)\b/;
+const AVOID = /forgot|reset|create|sign ?up|register|cancel|back|zurück|abbrechen|retour|annuler|help|hilfe|another|other|andere|autre|with (google|apple|facebook|microsoft|github|linkedin)|passkey|security key|qr|sso|language/;
+const KMSI = /stay signed in|keep me signed in|remain signed in|angemeldet bleiben|rester connecté|mantener la sesión|trust this (browser|device)|remember (this|me)/;
+const YES = /^(yes|ja|oui|sí|si|continue|weiter|continuer|continuar|ok|trust|vertrauen)\b/;
+const NO = /^(no|nein|non)\b/;
+const WAITING = /approve|notification|push|check your (phone|device)|sent (a|an)? ?(request|notification)|authenticator app|genehmig|bestätigen sie|auf ihrem (telefon|handy|gerät)|approuve|sur votre (téléphone|appareil)|aprueba|waiting for|warten auf/;
+const ERROR_WORDS = /incorrect|invalid|wrong|failed|falsch|ungültig|unbekannt|fehlgeschlagen|unknown user|not found|doesn'?t exist|does not exist|couldn'?t find|could not find|not recogni[sz]ed|n'existe pas|introuvable|erron|incorrecto|no existe|inválid|denied|locked|gesperrt|expired|abgelaufen/;
+
+function visible(el) {
+  if (!el || !el.isConnected || !el.getClientRects().length) return false;
+  const s = getComputedStyle(el);
+  if (s.visibility === 'hidden' || s.display === 'none' || s.opacity === '0') return false;
+  const r = el.getBoundingClientRect();
+  return r.width > 1 && r.height > 1;
+}
+function text(el) { return ((el && (el.innerText || el.value || el.getAttribute('aria-label') || el.title)) || '').trim(); }
+function describe(el) {
+  const parts = ['name', 'id', 'placeholder', 'aria-label', 'autocomplete', 'title', 'data-testid']
+    .map(a => el.getAttribute(a));
+  if (el.labels) for (const l of el.labels) parts.push(l.innerText);
+  for (const id of (el.getAttribute('aria-labelledby') || '').split(/\s+/)) {
+    const l = id && document.getElementById(id); if (l) parts.push(l.innerText);
+  }
+  if (!el.labels || !el.labels.length) {  // a text next to the field, not the whole form
+    let p = el.parentElement;
+    for (let i = 0; i < 3 && p; i++, p = p.parentElement) {
+      const t = (p.innerText || '').trim();
+      if (t) { if (t.length < 80) parts.push(t); break; }
+    }
+  }
+  return parts.filter(Boolean).join(' ').toLowerCase().replace(/\s+/g, ' ');
+}
+const out = {user: null, password: null, otp: null, otpSplit: [], other: [], submit: null,
+             kmsi: null, waiting: false, error: '', newPassword: false, passwords: 0,
+             userFilled: false, userPrefilled: false, doc: null, ready: document.readyState,
+             title: document.title, url: location.href, frames: 0};
+window.__assDoc = window.__assDoc || String(Math.random()).slice(2);
+out.doc = window.__assDoc;
+const inputs = [...document.querySelectorAll('input, textarea')].filter(
+  el => visible(el) && !el.disabled && !['hidden', 'checkbox', 'radio', 'submit', 'button', 'image',
+    'reset', 'file', 'range', 'color', 'search'].includes((el.type || '').toLowerCase()));
+for (const el of inputs) {
+  const type = (el.type || 'text').toLowerCase(), d = describe(el);
+  const ac = (el.getAttribute('autocomplete') || '').toLowerCase();
+  const maxlen = el.maxLength > 0 ? el.maxLength : 0;
+  const numeric = ['numeric', 'decimal'].includes((el.getAttribute('inputmode') || '').toLowerCase())
+    || type === 'tel' || type === 'number';
+  if (type === 'password') {
+    if (ac.includes('new-password')) { out.newPassword = true; continue; }
+    if (!PASSWORD_WORD.test(d) && (ac.includes('one-time-code') || OTP.test(d))) { out.otp = out.otp || el; continue; }
+    out.passwords++; out.password = out.password || el; continue;
+  }
+  if (maxlen === 1 && (numeric || OTP.test(d) || ac.includes('one-time-code'))) { out.otpSplit.push(el); continue; }
+  if (ac.includes('one-time-code') || (type !== 'email' && !/username|email/.test(ac) && OTP.test(d))
+      || (numeric && maxlen >= 4 && maxlen <= 10)) { out.otp = out.otp || el; continue; }
+  if (type === 'email' || /username|email/.test(ac) || USER.test(d)) {
+    if (!out.user) out.user = el; else out.other.push(el);
+    continue;
+  }
+  out.other.push(el);
+}
+if (!out.user && out.other.length === 1 && (out.password ||
+    /sign ?in|log ?in|anmeld|connexion|connecter|iniciar/.test((document.body.innerText || '').toLowerCase()))) {
+  out.user = out.other.pop();  // the one text field of a login form
+}
+if (out.user) {
+  const v = (out.user.value || '').trim().toLowerCase();
+  out.userFilled = v !== '';
+  out.userPrefilled = v !== '' && (v === username || out.user.readOnly);
+}
+function buttons(root) {
+  return [...root.querySelectorAll('button, input[type=submit], input[type=button], input[type=image], a, [role=button]')]
+    .filter(b => visible(b) && !b.disabled && b.getAttribute('aria-disabled') !== 'true');
+}
+function pickSubmit(field) {
+  const form = field && field.form;
+  if (form) {
+    const subs = buttons(form).filter(b => (b.type || '').toLowerCase() === 'submit' || b.tagName === 'INPUT' && b.type === 'image');
+    const good = subs.filter(b => !AVOID.test(text(b).toLowerCase()));
+    if (good.length) return good.find(b => SUBMIT.test(text(b).toLowerCase())) || good[0];
+  }
+  const all = buttons(document).filter(b => !AVOID.test(text(b).toLowerCase()));
+  return all.find(b => SUBMIT.test(text(b).toLowerCase())) || null;
+}
+const main = out.otpSplit[0] || out.otp || out.password || out.user;
+out.submit = pickSubmit(main);
+const body = (document.body ? document.body.innerText : '').slice(0, 4000).toLowerCase();
+if (!main) {
+  const bs = buttons(document).filter(b => !AVOID.test(text(b).toLowerCase()));
+  if (KMSI.test(body)) {
+    out.kmsi = bs.find(b => YES.test(text(b).toLowerCase()))
+      || bs.find(b => (b.type || '').toLowerCase() === 'submit')
+      || bs.find(b => NO.test(text(b).toLowerCase())) || null;
+  }
+  out.waiting = WAITING.test(body);
+}
+function errorText() {
+  const cands = [...document.querySelectorAll('[role=alert], [aria-live], [class*=error i], [id*=error i], [class*=alert i], [class*=danger i], [class*=warning i], [class*=invalid i], [class*=message i]')]
+    .filter(e => visible(e) && !['INPUT', 'TEXTAREA', 'SELECT', 'FORM', 'BODY'].includes(e.tagName));
+  const found = cands.map(e => ({t: (e.innerText || '').trim().replace(/\s+/g, ' '),
+                                  alert: e.getAttribute('role') === 'alert'}))
+    .filter(f => f.t && f.t.length < 400);
+  const hit = found.find(f => ERROR_WORDS.test(f.t.toLowerCase())) || found.find(f => f.alert);
+  return hit ? hit.t : '';
+}
+out.error = errorText();
+if (!out.error) {  // an error sentence anywhere, e.g. a plain <p> above the form
+  const walker = document.createTreeWalker(document.body || document, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(), i = 0; n && i < 2000; n = walker.nextNode(), i++) {
+    const t = n.nodeValue.trim();
+    if (t && t.length < 300 && ERROR_WORDS.test(t.toLowerCase()) && visible(n.parentElement)) {
+      out.error = (n.parentElement.innerText || t).trim().replace(/\s+/g, ' '); break;
+    }
+  }
+}
+out.frames = [...document.querySelectorAll('iframe, frame')].filter(visible).length;
+return out;
+"""

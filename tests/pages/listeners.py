@@ -1,0 +1,68 @@
+"""Listeners that stand where AWS would be: they record everything that reaches them.
+
+A browser test passes when these stay empty: the capture must answer the SAML POST inside the
+browser.
+"""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+
+
+class RecordingHttp:
+    """An HTTP server on 127.0.0.1 that records every request (method, path, body)."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, bytes]] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _record(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                outer.requests.append((self.command, self.path, self.rfile.read(length)))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            do_GET = do_POST = do_PUT = do_HEAD = do_OPTIONS = _record
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/saml"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class RecordingTcp:
+    """A bare TCP listener that counts connections (for a host mapped here by resolver rules)."""
+
+    def __init__(self) -> None:
+        self.connections: list[tuple[str, int]] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self._stop = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._stop:
+            try:
+                conn, peer = self.sock.accept()
+            except OSError:
+                return
+            self.connections.append(peer)
+            conn.close()
+
+    def close(self) -> None:
+        self._stop = True
+        self.sock.close()
