@@ -228,6 +228,21 @@ def test_failed_write_leaves_old_file_and_no_temp(env, monkeypatch):
     assert sorted(p.name for p in path.parent.iterdir()) == ["idps.json", "idps.json.lock"]
 
 
+def test_concurrent_saves_lose_nothing(env):
+    import threading
+
+    def add(prefix: str) -> None:
+        for number in range(15):
+            idps.save(StoredIdp(f"{prefix}{number}", URL), env)
+
+    threads = [threading.Thread(target=add, args=(p,)) for p in "abcd"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(idps.load_all(env)) == 60
+
+
 def test_no_password_ever_in_the_file(env, ring):
     secret = "s3cr3t-Pa55w0rd!"
     idps.save(full_idp(), env)
@@ -333,7 +348,8 @@ def test_migrates_the_01_file_from_home(env, ring, monkeypatch):
     source = paths.user_home(env) / ".awscli_saml_sso_credentials"
     shutil.copy(ORIGINAL / "awscli_saml_sso_credentials", source)
     known, note = idps.load_all_with_note(env)
-    assert known == {"old": StoredIdp("old", "https://sso.old.example/adfs/ls/IdpInitiatedSignOn.aspx", username="jdoe")}
+    url = "https://sso.old.example/adfs/ls/IdpInitiatedSignOn.aspx"
+    assert known == {"old": StoredIdp("old", url, username="jdoe")}
     assert "migrated 1 IdP from" in note
     assert not source.exists() and list(source.parent.glob(".awscli_saml_sso_credentials.migrated-*"))
 

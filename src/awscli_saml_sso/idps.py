@@ -82,14 +82,14 @@ def validate_url(url: str) -> str:
     url = (url or "").strip()
     try:
         parts = urlsplit(url)
-        host = parts.hostname
+        ok = parts.scheme in ("http", "https") and parts.hostname is not None
     except ValueError:  # e.g. an invalid port or IPv6 literal
-        host = None
-    if not url or any(c.isspace() for c in url) or host is None or urlsplit(url).scheme not in ("http", "https"):
+        ok = False
+    if not ok or any(c.isspace() for c in url):
         raise UsageError(
             f"not an http(s) URL: {url!r}",
-            hint="give the IdP-initiated sign-on URL, e.g. https://idp.example.com/adfs/ls/IdpInitiatedSignOn.aspx"
-            "?loginToRp=urn:amazon:webservices",
+            hint="give the IdP-initiated sign-on URL, e.g. "
+            "https://idp.example.com/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:amazon:webservices",
         )
     return url
 
@@ -197,7 +197,8 @@ def _decode(raw: bytes, path: Path) -> dict[str, StoredIdp]:
         raise _corrupt(path, "no format version")
     if data["version"] > VERSION:
         raise FilesError(
-            f"{path} was written by a newer awscli-saml-sso (format version {data['version']}, this one reads {VERSION})",
+            f"{path} was written by a newer awscli-saml-sso "
+            f"(format version {data['version']}, this one reads {VERSION})",
             hint="upgrade: pip install --upgrade awscli-saml-sso",
         )
     if data["version"] < 1 or not isinstance(data.get("idps"), dict):
@@ -255,7 +256,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise FilesError(f"cannot write {target}: {exc.strerror or exc}", hint="check free space and permissions") from None
+        raise FilesError(
+            f"cannot write {target}: {exc.strerror or exc}", hint="check free space and permissions"
+        ) from None
 
 
 @contextlib.contextmanager
@@ -446,5 +449,7 @@ def _move_aside(source: Path, scrub: list[tuple[str, str]]) -> Path:
             if os.name == "posix":  # it names the person's accounts: keep it private like the rest
                 os.chmod(target, 0o600)
     except OSError as exc:
-        raise FilesError(f"cannot move {source} aside: {exc.strerror}", hint="check its owner and permissions") from None
+        raise FilesError(
+            f"cannot move {source} aside: {exc.strerror}", hint="check its owner and permissions"
+        ) from None
     return target

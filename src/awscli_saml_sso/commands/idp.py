@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from typing import IO, Any
 
 import click
@@ -107,7 +108,7 @@ def add_command(ctx: click.Context, nickname: str, password_stdin: bool, **field
         raise UsageError("--password-stdin needs --username", hint="the password is kept per username")
     known = _load(ctx)
     stored = idps.validate(idps.StoredIdp(nickname=nickname, **fields))
-    password = _read_password(click.get_binary_stream("stdin")) if password_stdin else None
+    password = _read_password(_stdin_bytes()) if password_stdin else None
     if password is not None:
         idps.set_password(stored.nickname, stored.username, password)
     path = idps.save(stored, os.environ)
@@ -139,6 +140,14 @@ def remove_command(ctx: click.Context, nickname: str, yes: bool) -> None:
 def _as_dict(stored: idps.StoredIdp) -> dict[str, Any]:
     return {name: getattr(stored, name) for name in ("nickname", "url", "username", "role_arn", "profile",
                                                      "region", "browser", "duration")}
+
+
+def _stdin_bytes() -> IO[bytes]:
+    # click.get_binary_stream is deprecated since click 8.5; sys.stdin.buffer is what it returned
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise UsageError("--password-stdin: there is no standard input to read", hint="pipe the password in")
+    return stream
 
 
 def _read_password(stdin: IO[bytes]) -> str:
