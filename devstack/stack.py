@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from devstack import idp, procs, watchdog
+from devstack import idp, procs, realm, watchdog
 from devstack.procs import StackError
 from devstack.settings import HOST, REPO_ROOT, Settings
 
@@ -55,10 +55,14 @@ def _check_ports(settings: Settings) -> None:
                 f"with --{what.lower()}-port / ASS_STACK_{what.upper()}_PORT")
 
 
+def _python_env(**extra: str) -> dict[str, str]:
+    """Environment for our Python servers: devstack importable from any working directory."""
+    path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, **extra}
+
+
 def _start_aws(settings: Settings) -> int:
-    env = {**os.environ, "MOTO_ACCOUNT_ID": "000000000000",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT),
-                                                       os.environ.get("PYTHONPATH")]))}
+    env = _python_env(MOTO_ACCOUNT_ID=realm.ACCOUNT_ID)
     argv = [sys.executable, "-m", "devstack.aws", "--host", HOST,
             "--port", str(settings.aws_port)]
     return procs.start(AWS, argv, run_dir=settings.state_dir, env=env, cwd=REPO_ROOT)
@@ -88,7 +92,8 @@ def up(settings: Settings, log=lambda msg: None,  # noqa: ANN001
     running = status(settings.state_dir)
     if all(running.values()) and previous is not None:
         if previous != settings:
-            log("already running with its own ports (see `env`); `down` first to change them")
+            log("already running on its own ports (see `env`); `down` first to change them")
+        seed(previous)  # idempotent; puts the realm back after a /moto-api/reset
         log("already running")
         return previous
     if any(running.values()):
@@ -113,17 +118,21 @@ def up(settings: Settings, log=lambda msg: None,  # noqa: ANN001
 
 
 def _start_watchdog(settings: Settings, watch_pid: int) -> None:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    env = _python_env()
     procs.start(watchdog.NAME, [sys.executable, "-m", "devstack.watchdog", str(watch_pid),
                                 str(settings.state_dir)],
                 run_dir=settings.state_dir, env=env, cwd=REPO_ROOT)
 
 
 def seed(settings: Settings) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from devstack.seed import seed as seed_aws
 
-    seed_aws(settings.aws_endpoint_url, settings.idp_metadata_url)
+    try:
+        seed_aws(settings.aws_endpoint_url, settings.idp_metadata_url)
+    except (BotoCoreError, ClientError, OSError) as err:
+        raise StackError(f"seeding AWS at {settings.aws_endpoint_url} failed: {err}") from err
 
 
 def down(state_dir: Path, include_watchdog: bool = True) -> list[str]:

@@ -22,6 +22,11 @@ def sts(stack, **credentials):
                         config=config, **credentials)
 
 
+def client(stack, service):
+    return boto3.client(service, endpoint_url=stack.aws_endpoint_url, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
 def assume(stack, saml, role=realm.ROLE_USER, provider=realm.PROVIDER_ARN, **extra):
     return sts(stack).assume_role_with_saml(RoleArn=role, PrincipalArn=provider,
                                             SAMLAssertion=saml, **extra)
@@ -82,12 +87,19 @@ def test_nonexistent_provider_is_access_denied(aws):
 
 def test_role_missing_in_iam_is_access_denied(aws):
     saml = saml_response_for("aws_user")
-    boto3.client("iam", endpoint_url=aws.aws_endpoint_url, region_name="us-east-1",
-                 aws_access_key_id="test", aws_secret_access_key="test").delete_role_policy(
-        RoleName="Role.User", PolicyName="s3-access")
-    boto3.client("iam", endpoint_url=aws.aws_endpoint_url, region_name="us-east-1",
-                 aws_access_key_id="test", aws_secret_access_key="test").delete_role(
-        RoleName="Role.User")
+    iam = client(aws, "iam")
+    iam.delete_role_policy(RoleName="Role.User", PolicyName="s3-access")
+    iam.delete_role(RoleName="Role.User")
+    with pytest.raises(ClientError) as excinfo:
+        assume(aws, saml)
+    assert error(excinfo) == ("AccessDenied", 403)
+
+
+def test_role_that_does_not_trust_the_provider_is_access_denied(aws):
+    saml = saml_response_for("aws_user")
+    client(aws, "iam").update_assume_role_policy(RoleName="Role.User", PolicyDocument=(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": '
+        '{"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'))
     with pytest.raises(ClientError) as excinfo:
         assume(aws, saml)
     assert error(excinfo) == ("AccessDenied", 403)
@@ -253,10 +265,7 @@ def test_response_page_auto_posts_to_aws(stack):
 
 
 def test_seeded_realm(aws):
-    iam = boto3.client("iam", endpoint_url=aws.aws_endpoint_url, region_name="us-east-1",
-                       aws_access_key_id="test", aws_secret_access_key="test")
-    s3 = boto3.client("s3", endpoint_url=aws.aws_endpoint_url, region_name="us-east-1",
-                      aws_access_key_id="test", aws_secret_access_key="test")
+    iam, s3 = client(aws, "iam"), client(aws, "s3")
     assert realm.BUCKET in {b["Name"] for b in s3.list_buckets()["Buckets"]}
     providers = {p["Arn"] for p in iam.list_saml_providers()["SAMLProviderList"]}
     assert providers == {realm.PROVIDER_ARN}
