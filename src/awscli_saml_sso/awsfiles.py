@@ -1,0 +1,189 @@
+"""~/.aws/credentials and ~/.aws/config: where they are, and locked, atomic, private updates.
+
+The text editing is :mod:`inifile` (pure). Here: paths from an injected environment, a sidecar
+lock that serialises concurrent runs, and a write that leaves either the old file or the new one
+(temporary file in the same directory, fsync, ``os.replace``), always mode 0600.
+
+Keys this tool writes to a credentials profile (README "Files"):
+``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token``, ``aws_security_token``
+(the same token, for older consumers), ``x_security_token_expires`` (ISO 8601, UTC),
+``x_principal_arn`` (the assumed role's ARN) and ``x_saml_provider_arn`` (the SAML provider it was
+assumed through; lets ``status`` and the still-valid check rebuild the role without a login).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from . import atomicfile, inifile
+from .models import Credentials, Role, mask
+
+MIN_REMAINING = dt.timedelta(minutes=15)  # botocore refreshes 15 min before expiry; so do we
+EXPIRES_KEY = "x_security_token_expires"
+PRINCIPAL_KEY = "x_principal_arn"
+PROVIDER_KEY = "x_saml_provider_arn"
+_VAR = re.compile(r"\$(\w+)|\$\{([^}]*)\}")
+
+
+# -- paths -----------------------------------------------------------------------------------
+def _expand(path: str, environ: Mapping[str, str]) -> Path:
+    """``$VAR`` and ``~`` as botocore expands them, but from ``environ``, not the process's."""
+    path = _VAR.sub(lambda m: environ.get(m.group(1) or m.group(2), m.group(0)), path)
+    if path == "~" or path.startswith(("~/", "~" + os.sep)):
+        home = environ.get("HOME") or environ.get("USERPROFILE") or os.path.expanduser("~")
+        path = home + path[1:]
+    return Path(os.path.expanduser(path))
+
+
+def credentials_path(environ: Mapping[str, str]) -> Path:
+    return _expand(environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials", environ)
+
+
+def config_path(environ: Mapping[str, str]) -> Path:
+    return _expand(environ.get("AWS_CONFIG_FILE") or "~/.aws/config", environ)
+
+
+def config_section(profile: str) -> str:
+    """``~/.aws/config`` names profiles ``[profile x]``, except ``[default]``."""
+    inifile.check_name(profile)
+    return "default" if profile == "default" else f"profile {profile}"
+
+
+# -- locked, atomic update -------------------------------------------------------------------
+def update_file(
+    path: Path | str, section: str, values: Mapping[str, str], remove_keys: Iterable[str] = ()
+) -> Path:
+    """Set ``values`` in ``section`` of the INI file at ``path``; return the real path written.
+
+    Symlinks are followed (the link stays, its target is updated); the parent directory is
+    created 0700; the file ends 0600. On any failure the old file is left as it was.
+    """
+    inifile.check_name(section, "section name")
+    real = Path(os.path.realpath(path))
+    atomicfile.ensure_private_dir(real.parent)
+    with atomicfile.locked(real):
+        old = atomicfile.read_bytes(real)
+        text = inifile.set_section(old.decode("utf-8", "surrogateescape"), section, values, remove_keys)
+        new = text.encode("utf-8", "surrogateescape")
+        if new != old or not real.exists():
+            atomicfile.atomic_write(real, new)
+        else:
+            atomicfile.chmod_private(real)
+    return real
+
+
+
+
+# -- profiles --------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class ProfileInfo:
+    """A credentials profile as this tool reads it back. ``principal_arn`` is the SAML provider
+    (as in :class:`Role`); ``role_arn`` comes from ``x_principal_arn``."""
+
+    profile: str
+    access_key_id: str | None
+    secret_access_key: str | None
+    session_token: str | None
+    expiration: dt.datetime | None  # aware UTC; None when absent or unreadable
+    role_arn: str | None
+    principal_arn: str | None
+
+    def __repr__(self) -> str:  # keys never reach a log through repr
+        expires = self.expiration.isoformat() if self.expiration else None
+        return (
+            f"ProfileInfo(profile={self.profile!r}, access_key_id={mask(self.access_key_id)}, "
+            f"expiration={expires}, role_arn={self.role_arn!r})"
+        )
+
+    @property
+    def role(self) -> Role | None:
+        if not self.role_arn:
+            return None
+        return Role(self.role_arn, self.principal_arn or "")
+
+
+def credentials_values(creds: Credentials, role: Role) -> dict[str, str]:
+    """The keys a login writes to its credentials profile (see the module docstring)."""
+    expires = creds.expiration.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+    return {
+        "aws_access_key_id": creds.access_key_id,
+        "aws_secret_access_key": creds.secret_access_key,
+        "aws_session_token": creds.session_token,
+        "aws_security_token": creds.session_token,
+        EXPIRES_KEY: expires,
+        PRINCIPAL_KEY: role.role_arn,
+        PROVIDER_KEY: role.principal_arn,
+    }
+
+
+def write_credentials(profile: str, creds: Credentials, role: Role, environ: Mapping[str, str]) -> Path:
+    """Write the login's credentials to ``[profile]`` of the credentials file; return its path
+    (the path as configured, even when it is a symlink to the file really written)."""
+    inifile.check_name(profile)
+    path = credentials_path(environ)
+    update_file(path, profile, credentials_values(creds, role))
+    return path
+
+
+def write_config_region(profile: str, region: str, environ: Mapping[str, str]) -> Path:
+    path = config_path(environ)
+    update_file(path, config_section(profile), {"region": region})
+    return path
+
+
+def read_config_region(profile: str, environ: Mapping[str, str]) -> str | None:
+    section = inifile.get_section(_read_text(config_path(environ)), config_section(profile))
+    return (section or {}).get("region") or None
+
+
+def _read_text(path: Path) -> str:
+    return atomicfile.read_bytes(path).decode("utf-8", "surrogateescape")
+
+
+def _profile_info(profile: str, values: Mapping[str, str]) -> ProfileInfo:
+    from .saml import parse_saml_time  # noqa: PLC0415  (cheap: lxml is imported lazily there)
+
+    principal = values.get(PRINCIPAL_KEY) or None
+    return ProfileInfo(
+        profile=profile,
+        access_key_id=values.get("aws_access_key_id") or None,
+        secret_access_key=values.get("aws_secret_access_key") or None,
+        session_token=values.get("aws_session_token") or values.get("aws_security_token") or None,
+        expiration=parse_saml_time(values.get(EXPIRES_KEY)),
+        # saml2aws stores the assumed-role (sts) ARN here: only an IAM role ARN names a role.
+        role_arn=principal if principal and ":role/" in principal else None,
+        principal_arn=values.get(PROVIDER_KEY) or None,
+    )
+
+
+def read_profile(profile: str, environ: Mapping[str, str]) -> ProfileInfo | None:
+    """The profile in the credentials file, or None when it is absent."""
+    inifile.check_name(profile)
+    values = inifile.get_section(_read_text(credentials_path(environ)), profile)
+    return None if values is None else _profile_info(profile, values)
+
+
+def tool_profiles(environ: Mapping[str, str]) -> list[ProfileInfo]:
+    """Profiles carrying ``x_security_token_expires`` (written by this tool or alike), in file order."""
+    sections = inifile.parse(_read_text(credentials_path(environ)))
+    return [_profile_info(name, values) for name, values in sections.items() if EXPIRES_KEY in values]
+
+
+def profile_still_valid(
+    info: ProfileInfo | None,
+    role_arn: str | None,
+    now: dt.datetime,
+    min_remaining: dt.timedelta = MIN_REMAINING,
+) -> bool:
+    """True when ``info`` holds complete credentials for ``role_arn`` (any role when None) that
+    stay valid for more than ``min_remaining`` after ``now`` (aware)."""
+    if info is None or not (info.access_key_id and info.secret_access_key and info.session_token):
+        return False
+    if info.expiration is None or info.expiration - now <= min_remaining:
+        return False
+    return role_arn is None or role_arn.strip() == info.role_arn
