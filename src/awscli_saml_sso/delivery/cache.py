@@ -1,0 +1,103 @@
+"""The ``credential-process`` cache: one private JSON file per (IdP, role, profile) request.
+
+Served while more than 15 minutes remain (botocore refreshes 15 minutes before expiry, so a
+cached answer closer to expiry would be refreshed again at once). This module is on the hot
+path of every AWS SDK call made through ``credential_process``: it imports nothing heavy and
+does one ``open`` and one ``json.loads``.
+
+File format (version 1)::
+
+    {"version": 1, "key": {"idp": ..., "role_arn": ..., "profile": ...},
+     "AccessKeyId": ..., "SecretAccessKey": ..., "SessionToken": ..., "Expiration": "...Z",
+     "RoleArn": ...}
+
+A file of another version, or unreadable, or for another key (hash collision), is a miss.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from awscli_saml_sso import paths
+from awscli_saml_sso.models import Credentials
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+MIN_REMAINING = dt.timedelta(minutes=15)
+
+
+def key(nickname: str, role_arn: str | None, profile: str | None) -> dict[str, str | None]:
+    return {"idp": nickname, "role_arn": role_arn or None, "profile": profile or None}
+
+
+def file_for(environ: Mapping[str, str], cache_key: Mapping[str, str | None]) -> Path:
+    """A safe, stable file name: readable prefix from the nickname, hash of the whole key."""
+    digest = hashlib.sha256(json.dumps(cache_key, sort_keys=True).encode()).hexdigest()[:24]
+    readable = re.sub(r"[^A-Za-z0-9_.-]", "_", str(cache_key["idp"]))[:40].lstrip(".") or "_"
+    return paths.cache_dir(environ) / f"credential-process-{readable}-{digest}.json"
+
+
+def format_expiration(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_expiration(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def load(path: Path, cache_key: Mapping[str, str | None], now: dt.datetime) -> Credentials | None:
+    """The cached credentials if the file is ours, for this key, and not within 15 min of expiry."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        if data.get("version") != VERSION or data.get("key") != dict(cache_key):
+            log.debug("cache %s: other version or key: miss", path.name)
+            return None
+        creds = Credentials(
+            access_key_id=data["AccessKeyId"],
+            secret_access_key=data["SecretAccessKey"],
+            session_token=data["SessionToken"],
+            expiration=parse_expiration(data["Expiration"]),
+        )
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.debug("cache %s unreadable (%s): miss", path.name, type(exc).__name__)
+        return None
+    if creds.expiration - now <= MIN_REMAINING:
+        log.debug("cache %s: expires %s, too soon: miss", path.name, creds.expiration.isoformat())
+        return None
+    return creds
+
+
+def store(path: Path, cache_key: Mapping[str, str | None], creds: Credentials, role_arn: str | None = None) -> None:
+    """Atomic, private (0700 directory, 0600 file)."""
+    from awscli_saml_sso import atomicfile  # noqa: PLC0415 - only on the slow path
+
+    paths.private_dir(path.parent)
+    data = {
+        "version": VERSION,
+        "key": dict(cache_key),
+        "AccessKeyId": creds.access_key_id,
+        "SecretAccessKey": creds.secret_access_key,
+        "SessionToken": creds.session_token,
+        "Expiration": format_expiration(creds.expiration),
+        "RoleArn": role_arn,
+    }
+    atomicfile.atomic_write(path, json.dumps(data, indent=1).encode() + b"\n")
+
+
+def remove(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,95 @@
+"""``console``: a sign-in URL for the AWS web console from a profile's temporary credentials.
+
+The AWS federation endpoint turns session credentials into a sign-in token
+(``Action=getSigninToken``), and a ``Action=login`` URL with that token signs the browser in.
+No ``SessionDuration`` is sent: AWS accepts it only for credentials from ``GetFederationToken``
+and refuses it for role sessions like ours (the console session lasts as long as the role
+session, at most 12 h). The login URL is valid for 15 minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from awscli_saml_sso.errors import NetworkError, SamlSsoError, StsError
+from awscli_saml_sso.models import Credentials
+
+log = logging.getLogger(__name__)
+
+ISSUER = "awscli-saml-sso"
+FEDERATION_TIMEOUT = 15.0
+# partition -> (federation endpoint, console)
+PARTITIONS = {
+    "aws": ("https://signin.aws.amazon.com/federation", "https://console.aws.amazon.com/"),
+    "aws-us-gov": ("https://signin.amazonaws-us-gov.com/federation", "https://console.amazonaws-us-gov.com/"),
+    "aws-cn": ("https://signin.amazonaws.cn/federation", "https://console.amazonaws.cn/"),
+}
+
+
+def partition_of(role_arn: str | None) -> str:
+    """``arn:PARTITION:...``; unknown or missing → the commercial partition."""
+    parts = (role_arn or "").split(":")
+    return parts[1] if len(parts) > 1 and parts[1] in PARTITIONS else "aws"
+
+
+def endpoints(partition: str, federation_url: str | None, destination: str | None) -> tuple[str, str]:
+    default_federation, default_console = PARTITIONS.get(partition, PARTITIONS["aws"])
+    return federation_url or default_federation, destination or default_console
+
+
+def signin_token_url(federation_url: str, creds: Credentials) -> str:
+    session = json.dumps(
+        {"sessionId": creds.access_key_id, "sessionKey": creds.secret_access_key, "sessionToken": creds.session_token},
+        separators=(",", ":"),
+    )
+    query = urllib.parse.urlencode({"Action": "getSigninToken", "Session": session})
+    return f"{federation_url}?{query}"
+
+
+def login_url(federation_url: str, destination: str, token: str) -> str:
+    query = urllib.parse.urlencode(
+        {"Action": "login", "Issuer": ISSUER, "Destination": destination, "SigninToken": token}
+    )
+    return f"{federation_url}?{query}"
+
+
+def get_signin_token(federation_url: str, creds: Credentials, timeout: float = FEDERATION_TIMEOUT) -> str:
+    request = urllib.request.Request(signin_token_url(federation_url, creds), headers={"Accept": "application/json"})
+    host = urllib.parse.urlsplit(federation_url).netloc
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - https (or a test's loopback)
+            body = answer.read(64 * 1024)
+    except urllib.error.HTTPError as exc:
+        raise _http_error(exc.code, host) from exc
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise NetworkError(f"cannot reach the AWS federation endpoint {host}: {reason}") from exc
+    try:
+        token = json.loads(body)["SigninToken"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StsError(f"the AWS federation endpoint {host} gave no sign-in token", hint="") from exc
+    if not isinstance(token, str) or not token:
+        raise StsError(f"the AWS federation endpoint {host} gave an empty sign-in token", hint="")
+    return token
+
+
+def _http_error(code: int, host: str) -> SamlSsoError:
+    if code in (400, 401, 403):
+        return StsError(
+            f"the AWS federation endpoint {host} refused these credentials (HTTP {code}): "
+            "they cannot be federated, most often because they have expired",
+            hint="log in again, then retry",
+        )
+    return NetworkError(f"the AWS federation endpoint {host} answered HTTP {code}", hint="try again in a moment")
+
+
+def console_url(creds: Credentials, role_arn: str | None, *, destination: str | None = None,
+                federation_url: str | None = None) -> str:
+    """The ``Action=login`` URL for the profile's partition (or the overrides)."""
+    federation, target = endpoints(partition_of(role_arn), federation_url, destination)
+    log.debug("console: federation endpoint %s, destination %s", federation, target)
+    return login_url(federation, target, get_signin_token(federation, creds))

@@ -1,0 +1,128 @@
+"""``exec`` and ``env``: a profile's temporary credentials as environment variables.
+
+Pure parts (``variables``, ``render``, ``child_environment``) apart from the one that runs a
+process (``run``). Exit codes follow the shells: the child's own code, 128+N when a signal N
+killed it, 127 when the command does not exist, 126 when it cannot be executed.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+from collections.abc import Mapping, Sequence
+
+from awscli_saml_sso.delivery.profiles import ProfileCredentials
+from awscli_saml_sso.errors import SamlSsoError
+
+SHELLS = ("sh", "fish", "powershell")
+# Variables that would point the SDKs at other credentials than the ones we set.
+REMOVED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
+
+
+class CommandFailed(SamlSsoError):
+    """The command could not be started: 127 (not found) or 126 (not executable), as shells do."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message, hint="")
+        self.exit_code = code  # type: ignore[assignment] - the shell's codes, not ours
+
+
+def variables(creds: ProfileCredentials) -> dict[str, str]:
+    values = {
+        "AWS_ACCESS_KEY_ID": creds.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+        "AWS_SESSION_TOKEN": creds.session_token,
+    }
+    if creds.region:
+        values["AWS_REGION"] = creds.region
+        values["AWS_DEFAULT_REGION"] = creds.region
+    values["AWS_CREDENTIAL_EXPIRATION"] = creds.expiration_iso
+    return values
+
+
+def child_environment(environ: Mapping[str, str], values: Mapping[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in environ.items() if k not in REMOVED}
+    env.update(values)
+    return env
+
+
+# -- env ------------------------------------------------------------------------------------
+def _fish_quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _powershell_quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def render(values: Mapping[str, str], shell: str) -> str:
+    """Lines that set ``values`` (and unset AWS_PROFILE & co.) in ``shell``."""
+    lines: list[str] = []
+    if shell == "sh":
+        lines.append("unset " + " ".join(REMOVED))
+        lines += [f"export {k}={shlex.quote(v)}" for k, v in values.items()]
+    elif shell == "fish":
+        lines += [f"set -e {k}" for k in REMOVED]
+        lines += [f"set -gx {k} {_fish_quote(v)}" for k, v in values.items()]
+    elif shell == "powershell":
+        lines += [f"Remove-Item Env:{k} -ErrorAction SilentlyContinue" for k in REMOVED]
+        lines += [f"$Env:{k} = {_powershell_quote(v)}" for k, v in values.items()]
+    else:
+        raise ValueError(f"unknown shell {shell!r}")
+    return "\n".join(lines) + "\n"
+
+
+# -- exec -----------------------------------------------------------------------------------
+def run(command: Sequence[str], env: Mapping[str, str]) -> int:
+    """Run ``command`` with ``env``; return its exit code (128+N if killed by signal N)."""
+    try:
+        child = subprocess.Popen(list(command), env=dict(env))  # noqa: S603 - the person's own command
+    except FileNotFoundError as exc:
+        raise CommandFailed(f"command not found: {command[0]}", 127) from exc
+    except PermissionError as exc:
+        raise CommandFailed(f"cannot execute {command[0]}: permission denied", 126) from exc
+    except OSError as exc:
+        raise CommandFailed(f"cannot execute {command[0]}: {exc.strerror or exc}", 126) from exc
+    with _forwarding_signals(child):
+        code = _wait(child)
+    return 128 - code if code < 0 else code
+
+
+def _wait(child: subprocess.Popen) -> int:
+    while True:
+        try:
+            return child.wait()
+        except InterruptedError:  # pragma: no cover - PEP 475 retries, belt and braces
+            continue
+
+
+class _forwarding_signals:  # noqa: N801 - used as a context manager
+    """While the child runs, SIGINT/SIGTERM (and SIGHUP) go to it; we wait for its verdict."""
+
+    NAMES = ("SIGINT", "SIGTERM", "SIGHUP")
+
+    def __init__(self, child: subprocess.Popen) -> None:
+        self.child = child
+        self.saved: dict[int, object] = {}
+
+    def _forward(self, signum: int, _frame: object) -> None:
+        if self.child.poll() is None:
+            try:
+                self.child.send_signal(signum)
+            except ProcessLookupError:  # it just ended
+                pass
+
+    def __enter__(self) -> _forwarding_signals:
+        if os.name != "posix":  # Windows: the console delivers Ctrl-C to the child itself
+            return self
+        for name in self.NAMES:
+            signum = getattr(signal, name, None)
+            if signum is not None:
+                self.saved[signum] = signal.signal(signum, self._forward)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self.saved.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]

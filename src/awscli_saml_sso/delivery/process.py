@@ -1,0 +1,207 @@
+"""``credential-process``: credentials for the AWS SDKs' ``credential_process`` setting.
+
+Fast path: the private cache (``delivery.cache``), served while more than 15 minutes remain;
+nothing heavy is imported for it. Slow path: a non-interactive login with the stored IdP (its
+URL, username and role; the password from the keyring) in a headless browser, then the cache.
+
+Without ``--profile`` the login writes nothing to ``~/.aws``: the login flow is pointed at a
+scratch credentials file inside the cache directory, removed afterwards. With ``--profile P``
+the profile P is written too, for tools that read the credentials file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from awscli_saml_sso import paths
+from awscli_saml_sso.delivery import cache
+from awscli_saml_sso.errors import MissingAnswerError
+from awscli_saml_sso.models import Credentials
+
+log = logging.getLogger(__name__)
+
+SCRATCH_PROFILE = "credential-process"
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    nickname: str
+    role_arn: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    browser_path: str | None = None
+    driver_path: str | None = None
+    show_browser: bool = False
+    timeout: float = 120.0
+
+    @property
+    def cache_key(self) -> dict[str, str | None]:
+        return cache.key(self.nickname, self.role_arn, self.profile)
+
+
+def output(creds: Credentials) -> str:
+    """The JSON document the SDKs expect, in their documented key order."""
+    return json.dumps(
+        {
+            "Version": 1,
+            "AccessKeyId": creds.access_key_id,
+            "SecretAccessKey": creds.secret_access_key,
+            "SessionToken": creds.session_token,
+            "Expiration": cache.format_expiration(creds.expiration),
+        }
+    )
+
+
+def cached(request: Request, environ: Mapping[str, str], now: dt.datetime | None = None) -> Credentials | None:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return cache.load(cache.file_for(environ, request.cache_key), request.cache_key, now)
+
+
+def credentials(request: Request, environ: Mapping[str, str], now: dt.datetime | None = None) -> Credentials:
+    """From the cache if fresh enough, else by logging in (and caching the result)."""
+    hit = cached(request, environ, now)
+    if hit is not None:
+        log.debug("credential-process: served from the cache until %s", hit.expiration.isoformat())
+        return hit
+    creds, role_arn = login(request, environ)
+    cache.store(cache.file_for(environ, request.cache_key), request.cache_key, creds, role_arn)
+    return creds
+
+
+# -- slow path -------------------------------------------------------------------------------
+def login(request: Request, environ: Mapping[str, str]) -> tuple[Credentials, str]:
+    from awscli_saml_sso import idps  # noqa: PLC0415
+    from awscli_saml_sso.login import run_login  # noqa: PLC0415
+
+    stored = idps.get(request.nickname, environ)
+    log.info("credential-process: logging in with the stored IdP %s", stored.nickname)
+    scratch = None if request.profile else _scratch_dir(environ)
+    login_env = environ if scratch is None else _scratch_environ(environ, scratch)
+    try:
+        opts = _options(request, stored, environ)
+        result = run_login(opts, _NonInteractive(), login_env)
+    finally:
+        if scratch is not None:
+            _remove_tree(scratch)
+    written = result.first
+    if written.credentials is None:  # pragma: no cover - force=True: always a fresh login
+        raise AssertionError("login returned no credentials")
+    return written.credentials, written.role.role_arn
+
+
+def _options(request: Request, stored, environ: Mapping[str, str]):  # noqa: ANN001, ANN202 - idps.StoredIdp -> LoginOptions
+    from awscli_saml_sso import idps, logsetup  # noqa: PLC0415
+    from awscli_saml_sso.login import LoginOptions  # noqa: PLC0415
+
+    def password() -> str:
+        value = idps.get_password(stored.nickname, stored.username) if stored.username else None
+        if not value:
+            raise MissingAnswerError(
+                f"the IdP password of {stored.username or 'the stored user'} (none in the keyring)",
+                f"it once: awscli_saml_sso idp add {stored.nickname} --url URL --username USER --password-stdin",
+            )
+        logsetup.register_secret(value)
+        return value
+
+    def mfa_code() -> str:
+        raise MissingAnswerError(
+            "the IdP's one-time code",
+            f"--show-browser, or log in once interactively: awscli_saml_sso --idp-nickname {stored.nickname}",
+        )
+
+    return LoginOptions(
+        idp_url=stored.url,
+        username=stored.username,
+        password=password,
+        mfa_code=mfa_code,
+        profile=request.profile or SCRATCH_PROFILE,
+        role_arn=request.role_arn,
+        default_role_arn=stored.role_arn,
+        duration=stored.duration,
+        region=stored.region,
+        endpoint_url=request.endpoint_url,
+        browser=stored.browser,
+        browser_path=request.browser_path,
+        driver_path=request.driver_path,
+        mode="show" if request.show_browser else "headless",
+        timeout=request.timeout,
+        force=True,  # the cache already said no: never answer from an older profile
+        verify=False,  # one STS call less on every refresh; the SDK's next call proves them
+        browser_profile_dir=paths.browser_profile_dir(environ, stored.nickname),
+        diagnostics_dir=paths.diagnostics_dir(environ),
+    )
+
+
+def _scratch_dir(environ: Mapping[str, str]) -> Path:
+    import tempfile  # noqa: PLC0415
+
+    base = paths.private_dir(paths.cache_dir(environ))
+    return Path(tempfile.mkdtemp(prefix="login-", dir=base))
+
+
+def _scratch_environ(environ: Mapping[str, str], scratch: Path) -> dict[str, str]:
+    env = dict(environ)
+    env["AWS_SHARED_CREDENTIALS_FILE"] = str(scratch / "credentials")
+    env["AWS_CONFIG_FILE"] = str(scratch / "config")
+    return env
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil  # noqa: PLC0415
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+class _NonInteractive:
+    """The login's UI for credential_process: progress only in the log (stderr belongs to the
+    SDK's error report), and no prompt ever, even when a terminal exists (the SDK is not
+    expecting the child to read the person's keyboard)."""
+
+    def __init__(self) -> None:
+        from awscli_saml_sso.ui import Terminal  # noqa: PLC0415
+
+        class Quiet(Terminal):
+            def tty(self):  # noqa: ANN202 - no terminal, ever: prompts raise MissingAnswerError
+                return None
+
+        self._term = Quiet()
+        self._term.quiet = True
+        self._term.is_tty = False
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - delegate everything else
+        return getattr(self._term, name)
+
+
+# -- shadowing -------------------------------------------------------------------------------
+def shadowing_warnings(names: list[str], environ: Mapping[str, str]) -> list[str]:
+    """Profiles that have both ``credential_process`` (config) and static keys (credentials):
+    the SDKs read the credentials file first, so ``credential_process`` would never run."""
+    from awscli_saml_sso import awsfiles, inifile  # noqa: PLC0415 - light
+
+    wanted = [n for n in dict.fromkeys(names) if n]
+    if not wanted:
+        return []
+    try:
+        creds_text = awsfiles.credentials_path(environ).read_text(encoding="utf-8", errors="replace")
+        config_text = awsfiles.config_path(environ).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    credentials_sections = inifile.parse(creds_text)
+    config_sections = inifile.parse(config_text)
+    warnings = []
+    for name in wanted:
+        section = "default" if name == "default" else f"profile {name}"
+        has_process = "credential_process" in (config_sections.get(section) or {})
+        has_keys = "aws_access_key_id" in (credentials_sections.get(name) or {})
+        if has_process and has_keys:
+            warnings.append(
+                f"profile [{name}] also has keys in {awsfiles.credentials_path(environ)}: the AWS SDKs use "
+                f"them before credential_process, which then never refreshes them; remove them, or give "
+                f"credential-process another --profile"
+            )
+    return warnings

@@ -1,0 +1,76 @@
+"""A profile's temporary credentials, read back for ``exec``, ``env``, ``console`` and ``status``.
+
+Reading goes through :mod:`awsfiles` (the one reader/writer of the AWS files). A profile that is
+missing, incomplete or expired is an error that says how to log in again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shlex
+from collections.abc import Mapping
+
+from awscli_saml_sso import awsfiles
+from awscli_saml_sso.errors import UsageError
+from awscli_saml_sso.models import Credentials, mask
+
+DEFAULT_PROFILE = "saml"
+
+
+class NotLoggedIn(UsageError):
+    """The profile has no usable temporary credentials: log in first."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ProfileCredentials:
+    profile: str
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expiration: dt.datetime
+    region: str | None
+    role_arn: str | None
+
+    @property
+    def expiration_iso(self) -> str:
+        return self.expiration.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    @property
+    def credentials(self) -> Credentials:
+        return Credentials(self.access_key_id, self.secret_access_key, self.session_token, self.expiration)
+
+    def __repr__(self) -> str:  # keys never reach a log through repr
+        return f"ProfileCredentials(profile={self.profile!r}, access_key_id={mask(self.access_key_id)}, expiration={self.expiration_iso})"
+
+
+def login_hint(profile: str) -> str:
+    option = "" if profile == DEFAULT_PROFILE else f" --profile {shlex.quote(profile)}"
+    return f"log in first: awscli_saml_sso{option} --idp-nickname NAME (or --idp-url URL)"
+
+
+def load(profile: str, environ: Mapping[str, str], now: dt.datetime | None = None) -> ProfileCredentials:
+    """The profile's credentials, valid at ``now``; else ``NotLoggedIn`` naming the fix."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    info = awsfiles.read_profile(profile, environ)
+    where = awsfiles.credentials_path(environ)
+    if info is None:
+        raise NotLoggedIn(f"no profile [{profile}] in {where}", hint=login_hint(profile))
+    if not (info.access_key_id and info.secret_access_key and info.session_token):
+        raise NotLoggedIn(f"profile [{profile}] in {where} has no temporary credentials (no session token)",
+                          hint=login_hint(profile))
+    if info.expiration is None:
+        raise NotLoggedIn(f"profile [{profile}] was not written by awscli_saml_sso (no x_security_token_expires)",
+                          hint=login_hint(profile))
+    if info.expiration <= now:
+        raise NotLoggedIn(f"the credentials of profile [{profile}] expired at "
+                          f"{info.expiration:%Y-%m-%d %H:%M:%S} UTC", hint=login_hint(profile))
+    return ProfileCredentials(
+        profile=profile,
+        access_key_id=info.access_key_id,
+        secret_access_key=info.secret_access_key,
+        session_token=info.session_token,
+        expiration=info.expiration,
+        region=awsfiles.read_config_region(profile, environ),
+        role_arn=info.role_arn,
+    )
