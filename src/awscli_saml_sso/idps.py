@@ -20,12 +20,11 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from awscli_saml_sso import paths, secrets
+from awscli_saml_sso import atomicfile, paths, secrets
 from awscli_saml_sso.errors import FilesError, UsageError
 from awscli_saml_sso.secrets import delete_password, get_password, set_password
 
@@ -237,55 +236,20 @@ def _write(path: Path, idps: Mapping[str, StoredIdp]) -> None:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Temp file (0600) in the same directory, fsync, ``os.replace``: the old file or the new one,
-    never half of one. Symlinks are followed so the link stays a link.
-
-    Minimal private copy: swap for ``awsfiles``' helper once it lands (same contract).
-    """
+    """``atomicfile.atomic_write`` (temp 0600 in the same dir, fsync, replace) on the real file:
+    a symlinked ``idps.json`` stays a link. The directory is created or tightened to 0700."""
     target = Path(os.path.realpath(path))
     paths.private_dir(target.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if os.name == "posix":
-            os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise FilesError(
-            f"cannot write {target}: {exc.strerror or exc}", hint="check free space and permissions"
-        ) from None
+    atomicfile.atomic_write(target, data)
 
 
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    """Serialise read-modify-write between concurrent runs (advisory lock on a side file)."""
-    directory = paths.private_dir(Path(os.path.realpath(path)).parent)
-    lock_path = directory / f"{path.name}.lock"
-    try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as exc:
-        raise FilesError(f"cannot lock {lock_path}: {exc.strerror}", hint="check its owner and permissions") from None
-    try:
-        _lock_fd(fd)
+    """Serialise read-modify-write between concurrent runs (``<file>.lock`` beside the real file)."""
+    target = Path(os.path.realpath(path))
+    paths.private_dir(target.parent)
+    with atomicfile.locked(target):
         yield
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
-def _lock_fd(fd: int) -> None:
-    if os.name == "nt":
-        import msvcrt  # noqa: PLC0415 - Windows only
-
-        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-    else:
-        import fcntl  # noqa: PLC0415 - POSIX only
-
-        fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 # ------------------------------------------------------------------------------------------
