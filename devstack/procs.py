@@ -70,7 +70,15 @@ def read_pid(name: str, run_dir: Path) -> int | None:
 
 
 def group_members(pgid: int) -> list[int]:
-    """Live (non-zombie) processes of process group ``pgid``."""
+    """Live (non-zombie) processes of process group ``pgid`` (no /proc: the group exists)."""
+    if not Path("/proc/self/stat").exists():
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return []
+        except PermissionError:
+            pass
+        return [pgid]
     members = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
