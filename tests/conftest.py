@@ -26,6 +26,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
         "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
         "ASS_HOME": str(home / ".awscli_saml_sso"),
+        "AWS_DEFAULT_REGION": "us-east-1",  # what a person's environment or ~/.aws/config gives
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -114,8 +114,18 @@ def login_command(ctx: click.Context, log_level: str | None, **options: Any) -> 
     from awscli_saml_sso.commands import login as commands_login  # light: heavy imports inside
 
     term = _terminal()
-    result = commands_login.login(options, term, os.environ, stdin=click.get_binary_stream("stdin"))
+    if options.pop("clean"):
+        from awscli_saml_sso.commands.clean import clean
+
+        clean(term, os.environ)
+        return
+    result = commands_login.login(options, term, os.environ, stdin=sys.stdin.buffer)
     commands_login.report(result, options, term)
+
+
+from awscli_saml_sso.commands.idp import idp as idp_group  # noqa: E402 - light: click + our light modules
+
+cli.add_command(idp_group)
 
 
 def _terminal() -> Any:

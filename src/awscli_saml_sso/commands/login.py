@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from awscli_saml_sso import logsetup, paths
+from awscli_saml_sso.commands import stored_idp
 from awscli_saml_sso.errors import UsageError
 from awscli_saml_sso.login import DEFAULT_PROFILE, LoginOptions, LoginResult, run_login
 from awscli_saml_sso.ui import Terminal, format_local_and_utc
@@ -16,8 +17,13 @@ MAX_PASSWORD_BYTES = 4096
 
 def login(options: dict[str, Any], term: Terminal, environ: Mapping[str, str], stdin: IO[bytes]) -> LoginResult:
     _check_combinations(options)
-    opts = build_options(options, term, environ, stdin)
-    return run_login(opts, term, environ)
+    stored = stored_idp.resolve(options, term, environ)
+    secret = _PasswordSource(options, stored, term, stdin)
+    opts = build_options(options, term, environ, secret, stored)
+    result = run_login(opts, term, environ)
+    if stored is not None and not result.still_valid:
+        stored_idp.after_login(stored, options, opts, result, secret.typed, term, environ)
+    return result
 
 
 def _check_combinations(o: dict[str, Any]) -> None:
@@ -29,28 +35,36 @@ def _check_combinations(o: dict[str, Any]) -> None:
         raise UsageError(f"{names} exclude each other", hint="choose the role one way")
     if o.get("password_stdin") and o.get("saml_response") is not None and o["saml_response"].name == "<stdin>":
         raise UsageError("--password-stdin and --saml-response - both want standard input")
-    if o.get("idp_url") is None and o.get("idp_nickname") is None and o.get("saml_response") is None:
-        raise UsageError("no IdP to log in to", hint="pass --idp-url URL, --idp-nickname NAME or --saml-response FILE")
+    if o.get("idp_url") and o.get("idp_nickname"):
+        raise UsageError("--idp-url and --idp-nickname exclude each other", hint="--idp-url is for one-off logins")
+    if o.get("use_stored") and not o.get("idp_nickname") and o.get("idp_url"):
+        raise UsageError("--use-stored needs a stored IdP", hint="pass --idp-nickname NAME instead of --idp-url")
 
 
-def build_options(o: dict[str, Any], term: Terminal, environ: Mapping[str, str], stdin: IO[bytes]) -> LoginOptions:
-    password = _password_source(o, term, stdin)
-    mfa_code = _mfa_source(o, term)
+def build_options(
+    o: dict[str, Any], term: Terminal, environ: Mapping[str, str], secret: _PasswordSource, stored: Any = None
+) -> LoginOptions:
     mode = "manual" if o.get("use_browser") else "show" if o.get("show_browser") else "headless"
+    pick = _Defaults(o, stored)
+    username = pick("username")
+    if username is None and mode != "manual" and o.get("saml_response") is None and o.get("listen") is None:
+        username = term.ask("Username", what="the IdP username", option="--username")
+    secret.username = username
     return LoginOptions(
-        idp_url=o.get("idp_url"),
-        username=o.get("username"),
-        password=password,
-        mfa_code=mfa_code,
-        profile=o.get("profile") or DEFAULT_PROFILE,
-        role_arn=o.get("role_arn"),
+        idp_url=o.get("idp_url") or (stored.url if stored else None),
+        username=username,
+        password=secret,
+        mfa_code=_mfa_source(o, term),
+        profile=pick("profile") or DEFAULT_PROFILE,
+        role_arn=o.get("role_arn") or (stored.role_arn if stored and o.get("use_stored") else None),
         role_pattern=o.get("role_pattern"),
         role_index=o.get("role_selection"),
+        default_role_arn=stored.role_arn if stored else None,
         all_roles_template=o.get("all_roles"),
-        duration=o.get("duration"),
-        region=o.get("region"),
+        duration=pick("duration"),
+        region=pick("region"),
         endpoint_url=o.get("endpoint_url"),
-        browser=o.get("browser"),
+        browser=pick("browser"),
         browser_path=o.get("browser_path"),
         driver_path=o.get("driver_path"),
         mode=mode,
@@ -59,23 +73,49 @@ def build_options(o: dict[str, Any], term: Terminal, environ: Mapping[str, str],
         listen_port=o.get("listen"),
         force=bool(o.get("force")),
         verify=not o.get("no_verify"),
+        browser_profile_dir=paths.browser_profile_dir(environ, stored.nickname) if stored else None,
         diagnostics_dir=paths.diagnostics_dir(environ),
     )
 
 
-def _password_source(o: dict[str, Any], term: Terminal, stdin: IO[bytes]):
-    if o.get("password_stdin"):
-        password = _read_password(stdin)
-        logsetup.register_secret(password)
-        return lambda: password
-    username = o.get("username") or "you"
+class _Defaults:
+    """An option given on the command line wins over the stored IdP's value."""
 
-    def ask() -> str:
-        answer = term.ask(f"Password for {username}", what="the IdP password", option="--password-stdin", secret=True)
-        logsetup.register_secret(answer)
-        return answer
+    def __init__(self, options: dict[str, Any], stored: Any) -> None:
+        self.options, self.stored = options, stored
 
-    return ask
+    def __call__(self, name: str) -> Any:
+        given = self.options.get(name)
+        if given is not None:
+            return given
+        return getattr(self.stored, name, None) if self.stored is not None else None
+
+
+class _PasswordSource:
+    """Called by the browser layer only when the IdP shows a password field: ``--password-stdin``,
+    else the keyring (``--use-stored``), else a prompt on the terminal."""
+
+    def __init__(self, options: dict[str, Any], stored: Any, term: Terminal, stdin: IO[bytes]) -> None:
+        self.term, self.stored = term, stored
+        self.use_stored = bool(options.get("use_stored"))
+        self.username: str | None = None
+        self.typed: str | None = None  # a password typed at the prompt, to offer to store
+        self._value = _read_password(stdin) if options.get("password_stdin") else None
+        logsetup.register_secret(self._value)
+
+    def __call__(self) -> str:
+        if self._value is None and self.use_stored and self.stored is not None and self.username:
+            from awscli_saml_sso import idps  # noqa: PLC0415 - keyring is heavy
+
+            self._value = idps.get_password(self.stored.nickname, self.username)
+            logsetup.register_secret(self._value)
+        if self._value is None:
+            who = self.username or "you"
+            self._value = self.typed = self.term.ask(
+                f"Password for {who}", what="the IdP password", option="--password-stdin (or --use-stored)", secret=True
+            )
+            logsetup.register_secret(self._value)
+        return self._value
 
 
 def _read_password(stdin: IO[bytes]) -> str:

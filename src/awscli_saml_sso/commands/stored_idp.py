@@ -1,0 +1,97 @@
+"""Which IdP a login uses, and what is remembered after a successful one.
+
+``--idp-url``: one-off, nothing stored. ``--idp-nickname``: the stored IdP. Neither: a menu of
+the stored IdPs with ``+`` to add one, or (nothing stored yet) the questions to add the first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+from collections.abc import Mapping
+from typing import Any
+
+from awscli_saml_sso.errors import MissingAnswerError, UsageError
+from awscli_saml_sso.ui import Terminal
+
+CHOOSE_IDP_OPTION = "--idp-url URL or --idp-nickname NAME"
+
+
+def resolve(options: dict[str, Any], term: Terminal, environ: Mapping[str, str]) -> Any:
+    """The ``StoredIdp`` to use, or None for a one-off ``--idp-url`` / ``--saml-response``."""
+    from awscli_saml_sso import idps  # noqa: PLC0415 - only when a stored IdP is involved
+
+    if options.get("idp_url"):
+        return None
+    if options.get("idp_nickname"):
+        return idps.get(options["idp_nickname"], environ)
+    if options.get("saml_response") is not None:
+        return None
+    known, note = idps.load_all_with_note(environ)
+    if note:
+        term.line(note)
+    if not known:
+        if term.tty() is None:
+            raise UsageError("no IdP to log in to, and none stored", hint=f"pass {CHOOSE_IDP_OPTION}")
+        term.line("No IdP stored yet: let's add one.")
+        return _add_interactively(term, environ, known)
+    names = sorted(known)
+    labels = [f"{name}  {known[name].url}" for name in names]
+    try:
+        picked = term.choose("Stored IdPs:", labels, option=CHOOSE_IDP_OPTION, allow_add=True)
+    except MissingAnswerError as exc:
+        raise MissingAnswerError("the choice of IdP", CHOOSE_IDP_OPTION) from exc
+    if picked == "+":
+        return _add_interactively(term, environ, known)
+    return known[names[int(picked)]]
+
+
+def _add_interactively(term: Terminal, environ: Mapping[str, str], known: Mapping[str, Any]) -> Any:
+    from awscli_saml_sso import idps  # noqa: PLC0415
+
+    while True:
+        nickname = term.ask("Nickname for this IdP", what="an IdP nickname", option=CHOOSE_IDP_OPTION)
+        if nickname in known:
+            term.line(f"'{nickname}' is already stored; choose another nickname")
+            continue
+        try:
+            nickname = idps.validate_nickname(nickname)
+            break
+        except UsageError as exc:
+            term.line(f"{exc.message}; try again")
+    while True:
+        url = term.ask("IdP-initiated sign-on URL of the AWS app", what="the IdP URL", option="--idp-url")
+        try:
+            url = idps.validate_url(url)
+            break
+        except UsageError as exc:
+            term.line(f"{exc.message}; try again")
+    username = term.ask("Username (empty: ask each time)", what="the username", option="--username") or None
+    stored = idps.StoredIdp(nickname=nickname, url=url, username=username)
+    path = idps.save(stored, environ)
+    term.line(f"stored IdP '{nickname}' in {path}")
+    return stored
+
+
+def after_login(stored: Any, options: dict[str, Any], opts: Any, result: Any, typed_password: str | None,
+                term: Terminal, environ: Mapping[str, str]) -> None:
+    """Remember the username and role; offer the keyring; show the shorter command, once."""
+    from awscli_saml_sso import idps  # noqa: PLC0415
+
+    role_arn = result.first.role.role_arn if len(result.profiles) == 1 else None
+    updated = dataclasses.replace(
+        stored,
+        username=stored.username or opts.username,
+        role_arn=stored.role_arn or role_arn,
+    )
+    if updated != stored:
+        idps.save(updated, environ)
+    if typed_password and opts.username and term.tty() is not None:
+        if term.confirm("Store the password in the OS keyring for --use-stored?", option="--use-stored"):
+            idps.set_password(stored.nickname, opts.username, typed_password)
+            term.line("password stored in the OS keyring")
+    if not options.get("use_stored"):
+        parts = ["awscli_saml_sso", "--idp-nickname", stored.nickname, "--use-stored"]
+        if role_arn:
+            parts += ["--role-arn", role_arn]
+        term.line("next time: " + " ".join(shlex.quote(p) for p in parts))
