@@ -360,7 +360,7 @@ def test_failure_leaves_old_file_and_no_temp(tmp_path, monkeypatch, target, err)
     assert leftovers(tmp_path) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+@pytest.mark.skipif(getattr(os, "geteuid", lambda: 0)() == 0, reason="root (or Windows) writes into read-only directories")
 def test_read_only_directory(tmp_path):
     path = tmp_path / "ro" / "credentials"
     path.parent.mkdir()
@@ -381,6 +381,7 @@ def test_unreadable_path_is_a_files_error(tmp_path):
         awsfiles.update_file(path, "saml", {"k": "v"})
 
 
+@pytest.mark.skipif(os.name == "nt", reason="flock is POSIX")
 def test_lock_timeout(tmp_path, monkeypatch):
     import fcntl
 

@@ -102,6 +102,8 @@ def wrapped(text: str, width: int, sep: str) -> str:
         pytest.param(urllib.parse.urlencode({"SAMLResponse": B64, "RelayState": "x"}), id="form"),
         pytest.param(urllib.parse.urlencode({"RelayState": "a+b", "SAMLResponse": B64}), id="form-relay-first"),
         pytest.param("SAMLResponse=" + urllib.parse.quote_plus(wrapped(B64, 76, "\r\n")), id="form-crlf"),
+        pytest.param(f"SAMLResponse={B64}&RelayState=", id="form-unencoded-plus"),
+        pytest.param(b"RelayState=r&SAMLResponse=" + urllib.parse.quote(B64, safe="").encode(), id="form-bytes"),
         pytest.param(GOOD, id="xml-bytes"),
         pytest.param(GOOD.decode(), id="xml-str"),
         pytest.param(b"\xef\xbb\xbf" + GOOD, id="xml-bom"),
@@ -147,6 +149,7 @@ def test_base64_is_exactly_what_sts_gets():
             [ADMIN, USER],
         ),
         ({"roles": [pair(f"arn:aws:iam::{ACCOUNT}:role/path/to/Deep")]}, [f"arn:aws:iam::{ACCOUNT}:role/path/to/Deep"]),
+        ({"roles": [pair(f"arn:aws:iam::{ACCOUNT}:role/Rôle"), pair(USER)]}, [USER]),  # IAM names are ASCII
     ],
 )
 def test_role_layouts(kwargs, expected):
@@ -325,25 +328,33 @@ def test_xxe_never_reads_the_file(tmp_path):
         assert "TOPSECRET" not in str(info.value)
 
 
-def test_hardened_parser_does_not_expand_even_without_precheck(monkeypatch, tmp_path):
-    """Belt and braces: the lxml settings alone keep entities unexpanded and DTDs refused."""
+@pytest.mark.parametrize("name", ["xxe_file.xml", "xxe_url.xml", "billion_laughs.xml", "external_dtd.xml"])
+def test_parser_alone_refuses_dtds(monkeypatch, tmp_path, name):
+    """Belt and braces: with the byte check switched off, libxml2's settings and the docinfo
+    check still refuse, read no file and open no connection."""
+    import socket
+
     secret = tmp_path / "secret.txt"
     secret.write_text("TOPSECRET-CONTENT")
-    doc = fixture("xxe_file.xml").replace(b"file:///etc/passwd", secret.as_uri().encode())
-    # Hide the DOCTYPE from the byte check by spelling it through a BOM-less but equal document:
-    # the docinfo check after parsing must still refuse it.
-    original = saml._parse_xml
-
-    def without_precheck(xml):
-        from lxml import etree
-
-        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
-        assert b"TOPSECRET" not in etree.tostring(root)
-        return original(xml)
-
-    monkeypatch.setattr(saml, "_parse_xml", without_precheck)
-    with pytest.raises(SamlError, match="DTD"):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    doc = (
+        fixture(name)
+        .replace(b"file:///etc/passwd", secret.as_uri().encode())
+        .replace(b"127.0.0.1:9", f"127.0.0.1:{port}".encode())
+    )
+    monkeypatch.setattr(saml, "_refuse_dtd_bytes", lambda xml: None)
+    start = time.perf_counter()
+    with pytest.raises(SamlError) as info:
         saml.parse_assertion(doc)
+    assert time.perf_counter() - start < 1
+    assert "TOPSECRET" not in str(info.value) and "TOPSECRET" not in str(info.value.hint)
+    with pytest.raises(socket.timeout):
+        listener.accept()
+    listener.close()
 
 
 def test_deep_nesting_is_refused_fast():

@@ -28,8 +28,8 @@ SESSION_NAME_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/RoleSessionName
 SESSION_DURATION_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
 STATUS_SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 
-_ROLE_ARN = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}):role/[\w+=,.@/-]+")
-_PROVIDER_ARN = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}):saml-provider/[\w.-]+")
+_ROLE_ARN = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}):role/[\w+=,.@/-]+", re.ASCII)
+_PROVIDER_ARN = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}):saml-provider/[\w.-]+", re.ASCII)
 _SIGNIN_HOST = re.compile(
     r"(?:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.)?signin\."
     r"(?P<domain>aws\.amazon\.com|amazonaws-us-gov\.com|amazonaws\.cn)"
@@ -96,11 +96,15 @@ def _as_bytes(data: bytes | str) -> bytes:
 def _form_value(raw: bytes) -> bytes:
     """Take SAMLResponse out of a form body; undo URL-encoding of bare base64."""
     if b"=" in raw and (b"&" in raw or raw.startswith(b"SAMLResponse=")):
-        fields = urllib.parse.parse_qs(raw.decode("latin-1"), keep_blank_values=True)
-        values = fields.get("SAMLResponse")
-        if not values:
+        fields = dict(part.partition(b"=")[::2] for part in raw.split(b"&"))
+        value = fields.get(b"SAMLResponse")
+        if value is None:
             raise SamlError(f"{_NOT_SAML}: the form has no SAMLResponse field")
-        return values[0].encode("latin-1")
+        # Browsers encode '+' as %2B; a value with no '%' at all was never encoded, so a '+' in
+        # it is base64's own '+', not an encoded space.
+        if b"%" not in value:
+            return value
+        return urllib.parse.unquote_plus(value.decode("latin-1"), encoding="latin-1").encode("latin-1")
     if b"%" in raw:  # bare base64 that was URL-encoded on its own; '+' here is a real '+'
         return urllib.parse.unquote_to_bytes(raw)
     return raw
@@ -116,14 +120,19 @@ def _b64decode(text: bytes) -> bytes:
         raise SamlError(f"{_NOT_SAML}: neither XML nor base64") from None
 
 
-def _parse_xml(xml: bytes):  # -> lxml.etree._Element
-    """Parse with every dangerous libxml2 feature off; any DTD is refused outright."""
-    from lxml import etree
-
+def _refuse_dtd_bytes(xml: bytes) -> None:
+    """Cheap first line of defence, before libxml2 sees anything."""
     if b"\x00" in xml:  # also rules out UTF-16/32, which would hide '<!DOCTYPE' from the check
         raise SamlError(f"{_NOT_SAML}: it contains NUL bytes")
     if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
         raise SamlError(_DTD_REFUSED, hint="a genuine IdP never sends one; do not use this response")
+
+
+def _parse_xml(xml: bytes):  # -> lxml.etree._Element
+    """Parse with every dangerous libxml2 feature off; any DTD is refused outright."""
+    from lxml import etree
+
+    _refuse_dtd_bytes(xml)
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
