@@ -181,11 +181,11 @@ class _NonInteractive:
 def shadowing_warnings(names: list[str], environ: Mapping[str, str]) -> list[str]:
     """Profiles that have both ``credential_process`` (config) and static keys (credentials):
     the SDKs read the credentials file first, so ``credential_process`` would never run."""
-    from awscli_saml_sso import awsfiles, inifile  # noqa: PLC0415 - light
-
     wanted = [n for n in dict.fromkeys(names) if n]
     if not wanted:
         return []
+    from awscli_saml_sso import awsfiles, inifile  # noqa: PLC0415 - light, but not needed above
+
     try:
         creds_text = awsfiles.credentials_path(environ).read_text(encoding="utf-8", errors="replace")
         config_text = awsfiles.config_path(environ).read_text(encoding="utf-8", errors="replace")

@@ -1,0 +1,146 @@
+"""``console``: the real CLI (subprocess) against a local federation endpoint that records what
+it is asked, as AWS's would be."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import socket
+import threading
+import urllib.parse
+
+import pytest
+from test_delivery_support import run_deliver, write_profile
+
+from awscli_saml_sso.delivery import console
+
+
+class Federation:
+    """A loopback stand-in for signin.aws.amazon.com/federation."""
+
+    def __init__(self, status: int = 200, token: str = "TOKEN-abc+/=") -> None:
+        self.requests: list[tuple[str, dict[str, list[str]]]] = []
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                parts = urllib.parse.urlsplit(self.path)
+                owner.requests.append((parts.path, urllib.parse.parse_qs(parts.query, keep_blank_values=True)))
+                body = json.dumps({"SigninToken": token}).encode() if status == 200 else b"Bad Request"
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/federation"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def federation():
+    fed = Federation()
+    yield fed
+    fed.close()
+
+
+def test_print_makes_exactly_the_documented_requests(cli_env, federation) -> None:
+    creds = write_profile()
+    cli_env["ASS_FEDERATION_URL"] = federation.url
+    result = run_deliver(["console", "--print"], cli_env)
+    assert result.code == 0, result
+    assert len(federation.requests) == 1
+    path, query = federation.requests[0]
+    assert path == "/federation"
+    assert set(query) == {"Action", "Session"}  # no SessionDuration: role sessions refuse it
+    assert query["Action"] == ["getSigninToken"]
+    assert json.loads(query["Session"][0]) == {
+        "sessionId": creds.access_key_id,
+        "sessionKey": creds.secret_access_key,
+        "sessionToken": creds.session_token,
+    }
+    url = result.out.strip()
+    assert result.out.count("\n") == 1 and url.startswith(federation.url + "?")
+    login = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    assert login == {
+        "Action": ["login"],
+        "Issuer": ["awscli-saml-sso"],
+        "Destination": ["https://console.aws.amazon.com/"],
+        "SigninToken": ["TOKEN-abc+/="],
+    }
+    assert creds.secret_access_key not in result.out + result.err
+
+
+def test_destination_and_option_override(cli_env, federation) -> None:
+    write_profile("work")
+    dest = "https://console.aws.amazon.com/s3/home?region=eu-west-1#x"
+    result = run_deliver(["console", "--profile", "work", "--print", "--destination", dest,
+                          "--federation-url", federation.url], cli_env)
+    assert result.code == 0, result
+    login = urllib.parse.parse_qs(urllib.parse.urlsplit(result.out.strip()).query)
+    assert login["Destination"] == [dest]
+
+
+def test_http_400_means_the_credentials_cannot_be_federated(cli_env) -> None:
+    fed = Federation(status=400)
+    try:
+        write_profile()
+        result = run_deliver(["console", "--print", "--federation-url", fed.url], cli_env)
+    finally:
+        fed.close()
+    assert result.code == 5, result
+    assert result.out == ""
+    assert "refused these credentials (HTTP 400)" in result.err and "expired" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_unreachable_federation_is_a_network_error(cli_env) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed when the block ends: nothing listens there
+    write_profile()
+    result = run_deliver(["console", "--print", "--federation-url", f"http://127.0.0.1:{port}/federation"], cli_env)
+    assert result.code == 10, result
+    assert "cannot reach the AWS federation endpoint" in result.err
+
+
+def test_expired_profile_is_refused_before_any_request(cli_env, federation) -> None:
+    write_profile(minutes_left=-1)
+    result = run_deliver(["console", "--print", "--federation-url", federation.url], cli_env)
+    assert result.code == 2 and "expired" in result.err, result
+    assert federation.requests == []
+
+
+def test_without_print_the_system_browser_gets_the_url(cli_env, federation, tmp_path) -> None:
+    # BROWSER is webbrowser's documented override: a script that records the URL it is given.
+    opened = tmp_path / "opened"
+    script = tmp_path / "browser.sh"
+    script.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n')
+    script.chmod(0o755)
+    cli_env["BROWSER"] = str(script)
+    write_profile()
+    result = run_deliver(["console", "--federation-url", federation.url], cli_env)
+    assert result.code == 0, result
+    assert result.out == ""
+    assert "Action=login" in opened.read_text()
+
+
+@pytest.mark.parametrize(
+    ("role_arn", "federation_url", "console_url"),
+    [
+        ("arn:aws:iam::1:role/R", "https://signin.aws.amazon.com/federation", "https://console.aws.amazon.com/"),
+        ("arn:aws-us-gov:iam::1:role/R", "https://signin.amazonaws-us-gov.com/federation",
+         "https://console.amazonaws-us-gov.com/"),
+        ("arn:aws-cn:iam::1:role/R", "https://signin.amazonaws.cn/federation", "https://console.amazonaws.cn/"),
+        (None, "https://signin.aws.amazon.com/federation", "https://console.aws.amazon.com/"),
+    ],
+)
+def test_partition_endpoints(role_arn, federation_url, console_url) -> None:
+    assert console.endpoints(console.partition_of(role_arn), None, None) == (federation_url, console_url)
