@@ -178,7 +178,8 @@ def test_boto3_through_credential_process_then_the_cache(aws, keyring_env, home)
     cached = list(paths.cache_dir(env).glob("credential-process-corp-*.json"))
     assert len(cached) == 1 and stat.S_IMODE(cached[0].stat().st_mode) == 0o600
     assert not (home / ".aws" / "credentials").exists()  # no --profile: ~/.aws untouched
-    assert [p.name for p in paths.cache_dir(env).iterdir()] == [cached[0].name]  # scratch removed
+    leftovers = sorted(p.name for p in paths.cache_dir(env).iterdir() if not p.name.endswith(".lock"))
+    assert leftovers == [cached[0].name]  # the scratch credentials file is gone
 
     # Second call: no browser and no driver anywhere; it can only be the cache.
     configure_profile(env, aws.aws_endpoint_url, "--driver-path", "/nonexistent/driver",
@@ -224,3 +225,20 @@ def test_no_password_in_the_keyring_is_a_missing_answer_not_a_prompt(aws, keyrin
     assert result.code == 2, result
     assert result.out == ""
     assert "the IdP password of aws_user (none in the keyring)" in result.err
+
+
+@pytest.mark.e2e
+def test_concurrent_calls_log_in_once(aws, keyring_env) -> None:
+    from devstack import realm
+
+    from test_delivery_support import _MAIN as main
+
+    store_idp(keyring_env, aws.idp_url, "aws_user", realm.USERS["aws_user"][0], realm.ROLE_USER)
+    argv = [sys.executable, "-c", main, "credential-process", "--idp-nickname", "corp",
+            "--endpoint-url", aws.aws_endpoint_url]
+    procs = [subprocess.Popen(argv, env=keyring_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              start_new_session=True) for _ in range(3)]
+    answers = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], answers
+    keys = {json.loads(out)["AccessKeyId"] for out, _err in answers}
+    assert len(keys) == 1  # one login; the two others waited and read the cache

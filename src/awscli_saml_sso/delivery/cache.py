@@ -45,6 +45,13 @@ def file_for(environ: Mapping[str, str], cache_key: Mapping[str, str | None]) ->
     return paths.cache_dir(environ) / f"credential-process-{readable}-{digest}.json"
 
 
+def login_lock_path(environ: Mapping[str, str], nickname: str) -> Path:
+    """Serialises logins per stored IdP (``<this>.lock`` is the lock file)."""
+    readable = re.sub(r"[^A-Za-z0-9_.-]", "_", nickname)[:40].lstrip(".") or "_"
+    digest = hashlib.sha256(nickname.encode()).hexdigest()[:12]
+    return paths.cache_dir(environ) / f"login-{readable}-{digest}"
+
+
 def format_expiration(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 

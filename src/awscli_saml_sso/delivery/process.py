@@ -26,6 +26,7 @@ from awscli_saml_sso.models import Credentials
 log = logging.getLogger(__name__)
 
 SCRATCH_PROFILE = "credential-process"
+LOCK_MARGIN = 60.0  # seconds beyond --timeout to wait for another process's login
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,8 +69,19 @@ def credentials(request: Request, environ: Mapping[str, str], now: dt.datetime |
     if hit is not None:
         log.debug("credential-process: served from the cache until %s", hit.expiration.isoformat())
         return hit
-    creds, role_arn = login(request, environ)
-    cache.store(cache.file_for(environ, request.cache_key), request.cache_key, creds, role_arn)
+    from awscli_saml_sso import atomicfile  # noqa: PLC0415 - slow path only
+
+    # SDKs start several credential processes at once (parallel clients, terraform providers):
+    # one logs in per IdP (its browser profile is shared), the others wait and read its result.
+    lock = cache.login_lock_path(environ, request.nickname)
+    paths.private_dir(lock.parent)
+    with atomicfile.locked(lock, timeout=request.timeout + LOCK_MARGIN):
+        hit = cached(request, environ)
+        if hit is not None:
+            log.debug("credential-process: another process logged in meanwhile")
+            return hit
+        creds, role_arn = login(request, environ)
+        cache.store(cache.file_for(environ, request.cache_key), request.cache_key, creds, role_arn)
     return creds
 
 
@@ -157,24 +169,22 @@ def _remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-class _NonInteractive:
+def _NonInteractive():  # noqa: ANN202, N802 - a class built on first use (ui is not needed on the fast path)
     """The login's UI for credential_process: progress only in the log (stderr belongs to the
-    SDK's error report), and no prompt ever, even when a terminal exists (the SDK is not
-    expecting the child to read the person's keyboard)."""
+    SDK's error report), and no prompt ever, even when a terminal exists (the SDK does not
+    expect its credential process to read the person's keyboard)."""
+    from awscli_saml_sso.ui import Terminal  # noqa: PLC0415
 
-    def __init__(self) -> None:
-        from awscli_saml_sso.ui import Terminal  # noqa: PLC0415
+    class NonInteractive(Terminal):
+        def __init__(self) -> None:
+            super().__init__()
+            self.quiet = True
+            self.is_tty = False
 
-        class Quiet(Terminal):
-            def tty(self):  # noqa: ANN202 - no terminal, ever: prompts raise MissingAnswerError
-                return None
+        def tty(self) -> None:  # no terminal, ever: every prompt raises MissingAnswerError
+            return None
 
-        self._term = Quiet()
-        self._term.quiet = True
-        self._term.is_tty = False
-
-    def __getattr__(self, name: str):  # noqa: ANN204 - delegate everything else
-        return getattr(self._term, name)
+    return NonInteractive()
 
 
 # -- shadowing -------------------------------------------------------------------------------
