@@ -11,15 +11,18 @@ status=0
 # "3.10+" is a promise: run the unit tests (no stack, no browser) on the oldest and newest
 # Pythons this machine has, when it has them.
 if [ $# -eq 0 ]; then
-  for py in python3.10 python3.13; do
-    if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import venv' 2>/dev/null; then
-      venv=".venv-${py#python}"
+  for version in 3.10 3.13; do
+    # pyenv's shims answer `command -v` for versions that are not active: look in pyenv's own tree.
+    py=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$version"*/bin/python"$version" 2>/dev/null | tail -n 1)
+    [ -n "$py" ] || py=$(command -v "python$version" || true)
+    if [ -n "$py" ] && "$py" -c 'import venv' 2>/dev/null; then
+      venv=".venv-$version"
       [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
       "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' >/dev/null
       echo "== unit tests on $("$venv/bin/python" --version)"
       "$venv/bin/python" -m pytest -q -p no:cacheprovider -m "not e2e and not browser" || status=$?
     else
-      echo "== $py not found on this machine: unit tests on it not run"
+      echo "== python$version not found on this machine: unit tests on it not run"
     fi
   done
 fi

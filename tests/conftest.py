@@ -42,3 +42,14 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def cli_env(home: Path) -> dict[str, str]:
     """The environment for running the CLI as a subprocess (copy of the redirected one)."""
     return dict(os.environ)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what needs the local stack (e2e) or a real browser (browser), so that
+    ``-m "not e2e and not browser"`` is the unit suite (run on every supported Python)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & {"stack", "aws"}:
+            item.add_marker(pytest.mark.e2e)
+        if item.module is not None and item.module.__name__.startswith(("test_browser", "test_e2e")):
+            item.add_marker(pytest.mark.browser)

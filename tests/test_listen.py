@@ -220,7 +220,12 @@ def test_listen_end_to_end_with_a_real_browser_and_idp(aws, cli_env, home, tmp_p
         start_new_session=True,
     )
     try:
-        wait_listening(port, deadline=20)
+        try:
+            wait_listening(port, deadline=30)
+        except AssertionError:
+            if cli.poll() is not None:  # it stopped before listening: show why
+                raise AssertionError(f"CLI exited {cli.returncode}: {cli.stderr.read().decode()}") from None
+            raise
         assert listening_addresses(port) == ["127.0.0.1"] or sys.platform != "linux"
         # Stray requests first: each refused, none ends the wait.
         assert request(port, "GET", "/saml")[0] == 405

@@ -24,17 +24,43 @@ log = logging.getLogger(__name__)
 
 
 class DefaultToLogin(click.Group):
-    """The bare command is ``login``, as in the original tool: ``awscli_saml_sso --idp-nickname X``."""
+    """The bare command is ``login``, as in the original tool: ``awscli_saml_sso --idp-nickname X``.
+
+    Other commands live in their own modules and are imported only when used (or listed by
+    ``--help``), so ``credential-process`` served from cache loads nothing it does not need.
+    """
 
     GROUP_VALUE_OPTIONS = ("--log-level",)
     GROUP_FLAGS = ("--help", "-h", "--version")
+    LAZY = {
+        "idp": "awscli_saml_sso.commands.idp:idp",
+        "credential-process": "awscli_saml_sso.commands.deliver:credential_process",
+        "exec": "awscli_saml_sso.commands.deliver:exec_command",
+        "env": "awscli_saml_sso.commands.deliver:env_command",
+        "console": "awscli_saml_sso.commands.deliver:console",
+        "status": "awscli_saml_sso.commands.deliver:status",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            import importlib
+
+            module_name, attribute = self.LAZY[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module_name), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def _is_command(self, name: str) -> bool:
+        return name in self.commands or name in self.LAZY
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         args = list(args)
         i = 0
         while i < len(args) and (args[i] in self.GROUP_VALUE_OPTIONS or args[i].startswith("--log-level=")):
             i += 1 if "=" in args[i] else 2
-        if i >= len(args) or (args[i] not in self.commands and args[i] not in self.GROUP_FLAGS):
+        if i >= len(args) or (not self._is_command(args[i]) and args[i] not in self.GROUP_FLAGS):
             args.insert(min(i, len(args)), "login")
         return super().parse_args(ctx, args)
 
@@ -121,11 +147,6 @@ def login_command(ctx: click.Context, log_level: str | None, **options: Any) -> 
         return
     result = commands_login.login(options, term, os.environ, stdin=sys.stdin.buffer)
     commands_login.report(result, options, term)
-
-
-from awscli_saml_sso.commands.idp import idp as idp_group  # noqa: E402 - light: click + our light modules
-
-cli.add_command(idp_group)
 
 
 def _terminal() -> Any:
