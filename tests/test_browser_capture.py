@@ -11,6 +11,8 @@ import base64
 import os
 import secrets
 import shutil
+import signal
+import subprocess
 import stat
 import sys
 import time
@@ -24,7 +26,9 @@ from pages.idp import OTP, USERS, IdpServer  # noqa: E402
 from pages.listeners import RecordingHttp, RecordingTcp  # noqa: E402
 
 from awscli_saml_sso.browser import BrowserLogin, autofill, capture_saml_response  # noqa: E402
-from awscli_saml_sso.errors import AuthError, BrowserError, CaptureTimeout, MissingAnswerError  # noqa: E402
+from awscli_saml_sso.errors import (  # noqa: E402
+    AuthError, BrowserError, CaptureTimeout, Interrupted, MissingAnswerError,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -52,6 +56,26 @@ def sink():
     listener.close()
 
 
+@pytest.fixture(scope="module")
+def display():
+    """An X display for the visible modes: the one we have, or a private Xvfb."""
+    if os.environ.get("DISPLAY"):
+        yield os.environ["DISPLAY"]
+        return
+    if not shutil.which("Xvfb"):
+        pytest.skip("needs an X display or Xvfb")
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1280x1024x24",
+                             "-nolisten", "tcp"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    number = xvfb.stdout.readline().decode().strip()
+    os.environ["DISPLAY"] = f":{number}"
+    try:
+        yield os.environ["DISPLAY"]
+    finally:
+        del os.environ["DISPLAY"]
+        xvfb.terminate()
+        xvfb.wait(5)
+
+
 @pytest.fixture(autouse=True)
 def offline(monkeypatch):
     monkeypatch.setenv("SE_OFFLINE", "true")
@@ -68,7 +92,10 @@ def saml(idp, sink):
     sink.requests.clear()
     idp.seen.clear()
     yield idp.saml_value
-    assert sink.requests == [], "a request reached the listener standing in for AWS"
+    time.sleep(0.1)  # a request in flight would land now
+    leaked = [(m, p, b[:40], idp.saml_value[:20] in b.decode(errors="replace"))
+              for m, p, b in sink.requests]
+    assert leaked == [], "a request reached the listener standing in for AWS"
 
 
 @pytest.fixture
@@ -165,16 +192,12 @@ def test_real_aws_url_never_reached(make_login, idp, monkeypatch):
         tcp.close()
 
 
-def test_throwaway_profile_is_removed(make_login, saml, tmp_path, monkeypatch):
-    import tempfile
-
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    login = make_login("/a", profile_dir=None)
+def test_manual_mode_fills_nothing(make_login, saml, idp, display):
+    messages = []
+    login = make_login("/m", mode="manual", password=None, status=messages.append)
     assert capture_saml_response(login) == saml
-    assert list(scratch.iterdir()) == []
-    assert leftovers(str(scratch)) == []
+    assert ("POST", "/a") not in idp.seen
+    assert any("log in in the browser window" in m for m in messages)
 
 
 # ---- failures -----------------------------------------------------------------------------------
@@ -196,12 +219,26 @@ def test_unknown_user_in_single_page_app(make_login, saml):
         capture_saml_response(login)
 
 
-def test_missing_answer_propagates(make_login, saml):
-    def no_terminal() -> str:
-        raise MissingAnswerError("the IdP password", "--password-stdin")
+@pytest.mark.parametrize("interruption", [
+    MissingAnswerError("the IdP password", "--password-stdin"), Interrupted(signal.SIGTERM),
+    KeyboardInterrupt(),
+])
+def test_answers_and_signals_propagate_after_cleanup(
+    make_login, saml, tmp_path, monkeypatch, interruption
+):
+    import tempfile
 
-    with pytest.raises(MissingAnswerError):
-        capture_saml_response(make_login("/a", password=no_terminal))
+    scratch = tmp_path / "scratch"  # the throw-away profile lands here and must be removed
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+    def no_answer() -> str:
+        raise interruption
+
+    with pytest.raises(type(interruption)):
+        capture_saml_response(make_login("/a", password=no_answer, profile_dir=None))
+    assert list(scratch.iterdir()) == []
+    assert leftovers(str(scratch)) == []
 
 
 def test_page_it_cannot_handle(make_login, saml, tmp_path, monkeypatch):

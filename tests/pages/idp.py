@@ -13,6 +13,7 @@ Flows (path prefix):
   /f  fields without ids or names, German labels and placeholders only, submitted by script
   /h  a smart-card page nobody can fill in
   /i  "approve the notification on your phone", forever
+  /m  a login form that must be left alone: "the person" logs in (a script moves on after 1.5 s)
 """
 
 from __future__ import annotations
@@ -110,6 +111,14 @@ SMARTCARD = """<h1>Certificate sign-in</h1><p>Insert your smart card and choose 
 PUSH = """<h1>Approve sign in request</h1>
 <p>We sent a notification to your phone. Open your Authenticator app and approve the request.</p>"""
 
+PERSON = """<h1>Sign in</h1>
+<form method="post" action="/a">
+  <label for="u">Username</label> <input id="u" name="username">
+  <label for="p">Password</label> <input id="p" name="password" type="password">
+  <button type="submit">Sign in</button>
+</form>
+<script>setTimeout(function () { location.href = '/m/done'; }, 1500);</script>"""
+
 SAML_POST = """<form method="post" action="{target}">
 <input type="hidden" name="SAMLResponse" value="{value}">
 <input type="hidden" name="RelayState" value="">
@@ -179,6 +188,8 @@ class IdpServer:
             "/f": lambda: (200, "Anmelden", NO_NAMES),
             "/h": lambda: (200, "Certificate", SMARTCARD),
             "/i": lambda: (200, "Approve", PUSH),
+            "/m": lambda: (200, "Sign in", PERSON),
+            "/m/done": self.saml_page,
         }
         page = pages.get(path)
         return page() if page else (404, "Not found", "<h1>Not found</h1>")

@@ -55,11 +55,14 @@ class Autofill:
     def run(self, deadline: float) -> str:
         from selenium.common.exceptions import WebDriverException
 
-        failures = 0
+        failures, wait = 0, 0.0
         while True:
-            value = self.capture.result(timeout=POLL)
+            value = self.capture.result(timeout=wait)
+            wait = POLL
             if value is not None:
                 return str(value)
+            if self.capture.problem:
+                raise BrowserError(self.capture.problem)
             if self.capture.failure:
                 raise BrowserError(f"the browser stopped: {self.capture.failure}")
             if time.monotonic() >= deadline:
@@ -70,14 +73,13 @@ class Autofill:
                 else:
                     self.step()
                 failures = 0
-            except (AuthError, BrowserError, CaptureTimeout):
-                raise
             except WebDriverException as exc:  # pages change under our feet: look again
                 failures += 1
                 log.debug("page changed while reading it: %s", type(exc).__name__)
                 if failures >= 25 or _browser_gone(exc):
-                    if self.capture.result() is not None:  # closed right after the capture
-                        continue
+                    late = self.capture.result(timeout=POLL)  # closed right after the capture?
+                    if late is not None:
+                        return str(late)
                     raise BrowserError("the browser closed or crashed before the login finished",
                                        hint="try again; with --show-browser to watch") from exc
 
@@ -106,6 +108,8 @@ class Autofill:
     # ---- reading the page ---------------------------------------------------------------------
 
     def _follow_windows(self) -> None:
+        from selenium.common.exceptions import NoSuchWindowException
+
         handles = self.driver.window_handles
         if not handles:
             raise BrowserError("the browser window was closed before the login finished")
@@ -113,7 +117,7 @@ class Autofill:
         self.known_windows = set(handles)
         try:
             current = self.driver.current_window_handle
-        except Exception:  # noqa: BLE001 - the window we were on has closed
+        except NoSuchWindowException:  # the window we were on has closed
             current = None
         if new and new[-1] != current:
             self.driver.switch_to.window(new[-1])  # the login moved to a popup or a new tab
@@ -121,6 +125,7 @@ class Autofill:
             self.driver.switch_to.window(handles[-1])
 
     def _read_page(self) -> dict[str, Any]:
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.common.by import By
 
         self.driver.switch_to.default_content()
@@ -131,7 +136,7 @@ class Autofill:
             try:
                 self.driver.switch_to.frame(frame)
                 inner = self._classify()
-            except Exception:  # noqa: BLE001 - a frame that went away or cannot be read
+            except WebDriverException:  # a frame that went away or cannot be read
                 self.driver.switch_to.default_content()
                 continue
             if _actionable(inner):

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from awscli_saml_sso.browser import endpoints as ep
-from awscli_saml_sso.errors import BrowserError
+from awscli_saml_sso.errors import BrowserError, SamlSsoError
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ class CdpCapture:
         self._ready_cond = threading.Condition()
         self._closing = threading.Event()
         self.failure: str | None = None  # why the connection died, if it did
+        self.problem: str | None = None  # a SAML POST we saw but could not use
         self.blocked: list[str] = []  # URLs (without query) failed on the AWS hosts
 
     # ---- lifecycle ----------------------------------------------------------------------------
@@ -197,6 +198,8 @@ class CdpCapture:
 
     def _setup_session(self, session: str, info: dict[str, Any], waiting: bool) -> None:
         duplicate = info["targetId"] in self._sessions.values()
+        log.debug("attached to %s %s%s", info["type"], ep.strip_query(info.get("url", "")),
+                  " (again)" if duplicate else "")
         try:
             if info["type"] in ATTACH_TYPES and not duplicate:
                 self._sessions[session] = info["targetId"]
@@ -217,21 +220,31 @@ class CdpCapture:
     def _on_request(self, session: str | None, params: dict[str, Any]) -> None:
         request, request_id = params["request"], params["requestId"]
         url, method = request["url"], request["method"]
+        log.debug("held %s %s (%s)", method, ep.strip_query(url), params.get("resourceType"))
         value = None
         if method == "POST" and ep.is_saml_endpoint(url, self.endpoints):
             value = saml_response_from(_body(request), _header(request, "content-type"))
+        if value is None and method == "POST" and ep.is_saml_endpoint(url, self.endpoints):
+            self.problem = (f"the browser posted to {ep.strip_query(url)} without a readable "
+                            "SAMLResponse")
         if value is None:
             self.blocked.append(f"{method} {ep.strip_query(url)}")
             self._send("Fetch.failRequest", {"requestId": request_id,
                        "errorReason": "BlockedByClient"}, session)
             return
-        self._results.put(value)
-        self._send("Fetch.fulfillRequest", {
-            "requestId": request_id, "responseCode": 200,
-            "responseHeaders": [{"name": "Content-Type", "value": "text/html; charset=utf-8"},
-                                {"name": "Cache-Control", "value": "no-store"}],
-            "body": base64.b64encode(DONE_PAGE.encode()).decode(),
-        }, session)
+        # Answer first, hand over second: once the caller has the value it shuts the browser
+        # down, and no request should still be held (undecided) at that moment.
+        try:
+            self.call("Fetch.fulfillRequest", {
+                "requestId": request_id, "responseCode": 200,
+                "responseHeaders": [
+                    {"name": "Content-Type", "value": "text/html; charset=utf-8"},
+                    {"name": "Cache-Control", "value": "no-store"},
+                ],
+                "body": base64.b64encode(DONE_PAGE.encode()).decode(),
+            }, session)
+        finally:
+            self._results.put(value)
 
 
 def _header(request: dict[str, Any], name: str) -> str:
@@ -272,7 +285,9 @@ def start_capture(debugger_address: str | None, endpoints: tuple[str, ...]) -> C
     capture = CdpCapture(debugger_address, endpoints)
     try:
         capture.start()
-    except Exception as exc:
+    except BaseException as exc:
         capture.close()
+        if isinstance(exc, SamlSsoError) or not isinstance(exc, Exception):
+            raise  # Interrupted, KeyboardInterrupt
         raise BrowserError(f"could not connect to the browser's DevTools: {exc}") from exc
     return capture

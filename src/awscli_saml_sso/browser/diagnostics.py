@@ -7,13 +7,14 @@ replaced wherever it appears in the HTML.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
 import time
 from pathlib import Path
 from typing import Any, Iterable
+
+from awscli_saml_sso.browser.quiet import quietly
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +52,13 @@ def save(driver: Any, directory: Path | None, secrets: Iterable[str] = ()) -> li
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(directory, 0o700)
         stem = directory / time.strftime("login-failure-%Y%m%d-%H%M%S")
-        with contextlib.suppress(Exception):
+        with quietly("saving diagnostics"):
             driver.switch_to.default_content()
-        with contextlib.suppress(Exception):
+        with quietly("saving diagnostics"):
             png = driver.get_screenshot_as_png()
             _write_private(stem.with_suffix(".png"), png)
             saved.append(stem.with_suffix(".png"))
-        with contextlib.suppress(Exception):
+        with quietly("saving diagnostics"):
             html = f"<!-- {driver.current_url.split('?')[0]} -->\n" + driver.page_source
             _write_private(stem.with_suffix(".html"), scrub(html, list(secrets)).encode())
             saved.append(stem.with_suffix(".html"))

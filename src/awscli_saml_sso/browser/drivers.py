@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from awscli_saml_sso.browser import endpoints
+from awscli_saml_sso.browser import endpoints, quiet
 from awscli_saml_sso.errors import BrowserError
 
 ENV_TEST_RESOLVER_RULES = "ASS_TEST_HOST_RESOLVER_RULES"
@@ -260,7 +260,7 @@ def _start_chromium(
     try:
         return driver_cls(options=options, service=service), service
     except BaseException:
-        with contextlib.suppress(Exception):
+        with quiet.quietly("stopping the driver"):
             service.stop()
         raise
 
@@ -280,23 +280,26 @@ def _first_line(exc: BaseException) -> str:
 def shutdown(driver: Any, service: Any, profile: Path, temp_profile: bool) -> None:
     """Quit the browser and driver, kill whatever is left, remove a throw-away profile.
 
-    Never raises (it runs in ``finally`` and must not hide the real error), but it does not
-    swallow KeyboardInterrupt/Interrupted either: those come from signal handlers, and a second
-    Ctrl-C during cleanup should still stop the process.
+    Every step runs even if one fails. Ordinary failures are ignored (this runs in ``finally``
+    and must not hide the real error); an Interrupted/KeyboardInterrupt from a signal handler
+    during cleanup is re-raised once cleanup is complete, never swallowed.
     """
+    steps: list[tuple[str, Callable[[], object]]] = []
     if driver is not None:
-        with contextlib.suppress(Exception):
-            driver.quit()
+        steps.append(("quitting the browser", driver.quit))
     if service is not None:
-        with contextlib.suppress(Exception):
-            service.stop()
-        process = getattr(service, "process", None)
-        if process is not None and process.poll() is None:
-            with contextlib.suppress(Exception):
-                process.kill()
-    _kill_leftovers(str(profile))
+        steps.append(("stopping the driver", service.stop))
+        steps.append(("killing the driver", lambda: _kill_process(service)))
+    steps.append(("killing leftover browser processes", lambda: _kill_leftovers(str(profile))))
     if temp_profile:
-        shutil.rmtree(profile, ignore_errors=True)
+        steps.append(("removing the profile", lambda: shutil.rmtree(profile, ignore_errors=True)))
+    quiet.run_all(steps)
+
+
+def _kill_process(service: Any) -> None:
+    process = getattr(service, "process", None)
+    if process is not None and process.poll() is None:
+        process.kill()
 
 
 def leftover_pids(marker: str) -> list[int]:

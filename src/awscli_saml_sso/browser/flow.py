@@ -32,9 +32,11 @@ def run(login: Any) -> str:
         login.status(f"SAML response captured after {time.monotonic() - began:.1f} s")
         return value
     finally:
-        if capture is not None:
-            capture.close()
-        session.close()
+        try:
+            session.close()  # first: until the browser is gone, the capture keeps AWS blocked
+        finally:
+            if capture is not None:
+                capture.close()
 
 
 def _start_capture(session: drivers.Session, endpoints: tuple[str, ...]) -> Any:

@@ -1,0 +1,113 @@
+"""Pure parts of the browser layer: endpoints, options, form bodies, scrubbing. No browser."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from awscli_saml_sso.browser import drivers, endpoints as ep
+from awscli_saml_sso.browser.capture_cdp import saml_response_from
+from awscli_saml_sso.browser.diagnostics import scrub
+
+
+@pytest.mark.parametrize("url", [
+    "https://signin.aws.amazon.com/saml",
+    "https://signin.aws.amazon.com/saml/",
+    "https://signin.aws.amazon.com:443/saml?SAMLRelayState=x",
+    "https://eu-central-1.signin.aws.amazon.com/saml",
+    "https://us-east-1.signin.aws.amazon.com/saml/acs/SAMLSP4SHN3UIS2D558H46",
+    "https://signin.amazonaws-us-gov.com/saml",
+    "https://signin.amazonaws.cn/saml/acs/abc",
+    "HTTPS://SIGNIN.AWS.AMAZON.COM/saml",
+])
+def test_saml_endpoints(url):
+    assert ep.is_saml_endpoint(url)
+    assert ep.is_signin_host(url)
+
+
+@pytest.mark.parametrize("url", [
+    "http://signin.aws.amazon.com/saml",  # not https
+    "https://signin.aws.amazon.com/samlx",
+    "https://signin.aws.amazon.com/federation",
+    "https://evil.com/saml",
+    "https://signin.aws.amazon.com.evil.com/saml",
+    "https://a.b.signin.aws.amazon.com/saml",  # one label only
+    "https://signin.aws.amazon.com:8443/saml",
+    "not a url",
+])
+def test_not_saml_endpoints(url):
+    assert not ep.is_saml_endpoint(url)
+
+
+def test_environment_adds_endpoints(monkeypatch):
+    monkeypatch.setenv("ASS_SAML_ENDPOINTS", " http://127.0.0.1:8123/saml ,,http://localhost:1/x")
+    found = ep.effective_endpoints()
+    assert found[: len(ep.DEFAULT_SAML_ENDPOINTS)] == ep.DEFAULT_SAML_ENDPOINTS
+    assert found[-2:] == ("http://127.0.0.1:8123/saml", "http://localhost:1/x")
+    assert ep.is_saml_endpoint("http://127.0.0.1:8123/saml/acs/1", found)
+    assert not ep.is_saml_endpoint("http://127.0.0.1:8124/saml", found)
+
+
+def test_fetch_patterns_cover_hosts_and_endpoints():
+    patterns = [p["urlPattern"] for p in ep.fetch_patterns(("http://127.0.0.1:8123/saml",))]
+    assert "https://signin.aws.amazon.com/*" in patterns
+    assert "https://*.signin.aws.amazon.com/*" in patterns
+    assert "http://127.0.0.1:8123/*" in patterns
+    assert all(p["requestStage"] == "Request" for p in ep.fetch_patterns())
+
+
+def test_strip_query():
+    assert ep.strip_query("https://idp/x?token=1#frag") == "https://idp/x"
+
+
+def test_resolver_rules(monkeypatch):
+    for var in drivers.PROXY_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.delenv(drivers.ENV_TEST_RESOLVER_RULES, raising=False)
+    rules = drivers.resolver_rules()
+    assert "MAP signin.aws.amazon.com ~NOTFOUND" in rules
+    assert "MAP *.signin.amazonaws.cn ~NOTFOUND" in rules
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy:3128")
+    assert drivers.resolver_rules() is None  # the proxy resolves names, not the browser
+    monkeypatch.setenv(drivers.ENV_TEST_RESOLVER_RULES, "MAP a 127.0.0.1:1")
+    assert drivers.resolver_rules() == "MAP a 127.0.0.1:1"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX euid")
+def test_chromium_arguments(tmp_path, monkeypatch):
+    monkeypatch.setattr(drivers.os, "geteuid", lambda: 1000)
+    args = drivers.chromium_arguments("headless", tmp_path)
+    assert "--headless=new" in args and "--no-sandbox" not in args
+    assert f"--user-data-dir={tmp_path}" in args
+    monkeypatch.setattr(drivers.os, "geteuid", lambda: 0)
+    shown = drivers.chromium_arguments("show", tmp_path)
+    assert "--headless=new" not in shown and "--no-sandbox" in shown
+    assert drivers.CHROMIUM_PREFS["net.network_prediction_options"] == 2
+
+
+def test_choose_browser(monkeypatch):
+    monkeypatch.setattr(drivers, "find_binary", lambda kind: "/x/firefox" if kind.name == "firefox" else None)
+    kind, binary = drivers.choose_browser(None, None)
+    assert (kind.name, binary) == ("firefox", "/x/firefox")
+    kind, binary = drivers.choose_browser("chromium", "/opt/c")
+    assert (kind.name, binary) == ("chromium", "/opt/c")
+    with pytest.raises(Exception, match="unknown browser"):
+        drivers.choose_browser("netscape", None)
+
+
+def test_form_bodies():
+    assert saml_response_from(b"RelayState=&SAMLResponse=PHg%2B%2F%3D%3D", "") == "PHg+/=="
+    assert saml_response_from(b"SAMLResponse=", "application/x-www-form-urlencoded") == ""
+    assert saml_response_from(b"other=1", "") is None
+    assert saml_response_from(None, "") is None
+    body = (b"--XX\r\nContent-Disposition: form-data; name=\"SAMLResponse\"\r\n\r\n"
+            b"PHg+/==\r\n--XX--\r\n")
+    assert saml_response_from(body, "multipart/form-data; boundary=XX") == "PHg+/=="
+
+
+def test_scrub_removes_secrets():
+    page = ('<input type="password" name="p" value="hunter22"><input name=SAMLResponse value=abc>'
+            '<input name="u" value="alice"><p>echo hunter22</p>')
+    clean = scrub(page, ["hunter22"])
+    assert "hunter22" not in clean and "abc" not in clean and 'value="alice"' in clean
