@@ -154,6 +154,20 @@ def test_timeout_is_a_capture_timeout_and_frees_the_port() -> None:
         s.bind(("127.0.0.1", port))
 
 
+def test_a_second_listen_right_after_the_first_can_bind_again() -> None:
+    """Connections of the first run linger in TIME_WAIT on the port; a person who runs
+    --listen again within a minute must not be told the port is in use."""
+    port = free_port()
+    run = Listening(port)
+    request(port, "GET", "/saml")  # the listener answers and closes first: TIME_WAIT on its side
+    request(port, "POST", "/saml", *form(SAMLResponse="first"))
+    run.join()
+    again = Listening(port)
+    request(port, "POST", "/saml", *form(SAMLResponse="second"))
+    again.join()
+    assert again.error is None and again.result == "second"
+
+
 def test_port_in_use_is_a_usage_error_with_a_hint() -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

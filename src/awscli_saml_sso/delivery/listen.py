@@ -16,6 +16,7 @@ import errno
 import http.server
 import logging
 import os
+import socket
 import threading
 import urllib.parse
 from typing import Any, Protocol
@@ -46,10 +47,22 @@ class ListenUI(Protocol):
 
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
-    allow_reuse_address = False  # "port in use" must be reported, not silently shared
+    # POSIX SO_REUSEADDR lets us rebind while old connections of a previous run sit in
+    # TIME_WAIT (a second `--listen` within a minute), but still refuses a port that another
+    # socket listens on: "port in use" is still reported. Windows' SO_REUSEADDR would let two
+    # listeners share the port, so there SO_EXCLUSIVEADDRUSE is set instead.
+    allow_reuse_address = os.name == "posix"
 
     def __init__(self, port: int) -> None:
-        super().__init__((HOST, port), _Handler)
+        super().__init__((HOST, port), _Handler, bind_and_activate=False)
+        if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        try:
+            self.server_bind()
+            self.server_activate()
+        except OSError:
+            self.server_close()
+            raise
         self.received = threading.Event()
         self.saml_response: str | None = None
         self._lock = threading.Lock()
