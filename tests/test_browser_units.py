@@ -111,3 +111,24 @@ def test_scrub_removes_secrets():
             '<input name="u" value="alice"><p>echo hunter22</p>')
     clean = scrub(page, ["hunter22"])
     assert "hunter22" not in clean and "abc" not in clean and 'value="alice"' in clean
+
+
+def test_firefox_says_so_before_starting(monkeypatch):
+    from awscli_saml_sso.browser import BrowserLogin, capture_saml_response
+    from awscli_saml_sso.errors import BrowserError
+
+    monkeypatch.setattr(drivers, "find_binary", lambda kind: "/x/firefox")
+    with pytest.raises(BrowserError, match="Firefox") as err:
+        capture_saml_response(BrowserLogin("http://127.0.0.1:9/", browser="firefox"))
+    assert "chromium" in err.value.hint
+
+
+def test_visible_browser_needs_a_display(monkeypatch):
+    from awscli_saml_sso.errors import BrowserError
+
+    monkeypatch.setattr(drivers.sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(drivers, "find_binary", lambda kind: "/x/chromium")
+    with pytest.raises(BrowserError, match="display"):
+        drivers.start(None, None, None, "manual", None, lambda m: None)

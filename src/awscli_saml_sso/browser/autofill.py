@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from awscli_saml_sso.browser import diagnostics, page_js
@@ -179,7 +179,8 @@ class Autofill:
         if self._already(page, place, "password"):
             return False
         if page["user"] and not page["userPrefilled"]:
-            self._type(page["user"], self._username())
+            if self.login.username or not page["userFilled"]:  # else keep what the page has
+                self._type(page["user"], self._username())
         password = self._get_password()
         self._type(page["password"], password)
         self.login.status("submitting the password")

@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from awscli_saml_sso.browser import endpoints, quiet
+from awscli_saml_sso.browser.processes import shutdown
 from awscli_saml_sso.errors import BrowserError
 
 ENV_TEST_RESOLVER_RULES = "ASS_TEST_HOST_RESOLVER_RULES"
@@ -218,6 +218,11 @@ def start(
     status: Callable[[str], None],
 ) -> Session:
     kind, binary = choose_browser(name, browser_path)
+    if mode != "headless" and sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        raise BrowserError("a visible browser needs a display, and there is none (no $DISPLAY)",
+                           hint="log in headless (without --show-browser/--use-browser)")
     driver_file = find_driver(kind, driver_path)
     profile, temp = prepare_profile(profile_dir)
     status(f"starting {kind.label}" + (" (headless)" if mode == "headless" else ""))
@@ -272,61 +277,3 @@ def _is_selenium_error(exc: BaseException) -> bool:
 def _first_line(exc: BaseException) -> str:
     text = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
     return text.strip().splitlines()[0][:200]
-
-
-# ---- shutdown ---------------------------------------------------------------------------------
-
-
-def shutdown(driver: Any, service: Any, profile: Path, temp_profile: bool) -> None:
-    """Quit the browser and driver, kill whatever is left, remove a throw-away profile.
-
-    Every step runs even if one fails. Ordinary failures are ignored (this runs in ``finally``
-    and must not hide the real error); an Interrupted/KeyboardInterrupt from a signal handler
-    during cleanup is re-raised once cleanup is complete, never swallowed.
-    """
-    steps: list[tuple[str, Callable[[], object]]] = []
-    if driver is not None:
-        steps.append(("quitting the browser", driver.quit))
-    if service is not None:
-        steps.append(("stopping the driver", service.stop))
-        steps.append(("killing the driver", lambda: _kill_process(service)))
-    steps.append(("killing leftover browser processes", lambda: _kill_leftovers(str(profile))))
-    if temp_profile:
-        steps.append(("removing the profile", lambda: shutil.rmtree(profile, ignore_errors=True)))
-    quiet.run_all(steps)
-
-
-def _kill_process(service: Any) -> None:
-    process = getattr(service, "process", None)
-    if process is not None and process.poll() is None:
-        process.kill()
-
-
-def leftover_pids(marker: str) -> list[int]:
-    """Processes whose command line mentions ``marker`` (Linux: /proc; elsewhere: none known)."""
-    proc = Path("/proc")
-    if not sys.platform.startswith("linux") or not proc.is_dir():
-        return []
-    needle = marker.encode()
-    found = []
-    for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if needle in cmdline:
-            found.append(int(entry.name))
-    return found
-
-
-def _kill_leftovers(marker: str, wait: float = 3.0) -> None:
-    deadline = time.monotonic() + wait
-    pids = leftover_pids(marker)
-    while pids and time.monotonic() < deadline:  # quit() usually gets there on its own
-        time.sleep(0.05)
-        pids = leftover_pids(marker)
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
