@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import io
 import logging
 import os
 import sys
@@ -23,12 +24,30 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
 def _open_tty() -> IO[str] | None:
-    """The controlling terminal, or None (CI, credential_process, a detached session)."""
-    name = "CONIN$" if os.name == "nt" else "/dev/tty"
+    """The controlling terminal, or None (CI, credential_process, a detached session).
+
+    A terminal cannot seek, so ``open("/dev/tty", "r+")`` fails: one descriptor is wrapped in a
+    reader/writer pair instead. On Windows the console is the standard streams when they are one.
+    """
+    if os.name == "nt":
+        return _WindowsConsole() if sys.stdin.isatty() and sys.stderr.isatty() else None
     try:
-        return open(name, "r+", encoding="utf-8", errors="replace")  # noqa: SIM115 - kept open for the run
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
     except OSError:
         return None
+    pair = io.BufferedRWPair(io.FileIO(fd, "r", closefd=False), io.FileIO(fd, "w"))
+    return io.TextIOWrapper(pair, encoding="utf-8", errors="replace", line_buffering=True)
+
+
+class _WindowsConsole:
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def readline(self) -> str:
+        return sys.stdin.readline()
 
 
 class Terminal:
