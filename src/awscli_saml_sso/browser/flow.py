@@ -49,6 +49,23 @@ def _start_capture(session: drivers.Session, endpoints: tuple[str, ...]) -> Any:
     return capture_bidi.start_capture(session.driver, endpoints)
 
 
+_ERROR_PAGE_JS = """
+const href = String(location.href);
+const main = document.getElementById('main-frame-error');
+if (!href.startsWith('chrome-error://') && !main) { return null; }
+const code = document.querySelector('.error-code');
+return code ? code.textContent.trim() : 'error page';
+"""
+
+
+def _raise_if_error_page(driver: Any, url: str) -> None:
+    """Chromium shows its own error page for an unreachable host instead of failing ``get``
+    (and ``current_url`` still names the URL asked for): look at the document itself."""
+    code = driver.execute_script(_ERROR_PAGE_JS)
+    if code:
+        raise NetworkError(f"cannot reach the IdP at {strip_query(url)} ({code})")
+
+
 def _open(driver: Any, url: str, deadline: float) -> None:
     """Navigate; a slow page is fine (the loop keeps waiting), an unreachable IdP is not."""
     from selenium.common.exceptions import TimeoutException, WebDriverException
@@ -57,6 +74,7 @@ def _open(driver: Any, url: str, deadline: float) -> None:
         driver.set_page_load_timeout(max(1.0, min(60.0, deadline - time.monotonic())))
     try:
         driver.get(url)
+        _raise_if_error_page(driver, url)
     except TimeoutException:
         return
     except WebDriverException as exc:

@@ -27,6 +27,10 @@ def login(options: dict[str, Any], term: Terminal, environ: Mapping[str, str], s
 
 
 def _check_combinations(o: dict[str, Any]) -> None:
+    if o.get("idp_url"):
+        from awscli_saml_sso import idps  # light: the validation only
+
+        o["idp_url"] = idps.validate_url(o["idp_url"])
     if o.get("show_browser") and o.get("use_browser"):
         raise UsageError("--show-browser and --use-browser exclude each other", hint="pick one")
     choices = [n for n in ("role_arn", "role_pattern", "role_selection", "all_roles") if o.get(n) is not None]
