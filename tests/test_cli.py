@@ -57,3 +57,16 @@ def test_role_choices_exclude_each_other():
 def test_password_stdin_empty_is_an_error():
     result = run_cli(["--idp-url", "http://127.0.0.1:9/", "--username", "u", "--password-stdin"], stdin="")
     assert result.code == 2 and "standard input is empty" in result.err
+
+
+def _complete(words: str, cword: int, env: dict[str, str]) -> list[str]:
+    env = {**env, "COMP_WORDS": words, "COMP_CWORD": str(cword), "_AWSCLI_SAML_SSO_COMPLETE": "bash_complete"}
+    out = subprocess.run([sys.executable, "-m", "awscli_saml_sso"], env=env, capture_output=True, text=True).stdout
+    return [line.split(",", 1)[1] for line in out.splitlines() if "," in line]
+
+
+def test_shell_completion_of_commands_options_and_stored_nicknames(cli_env):
+    assert _complete("awscli_saml_sso cre", 1, cli_env) == ["credential-process"]
+    assert "--role-arn" in _complete("awscli_saml_sso --profile x --ro", 3, cli_env)
+    assert run_cli(["idp", "add", "work", "--url", "https://idp.example.com/sso"], env=cli_env).code == 0
+    assert _complete("awscli_saml_sso --idp-nickname w", 2, cli_env) == ["work"]

@@ -57,12 +57,25 @@ class DefaultToLogin(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         args = list(args)
+        if ctx.resilient_parsing and not args:
+            # Shell completion of the first word: offer the commands, not login's options.
+            return super().parse_args(ctx, args)
         i = 0
         while i < len(args) and (args[i] in self.GROUP_VALUE_OPTIONS or args[i].startswith("--log-level=")):
             i += 1 if "=" in args[i] else 2
         if i >= len(args) or (not self._is_command(args[i]) and args[i] not in self.GROUP_FLAGS):
             args.insert(min(i, len(args)), "login")
         return super().parse_args(ctx, args)
+
+
+def _complete_nicknames(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of ``--idp-nickname``: the stored IdPs."""
+    try:
+        from awscli_saml_sso import idps
+
+        return [name for name in idps.load_all(os.environ) if name.startswith(incomplete)]
+    except Exception:  # noqa: BLE001 - completion must never print a traceback into the shell
+        return []
 
 
 log_level_option = click.option(
@@ -101,7 +114,7 @@ def _configure_logging(ctx: click.Context, log_level: str | None) -> str | None:
 @cli.command("login")
 @log_level_option
 @click.option("--idp-url", metavar="URL", help="One-off IdP-initiated sign-on URL (nothing stored).")
-@click.option("--idp-nickname", metavar="NAME", help="Use the stored IdP NAME.")
+@click.option("--idp-nickname", metavar="NAME", help="Use the stored IdP NAME.", shell_complete=_complete_nicknames)
 @click.option("--use-stored", is_flag=True, help="Use the stored username, password (keyring) and role.")
 @click.option("--username", metavar="NAME", help="Username to fill in.")
 @click.option("--password-stdin", is_flag=True, help="Read the IdP password from standard input.")
