@@ -1,26 +1,165 @@
-"""Firefox: catching the SAML POST through WebDriver BiDi. Not built yet.
+"""Catch the SAMLResponse POST in Firefox through WebDriver BiDi.
 
-The plan (measured on Firefox 153, see STACK.md): ``network.addIntercept`` at
-``beforeRequestSent`` for the AWS sign-in hosts and the endpoints, read the held request's body
-with ``network.getData`` (after ``network.addDataCollector``), then ``network.failRequest`` or
-``network.provideResponse``. Until then Firefox fails early with a clear message, before any
-browser starts, so nothing is ever sent to AWS unguarded.
+Session-wide, so popups and new tabs are covered from their first request: a subscription to
+``network.beforeRequestSent``, a data collector for request bodies, and an intercept that holds
+*every* request before it is sent (BiDi URL patterns match host names exactly and cannot say
+"any region" as in ``eu-west-1.signin.aws.amazon.com``; the handler decides instead). A request
+that is not for an AWS sign-in host or an endpoint's host goes on at once. A POST of
+``SAMLResponse`` to an endpoint is read (``network.getData``) and answered with a local page
+(``network.provideResponse``); every other request to those hosts fails in the browser. Nothing
+reaches AWS, and no TLS is touched.
+
+If our connection dies, the intercept stays with the session: held requests wait, unsent, until
+the browser is shut down.
 """
 
 from __future__ import annotations
 
+import base64
+import logging
+import queue
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from awscli_saml_sso.errors import BrowserError
+from awscli_saml_sso.browser import endpoints as ep
+from awscli_saml_sso.browser import firefox
+from awscli_saml_sso.browser.bidi import BidiConnection, BidiError
+from awscli_saml_sso.browser.capture_cdp import DONE_PAGE, saml_response_from
+from awscli_saml_sso.errors import BrowserError, SamlSsoError
 
-HINT = ("use Chrome, Chromium or Edge (Debian/Ubuntu: apt-get install chromium chromium-driver) "
-        "with --browser chromium")
+log = logging.getLogger(__name__)
+
+MAX_BODY = 16 * 1024 * 1024  # request bodies the browser keeps for us (AWS takes 100,000 chars)
 
 
 def start_firefox(binary: str | None, driver: str | None, mode: str, profile: Path) -> Any:
-    raise BrowserError("Firefox is not supported yet", hint=HINT)
+    """Firefox with a BiDi websocket: ``(driver, service)``; see :mod:`firefox`."""
+    return firefox.start(binary, driver, mode, profile)
 
 
-def start_capture(driver: Any, endpoints: tuple[str, ...]) -> Any:
-    raise BrowserError("Firefox is not supported yet", hint=HINT)
+def guarded_origins(endpoints: tuple[str, ...]) -> tuple[str, ...]:
+    """Every AWS sign-in host and each endpoint's origin, as endpoints whose path is ``/``."""
+    origins = [f"https://{host}/" for host in ep.SIGNIN_HOSTS]
+    for endpoint in endpoints:
+        parts = urlsplit(endpoint)
+        origins.append(f"{parts.scheme}://{parts.netloc}/")
+    return tuple(dict.fromkeys(origins))
+
+
+class BidiCapture:
+    """Holds the BiDi connection; :meth:`result` hands the captured value to the caller."""
+
+    def __init__(self, websocket_url: str, endpoints: tuple[str, ...]) -> None:
+        self.endpoints = endpoints
+        self._origins = guarded_origins(endpoints)
+        self._conn = BidiConnection(websocket_url, self._on_event)
+        self._collector: str | None = None
+        self._results: queue.Queue[str] = queue.Queue()
+        self.problem: str | None = None  # a SAML POST we saw but could not use
+        self.blocked: list[str] = []  # URLs (without query) failed on the guarded hosts
+
+    @property
+    def failure(self) -> str | None:
+        return self._conn.failure
+
+    def start(self) -> None:
+        self._conn.open()
+        self._conn.call("session.subscribe", {"events": ["network.beforeRequestSent"]})
+        self._collector = self._conn.call("network.addDataCollector", {
+            "dataTypes": ["request"], "maxEncodedDataSize": MAX_BODY,
+        })["collector"]
+        self._conn.call("network.addIntercept", {"phases": ["beforeRequestSent"]})
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def result(self, timeout: float = 0.0) -> str | None:
+        """The captured SAMLResponse, or None if none (yet)."""
+        try:
+            return self._results.get(timeout=timeout) if timeout > 0 else self._results.get_nowait()
+        except queue.Empty:
+            return None
+
+    # ---- held requests ------------------------------------------------------------------------
+
+    def _on_event(self, method: str, params: dict[str, Any]) -> None:
+        if method != "network.beforeRequestSent" or not params.get("isBlocked"):
+            return
+        request = params["request"]
+        url, request_id = str(request["url"]), request["request"]
+        if not ep.is_saml_endpoint(url, self._origins):
+            self._conn.send("network.continueRequest", {"request": request_id})
+            return
+        log.debug("held %s %s", request["method"], ep.strip_query(url))
+        value = None
+        if request["method"] == "POST" and ep.is_saml_endpoint(url, self.endpoints):
+            value = saml_response_from(self._body(request_id), _header(request, "content-type"))
+            if value is None:
+                self.problem = (f"the browser posted to {ep.strip_query(url)} without a "
+                                "readable SAMLResponse")
+        if value is None:
+            self.blocked.append(f"{request['method']} {ep.strip_query(url)}")
+            self._conn.send("network.failRequest", {"request": request_id})
+            return
+        # Answer first, hand over second: once the caller has the value it shuts the browser
+        # down, and no request should still be held (undecided) at that moment.
+        try:
+            self._conn.call("network.provideResponse", {
+                "request": request_id, "statusCode": 200, "reasonPhrase": "OK",
+                "headers": [_bidi_header("Content-Type", "text/html; charset=utf-8"),
+                            _bidi_header("Cache-Control", "no-store")],
+                "body": {"type": "string", "value": DONE_PAGE},
+            })
+        except BidiError:  # a Firefox that cannot answer with a body: an error page will do
+            self._conn.send("network.failRequest", {"request": request_id})
+            raise
+        finally:
+            self._results.put(value)
+
+    def _body(self, request_id: str) -> bytes | None:
+        try:
+            data = self._conn.call("network.getData", {
+                "dataType": "request", "collector": self._collector, "request": request_id,
+                "disown": True,
+            })["bytes"]
+        except BidiError as exc:
+            log.debug("reading the SAML POST's body failed: %s", exc)
+            return None
+        if data.get("type") == "base64":
+            return base64.b64decode(data.get("value", ""))
+        return str(data.get("value", "")).encode("utf-8")
+
+
+def _header(request: dict[str, Any], name: str) -> str:
+    for header in request.get("headers") or []:
+        if str(header.get("name", "")).lower() == name:
+            value = header.get("value") or {}
+            if value.get("type") == "base64":
+                return base64.b64decode(value.get("value", "")).decode("latin-1")
+            return str(value.get("value", ""))
+    return ""
+
+
+def _bidi_header(name: str, value: str) -> dict[str, Any]:
+    return {"name": name, "value": {"type": "string", "value": value}}
+
+
+def start_capture(driver: Any, endpoints: tuple[str, ...]) -> BidiCapture:
+    url = (getattr(driver, "capabilities", None) or {}).get("webSocketUrl")
+    if not url:
+        raise BrowserError("Firefox did not expose its WebDriver BiDi websocket",
+                           hint="update Firefox and geckodriver, or use --browser chromium")
+    capture = BidiCapture(str(url), endpoints)
+    try:
+        capture.start()
+    except BaseException as exc:
+        capture.close()
+        if isinstance(exc, SamlSsoError) or not isinstance(exc, Exception):
+            raise  # Interrupted, KeyboardInterrupt
+        version = driver.capabilities.get("browserVersion", "?")
+        raise BrowserError(
+            f"could not guard the SAML endpoints through Firefox {version}'s WebDriver BiDi: "
+            f"{exc}", hint="update Firefox and geckodriver (Firefox 153 ESR works), or use "
+            "--browser chromium") from exc
+    return capture
