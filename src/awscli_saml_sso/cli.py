@@ -158,8 +158,7 @@ def login_command(ctx: click.Context, log_level: str | None, **options: Any) -> 
 
         clean(term, os.environ)
         return
-    result = commands_login.login(options, term, os.environ, stdin=sys.stdin.buffer)
-    commands_login.report(result, options, term)
+    commands_login.login(options, term, os.environ, stdin=sys.stdin.buffer)
 
 
 def _terminal() -> Any:

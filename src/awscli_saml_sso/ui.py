@@ -217,10 +217,17 @@ class _Spinner:
             frame += 1
 
 
-def format_local_and_utc(moment: Any) -> str:
-    """``2026-11-22 11:00:00 CET (10:00:00 UTC)`` for an aware datetime."""
+def format_local_and_utc(moment: Any, now: Any = None) -> str:
+    """``2026-11-22 11:00:00 CET (10:00:00 UTC), in 60 min`` for an aware datetime; the UTC part
+    only where local time is not UTC."""
     import datetime as dt  # noqa: PLC0415
 
     utc = moment.astimezone(dt.timezone.utc)
     local = moment.astimezone()
-    return f"{local:%Y-%m-%d %H:%M:%S %Z} ({utc:%Y-%m-%d %H:%M:%S} UTC)"
+    text = f"{local:%Y-%m-%d %H:%M:%S %Z}"
+    if local.utcoffset() != dt.timedelta(0):
+        text += f" ({utc:%H:%M:%S} UTC)"
+    left = (utc - (now or dt.datetime.now(dt.timezone.utc))).total_seconds()
+    if left <= 0:
+        return text + ", expired"
+    return text + (f", in {left / 3600:.1f} h" if left >= 5400 else f", in {max(1, round(left / 60))} min")

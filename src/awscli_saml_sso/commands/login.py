@@ -21,6 +21,7 @@ def login(options: dict[str, Any], term: Terminal, environ: Mapping[str, str], s
     secret = _PasswordSource(options, stored, term, stdin)
     opts = build_options(options, term, environ, secret, stored)
     result = run_login(opts, term, environ)
+    report(result, term)
     if stored is not None and not result.still_valid:
         stored_idp.after_login(stored, options, opts, result, secret.typed, term, environ)
     return result
@@ -153,12 +154,12 @@ def _read_saml_response(handle: IO[bytes] | None) -> bytes | None:
     return data
 
 
-def report(result: LoginResult, options: dict[str, Any], term: Terminal) -> None:
+def report(result: LoginResult, term: Terminal) -> None:
     """The closing lines: profile, file, expiry, caller, and the shorter command for next time."""
     if result.still_valid:
         only = result.first
         term.success(
-            f"profile [{only.profile}] is still valid until {format_local_and_utc(only.expiration)}; "
+            f"profile [{only.profile}] is still valid: expires {format_local_and_utc(only.expiration)}; "
             "nothing to do (--force logs in anyway)"
         )
         return
