@@ -272,10 +272,10 @@ def parse_saml_time(text: str | None) -> dt.datetime | None:
     micro = int((match.group(7) or "0")[:6].ljust(6, "0"))
     zone = match.group(8)
     tz = dt.timezone.utc
-    if zone and zone != "Z":
-        sign = -1 if zone[0] == "-" else 1
-        tz = dt.timezone(sign * dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
     try:
+        if zone and zone != "Z":  # an offset of 24 h or more (+99:00) is refused by timezone()
+            sign = -1 if zone[0] == "-" else 1
+            tz = dt.timezone(sign * dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
         moment = dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
     except ValueError:
         return None

@@ -1,0 +1,23 @@
+"""Regressions for the bugs the fail-safe suite (issue 8) found, one test per fix, in-process.
+
+The CLI-level proof of each is in tests/test_security_hostile_input.py and
+tests/test_reliability_*.py; these pin the fixed function itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from hostile import fakes
+
+
+def test_saml_time_with_out_of_range_offset_is_unreadable_not_a_crash():
+    from awscli_saml_sso import saml
+
+    assert saml.parse_saml_time("2030-01-01T00:00:00+99:00") is None
+    assert saml.parse_saml_time("2030-01-01T00:00:00-24:00") is None
+    assert saml.parse_saml_time("2030-01-01T00:00:00+23:59") == dt.datetime(2029, 12, 31, 0, 1, tzinfo=dt.timezone.utc)
+    assertion = saml.parse_assertion(fakes.saml_xml(not_on_or_after="2030-01-01T00:00:00+99:00"))
+    assert assertion.not_on_or_after is None and assertion.roles
