@@ -21,3 +21,16 @@ def test_saml_time_with_out_of_range_offset_is_unreadable_not_a_crash():
     assert saml.parse_saml_time("2030-01-01T00:00:00+23:59") == dt.datetime(2029, 12, 31, 0, 1, tzinfo=dt.timezone.utc)
     assertion = saml.parse_assertion(fakes.saml_xml(not_on_or_after="2030-01-01T00:00:00+99:00"))
     assert assertion.not_on_or_after is None and assertion.roles
+
+
+@pytest.mark.parametrize("raw", [b"[" * 100_000 + b"]" * 100_000, b'{"version": ' + b"9" * 5000 + b"}",
+                                 b'{"version": 1, "idps": {}, "x": "' + b"x" * (1024 * 1024) + b'"}'],
+                         ids=["deep-nesting", "huge-integer", "over-1-MB"])
+def test_damaged_idps_file_is_a_files_error(tmp_path, raw):
+    from awscli_saml_sso import idps
+    from awscli_saml_sso.errors import FilesError
+
+    path = tmp_path / "idps.json"
+    path.write_bytes(raw)
+    with pytest.raises(FilesError, match="is damaged"):
+        idps._read(path)

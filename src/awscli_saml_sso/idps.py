@@ -34,6 +34,7 @@ FILENAME = "idps.json"
 VERSION = 1
 BROWSERS = ("chrome", "chromium", "edge", "firefox")
 MIN_DURATION, MAX_DURATION = 900, 43200
+MAX_FILE_BYTES = 1024 * 1024  # a few IdPs take a few hundred bytes; anything this big is not ours
 NICKNAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _ROLE_ARN_RE = re.compile(r"arn:aws(-[a-z]+)*:iam::\d{12}:role/\S+")
 _REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
@@ -179,7 +180,8 @@ def remove(nickname: str, environ: Mapping[str, str]) -> None:
 
 def _read(path: Path) -> dict[str, StoredIdp]:
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         return {}
     except OSError as exc:
@@ -188,9 +190,11 @@ def _read(path: Path) -> dict[str, StoredIdp]:
 
 
 def _decode(raw: bytes, path: Path) -> dict[str, StoredIdp]:
+    if len(raw) > MAX_FILE_BYTES:
+        raise _corrupt(path, f"larger than {MAX_FILE_BYTES // 1024 // 1024} MB")
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # also: nested too deeply, an integer of 5,000 digits
         raise _corrupt(path, f"not valid JSON ({exc.__class__.__name__})") from None
     if not isinstance(data, dict) or not isinstance(data.get("version"), int):
         raise _corrupt(path, "no format version")
