@@ -27,6 +27,7 @@ MIN_REMAINING = dt.timedelta(minutes=15)  # botocore refreshes 15 min before exp
 EXPIRES_KEY = "x_security_token_expires"
 PRINCIPAL_KEY = "x_principal_arn"
 PROVIDER_KEY = "x_saml_provider_arn"
+IDP_KEY = "x_idp_nickname"  # the stored IdP that wrote the profile: `exec` renews through it
 _VAR = re.compile(r"\$(\w+)|\$\{([^}]*)\}")
 
 
@@ -92,6 +93,7 @@ class ProfileInfo:
     expiration: dt.datetime | None  # aware UTC; None when absent or unreadable
     role_arn: str | None
     principal_arn: str | None
+    idp_nickname: str | None = None
 
     def __repr__(self) -> str:  # keys never reach a log through repr
         expires = self.expiration.isoformat() if self.expiration else None
@@ -107,10 +109,11 @@ class ProfileInfo:
         return Role(self.role_arn, self.principal_arn or "")
 
 
-def credentials_values(creds: Credentials, role: Role) -> dict[str, str]:
+def credentials_values(creds: Credentials, role: Role, idp_nickname: str | None = None) -> dict[str, str]:
     """The keys a login writes to its credentials profile (see the module docstring)."""
     expires = creds.expiration.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
-    return {
+    extra = {IDP_KEY: idp_nickname} if idp_nickname else {}
+    return extra | {
         "aws_access_key_id": creds.access_key_id,
         "aws_secret_access_key": creds.secret_access_key,
         "aws_session_token": creds.session_token,
@@ -121,12 +124,15 @@ def credentials_values(creds: Credentials, role: Role) -> dict[str, str]:
     }
 
 
-def write_credentials(profile: str, creds: Credentials, role: Role, environ: Mapping[str, str]) -> Path:
+def write_credentials(profile: str, creds: Credentials, role: Role, environ: Mapping[str, str],
+                      idp_nickname: str | None = None) -> Path:
     """Write the login's credentials to ``[profile]`` of the credentials file; return its path
-    (the path as configured, even when it is a symlink to the file really written)."""
+    (the path as configured, even when it is a symlink to the file really written). A login
+    through a one-off URL removes an older ``x_idp_nickname``: it no longer says who wrote it."""
     inifile.check_name(profile)
     path = credentials_path(environ)
-    update_file(path, profile, credentials_values(creds, role))
+    update_file(path, profile, credentials_values(creds, role, idp_nickname),
+                remove_keys=() if idp_nickname else (IDP_KEY,))
     return path
 
 
@@ -158,6 +164,7 @@ def _profile_info(profile: str, values: Mapping[str, str]) -> ProfileInfo:
         # saml2aws stores the assumed-role (sts) ARN here: only an IAM role ARN names a role.
         role_arn=principal if principal and ":role/" in principal else None,
         principal_arn=values.get(PROVIDER_KEY) or None,
+        idp_nickname=values.get(IDP_KEY) or None,
     )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
-from awscli_saml_sso import sts
+from awscli_saml_sso import inifile, sts
 from awscli_saml_sso.errors import MissingAnswerError, UsageError
 from awscli_saml_sso.models import Assertion, Credentials, Role
 
@@ -34,6 +34,7 @@ class LoginUI(Protocol):
 @dataclasses.dataclass
 class LoginOptions:
     idp_url: str | None = None
+    idp_nickname: str | None = None  # the stored IdP, recorded in the profile so `exec` can renew
     username: str | None = None
     password: Callable[[], str] | None = None
     mfa_code: Callable[[], str] | None = None
@@ -81,6 +82,8 @@ class LoginResult:
 
 
 def run_login(opts: LoginOptions, ui: LoginUI, environ: Mapping[str, str]) -> LoginResult:
+    if not opts.all_roles_template:  # before the person logs in, not after STS answered
+        inifile.check_name(opts.profile)
     kept = _still_valid(opts, environ)
     if kept is not None:
         return kept
@@ -208,6 +211,8 @@ def _profile_names(opts: LoginOptions, chosen: list[Role]) -> list[str]:
                 f"bad --all-roles template {opts.all_roles_template!r}: {exc}",
                 hint="use the fields {account}, {role}, {alias}, {partition}, {profile}",
             ) from exc
+    for name in names:  # a role name cannot hold a bracket or line break, but the template can
+        inifile.check_name(name)
     if len(set(names)) != len(names):
         raise UsageError("the --all-roles template gives two roles the same profile name", hint="add {account}")
     return names
@@ -236,15 +241,15 @@ def _assume_one(opts, assertion, role, profile, client, ui, environ) -> WrittenP
             raise
         ui.warn(f"{role.name}: {duration} s is above the role's maximum session duration; retrying with 3600 s")
         creds = sts.assume_role_with_saml(client, assertion, role, sts.DEFAULT_DURATION)
-    path = _store(profile, role, creds, environ)
+    path = _store(profile, role, creds, environ, opts.idp_nickname)
     ui.status(f"profile [{profile}] written to {path}")
     return WrittenProfile(profile, role, creds.expiration, path, credentials=creds)
 
 
-def _store(profile: str, role: Role, creds: Credentials, environ: Mapping[str, str]) -> Path:
+def _store(profile: str, role: Role, creds: Credentials, environ: Mapping[str, str], nickname: str | None) -> Path:
     from awscli_saml_sso import awsfiles  # noqa: PLC0415
 
-    return awsfiles.write_credentials(profile, creds, role, environ)
+    return awsfiles.write_credentials(profile, creds, role, environ, idp_nickname=nickname)
 
 
 def _write_region(names: list[str], region: str, environ: Mapping[str, str]) -> None:

@@ -95,13 +95,14 @@ def exec_command(ctx: click.Context, log_level: str | None, profile: str, comman
     \b
     Sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION and
     AWS_DEFAULT_REGION (when the profile has a region), AWS_CREDENTIAL_EXPIRATION; removes
-    AWS_PROFILE. Exits with COMMAND's exit code (128+N if a signal N killed it).
+    AWS_PROFILE. Exits with COMMAND's exit code (128+N if a signal N killed it). A profile
+    written through a stored IdP is renewed first when it has expired (keyring password).
     Example: awscli_saml_sso exec --profile work -- terraform plan
     """
     _setup(ctx, log_level)
     from awscli_saml_sso.delivery import envvars, profiles
 
-    creds = profiles.load(profile, os.environ)
+    creds = profiles.load_or_renew(profile, os.environ, _terminal().status)
     env = envvars.child_environment(os.environ, envvars.variables(creds))
     ctx.exit(envvars.run(command, env))
 

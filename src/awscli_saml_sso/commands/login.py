@@ -57,6 +57,7 @@ def build_options(
     secret.username = username
     return LoginOptions(
         idp_url=o.get("idp_url") or (stored.url if stored else None),
+        idp_nickname=stored.nickname if stored else None,
         username=username,
         password=secret,
         mfa_code=_mfa_source(o, term),

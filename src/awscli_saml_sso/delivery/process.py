@@ -128,6 +128,7 @@ def _options(request: Request, stored, environ: Mapping[str, str]):  # noqa: ANN
 
     return LoginOptions(
         idp_url=stored.url,
+        idp_nickname=stored.nickname,
         username=stored.username,
         password=password,
         mfa_code=mfa_code,

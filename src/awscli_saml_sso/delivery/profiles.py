@@ -49,6 +49,33 @@ def login_hint(profile: str) -> str:
     return f"log in first: awscli_saml_sso{option} --idp-nickname NAME (or --idp-url URL)"
 
 
+RENEW_BEFORE = dt.timedelta(minutes=5)
+
+
+def load_or_renew(profile: str, environ: Mapping[str, str], status) -> ProfileCredentials:  # noqa: ANN001
+    """``load``, but a profile that a stored IdP wrote (``x_idp_nickname``) and that has expired
+    (or has less than 5 minutes left) is renewed first, without prompts: keyring password, same
+    role, the browser profile's SSO cookie. Anything else is ``NotLoggedIn`` naming the fix."""
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        return load(profile, environ, now=now + RENEW_BEFORE)
+    except NotLoggedIn:
+        info = awsfiles.read_profile(profile, environ)
+        if info is None or not info.idp_nickname:
+            raise
+    from awscli_saml_sso.delivery import process  # noqa: PLC0415 - the slow path only
+
+    status(f"profile [{profile}] expired: logging in again with the stored IdP '{info.idp_nickname}'")
+    request = process.Request(
+        nickname=info.idp_nickname,
+        role_arn=info.role_arn,
+        profile=profile,
+        endpoint_url=environ.get("ASS_ENDPOINT_URL") or None,
+    )
+    process.login(request, environ)
+    return load(profile, environ, now=now)
+
+
 def load(profile: str, environ: Mapping[str, str], now: dt.datetime | None = None) -> ProfileCredentials:
     """The profile's credentials, valid at ``now``; else ``NotLoggedIn`` naming the fix."""
     now = now or dt.datetime.now(dt.timezone.utc)
