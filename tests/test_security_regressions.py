@@ -34,3 +34,23 @@ def test_damaged_idps_file_is_a_files_error(tmp_path, raw):
     path.write_bytes(raw)
     with pytest.raises(FilesError, match="is damaged"):
         idps._read(path)
+
+
+@pytest.mark.parametrize("name", ["deep-nesting", "key-null", "key-not-a-string"])
+def test_unusable_cache_file_is_a_miss(tmp_path, name):
+    import json
+
+    from awscli_saml_sso.delivery import cache
+
+    key = cache.key("corp", None, None)
+    valid = {"version": 1, "key": key, "AccessKeyId": "ASIAX", "SecretAccessKey": "s", "SessionToken": "t",
+             "Expiration": "2099-01-01T00:00:00Z"}
+    data = {"deep-nesting": b"[" * 100_000 + b"]" * 100_000,
+            "key-null": json.dumps({**valid, "AccessKeyId": None}).encode(),
+            "key-not-a-string": json.dumps({**valid, "SessionToken": {"a": 1}}).encode()}[name]
+    path = tmp_path / "cache.json"
+    path.write_bytes(data)
+    now = dt.datetime.now(dt.timezone.utc)
+    assert cache.load(path, key, now) is None
+    path.write_text(json.dumps(valid))
+    assert cache.load(path, key, now) is not None

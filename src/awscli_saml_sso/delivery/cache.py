@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 VERSION = 1
 MIN_REMAINING = dt.timedelta(minutes=15)
+_STRING_FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration")
 
 
 def key(nickname: str, role_arn: str | None, profile: str | None) -> dict[str, str | None]:
@@ -69,6 +70,9 @@ def load(path: Path, cache_key: Mapping[str, str | None], now: dt.datetime) -> C
         if data.get("version") != VERSION or data.get("key") != dict(cache_key):
             log.debug("cache %s: other version or key: miss", path.name)
             return None
+        if not all(isinstance(data.get(k), str) and data[k] for k in _STRING_FIELDS):
+            log.debug("cache %s: a credential field is missing or not a string: miss", path.name)
+            return None
         creds = Credentials(
             access_key_id=data["AccessKeyId"],
             secret_access_key=data["SecretAccessKey"],
@@ -77,7 +81,7 @@ def load(path: Path, cache_key: Mapping[str, str | None], now: dt.datetime) -> C
         )
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         log.debug("cache %s unreadable (%s): miss", path.name, type(exc).__name__)
         return None
     if creds.expiration - now <= MIN_REMAINING:
