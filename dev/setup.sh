@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
-APT_PACKAGES=(chromium chromium-driver simplesamlphp php-cli php-xml php-mbstring xvfb xauth)
+APT_PACKAGES=(chromium chromium-driver simplesamlphp php-cli php-xml php-mbstring xvfb xauth fish)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

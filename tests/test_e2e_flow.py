@@ -149,3 +149,16 @@ def test_garbage_saml_response_is_one_clear_line(cli_env, tmp_path, garbage, hom
     result = run_cli(["--saml-response", str(path), "--endpoint-url", "http://127.0.0.1:9"], env=cli_env)
     assert result.code == 8, result
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
+
+
+def test_aws_endpoint_url_sts_is_honoured_without_the_option(aws, cli_env, tmp_path):
+    cli_env["AWS_ENDPOINT_URL_STS"] = aws.aws_endpoint_url
+    result = run_cli(["--saml-response", str(saml_file(aws, tmp_path, "aws_user"))], env=cli_env)
+    assert result.code == 0, result
+    assert "assumed-role/Role.User/aws_user" in result.err
+
+
+def test_ass_endpoint_url_is_honoured(aws, cli_env, tmp_path):
+    cli_env["ASS_ENDPOINT_URL"] = aws.aws_endpoint_url
+    result = run_cli(["--saml-response", str(saml_file(aws, tmp_path, "aws_user"))], env=cli_env)
+    assert result.code == 0, result
