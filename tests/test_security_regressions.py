@@ -54,3 +54,41 @@ def test_unusable_cache_file_is_a_miss(tmp_path, name):
     assert cache.load(path, key, now) is None
     path.write_text(json.dumps(valid))
     assert cache.load(path, key, now) is not None
+
+
+@pytest.mark.parametrize("opts", [{"profile": "x]\n[default"}, {"all_roles_template": "{role}]\n[default"}], ids=repr)
+def test_bad_profile_name_refused_before_sts(opts, tmp_path):
+    from awscli_saml_sso import login
+    from awscli_saml_sso.errors import UsageError
+
+    calls = []
+
+    class NoSts:
+        def assume_role_with_saml(self, **kwargs):
+            calls.append(kwargs)
+            raise AssertionError("STS was called")
+
+    options = login.LoginOptions(saml_response=fakes.saml_xml().encode(), verify=False, **opts)
+    environ = {"AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "c"), "AWS_CONFIG_FILE": str(tmp_path / "f")}
+    import unittest.mock
+
+    with unittest.mock.patch.object(login.sts, "make_client", lambda target: NoSts()), \
+            pytest.raises(UsageError, match="invalid profile name"):
+        login.run_login(options, _QuietUI(), environ)
+    assert calls == [] and not (tmp_path / "c").exists()
+
+
+class _QuietUI:
+    def status(self, message):
+        pass
+
+    def warn(self, message):
+        pass
+
+    def waiting(self, label):
+        import contextlib
+
+        return contextlib.nullcontext()
+
+    def choose(self, *args, **kwargs):
+        raise AssertionError("no menu expected")
