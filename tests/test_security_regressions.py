@@ -92,3 +92,25 @@ class _QuietUI:
 
     def choose(self, *args, **kwargs):
         raise AssertionError("no menu expected")
+
+
+def test_sts_client_ignores_an_ambient_profile_that_does_not_exist_yet(tmp_path, monkeypatch):
+    """AWS_PROFILE=saml before the first login made every login exit 1 (ProfileNotFound)."""
+    from awscli_saml_sso import sts
+
+    monkeypatch.setenv("AWS_PROFILE", "saml")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    client = sts.make_client(sts.StsTarget(region="eu-west-1", endpoint_url="http://127.0.0.1:9"))
+    assert client.meta.region_name == "eu-west-1"
+
+
+def test_sts_client_with_an_unparsable_aws_file_is_a_files_error(tmp_path, monkeypatch):
+    from awscli_saml_sso import sts
+    from awscli_saml_sso.errors import FilesError
+
+    (tmp_path / "credentials").write_text("junk before any section\n[saml]\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    with pytest.raises(FilesError, match="Unable to parse config file"):
+        sts.make_client(sts.StsTarget(region="eu-west-1"))

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from awscli_saml_sso.errors import NetworkError, StsError
+from awscli_saml_sso.errors import FilesError, NetworkError, StsError
 from awscli_saml_sso.models import Assertion, Credentials, Role
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,11 @@ def make_client(target: StsTarget, credentials: Credentials | None = None) -> An
     """An STS client for the target. Without credentials, requests are unsigned (as AWS allows
     for AssumeRoleWithSAML): the person's ambient AWS credentials are never needed nor used."""
     import boto3  # noqa: PLC0415 - heavy, only on the paths that call AWS
+    import botocore.session  # noqa: PLC0415
     from botocore import UNSIGNED  # noqa: PLC0415
     from botocore.config import Config  # noqa: PLC0415
+    from botocore.configprovider import ConstantProvider  # noqa: PLC0415
+    from botocore.exceptions import ConfigParseError  # noqa: PLC0415
 
     config = Config(
         retries={"mode": "standard", "max_attempts": 3},
@@ -59,13 +62,21 @@ def make_client(target: StsTarget, credentials: Credentials | None = None) -> An
         read_timeout=30,
         signature_version=UNSIGNED if credentials is None else None,
     )
-    session = boto3.session.Session(
-        aws_access_key_id=credentials.access_key_id if credentials else None,
-        aws_secret_access_key=credentials.secret_access_key if credentials else None,
-        aws_session_token=credentials.session_token if credentials else None,
-        region_name=target.region,
-    )
-    return session.client("sts", endpoint_url=target.endpoint_url, config=config)
+    core = botocore.session.Session()
+    # Not the ambient AWS_PROFILE: it often names the very profile this login is about to
+    # create (ProfileNotFound), and its settings are not this call's business.
+    core.get_component("config_store").set_config_provider("profile", ConstantProvider(None))
+    try:
+        session = boto3.session.Session(
+            aws_access_key_id=credentials.access_key_id if credentials else None,
+            aws_secret_access_key=credentials.secret_access_key if credentials else None,
+            aws_session_token=credentials.session_token if credentials else None,
+            region_name=target.region,
+            botocore_session=core,
+        )
+        return session.client("sts", endpoint_url=target.endpoint_url, config=config)
+    except ConfigParseError as exc:
+        raise FilesError(f"AWS STS client: {exc}", hint="fix or move aside that file (botocore cannot read it)") from exc
 
 
 def assume_role_with_saml(client: Any, assertion: Assertion, role: Role, duration: int) -> Credentials:
