@@ -114,3 +114,19 @@ def test_sts_client_with_an_unparsable_aws_file_is_a_files_error(tmp_path, monke
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
     with pytest.raises(FilesError, match="Unable to parse config file"):
         sts.make_client(sts.StsTarget(region="eu-west-1"))
+
+
+def test_oversized_or_endless_aws_file_is_refused_unchanged(tmp_path):
+    """A 10 MB credentials file took 2 s and 200 MB to parse; /dev/zero would never end."""
+    from awscli_saml_sso import atomicfile, awsfiles
+    from awscli_saml_sso.errors import FilesError
+
+    big = tmp_path / "credentials"
+    big.write_bytes(b"[p]\nk = v\n" * (1024 * 1024))
+    zero = tmp_path / "zero"
+    zero.symlink_to("/dev/zero")
+    for path in (big, zero):
+        with pytest.raises(FilesError, match="larger than 4 MB"):
+            awsfiles.update_file(path, "saml", {"aws_access_key_id": "x"})
+    assert big.read_bytes() == b"[p]\nk = v\n" * (1024 * 1024)
+    assert atomicfile.read_bytes(tmp_path / "missing") == b""

@@ -19,6 +19,9 @@ from pathlib import Path
 from .errors import FilesError
 
 LOCK_TIMEOUT = 30.0  # seconds to wait for another run holding the lock
+# ~/.aws files are read whole and parsed in memory: 4 MB is 20,000 profiles, and parses in about
+# a second; a 10 MB file (or a symlink to /dev/zero) is refused at once instead.
+MAX_READ_BYTES = 4 * 1024 * 1024
 _TMP_SUFFIX = ".ass-tmp"
 
 
@@ -36,13 +39,22 @@ def ensure_private_dir(directory: Path) -> None:
         raise FilesError(f"cannot create the directory {directory}: {_os_reason(exc)}") from exc
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The file's bytes (empty when it does not exist); more than ``limit`` bytes is an error."""
+    limit = MAX_READ_BYTES if limit is None else limit
     try:
-        return path.read_bytes()
+        with Path(path).open("rb") as handle:
+            data = handle.read(limit + 1)
     except FileNotFoundError:
         return b""
     except OSError as exc:
         raise FilesError(f"cannot read {path}: {_os_reason(exc)}", hint="check its permissions") from exc
+    if len(data) > limit:
+        raise FilesError(
+            f"{path} is larger than {limit // (1024 * 1024)} MB, far beyond any AWS credentials or config file",
+            hint="check that it is the right file (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE); it was not changed",
+        )
+    return data
 
 
 def chmod_private(path: Path) -> None:
