@@ -130,3 +130,18 @@ def test_oversized_or_endless_aws_file_is_refused_unchanged(tmp_path):
             awsfiles.update_file(path, "saml", {"aws_access_key_id": "x"})
     assert big.read_bytes() == b"[p]\nk = v\n" * (1024 * 1024)
     assert atomicfile.read_bytes(tmp_path / "missing") == b""
+
+
+def test_errors_and_warnings_stay_one_line_whatever_they_quote():
+    """A stored role ARN with a line break was printed as two lines (a forged second line)."""
+    import io
+
+    from awscli_saml_sso.ui import Terminal
+
+    err = io.StringIO()
+    term = Terminal(err=err, environ={})
+    term.warn("role x]\n[default is not granted\x1b[2J")
+    term.error("bad\r\nerror: forged", "hint\u2028two")
+    lines = err.getvalue().splitlines()
+    assert lines == ["warning: role x]\\n[default is not granted\\x1b[2J",
+                     "error: bad\\r\\nerror: forged (hint\\u2028two)"]

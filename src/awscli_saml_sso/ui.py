@@ -12,6 +12,7 @@ import getpass
 import io
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -21,6 +22,15 @@ from typing import IO, Any
 from awscli_saml_sso.errors import MissingAnswerError, UsageError
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Warnings and errors quote values from files and IdPs: a line break or a terminal escape
+    in them must not forge a second line or drive the terminal. Shown escaped instead."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def _open_tty() -> IO[str] | None:
@@ -95,10 +105,10 @@ class Terminal:
         self.line(self._style("✓ ", "32") + message if self.color else message)
 
     def warn(self, message: str) -> None:
-        self.line(self._style("warning: ", "33") + message)
+        self.line(self._style("warning: ", "33") + one_line(message))
 
     def error(self, message: str, hint: str | None) -> None:
-        self.line(self._style("error: ", "31;1") + message + (f" ({hint})" if hint else ""))
+        self.line(self._style("error: ", "31;1") + one_line(message + (f" ({hint})" if hint else "")))
 
     @contextlib.contextmanager
     def waiting(self, label: str) -> Iterator[None]:
