@@ -15,6 +15,7 @@ prefetch, preconnect, predictor) runs ahead of it with these preferences.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,11 @@ def options(binary: str | None, mode: str, profile: Path) -> Any:
         opts.set_preference(name, value)
     opts.set_preference("browser.download.dir", str(profile / "downloads"))
     opts.set_capability("webSocketUrl", True)  # WebDriver BiDi: how the POST is caught
+    # Selenium talks to geckodriver on localhost: never through the person's HTTP(S)_PROXY.
+    # Deprecated for a ClientConfig, which webdriver.Firefox (4.51) does not accept yet.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        opts.ignore_local_proxy_environment_variables()
     if binary:
         opts.binary_location = binary
     return opts

