@@ -77,36 +77,53 @@ def gecko() -> str:
 MARK_VAR = "ASS_TEST_PROCESS_MARK"
 
 
-def marked_processes(token: str) -> list[tuple[int, str]]:
-    """Processes whose environment carries ``MARK_VAR=token``: everything started on the test's
-    behalf (driver, browser, its content processes, a CLI run), even when orphaned."""
-    needle = f"{MARK_VAR}={token}".encode()
-    found = []
+def _processes() -> dict[int, tuple[int, str, bytes]]:
+    """pid -> (ppid, command line, environment) of every process we may read."""
+    table = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+        if not entry.name.isdigit():
             continue
         try:
-            if needle not in (entry / "environ").read_bytes().split(b"\0"):
-                continue
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
+            environ = (entry / "environ").read_bytes()
+        except (OSError, ValueError, IndexError):
             continue
-        found.append((int(entry.name), cmdline[:120]))
-    return found
+        table[int(entry.name)] = (ppid, cmdline, environ)
+    return table
+
+
+def marked_processes(token: str, paths: tuple[str, ...] = ()) -> list[tuple[int, str]]:
+    """Everything started on the test's behalf, even when orphaned: processes whose environment
+    carries ``MARK_VAR=token`` (driver, browser, a CLI run), their descendants (Chromium's
+    children write their command line over their environment), and any process whose command
+    line names one of ``paths`` (where the test's browser profiles are)."""
+    needle = f"{MARK_VAR}={token}".encode()
+    table = _processes()
+    table.pop(os.getpid(), None)
+    found = {pid for pid, (_, cmd, env) in table.items()
+             if needle in env.split(b"\0") or any(p in cmd for p in paths)}
+    grew = True
+    while grew:
+        more = {pid for pid, (ppid, _, _) in table.items() if ppid in found} - found
+        found |= more
+        grew = bool(more)
+    return sorted((pid, table[pid][1]) for pid in found)
 
 
 @pytest.fixture
-def no_process_left(monkeypatch):
+def no_process_left(monkeypatch, tmp_path, shared_profile):
     """Mark this test's children; afterwards, none may be left (a content process gets 5 s to
     follow its parent out). Whatever is left is killed, so one failure does not spread."""
     token = uuid.uuid4().hex
+    paths = (str(tmp_path), str(shared_profile))
     monkeypatch.setenv(MARK_VAR, token)
     yield token
     deadline = time.monotonic() + 5
-    left = marked_processes(token)
+    left = marked_processes(token, paths)
     while left and time.monotonic() < deadline:
         time.sleep(0.1)
-        left = marked_processes(token)
+        left = marked_processes(token, paths)
     for pid, _ in left:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -273,13 +290,15 @@ def test_real_aws_url_never_reached(make_login, idp, monkeypatch):
 
 
 @pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_cli_signal_leaves_nothing(gecko, idp, cli_env, no_process_left, signum, code):
+def test_cli_signal_leaves_nothing(gecko, idp, cli_env, no_process_left, tmp_path, signum, code):
     idp.seen.clear()
+    scratch = tmp_path / "tmp"  # where the run's throw-away profile goes
+    scratch.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "awscli_saml_sso", "--browser", "firefox", "--driver-path", gecko,
          "--idp-url", idp.base + "/i", "--username", "alice", "--password-stdin",
          "--timeout", "60"],
-        env={**cli_env, "ASS_TEST_PROCESS_MARK": no_process_left},
+        env={**cli_env, MARK_VAR: no_process_left, "TMPDIR": str(scratch)},
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         start_new_session=True,
     )
@@ -299,3 +318,4 @@ def test_cli_signal_leaves_nothing(gecko, idp, cli_env, no_process_left, signum,
             proc.wait()
     assert proc.returncode == code, err.decode(errors="replace")
     assert "Traceback" not in err.decode(errors="replace")
+    assert list(scratch.iterdir()) == []  # the throw-away profile is gone
