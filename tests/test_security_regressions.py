@@ -145,3 +145,14 @@ def test_errors_and_warnings_stay_one_line_whatever_they_quote():
     lines = err.getvalue().splitlines()
     assert lines == ["warning: role x]\\n[default is not granted\\x1b[2J",
                      "error: bad\\r\\nerror: forged (hint\\u2028two)"]
+
+
+def test_sts_answer_that_is_not_xml_is_an_sts_error():
+    """A proxy's error page or a wrong --endpoint-url answering 200 with garbage was an exit 1."""
+    from botocore.parsers import ResponseParserError
+
+    from awscli_saml_sso import sts
+    from awscli_saml_sso.errors import StsError
+
+    error = sts.translate_error(ResponseParserError("Unable to parse response (not well-formed)"), None)
+    assert isinstance(error, StsError) and "not an STS response" in error.message

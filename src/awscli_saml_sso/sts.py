@@ -128,6 +128,7 @@ def translate_error(exc: Exception, role: Role | None) -> Exception:
         EndpointConnectionError,
         ReadTimeoutError,
     )
+    from botocore.parsers import ResponseParserError  # noqa: PLC0415
 
     if isinstance(exc, (EndpointConnectionError, BotoConnectionError, ReadTimeoutError)):
         return NetworkError(f"cannot reach AWS STS: {exc}", hint="check your network, --region and --endpoint-url")
@@ -136,6 +137,9 @@ def translate_error(exc: Exception, role: Role | None) -> Exception:
         return sts_error(error.get("Code", ""), error.get("Message", ""), role)
     if isinstance(exc, BotoCoreError):
         return StsError(f"AWS STS call failed: {exc}")
+    if isinstance(exc, ResponseParserError):  # not a BotoCoreError: a proxy's page, a wrong endpoint
+        return StsError("AWS STS answered with something that is not an STS response",
+                        hint="check --endpoint-url and any proxy between you and AWS")
     return exc
 
 
