@@ -34,7 +34,7 @@ _MAIN = (
 def command() -> list[str]:
     from awscli_saml_sso import cli
 
-    if "credential-process" in cli.cli.commands:
+    if "credential-process" in cli.cli.commands or "credential-process" in getattr(cli.cli, "LAZY", {}):
         return [sys.executable, "-m", "awscli_saml_sso"]
     return [sys.executable, "-c", _MAIN]
 

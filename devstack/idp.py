@@ -55,7 +55,7 @@ def role_values(roles: tuple[str, ...]) -> list[str]:
 
 def users() -> dict[str, dict[str, list[str]]]:
     out = {}
-    for username, (password, roles) in realm.USERS.items():
+    for username, (password, roles) in {**realm.USERS, **realm.BENCH_USERS}.items():
         attributes = {"uid": [username]}
         if roles:
             attributes[ROLE_ATTR] = role_values(roles)

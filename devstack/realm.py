@@ -19,6 +19,11 @@ USERS = {
     "aws_void": ("aws_void", ()),
 }
 
+# Benchmark-only user (bench/run.py, --all-roles over 50 roles). Kept apart from USERS, which must
+# match the Keycloak realm export; its roles are created in IAM by the benchmark itself.
+BENCH_ROLES = tuple(f"arn:aws:iam::{ACCOUNT_ID}:role/Bench.Role{n:02d}" for n in range(50))
+BENCH_USERS = {"aws_many": ("aws_many", BENCH_ROLES)}
+
 SP_ENTITY_ID = "urn:amazon:webservices"
 AWS_ACS_URL = "https://signin.aws.amazon.com/saml"
 # Keycloak's IdP-initiated path for the client whose "IDP-Initiated SSO URL name" is amazon-aws.
