@@ -1,6 +1,6 @@
 """Firefox (WebDriver BiDi) against the IdP-shaped pages on loopback: the capture scenarios of
 test_browser_capture.py, plus the real AWS URL behind a recording proxy and a CLI run stopped by
-SIGTERM/SIGINT.
+SIGTERM.
 
 Every test checks, beyond its own point: the SAMLResponse is byte-exact what the page posted, the
 listener standing in for AWS received nothing, and no Firefox, geckodriver (or any other process
@@ -35,8 +35,10 @@ sys.path.insert(0, os.path.dirname(__file__))  # tests/pages, whether or not tes
 from pages.idp import USERS, IdpServer  # noqa: E402
 from pages.listeners import RecordingHttp  # noqa: E402
 
-from awscli_saml_sso.browser import BrowserLogin, capture_saml_response  # noqa: E402
-from awscli_saml_sso.errors import AuthError, Interrupted  # noqa: E402
+from awscli_saml_sso.browser import (  # noqa: E402
+    BrowserLogin, capture_bidi, capture_saml_response, firefox,
+)
+from awscli_saml_sso.errors import AuthError  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -195,6 +197,104 @@ def make_login(idp, sink, tmp_path, gecko, shared_profile):
     return make
 
 
+# ---- the handler and the options, without a browser ---------------------------------------------
+
+
+class FakeConnection:
+    """Stands in for the BiDi websocket: records commands, answers getData with ``body``."""
+
+    def __init__(self, body: dict | None = None) -> None:
+        self.sent: list[tuple[str, dict]] = []
+        self.body = body
+        self.failure = None
+
+    def send(self, method: str, params: dict) -> int:
+        self.sent.append((method, params))
+        return len(self.sent)
+
+    def call(self, method: str, params: dict) -> dict:
+        self.sent.append((method, params))
+        if method == "network.getData":
+            if self.body is None:
+                raise capture_bidi.BidiError("network.getData: no such network data")
+            return {"bytes": self.body}
+        return {}
+
+
+def held(url: str, method: str = "GET", content_type: str = "") -> dict:
+    headers = [{"name": "Content-Type", "value": {"type": "string", "value": content_type}}]
+    return {"isBlocked": True, "request": {"request": "r1", "url": url, "method": method,
+                                           "headers": headers if content_type else []}}
+
+
+def handler(body: dict | None = None) -> tuple[capture_bidi.BidiCapture, FakeConnection]:
+    capture = capture_bidi.BidiCapture("ws://127.0.0.1:1/session/x", ("http://127.0.0.1:8123/saml",))
+    capture._conn = FakeConnection(body)
+    return capture, capture._conn
+
+
+def test_requests_elsewhere_go_on_untouched():
+    capture, conn = handler()
+    capture._on_event("network.beforeRequestSent", held("https://idp.example.com/login", "POST"))
+    capture._on_event("network.beforeRequestSent", held("http://127.0.0.1:8124/saml", "POST"))
+    assert [m for m, _ in conn.sent] == ["network.continueRequest"] * 2
+    capture._on_event("network.beforeRequestSent", {**held("https://x/"), "isBlocked": False})
+    assert len(conn.sent) == 2  # a request not held is not ours to answer
+
+
+@pytest.mark.parametrize("url", [
+    "https://signin.aws.amazon.com/favicon.ico", "https://eu-west-1.signin.aws.amazon.com/saml",
+    "https://signin.amazonaws.cn/federation", "http://127.0.0.1:8123/favicon.ico",
+])
+def test_anything_else_on_the_guarded_hosts_fails(url):
+    capture, conn = handler()
+    capture._on_event("network.beforeRequestSent", held(url))
+    assert conn.sent == [("network.failRequest", {"request": "r1"})]
+    assert capture.blocked and capture.result() is None and capture.problem is None
+
+
+def test_saml_post_is_read_and_answered_locally():
+    capture, conn = handler({"type": "string", "value": "RelayState=&SAMLResponse=PHg%2B%2F%3D"})
+    capture._on_event("network.beforeRequestSent", held(
+        "http://127.0.0.1:8123/saml/acs/1?x=1", "POST", "application/x-www-form-urlencoded"))
+    assert [m for m, _ in conn.sent] == ["network.getData", "network.provideResponse"]
+    assert conn.sent[0][1]["dataType"] == "request" and conn.sent[0][1]["disown"] is True
+    answer = conn.sent[1][1]
+    assert answer["statusCode"] == 200 and "close this window" in answer["body"]["value"]
+    assert capture.result() == "PHg+/="
+
+
+def test_saml_post_body_in_base64_and_multipart():
+    body = b"--B\r\nContent-Disposition: form-data; name=\"SAMLResponse\"\r\n\r\nPHg+\r\n--B--\r\n"
+    capture, _ = handler({"type": "base64", "value": base64.b64encode(body).decode()})
+    capture._on_event("network.beforeRequestSent", held(
+        "http://127.0.0.1:8123/saml", "POST", "multipart/form-data; boundary=B"))
+    assert capture.result() == "PHg+"
+
+
+@pytest.mark.parametrize("body", [None, {"type": "string", "value": "other=1"}])
+def test_unreadable_saml_post_is_a_problem_and_is_not_sent(body):
+    capture, conn = handler(body)
+    capture._on_event("network.beforeRequestSent", held("http://127.0.0.1:8123/saml", "POST"))
+    assert conn.sent[-1] == ("network.failRequest", {"request": "r1"})
+    assert "without a readable SAMLResponse" in capture.problem and capture.result() is None
+
+
+def test_firefox_options(tmp_path):
+    caps = firefox.options("/usr/bin/firefox-esr", "headless", tmp_path).to_capabilities()
+    moz = caps["moz:firefoxOptions"]
+    assert moz["args"] == ["-headless", "-profile", str(tmp_path)]
+    assert caps["webSocketUrl"] is True and moz["binary"] == "/usr/bin/firefox-esr"
+    for name, value in {"signon.rememberSignons": False, "network.predictor.enabled": False,
+                        "network.dns.disablePrefetch": True, "network.prefetch-next": False,
+                        "network.http.speculative-parallel-limit": 0,
+                        "browser.shell.checkDefaultBrowser": False,
+                        "datareporting.healthreport.uploadEnabled": False}.items():
+        assert moz["prefs"][name] == value, name
+    shown = firefox.options(None, "show", tmp_path).to_capabilities()["moz:firefoxOptions"]
+    assert "-headless" not in shown["args"]
+
+
 # ---- flows that end in a capture ----------------------------------------------------------------
 
 
@@ -232,11 +332,13 @@ def test_wrong_password_with_a_throwaway_profile(make_login, saml, idp, tmp_path
     assert list(scratch.iterdir()) == []
 
 
-def test_interruption_propagates_after_cleanup(make_login, saml):
+def test_ctrl_c_propagates_after_cleanup(make_login, saml):
+    """KeyboardInterrupt (Ctrl-C without the CLI's handler) while the page waits for a password;
+    the CLI's Interrupted for SIGTERM is test_cli_sigterm_leaves_nothing."""
     def interrupted() -> str:
-        raise Interrupted(signal.SIGINT)
+        raise KeyboardInterrupt
 
-    with pytest.raises(Interrupted):
+    with pytest.raises(KeyboardInterrupt):
         capture_saml_response(make_login("/a", password=interrupted))
 
 
@@ -286,11 +388,10 @@ def test_real_aws_url_never_reached(make_login, idp, monkeypatch):
         proxy.close()
 
 
-# ---- the CLI, stopped by a signal while Firefox is on the IdP page ------------------------------
+# ---- the CLI, stopped by SIGTERM while Firefox is on the IdP page ------------------------------
 
 
-@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_cli_signal_leaves_nothing(gecko, idp, cli_env, no_process_left, tmp_path, signum, code):
+def test_cli_sigterm_leaves_nothing(gecko, idp, cli_env, no_process_left, tmp_path):
     idp.seen.clear()
     scratch = tmp_path / "tmp"  # where the run's throw-away profile goes
     scratch.mkdir()
@@ -310,12 +411,12 @@ def test_cli_signal_leaves_nothing(gecko, idp, cli_env, no_process_left, tmp_pat
         while ("GET", "/i") not in idp.seen and proc.poll() is None:
             assert time.monotonic() < deadline, "Firefox never opened the IdP page"
             time.sleep(0.1)
-        proc.send_signal(signum)
+        proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == code, err.decode(errors="replace")
+    assert proc.returncode == 143, err.decode(errors="replace")
     assert "Traceback" not in err.decode(errors="replace")
     assert list(scratch.iterdir()) == []  # the throw-away profile is gone
