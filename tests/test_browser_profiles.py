@@ -27,7 +27,6 @@ from test_browser_firefox import (  # noqa: E402,F401 - fixtures
 )
 
 from awscli_saml_sso import paths  # noqa: E402
-from devstack import realm  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
