@@ -87,17 +87,26 @@ def run_login(opts: LoginOptions, ui: LoginUI, environ: Mapping[str, str]) -> Lo
     kept = _still_valid(opts, environ)
     if kept is not None:
         return kept
+    clients = sts.Clients(warm=_likely_target(opts))  # boto3 loads while the person logs in
     assertion = _parse(_obtain_saml_response(opts, ui), ui)
     roles = _chosen_roles(opts, assertion, ui)
     target = sts.resolve_target(assertion, opts.region, opts.endpoint_url)
-    client = sts.make_client(target)
+    client = clients.client(target)
     names = _profile_names(opts, roles)
     written = _assume_all(opts, assertion, roles, names, client, ui, environ)
     if opts.region or assertion.region:
         _write_region(names, target.region, environ)
     if opts.verify:
-        written = [_verify(w, target, ui) for w in written]
+        written = _verify_all(written, target, clients, ui)
     return LoginResult(profiles=tuple(written))
+
+
+def _likely_target(opts: LoginOptions) -> sts.StsTarget | None:
+    """Where STS will most likely be called (the assertion may still name another region), when
+    there is a login to overlap with; a given --saml-response is parsed at once."""
+    if opts.saml_response is not None:
+        return None
+    return sts.StsTarget(opts.region or sts.PARTITION_DEFAULT_REGION["aws"], opts.endpoint_url or None)
 
 
 # -- 1. still valid? -------------------------------------------------------------------------
@@ -259,8 +268,16 @@ def _write_region(names: list[str], region: str, environ: Mapping[str, str]) -> 
         awsfiles.write_config_region(name, region, environ)
 
 
-def _verify(written: WrittenProfile, target: sts.StsTarget, ui: LoginUI) -> WrittenProfile:
+def _verify_all(written: list[WrittenProfile], target: sts.StsTarget, clients: sts.Clients,
+                ui: LoginUI) -> list[WrittenProfile]:
+    if len(written) == 1:
+        return [_verify(written[0], target, clients, ui)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(written))) as pool:
+        return list(pool.map(lambda w: _verify(w, target, clients, ui), written))
+
+
+def _verify(written: WrittenProfile, target: sts.StsTarget, clients: sts.Clients, ui: LoginUI) -> WrittenProfile:
     assert written.credentials is not None  # set by _assume_one  # noqa: S101
-    arn = sts.caller_arn(target, written.credentials)
+    arn = sts.caller_arn(target, written.credentials, clients)
     ui.status(f"verified [{written.profile}]: {arn}")
     return dataclasses.replace(written, caller_arn=arn)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import threading
 from typing import Any
 
 from awscli_saml_sso.errors import FilesError, NetworkError, StsError
@@ -49,34 +50,77 @@ def choose_duration(requested: int | None, assertion: Assertion) -> int:
 def make_client(target: StsTarget, credentials: Credentials | None = None) -> Any:
     """An STS client for the target. Without credentials, requests are unsigned (as AWS allows
     for AssumeRoleWithSAML): the person's ambient AWS credentials are never needed nor used."""
-    import boto3  # noqa: PLC0415 - heavy, only on the paths that call AWS
-    import botocore.session  # noqa: PLC0415
-    from botocore import UNSIGNED  # noqa: PLC0415
-    from botocore.config import Config  # noqa: PLC0415
-    from botocore.configprovider import ConstantProvider  # noqa: PLC0415
-    from botocore.exceptions import ConfigParseError  # noqa: PLC0415
+    return Clients().client(target, credentials)
 
-    config = Config(
-        retries={"mode": "standard", "max_attempts": 3},
-        connect_timeout=10,
-        read_timeout=30,
-        signature_version=UNSIGNED if credentials is None else None,
-    )
-    core = botocore.session.Session()
-    # Not the ambient AWS_PROFILE: it often names the very profile this login is about to
-    # create (ProfileNotFound), and its settings are not this call's business.
-    core.get_component("config_store").set_config_provider("profile", ConstantProvider(None))
-    try:
-        session = boto3.session.Session(
+
+class Clients:
+    """The STS clients of one login, all from one botocore session (service models read once).
+
+    With a ``warm`` target, boto3 is imported and that target's unsigned client is made in a
+    background thread, while the browser logs in; :meth:`client` waits for it. A failure there
+    is only logged: the same work is done again by :meth:`client`, which reports it.
+    """
+
+    def __init__(self, warm: StsTarget | None = None) -> None:
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._unsigned: dict[StsTarget, Any] = {}
+        if warm is not None:
+            threading.Thread(target=self._warm_up, args=(warm,), name="sts-warm-up", daemon=True).start()
+
+    def _warm_up(self, target: StsTarget) -> None:
+        try:
+            self.client(target)
+        except Exception:  # noqa: BLE001 - reported by the real call
+            log.debug("warming up the STS client failed", exc_info=True)
+
+    def client(self, target: StsTarget, credentials: Credentials | None = None) -> Any:
+        from botocore.exceptions import ConfigParseError  # noqa: PLC0415
+
+        with self._lock:
+            if credentials is None and target in self._unsigned:
+                return self._unsigned[target]
+            try:
+                made = self._make(target, credentials)
+            except ConfigParseError as exc:
+                raise FilesError(f"AWS STS client: {exc}",
+                                 hint="fix or move aside that file (botocore cannot read it)") from exc
+            if credentials is None:
+                self._unsigned[target] = made
+            return made
+
+    def _make(self, target: StsTarget, credentials: Credentials | None) -> Any:
+        from botocore import UNSIGNED  # noqa: PLC0415
+        from botocore.config import Config  # noqa: PLC0415
+
+        config = Config(
+            retries={"mode": "standard", "max_attempts": 3},
+            connect_timeout=10,
+            read_timeout=30,
+            signature_version=UNSIGNED if credentials is None else None,
+        )
+        return self._boto_session().client(
+            "sts",
+            region_name=target.region,
+            endpoint_url=target.endpoint_url,
+            config=config,
             aws_access_key_id=credentials.access_key_id if credentials else None,
             aws_secret_access_key=credentials.secret_access_key if credentials else None,
             aws_session_token=credentials.session_token if credentials else None,
-            region_name=target.region,
-            botocore_session=core,
         )
-        return session.client("sts", endpoint_url=target.endpoint_url, config=config)
-    except ConfigParseError as exc:
-        raise FilesError(f"AWS STS client: {exc}", hint="fix or move aside that file (botocore cannot read it)") from exc
+
+    def _boto_session(self) -> Any:
+        if self._session is None:
+            import boto3  # noqa: PLC0415 - heavy, only on the paths that call AWS
+            import botocore.session  # noqa: PLC0415
+            from botocore.configprovider import ConstantProvider  # noqa: PLC0415
+
+            core = botocore.session.Session()
+            # Not the ambient AWS_PROFILE: it often names the very profile this login is about to
+            # create (ProfileNotFound), and its settings are not this call's business.
+            core.get_component("config_store").set_config_provider("profile", ConstantProvider(None))
+            self._session = boto3.session.Session(botocore_session=core)
+        return self._session
 
 
 def assume_role_with_saml(client: Any, assertion: Assertion, role: Role, duration: int) -> Credentials:
@@ -102,9 +146,9 @@ def assume_role_with_saml(client: Any, assertion: Assertion, role: Role, duratio
     return creds
 
 
-def caller_arn(target: StsTarget, credentials: Credentials) -> str:
+def caller_arn(target: StsTarget, credentials: Credentials, clients: Clients | None = None) -> str:
     """``sts:GetCallerIdentity`` with the new credentials: proves they work."""
-    client = make_client(target, credentials)
+    client = (clients or Clients()).client(target, credentials)
     try:
         return client.get_caller_identity()["Arn"]
     except Exception as exc:  # noqa: BLE001 - translated below
@@ -189,6 +233,7 @@ def sts_error(code: str, message: str, role: Role | None) -> StsError:
 
 
 __all__ = [
+    "Clients",
     "DurationExceedsMaximum",
     "StsTarget",
     "assume_role_with_saml",
