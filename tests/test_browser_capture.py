@@ -146,6 +146,22 @@ def test_one_page_form_large_response(make_login, saml, idp):
     assert any("submitting the password" in m for m in make_login.messages)
 
 
+def test_a_proxy_in_the_environment_is_not_used_for_the_driver_or_devtools(make_login, saml, monkeypatch):
+    """Corporate machines set HTTP(S)_PROXY, often without NO_PROXY for 127.0.0.1: Selenium's
+    commands to the driver and the DevTools websocket are on loopback and must go direct (the
+    browser itself bypasses proxies for loopback)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"  # nothing listens: any use of it fails
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, dead)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert capture_saml_response(make_login("/a")) == saml
+
+
 def test_username_then_password_same_document(make_login, saml, monkeypatch, sink):
     monkeypatch.setenv("ASS_SAML_ENDPOINTS", sink.url)  # the environment route for endpoints
     login = make_login("/b", endpoints=())

@@ -11,10 +11,9 @@ import itertools
 import json
 import logging
 import queue
-import socket
 import threading
 from typing import Any, Callable
-from urllib.parse import urlsplit
+from awscli_saml_sso.browser import loopback
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +35,7 @@ class BidiConnection:
         self.failure: str | None = None  # why the connection died, if it did
 
     def open(self) -> None:
-        import websocket  # comes with selenium
-
-        # Our own socket: websocket-client would take HTTP(S)_PROXY from the environment for
-        # this loopback address (its http_no_proxy is only read when a proxy is also given).
-        parts = urlsplit(self._url)
-        sock = socket.create_connection((parts.hostname, parts.port or 80), timeout=10)
-        try:
-            self._ws = websocket.create_connection(
-                self._url, timeout=10, suppress_origin=True, enable_multithread=True, socket=sock,
-            )
-        except BaseException:
-            sock.close()
-            raise
-        self._ws.settimeout(None)
+        self._ws = loopback.open_websocket(self._url)
         for name, fn in (("bidi-reader", self._read_loop), ("bidi-worker", self._work_loop)):
             threading.Thread(target=fn, name=name, daemon=True).start()
 

@@ -26,6 +26,7 @@ from urllib.parse import parse_qs
 
 from awscli_saml_sso.browser import endpoints as ep
 from awscli_saml_sso.errors import BrowserError, SamlSsoError
+from awscli_saml_sso.browser import loopback
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +72,7 @@ class CdpCapture:
     # ---- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        import websocket  # comes with selenium
-
-        url = browser_websocket_url(self._address)
-        self._ws = websocket.create_connection(
-            url, timeout=10, suppress_origin=True, http_no_proxy=["*"], enable_multithread=True
-        )
-        self._ws.settimeout(None)
+        self._ws = loopback.open_websocket(browser_websocket_url(self._address))
         for target, fn in (("cdp-reader", self._read_loop), ("cdp-worker", self._work_loop)):
             threading.Thread(target=fn, name=target, daemon=True).start()
         pages = {

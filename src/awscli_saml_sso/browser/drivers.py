@@ -257,6 +257,10 @@ def _start_chromium(
     for arg in chromium_arguments(mode, profile):
         options.add_argument(arg)
     options.add_experimental_option("prefs", CHROMIUM_PREFS)
+    # Selenium would send its own commands to the driver on 127.0.0.1 through HTTP(S)_PROXY.
+    # (Deprecated in favour of a ClientConfig, which the local Chrome/Edge constructors of
+    # selenium 4.x do not accept: this is the only switch for a local driver.)
+    options.ignore_local_proxy_environment_variables()
     if binary:
         options.binary_location = binary
     service_cls = webdriver.EdgeService if edge else webdriver.ChromeService
