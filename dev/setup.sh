@@ -35,6 +35,8 @@ fi
 stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   echo "setup: installing the project and its test extras into $VENV" >&2
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
+  # (some machines' pip configuration names index folders that do not exist: not our noise)
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 \
+    | { grep -v "^WARNING: Location '.*' is ignored" || true; }
   touch "$stamp"
 fi

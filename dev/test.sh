@@ -18,7 +18,8 @@ if [ $# -eq 0 ]; then
     if [ -n "$py" ] && "$py" -c 'import venv' 2>/dev/null; then
       venv=".venv-$version"
       [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
-      "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' >/dev/null
+      "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 \
+        | { grep -v "^WARNING: Location '.*' is ignored" || true; }
       echo "== unit tests on $("$venv/bin/python" --version)"
       "$venv/bin/python" -m pytest -q -p no:cacheprovider -m "not e2e and not browser" || status=$?
     else
