@@ -88,17 +88,20 @@ def run_login(opts: LoginOptions, ui: LoginUI, environ: Mapping[str, str]) -> Lo
     if kept is not None:
         return kept
     clients = sts.Clients(warm=_likely_target(opts))  # boto3 loads while the person logs in
-    assertion = _parse(_obtain_saml_response(opts, ui), ui)
-    roles = _chosen_roles(opts, assertion, ui)
-    target = sts.resolve_target(assertion, opts.region, opts.endpoint_url)
-    client = clients.client(target)
-    names = _profile_names(opts, roles)
-    written = _assume_all(opts, assertion, roles, names, client, ui, environ)
-    if opts.region or assertion.region:
-        _write_region(names, target.region, environ)
-    if opts.verify:
-        written = _verify_all(written, target, clients, ui)
-    return LoginResult(profiles=tuple(written))
+    try:
+        assertion = _parse(_obtain_saml_response(opts, ui), ui)
+        roles = _chosen_roles(opts, assertion, ui)
+        target = sts.resolve_target(assertion, opts.region, opts.endpoint_url)
+        client = clients.client(target)
+        names = _profile_names(opts, roles)
+        written = _assume_all(opts, assertion, roles, names, client, ui, environ)
+        if opts.region or assertion.region:
+            _write_region(names, target.region, environ)
+        if opts.verify:
+            written = _verify_all(written, target, clients, ui)
+        return LoginResult(profiles=tuple(written))
+    finally:
+        _wait_for_browser()
 
 
 def _likely_target(opts: LoginOptions) -> sts.StsTarget | None:
@@ -162,9 +165,19 @@ def _obtain_saml_response(opts: LoginOptions, ui: LoginUI) -> bytes | str:
         profile_dir=opts.browser_profile_dir,
         diagnostics_dir=opts.diagnostics_dir,
         status=ui.status,
+        close_in_background=True,  # STS goes on while it shuts down; see _wait_for_browser
     )
     with ui.waiting("waiting for the IdP"):
         return browser.capture_saml_response(request)
+
+
+def _wait_for_browser() -> None:
+    """The browser shuts down while STS is called: it is gone before the login returns."""
+    import sys  # noqa: PLC0415
+
+    browser = sys.modules.get("awscli_saml_sso.browser")
+    if browser is not None:
+        browser.wait_closed()
 
 
 def _parse(raw: bytes | str, ui: LoginUI) -> Assertion:

@@ -36,6 +36,9 @@ class BrowserLogin:
     profile_dir: Path | None = None  # persistent profile (0700); None = temporary, removed after
     diagnostics_dir: Path | None = None  # screenshot + HTML on failure (created 0700)
     status: Callable[[str], None] = _quiet  # progress lines for the person
+    # Once the SAMLResponse is in hand, return it while the browser shuts down in a thread (the
+    # caller overlaps STS with it and must call wait_closed()); False: return after shutdown.
+    close_in_background: bool = False
 
     def __repr__(self) -> str:  # the callables could be closures over secrets: show no more
         return (f"BrowserLogin(idp_url={self.idp_url!r}, browser={self.browser!r}, "
@@ -52,3 +55,12 @@ def capture_saml_response(login: BrowserLogin) -> str:
     from awscli_saml_sso.browser import flow
 
     return flow.run(login)
+
+
+def wait_closed() -> None:
+    """Wait until every browser left closing by ``close_in_background`` is gone."""
+    import sys
+
+    flow = sys.modules.get(f"{__name__}.flow")  # never imported: no browser was started
+    if flow is not None:
+        flow.wait_closed()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from typing import Any
 
@@ -21,7 +22,7 @@ def run(login: Any) -> str:
     deadline = began + login.timeout
     session = drivers.start(login.browser, login.browser_path, login.driver_path, login.mode,
                             login.profile_dir, login.status)
-    capture = None
+    capture = value = None
     try:
         capture = _start_capture(session, endpoints)
         login.status(f"opening {strip_query(login.idp_url)}")
@@ -32,11 +33,35 @@ def run(login: Any) -> str:
         login.status(f"SAML response captured after {time.monotonic() - began:.1f} s")
         return value
     finally:
-        try:
-            session.close()  # first: until the browser is gone, the capture keeps AWS blocked
-        finally:
-            if capture is not None:
-                capture.close()
+        if value is not None and getattr(login, "close_in_background", False):
+            _close_in_background(session, capture)
+        else:
+            _close(session, capture)
+
+
+_closing: list[threading.Thread] = []
+
+
+def _close(session: drivers.Session, capture: Any) -> None:
+    try:
+        session.close()  # first: until the browser is gone, the capture keeps AWS blocked
+    finally:
+        if capture is not None:
+            capture.close()
+
+
+def _close_in_background(session: drivers.Session, capture: Any) -> None:
+    """Shut down in a thread (~0.2 s: quit, wait for the processes, remove the profile) while the
+    caller goes on with STS. Not a daemon: the interpreter waits for it at exit in any case."""
+    thread = threading.Thread(target=_close, args=(session, capture), name="browser-shutdown")
+    thread.start()
+    _closing.append(thread)
+
+
+def wait_closed() -> None:
+    while _closing:
+        _closing[0].join()
+        _closing.pop(0)
 
 
 def _start_capture(session: drivers.Session, endpoints: tuple[str, ...]) -> Any:
