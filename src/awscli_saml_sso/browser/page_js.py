@@ -46,7 +46,7 @@ function describe(el) {
 }
 const out = {user: null, password: null, otp: null, otpSplit: [], other: [], submit: null,
              kmsi: null, waiting: false, error: '', newPassword: false, passwords: 0,
-             userFilled: false, userPrefilled: false, doc: null, ready: document.readyState,
+             userFilled: false, userPrefilled: false, passwordFilled: false, doc: null, ready: document.readyState,
              title: document.title, url: location.href, frames: 0};
 window.__assDoc = window.__assDoc || String(Math.random()).slice(2);
 out.doc = window.__assDoc;
@@ -82,6 +82,7 @@ if (out.user) {
   out.userFilled = v !== '';
   out.userPrefilled = v !== '' && (v === username || out.user.readOnly);
 }
+out.passwordFilled = !!(out.password && out.password.value !== '');
 function buttons(root) {
   return [...root.querySelectorAll('button, input[type=submit], input[type=button], input[type=image], a, [role=button]')]
     .filter(b => visible(b) && !b.disabled && b.getAttribute('aria-disabled') !== 'true');
