@@ -42,7 +42,8 @@ def world(cli_env, home, tmp_path, short_tmpdir):
     response.write_text(fakes.saml_b64())
     cli_env["TMPDIR"] = str(short_tmpdir)
     watch = ProcessWatch(cli_env, [str(short_tmpdir)])
-    return home, response, watch
+    yield home, response, watch
+    watch.kill_all()
 
 
 def _judge(run, code, words, home, before, watch=None):
@@ -74,11 +75,11 @@ def test_idp_never_answers(world, cli_env, reliability):
     idp = fakes.SilentServer()
     try:
         before = snapshot(home / ".aws")
-        run = run_cli(_browser_login(idp.url + "/sso", cli_env, timeout="3"), cli_env, stdin="pw\n")
+        run = run_cli(_browser_login(idp.url + "/sso", cli_env, timeout="2"), cli_env, stdin="pw\n")
     finally:
         idp.close()
     assert run.wall < 15, run
-    _judge(run, 7, ["within 3"], home, before, watch)
+    _judge(run, 7, ["within 2"], home, before, watch)
 
 
 def test_idp_answers_500(world, cli_env, reliability):
@@ -87,7 +88,7 @@ def test_idp_answers_500(world, cli_env, reliability):
     idp = fakes.StatusServer(500)
     try:
         before = snapshot(home / ".aws")
-        run = run_cli(_browser_login(idp.url, cli_env, timeout="4"), cli_env, stdin="pw\n")
+        run = run_cli(_browser_login(idp.url, cli_env, timeout="3"), cli_env, stdin="pw\n")
     finally:
         idp.close()
     assert run.code in (6, 7), run  # a page it cannot handle, or nothing within --timeout

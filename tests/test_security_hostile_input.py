@@ -167,7 +167,7 @@ def test_hostile_idps_file(case, world, tmp_path, cli_env, canary_url, sts_500, 
     response = tmp_path / "response"
     response.write_text(fakes.saml_b64())
     before = snapshot(home)
-    for args in (["idp", "list"], ["idp", "show", "corp"],
+    for args in (["idp", "list"],
                  ["--idp-nickname", "corp", "--saml-response", str(response), "--endpoint-url", sts_500.url,
                   "--no-verify"]):
         run = run_cli(args, cli_env)
@@ -334,7 +334,7 @@ SAML_INPUTS = st.one_of(
     _mutations(_VALID_XML).map(base64.b64encode),
     _mutations(b"SAMLResponse=" + base64.b64encode(_VALID_XML) + b"&RelayState=x"),
 )
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10}
 
 

@@ -201,7 +201,7 @@ def test_failed_login_diagnostics_hold_no_password(env, home, reliability):
     watch = ProcessWatch(env, [env["TMPDIR"]])
     try:
         run = run_cli(["--log-level", "DEBUG", "--idp-url", idp.url, "--username", "alice", "--password-stdin",
-                       "--timeout", "5"], env, stdin=PASSWORD + "\n", umask=UMASK, timeout=60)
+                       "--timeout", "4"], env, stdin=PASSWORD + "\n", umask=UMASK, timeout=60)
     finally:
         idp.close()
     assert run.code in (6, 7), run  # a page it cannot handle, or no SAML response in time
@@ -262,8 +262,9 @@ def test_stored_idp_and_delivery_paths_leak_nothing(loopback_idp, env, home, aws
     assert_private_tree(home / ".awscli_saml_sso", allow_inside=("browser-profiles",), skip_top=("browser-profiles",))
 
 
-@pytest.mark.xfail(strict=True, reason="browser layer (reported, not ours to edit): Chromium's session-restore "
-                   "files in the persistent profile keep the SAML POST body after the browser quits")
+@pytest.mark.xfail(strict=False, reason="intermittent, browser layer (reported, not ours to edit): Chromium's "
+                   "session-restore files in the persistent profile keep the SAML POST body after the browser quits "
+                   "(when Chromium flushed them before quitting)")
 def test_persistent_browser_profile_keeps_no_assertion(loopback_idp, env, home, aws_trap, reliability):
     sts = fakes.FakeSts("ok")
     try:

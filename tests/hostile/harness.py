@@ -235,6 +235,15 @@ class ProcessWatch:
             left = self.alive()
         return left
 
+    def kill_all(self) -> None:
+        """Teardown: whatever a failed test left carrying this mark goes, so it cannot disturb
+        the next test (a passing test has left nothing)."""
+        for pid, _ in self.alive():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
     def assert_none_left(self, grace: float = 5.0) -> None:
         reliability_summary.checked("process")
         left = self.leftovers(grace)
