@@ -61,6 +61,7 @@ def _browser_login(idp_url, env, timeout="20"):
     return ["--idp-url", idp_url, "--username", "alice", "--password-stdin", "--timeout", timeout]
 
 
+@pytest.mark.browser  # a real Chromium
 def test_idp_down(world, cli_env, reliability):
     home, _, watch = world
     reliability.tried("fault", "IdP down")
@@ -69,6 +70,7 @@ def test_idp_down(world, cli_env, reliability):
     _judge(run, 10, ["cannot reach the IdP", "ERR_CONNECTION_REFUSED"], home, before, watch)
 
 
+@pytest.mark.browser  # a real Chromium
 def test_idp_never_answers(world, cli_env, reliability):
     home, _, watch = world
     reliability.tried("fault", "IdP hangs")
@@ -82,6 +84,7 @@ def test_idp_never_answers(world, cli_env, reliability):
     _judge(run, 7, ["within 2"], home, before, watch)
 
 
+@pytest.mark.browser  # a real Chromium
 def test_idp_answers_500(world, cli_env, reliability):
     home, _, watch = world
     reliability.tried("fault", "IdP 500")
@@ -95,6 +98,7 @@ def test_idp_answers_500(world, cli_env, reliability):
     _judge(run, run.code, [], home, before, watch)
 
 
+@pytest.mark.browser  # a real Chromium
 def test_browser_killed_during_login(world, cli_env, reliability):
     """SIGKILL to Chromium while the CLI waits on the IdP: a browser error at once, not a wait
     for --timeout; driver and browser gone."""

@@ -53,6 +53,7 @@ def _browser_args(url: str) -> list[str]:
     return ["--idp-url", url, "--username", "alice", "--password-stdin", "--timeout", "30"]
 
 
+@pytest.mark.browser  # a real Chromium
 @pytest.mark.xfail(strict=False, reason="intermittent (reported): a signal while the driver starts the browser is "
                    "sometimes swallowed by an `except Exception` (errors.Interrupted is an Exception) and the login "
                    "goes on until --timeout; passes when the signal lands elsewhere")
@@ -76,6 +77,7 @@ def test_while_the_browser_starts(signum, world, cli_env, reliability):
 PROMPT = 2.0  # seconds from the signal to the exit: what a person pressing Ctrl-C can expect
 
 
+@pytest.mark.browser  # a real Chromium
 @pytest.mark.xfail(strict=True, reason="browser layer (reported): on Ctrl-C while a page is loading, "
                    "driver.quit() waits for the page-load timeout before the CLI can exit")
 def test_while_waiting_on_the_idp(world, cli_env, reliability):

@@ -37,6 +37,7 @@ def env(cli_env, short_tmpdir):
     watch.kill_all()
 
 
+@pytest.mark.browser  # a real Chromium
 def test_popup_post_never_reaches_aws(env, reliability):
     env, watch = env
     reliability.tried("network", "popup")
@@ -136,6 +137,7 @@ class RecordingProxy:
         self.sock.close()
 
 
+@pytest.mark.browser  # a real Chromium
 @pytest.mark.xfail(strict=True, reason="browser layer (reported): Chromium's own background requests during a "
                    "login: clients2.google.com, update.googleapis.com, accounts.google.com, start.duckduckgo.com, "
                    "content-autofill.googleapis.com (form signatures of the IdP page)")
@@ -162,6 +164,7 @@ def test_a_login_contacts_no_host_but_the_idp_and_sts(aws, env, home, reliabilit
     watch.assert_none_left()
 
 
+@pytest.mark.browser  # a real Chromium
 def test_the_proxy_recorder_does_record(env, reliability):
     """The recorder itself: a browser login to a non-loopback IdP goes to the proxy (so an empty
     record above means something)."""
@@ -180,6 +183,7 @@ def test_the_proxy_recorder_does_record(env, reliability):
     watch.assert_none_left()
 
 
+@pytest.mark.browser  # a real Chromium
 @pytest.mark.xfail(strict=True, reason="browser layer (reported): with HTTP(S)_PROXY set and NO_PROXY without "
                    "'localhost', Selenium sends its chromedriver commands (http://localhost:PORT) to the proxy")
 def test_a_corporate_proxy_without_localhost_exemption_still_works(env, reliability):
