@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import socket
 import sys
 import time
 import urllib.request
@@ -115,6 +116,17 @@ def _missing_tools() -> list[str]:
     return missing
 
 
+def _reserve_port() -> socket.socket:
+    """A port for the listener SP's ACS, held for the whole session. Nothing listens on it until a
+    test does, so without a hold a driver's or browser's ephemeral port could take it meanwhile
+    (seen: 'Address already in use'). A bound, non-listening SO_REUSEADDR socket keeps the
+    kernel's ephemeral allocation away, yet lets a test's server (SO_REUSEADDR) listen there."""
+    hold = socket.socket()
+    hold.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    hold.bind(("127.0.0.1", 0))
+    return hold
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory):
     global _CURRENT
@@ -122,9 +134,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
     if missing:
         pytest.fail(f"the local stack needs {', '.join(missing)}: run "
                     "`python -m devstack install` (or dev/stack install) as root", pytrace=False)
+    listener_hold = _reserve_port()
     settings = Settings(state_dir=tmp_path_factory.mktemp("stack"),
                         idp_port=procs.free_port(), aws_port=procs.free_port(),
-                        listener_port=procs.free_port())
+                        listener_port=listener_hold.getsockname()[1])
     started = time.monotonic()
     try:
         devstack.up(settings, watch_pid=os.getpid())
@@ -136,6 +149,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
     finally:
         _CURRENT = None
         devstack.down(settings.state_dir)
+        listener_hold.close()
 
 
 @pytest.fixture
