@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
@@ -132,3 +133,35 @@ def test_visible_browser_needs_a_display(monkeypatch):
     monkeypatch.setattr(drivers, "find_binary", lambda kind: "/x/chromium")
     with pytest.raises(BrowserError, match="display"):
         drivers.start(None, None, None, "manual", None, lambda m: None)
+
+
+def test_a_persistent_profile_forgets_its_session_state_but_keeps_cookies(tmp_path):
+    """Session-restore files hold the tabs' POST bodies (the SAML response): removed at shutdown."""
+    from awscli_saml_sso.browser import processes
+
+    profile = tmp_path / "profile"
+    (profile / "Default" / "Sessions").mkdir(parents=True)
+    (profile / "Default" / "Sessions" / "Session_1").write_text("SAMLResponse=secret")
+    (profile / "Default" / "Current Session").write_text("SAMLResponse=secret")
+    (profile / "sessionstore-backups").mkdir()
+    (profile / "sessionstore-backups" / "recovery.jsonlz4").write_text("x")
+    (profile / "Default" / "Cookies").write_text("idp session cookie")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("not ours")
+    (profile / "sessionstore.jsonlz4").symlink_to(elsewhere)
+    processes.shutdown(None, None, profile, temp_profile=False)
+    left = sorted(str(p.relative_to(profile)) for p in profile.rglob("*"))
+    assert left == ["Default", "Default/Cookies"]
+    assert elsewhere.read_text() == "not ours"  # a symlink is removed, never followed
+
+
+def test_profile_parents_created_private_whatever_the_umask(tmp_path):
+    from awscli_saml_sso.browser import drivers
+
+    old = os.umask(0)
+    try:
+        drivers.prepare_profile(tmp_path / "home" / "browser-profiles" / "corp")
+    finally:
+        os.umask(old)
+    for directory in ("home", "home/browser-profiles", "home/browser-profiles/corp"):
+        assert (tmp_path / directory).stat().st_mode & 0o777 == 0o700, directory

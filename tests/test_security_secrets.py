@@ -261,14 +261,10 @@ def test_stored_idp_and_delivery_paths_leak_nothing(loopback_idp, env, home, aws
     watch.assert_none_left()
     reliability.tried("secret-scan", "delivery paths", count=len(secrets) * 5)
     assert_private_tree(home / ".aws")
-    # browser-profiles/ itself: test_browser_profiles_parent_is_private (reported)
-    assert_private_tree(home / ".awscli_saml_sso", allow_inside=("browser-profiles",), skip_top=("browser-profiles",))
+    assert_private_tree(home / ".awscli_saml_sso", allow_inside=("browser-profiles",))
 
 
 @pytest.mark.browser  # a real Chromium
-@pytest.mark.xfail(strict=False, reason="intermittent, browser layer (reported, not ours to edit): Chromium's "
-                   "session-restore files in the persistent profile keep the SAML POST body after the browser quits "
-                   "(when Chromium flushed them before quitting)")
 def test_persistent_browser_profile_keeps_no_assertion(loopback_idp, env, home, aws_trap, reliability):
     sts = fakes.FakeSts("ok")
     try:
@@ -289,8 +285,6 @@ def test_persistent_browser_profile_keeps_no_assertion(loopback_idp, env, home, 
     assert leaks == [], f"secrets in the browser profile: {leaks}"
 
 
-@pytest.mark.xfail(strict=True, reason="browser layer (reported, not ours to edit): drivers.prepare_profile "
-                   "creates the parents of a stored IdP's profile (browser-profiles/) with the umask's mode")
 def test_browser_profiles_parent_is_private(tmp_path):
     from awscli_saml_sso.browser import drivers
 

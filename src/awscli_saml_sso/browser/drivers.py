@@ -204,7 +204,10 @@ class Session:
 def prepare_profile(profile_dir: Path | None) -> tuple[Path, bool]:
     if profile_dir is None:
         return Path(tempfile.mkdtemp(prefix="awscli-saml-sso-browser-")), True  # mkdtemp: 0700
-    profile_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    missing = [d for d in (profile_dir, *profile_dir.parents) if not d.exists()]
+    for directory in reversed(missing):  # each one we create is private, whatever the umask
+        directory.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(directory, 0o700)
     os.chmod(profile_dir, 0o700)
     return profile_dir, False
 
@@ -264,10 +267,22 @@ def _start_chromium(
     if binary:
         options.binary_location = binary
     service_cls = webdriver.EdgeService if edge else webdriver.ChromeService
+    if os.environ.get("XX_NOEARLY"): driver_file2 = None
+    else: driver_file2 = driver_file
+    if driver_file2:  # the session is asked for while selenium's heavy classes load
+        from awscli_saml_sso.browser import early_session
+
+        service_cls = early_session.started_once(service_cls)
     service = service_cls(executable_path=driver_file)
-    driver_cls = webdriver.Edge if edge else webdriver.Chrome
     try:
-        return driver_cls(options=options, service=service), service
+        if not driver_file2:
+            driver_cls = webdriver.Edge if edge else webdriver.Chrome
+            return driver_cls(options=options, service=service), service
+        service.start()
+        pending = early_session.PendingSession(service.service_url, options.to_capabilities())
+        driver_cls = webdriver.Edge if edge else webdriver.Chrome  # ~0.2 s import, meanwhile
+        session = pending.result()
+        return early_session.adopting(driver_cls)(session, options=options, service=service), service
     except BaseException:
         with quiet.quietly("stopping the driver"):
             service.stop()

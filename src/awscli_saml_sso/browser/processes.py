@@ -30,7 +30,34 @@ def shutdown(driver: Any, service: Any, profile: Path, temp_profile: bool) -> No
     steps.append(("killing leftover browser processes", lambda: _kill_leftovers(str(profile))))
     if temp_profile:
         steps.append(("removing the profile", lambda: shutil.rmtree(profile, ignore_errors=True)))
+    else:
+        steps.append(("forgetting the browser session", lambda: forget_session(profile)))
     quiet.run_all(steps)
+
+
+# Session-restore state of a persistent profile: it records the tabs' history *with POST bodies*,
+# i.e. the SAML response (a bearer token). Cookies are kept (the IdP's SSO cookie is the point of
+# a persistent profile); these files are not needed for it. Chromium, then Firefox.
+SESSION_STATE = (
+    "Default/Sessions",
+    "Default/Current Session",
+    "Default/Current Tabs",
+    "Default/Last Session",
+    "Default/Last Tabs",
+    "sessionstore.jsonlz4",
+    "sessionstore.js",
+    "sessionstore-backups",
+)
+
+
+def forget_session(profile: Path) -> None:
+    """Remove the session-restore state once the browser is gone (never follows a symlink)."""
+    for relative in SESSION_STATE:
+        path = profile / relative
+        if path.is_symlink() or path.is_file():
+            path.unlink(missing_ok=True)
+        elif path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _kill_process(service: Any) -> None:
