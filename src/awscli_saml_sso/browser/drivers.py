@@ -267,22 +267,10 @@ def _start_chromium(
     if binary:
         options.binary_location = binary
     service_cls = webdriver.EdgeService if edge else webdriver.ChromeService
-    if os.environ.get("XX_NOEARLY"): driver_file2 = None
-    else: driver_file2 = driver_file
-    if driver_file2:  # the session is asked for while selenium's heavy classes load
-        from awscli_saml_sso.browser import early_session
-
-        service_cls = early_session.started_once(service_cls)
     service = service_cls(executable_path=driver_file)
+    driver_cls = webdriver.Edge if edge else webdriver.Chrome
     try:
-        if not driver_file2:
-            driver_cls = webdriver.Edge if edge else webdriver.Chrome
-            return driver_cls(options=options, service=service), service
-        service.start()
-        pending = early_session.PendingSession(service.service_url, options.to_capabilities())
-        driver_cls = webdriver.Edge if edge else webdriver.Chrome  # ~0.2 s import, meanwhile
-        session = pending.result()
-        return early_session.adopting(driver_cls)(session, options=options, service=service), service
+        return driver_cls(options=options, service=service), service
     except BaseException:
         with quiet.quietly("stopping the driver"):
             service.stop()
