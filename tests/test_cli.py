@@ -70,3 +70,9 @@ def test_shell_completion_of_commands_options_and_stored_nicknames(cli_env):
     assert "--role-arn" in _complete("awscli_saml_sso --profile x --ro", 3, cli_env)
     assert run_cli(["idp", "add", "work", "--url", "https://idp.example.com/sso"], env=cli_env).code == 0
     assert _complete("awscli_saml_sso --idp-nickname w", 2, cli_env) == ["work"]
+
+
+def test_password_stdin_that_is_not_utf8_is_a_usage_error():
+    result = run_cli(["--idp-url", "https://idp.example/sso", "--username", "u", "--password-stdin"],
+                     stdin=b"\xff\xfe\xfa\n")
+    assert result.code == 2 and "not UTF-8" in result.err and "Traceback" not in result.err

@@ -54,9 +54,6 @@ def _browser_args(url: str) -> list[str]:
 
 
 @pytest.mark.browser  # a real Chromium
-@pytest.mark.xfail(strict=False, reason="intermittent (reported): a signal while the driver starts the browser is "
-                   "sometimes swallowed by an `except Exception` (errors.Interrupted is an Exception) and the login "
-                   "goes on until --timeout; passes when the signal lands elsewhere")
 @pytest.mark.parametrize("signum", SIGNALS)
 def test_while_the_browser_starts(signum, world, cli_env, reliability):
     home, _, watch = world
@@ -78,8 +75,6 @@ PROMPT = 2.0  # seconds from the signal to the exit: what a person pressing Ctrl
 
 
 @pytest.mark.browser  # a real Chromium
-@pytest.mark.xfail(strict=True, reason="browser layer (reported): on Ctrl-C while a page is loading, "
-                   "driver.quit() waits for the page-load timeout before the CLI can exit")
 def test_while_waiting_on_the_idp(world, cli_env, reliability):
     signum = signal.SIGINT
     home, _, watch = world
@@ -99,8 +94,6 @@ def test_while_waiting_on_the_idp(world, cli_env, reliability):
     assert time.monotonic() - started < PROMPT, f"exited {time.monotonic() - started:.1f} s after the signal"
 
 
-@pytest.mark.xfail(strict=True, reason="errors.Interrupted is an Exception: botocore wraps it in "
-                   "HTTPClientError and retries the call (reported: needs errors.py + cli.py)")
 @pytest.mark.parametrize("signum", SIGNALS)
 def test_during_the_sts_call(signum, world, cli_env, reliability):
     home, response, watch = world

@@ -192,7 +192,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except click.exceptions.Abort as exc:  # click turns a KeyboardInterrupt into Abort
+        cause = exc.__cause__
+        _fail(cause if isinstance(cause, Interrupted) else Interrupted(signal.SIGINT), ctx_obj)
+    except Interrupted as exc:
+        _fail(exc, ctx_obj)
+    except KeyboardInterrupt:
         _fail(Interrupted(signal.SIGINT), ctx_obj)
     except SamlSsoError as exc:
         _fail(exc, ctx_obj)
@@ -200,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         _fail_unexpected(exc, ctx_obj)
 
 
-def _fail(exc: SamlSsoError, ctx_obj: dict[str, Any]) -> None:
+def _fail(exc: SamlSsoError | Interrupted, ctx_obj: dict[str, Any]) -> None:
     from awscli_saml_sso.ui import Terminal
 
     if ctx_obj.get("debug"):

@@ -101,14 +101,23 @@ class NetworkError(SamlSsoError):
     default_hint = "check your network connection and the URL"
 
 
-class Interrupted(SamlSsoError):
-    """Ctrl-C or SIGTERM; raised by the signal handler so ``finally`` blocks clean up."""
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM, raised by the signal handler so ``finally`` blocks clean up.
 
-    exit_code = ExitCode.INTERRUPTED
+    A ``KeyboardInterrupt``, not an ``Exception``: libraries' ``except Exception`` must not
+    swallow it (botocore wrapped it in HTTPClientError and retried the call, so a Ctrl-C during
+    the STS call was ignored for up to a minute and a half). It carries the same ``message``,
+    ``hint`` and ``exit_code`` as ``SamlSsoError`` for ``cli.main``.
+    """
 
     def __init__(self, signum: int | None = None) -> None:
         import signal
 
         terminated = signum == signal.SIGTERM
-        super().__init__("terminated" if terminated else "interrupted", hint="")
+        self.message = "terminated" if terminated else "interrupted"
+        self.hint: str | None = None
         self.exit_code = ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message

@@ -197,8 +197,8 @@ class Session:
                 return str(address)
         return None
 
-    def close(self) -> None:
-        shutdown(self.driver, self.service, self.profile_dir, self.temp_profile)
+    def close(self, hurry: bool = False) -> None:
+        shutdown(self.driver, self.service, self.profile_dir, self.temp_profile, hurry=hurry)
 
 
 def prepare_profile(profile_dir: Path | None) -> tuple[Path, bool]:

@@ -23,6 +23,7 @@ def run(login: Any) -> str:
     session = drivers.start(login.browser, login.browser_path, login.driver_path, login.mode,
                             login.profile_dir, login.status)
     capture = value = None
+    hurry = False
     try:
         capture = _start_capture(session, endpoints)
         login.status(f"opening {strip_query(login.idp_url)}")
@@ -32,19 +33,22 @@ def run(login: Any) -> str:
         value = autofill.Autofill(session.driver, login, capture).run(deadline)
         login.status(f"SAML response captured after {time.monotonic() - began:.1f} s")
         return value
+    except KeyboardInterrupt:  # Ctrl-C/SIGTERM (errors.Interrupted): stop at once, no polite quit
+        hurry = True
+        raise
     finally:
         if value is not None and getattr(login, "close_in_background", False):
             _close_in_background(session, capture)
         else:
-            _close(session, capture)
+            _close(session, capture, hurry)
 
 
 _closing: list[threading.Thread] = []
 
 
-def _close(session: drivers.Session, capture: Any) -> None:
+def _close(session: drivers.Session, capture: Any, hurry: bool = False) -> None:
     try:
-        session.close()  # first: until the browser is gone, the capture keeps AWS blocked
+        session.close(hurry)  # first: until the browser is gone, the capture keeps AWS blocked
     finally:
         if capture is not None:
             capture.close()

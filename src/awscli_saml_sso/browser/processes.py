@@ -14,20 +14,25 @@ from typing import Any, Callable
 from awscli_saml_sso.browser import quiet
 
 
-def shutdown(driver: Any, service: Any, profile: Path, temp_profile: bool) -> None:
+def shutdown(driver: Any, service: Any, profile: Path, temp_profile: bool, hurry: bool = False) -> None:
     """Quit the browser and driver, kill whatever is left, remove a throw-away profile.
+
+    ``hurry`` (Ctrl-C, SIGTERM): no polite quit, which waits behind a driver command still
+    running (a page load: up to its timeout); the driver and the browser are killed instead.
 
     Every step runs even if one fails. Ordinary failures are ignored (this runs in ``finally``
     and must not hide the real error); an Interrupted/KeyboardInterrupt from a signal handler
     during cleanup is re-raised once cleanup is complete, never swallowed.
     """
     steps: list[tuple[str, Callable[[], object]]] = []
-    if driver is not None:
+    if driver is not None and not hurry:
         steps.append(("quitting the browser", driver.quit))
     if service is not None:
-        steps.append(("stopping the driver", service.stop))
+        if not hurry:
+            steps.append(("stopping the driver", service.stop))
         steps.append(("killing the driver", lambda: _kill_process(service)))
-    steps.append(("killing leftover browser processes", lambda: _kill_leftovers(str(profile))))
+    linger = 0.0 if hurry else 3.0  # time for the browser to exit on its own before SIGKILL
+    steps.append(("killing leftover browser processes", lambda: _kill_leftovers(str(profile), linger)))
     if temp_profile:
         steps.append(("removing the profile", lambda: shutil.rmtree(profile, ignore_errors=True)))
     else:

@@ -128,7 +128,10 @@ def _read_password(stdin: IO[bytes]) -> str:
     raw = stdin.readline(MAX_PASSWORD_BYTES + 1)
     if len(raw) > MAX_PASSWORD_BYTES:
         raise UsageError("the password on standard input is too long", hint="pass one line, the password")
-    password = raw.decode("utf-8", errors="strict").rstrip("\r\n")
+    try:
+        password = raw.decode("utf-8", errors="strict").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise UsageError("--password-stdin: standard input is not UTF-8 text", hint="pass the password as UTF-8") from None
     if not password:
         raise UsageError("--password-stdin: standard input is empty", hint="pipe the password in, e.g. from your password manager")
     return password
