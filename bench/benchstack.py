@@ -25,6 +25,7 @@ class BenchStack:
         stack.up(self.settings, log=self.log, watch_pid=os.getpid())
         try:
             self._seed_bench_roles()
+            self._remember_me()
         except BaseException:
             stack.down(self.settings.state_dir)
             raise
@@ -41,6 +42,14 @@ class BenchStack:
     def many_roles_response(self) -> str:
         username, (password, _) = next(iter(realm.BENCH_USERS.items()))
         return httplogin.saml_response(self.settings.idp_url, username, password)
+
+    def _remember_me(self) -> None:
+        """A persistent IdP session cookie, as a real IdP gives after "stay signed in" (Entra's
+        KMSI, Keycloak's remember-me); SimpleSAMLphp's default session cookie dies with the
+        browser. Only this private stack's config (tests/test_browser_profiles.py does the same)."""
+        config = self.settings.state_dir / "idp" / "config" / "config.php"
+        with config.open("a") as out:
+            out.write("\n$config['session.cookie.lifetime'] = 8 * 3600;\n")
 
     def _seed_bench_roles(self) -> None:
         iam = seed.clients(self.settings.aws_endpoint_url)["iam"]

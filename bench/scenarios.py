@@ -34,6 +34,7 @@ class Row:
     met: bool | None = None
     command: str = ""
     note: str = ""
+    load: str = ""  # 1-minute load average before → after its section
 
 
 @dataclasses.dataclass
@@ -211,10 +212,10 @@ PHASES = (
     ("start-up: interpreter, imports, options", "browser_begin"),
     ("browser + driver start", "browser_started"),
     ("IdP page, form, POST captured", "captured"),
-    ("browser shut down, response parsed", "parsed"),
+    ("response parsed (floor: browser quit first)", "parsed"),
     ("AssumeRoleWithSAML + file written", "written"),
     ("GetCallerIdentity (verify)", "verified"),
-    ("exit", "end"),
+    ("exit (tool: waits for the browser to be gone)", "end"),
 )
 FLOOR_MARKS = {"browser_begin": "imported", "browser_started": "browser_started",
                "captured": "captured", "parsed": "browser_closed", "written": "written"}
@@ -273,6 +274,7 @@ class LoginFigures:
     rows: list[Row]
     phases: dict[str, list[float]]  # "tool" / "floor" -> median seconds per phase
     ratio: float
+    versus: Row  # the ratio as a target row
 
 
 def fresh_login(tools: Tools, stack: StackInfo, runs: int, tmp: Path) -> LoginFigures:
@@ -288,12 +290,12 @@ def fresh_login(tools: Tools, stack: StackInfo, runs: int, tmp: Path) -> LoginFi
     base = row_of("floor: minimal script, same browser, driver and form (bench/floor_login.py)",
                   floor_runs, floor)
     ratio = tool.wall.median / base.wall.median
-    tool.note = f"{ratio:.2f} × the floor (target ≤ 1.2 ×)"
-    tool.met = tool.met and ratio <= 1.2
-    tool.target = "< 1500 ms and ≤ 1.2 × floor"
+    tool.note = f"{ratio:.2f} × the floor; floor's own median {base.wall.median * 1000:.0f} ms"
+    versus = Row("fresh headless login ÷ floor (same run, interleaved)", tool.wall, tool.cpu,
+                 "≤ 1.2 ×", ratio <= 1.2, note=f"{ratio:.2f} ×")
     return LoginFigures([tool, base], {"tool": median_phases([tool_marks(r) for r in tool_runs]),
                                        "floor": median_phases([floor_marks(r) for r in floor_runs])},
-                        ratio)
+                        ratio, versus)
 
 
 def still_valid(tools: Tools, stack: StackInfo, runs: int, tmp: Path) -> list[Row]:
@@ -321,7 +323,8 @@ def persistent_profile(tools: Tools, stack: StackInfo, runs: int, tmp: Path) -> 
     timed_runs(argv, lambda _: env, 1, PASSWORD)  # the first login leaves the IdP's cookie
     results = timed_runs(argv, lambda _: env, runs, PASSWORD)
     asked = sum(b"asks for the password" in r.stderr for r in results)
-    row = row_of("repeat login with the stored IdP's browser profile (IdP session cookie)",
+    row = row_of("repeat login with the stored IdP's browser profile (IdP session cookie, "
+                 "\"stay signed in\")",
                  results, argv)
     row.note = (f"password page skipped in {runs - asked}/{runs} runs; phases (median): "
                 + _phase_text(median_phases([tool_marks(r) for r in results])))
