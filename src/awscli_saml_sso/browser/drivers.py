@@ -154,6 +154,23 @@ def chromium_arguments(mode: str, profile_dir: Path) -> list[str]:
         "--disable-quic",
         "--disable-crash-reporter",  # it writes outside the profile (~/.config/chromium)
         "--disable-breakpad",
+        # Chromium's own traffic during a login (update checks, sign-in, the search engine's
+        # preconnect, and the autofill server, which would receive the IdP form's signatures):
+        # none of it is needed, all of it leaves the machine.
+        "--disable-extensions",
+        "--disable-default-apps",
+        "--disable-component-extensions-with-background-pages",
+        "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection",
+        "--disable-search-engine-choice-screen",
+        "--no-pings",
+        "--no-service-autorun",
+        "--disable-field-trial-config",
+        # no OS keyring prompt (GNOME keyring, macOS Keychain) for the browser's own store:
+        # passwords are never saved in it anyway
+        "--password-store=basic",
+        "--use-mock-keychain",
+        "--disable-features=" + ",".join(CHROMIUM_DISABLED_FEATURES),
         f"--user-data-dir={profile_dir}",
     ]
     if mode == "headless":
@@ -166,7 +183,33 @@ def chromium_arguments(mode: str, profile_dir: Path) -> list[str]:
     return args
 
 
+CHROMIUM_DISABLED_FEATURES = (
+    "AutofillServerCommunication",
+    "OptimizationHints",
+    "OptimizationHintsFetching",
+    "OptimizationGuideModelDownloading",
+    "MediaRouter",
+    "DialMediaRouteProvider",
+    "Translate",
+    "InterestFeedContentSuggestions",
+    "CertificateTransparencyComponentUpdater",
+    "NetworkTimeServiceQuerying",
+    "SearchPrefetchServicePrefetching",
+    "OmniboxZeroSuggestPrefetching",
+    "PrivacySandboxSettings4",
+    "FedCm",
+    "PreconnectToSearch",
+    "SafeBrowsingAsyncRealTimeCheck",
+    "UseDnsHttpsSvcb",
+    "DnsOverHttps",
+)
+
 CHROMIUM_PREFS = {
+    "autofill.profile_enabled": False,
+    "autofill.credit_card_enabled": False,
+    "search.suggest_enabled": False,
+    "signin.allowed": False,
+    "default_search_provider.enabled": False,  # no preconnect to the search engine
     "credentials_enable_service": False,
     "profile.password_manager_enabled": False,
     "profile.password_manager_leak_detection": False,

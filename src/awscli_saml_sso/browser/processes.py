@@ -26,10 +26,10 @@ def shutdown(driver: Any, service: Any, profile: Path, temp_profile: bool, hurry
     """
     steps: list[tuple[str, Callable[[], object]]] = []
     if driver is not None and not hurry:
-        steps.append(("quitting the browser", driver.quit))
+        steps.append(("quitting the browser", lambda: _end_session(driver)))
     if service is not None:
         if not hurry:
-            steps.append(("stopping the driver", service.stop))
+            steps.append(("stopping the driver", lambda: _stop_driver(service)))
         steps.append(("killing the driver", lambda: _kill_process(service)))
     linger = 0.0 if hurry else 3.0  # time for the browser to exit on its own before SIGKILL
     steps.append(("killing leftover browser processes", lambda: _kill_leftovers(str(profile), linger)))
@@ -63,6 +63,36 @@ def forget_session(profile: Path) -> None:
             path.unlink(missing_ok=True)
         elif path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _end_session(driver: Any) -> None:
+    """End the WebDriver session (the browser quits). The browser classes' ``quit`` would also
+    call ``service.stop()``, whose shutdown request may go through a proxy: ``_stop_driver``
+    does that part."""
+    from selenium.webdriver.remote.webdriver import WebDriver as Remote  # noqa: PLC0415
+
+    Remote.quit(driver)
+
+
+def _stop_driver(service: Any) -> None:
+    """``service.stop()`` without its one flaw: Selenium sends the driver's ``GET /shutdown``
+    (on 127.0.0.1) through HTTP(S)_PROXY when NO_PROXY does not name localhost. Sent direct
+    here; then Selenium's own process clean-up (pipes, terminate, kill)."""
+    import urllib.request  # noqa: PLC0415
+
+    url = getattr(service, "service_url", None)
+    process = getattr(service, "process", None)
+    if url and process is not None and process.poll() is None:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with contextlib.suppress(OSError), opener.open(f"{url}/shutdown", timeout=2):
+            pass
+        with contextlib.suppress(Exception):
+            process.wait(timeout=2)
+    terminate = getattr(service, "_terminate_process", None)  # selenium >= 4.11
+    if callable(terminate):
+        terminate()
+    else:  # pragma: no cover - older selenium
+        service.stop()
 
 
 def _kill_process(service: Any) -> None:
