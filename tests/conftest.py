@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -11,9 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-# The local stack's fixtures (SimpleSAMLphp + strict moto STS): see tests/stackfixtures.py.
-if importlib.util.find_spec("stackfixtures") is not None:
-    pytest_plugins = ["stackfixtures"]
+# The local stack's fixtures (SimpleSAMLphp + strict moto STS), and the fail-safe summary
+# (issue 8: how many hostile inputs, faults and interruptions were tried) at the end of a run.
+pytest_plugins = ["stackfixtures", "reliability_summary"]
 
 
 @pytest.fixture
