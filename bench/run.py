@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     doc = report.Report(machine=report.machine(), command=_command_line(argv))
     with tempfile.TemporaryDirectory(prefix="ass-bench-") as tmp_name:
         tmp = Path(tmp_name)
+        scenarios.SCRATCH.append(str(tmp))
         _run_sections(wanted, args, tools, tmp, doc)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     if doc.login is not None:

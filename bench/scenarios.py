@@ -86,10 +86,17 @@ def shell(argv: list[str]) -> str:
     return " ".join(shlex.quote(_short(str(a))) for a in argv)
 
 
+SCRATCH: list[str] = []  # the runner's temporary directory, shown as $TMP in command lines
+
+
 def _short(text: str) -> str:
-    """Our venv's scripts by name, the repository's files relative to it."""
+    """Our venv's scripts by name, the repository's files relative to it, $TMP for scratch."""
     ours = str(Path(sys.executable).parent) + "/"
-    return text[len(ours):] if text.startswith(ours) else text.replace(str(REPO) + "/", "")
+    if text.startswith(ours):
+        return text[len(ours):]
+    for scratch in SCRATCH:
+        text = text.replace(scratch, "$TMP")
+    return text.replace(str(REPO) + "/", "")
 
 
 # ---- 1. --help / --version ---------------------------------------------------------------------
