@@ -6,8 +6,8 @@ until ``Fetch.enable`` holds requests to the AWS sign-in hosts and the SAML endp
 ``SAMLResponse`` to an endpoint is recorded and answered with a local page; every other request
 to an AWS sign-in host fails in the browser. Nothing reaches AWS, and no TLS is touched.
 
-Threads: a reader (websocket -> responses and an event queue) and a worker (events -> commands),
-both daemons, both ended by :meth:`CdpCapture.close`.
+The message plumbing (threads, pending answers, a dying connection) is :mod:`wsrpc`, shared
+with the Firefox capture.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import email.parser
 import email.policy
-import itertools
 import json
 import logging
 import queue
@@ -26,7 +25,7 @@ from urllib.parse import parse_qs
 
 from awscli_saml_sso.browser import endpoints as ep
 from awscli_saml_sso.errors import BrowserError, SamlSsoError
-from awscli_saml_sso.browser import loopback
+from awscli_saml_sso.browser import wsrpc
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +41,13 @@ class CdpError(Exception):
     pass
 
 
+def _command(method: str, params: dict[str, Any] | None, session: str | None) -> dict[str, Any]:
+    message: dict[str, Any] = {"method": method, "params": params or {}}
+    if session:
+        message["sessionId"] = session
+    return message
+
+
 def browser_websocket_url(debugger_address: str, timeout: float = 5.0) -> str:
     """``/json/version`` on the browser's debugging port gives the browser-level websocket."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
@@ -55,26 +61,25 @@ class CdpCapture:
     def __init__(self, debugger_address: str, endpoints: tuple[str, ...]) -> None:
         self.endpoints = endpoints
         self._address = debugger_address
-        self._ws: Any = None
-        self._ids = itertools.count(1)
-        self._pending: dict[int, queue.Queue[dict[str, Any]]] = {}
-        self._lock = threading.Lock()
-        self._events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._rpc = wsrpc.WsRpc(
+            "DevTools",
+            on_event=self._on_event,
+            is_event=lambda message: "id" not in message,
+            error_answer=lambda why: {"error": {"message": why}},
+            error_type=CdpError,
+        )
         self._results: queue.Queue[str] = queue.Queue()
         self._sessions: dict[str, str] = {}  # sessionId -> targetId
         self._ready: set[str] = set()  # targetIds whose requests Fetch holds
         self._ready_cond = threading.Condition()
-        self._closing = threading.Event()
-        self.failure: str | None = None  # why the connection died, if it did
+        self._crashed: str | None = None
         self.problem: str | None = None  # a SAML POST we saw but could not use
         self.blocked: list[str] = []  # URLs (without query) failed on the AWS hosts
 
     # ---- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._ws = loopback.open_websocket(browser_websocket_url(self._address))
-        for target, fn in (("cdp-reader", self._read_loop), ("cdp-worker", self._work_loop)):
-            threading.Thread(target=fn, name=target, daemon=True).start()
+        self._rpc.open(browser_websocket_url(self._address))
         pages = {
             info["targetId"]
             for info in self.call("Target.getTargets")["targetInfos"]
@@ -91,16 +96,13 @@ class CdpCapture:
         if not pages <= self._ready:
             raise CdpError(self.failure or "the open tab could not be guarded")
 
+    @property
+    def failure(self) -> str | None:
+        """Why capturing stopped: the connection died, or the tab crashed."""
+        return self._rpc.failure or self._crashed
+
     def close(self) -> None:
-        self._closing.set()
-        self._events.put(None)
-        ws, self._ws = self._ws, None
-        if ws is not None:
-            try:
-                ws.abort()
-                ws.shutdown()
-            except Exception:  # noqa: BLE001 - closing must never raise
-                log.debug("closing the DevTools websocket failed", exc_info=True)
+        self._rpc.close()
 
     def result(self, timeout: float = 0.0) -> str | None:
         """The captured SAMLResponse, or None if none (yet)."""
@@ -115,67 +117,14 @@ class CdpCapture:
         self, method: str, params: dict[str, Any] | None = None, session: str | None = None,
         timeout: float = 10.0,
     ) -> dict[str, Any]:
-        box: queue.Queue[dict[str, Any]] = queue.Queue(1)
-        msg_id = self._send(method, params, session, box)
-        try:
-            answer = box.get(timeout=timeout)
-        except queue.Empty:
-            raise CdpError(f"{method}: no answer within {timeout} s") from None
-        finally:
-            self._pending.pop(msg_id, None)
+        answer = self._rpc.request(_command(method, params, session), timeout)
         if "error" in answer:
             raise CdpError(f"{method}: {answer['error'].get('message')}")
         return dict(answer.get("result", {}))
 
-    def _send(
-        self, method: str, params: dict[str, Any] | None, session: str | None,
-        box: queue.Queue[dict[str, Any]] | None = None,
-    ) -> int:
-        if self.failure or self._ws is None:
-            raise CdpError(self.failure or "DevTools connection closed")
-        msg_id = next(self._ids)
-        message: dict[str, Any] = {"id": msg_id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        if box is not None:
-            self._pending[msg_id] = box
-        with self._lock:
-            self._ws.send(json.dumps(message))
-        return msg_id
-
-    def _read_loop(self) -> None:
-        try:
-            while not self._closing.is_set():
-                raw = self._ws.recv() if self._ws is not None else ""
-                if not raw:
-                    break
-                message = json.loads(raw)
-                if "id" in message:
-                    box = self._pending.get(message["id"])
-                    if box is not None:
-                        box.put(message)
-                else:
-                    self._events.put(message)
-        except Exception as exc:  # noqa: BLE001 - the connection died; report, don't crash
-            if not self._closing.is_set():
-                self.failure = f"DevTools connection lost ({type(exc).__name__})"
-        if not self._closing.is_set() and not self.failure:
-            self.failure = "DevTools connection closed by the browser"
-        for box in list(self._pending.values()):
-            box.put({"error": {"message": self.failure or "closed"}})
-        self._events.put(None)
-
-    def _work_loop(self) -> None:
-        while True:
-            event = self._events.get()
-            if event is None or self._closing.is_set():
-                return
-            try:
-                self._on_event(event)
-            except CdpError as exc:
-                log.debug("DevTools: %s", exc)
-            except Exception:  # noqa: BLE001 - keep serving the other targets
-                log.debug("DevTools event handling failed", exc_info=True)
+    def _send(self, method: str, params: dict[str, Any] | None, session: str | None) -> int:
+        """Fire and forget: the answer is not awaited."""
+        return self._rpc.send(_command(method, params, session))
 
     # ---- events -------------------------------------------------------------------------------
 
@@ -189,7 +138,7 @@ class CdpCapture:
         elif method == "Fetch.requestPaused":
             self._on_request(event.get("sessionId"), params)
         elif method == "Inspector.targetCrashed":
-            self.failure = "the browser tab crashed"
+            self._crashed = "the browser tab crashed"
 
     def _setup_session(self, session: str, info: dict[str, Any], waiting: bool) -> None:
         duplicate = info["targetId"] in self._sessions.values()
