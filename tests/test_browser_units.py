@@ -165,3 +165,20 @@ def test_profile_parents_created_private_whatever_the_umask(tmp_path):
         os.umask(old)
     for directory in ("home", "home/browser-profiles", "home/browser-profiles/corp"):
         assert (tmp_path / directory).stat().st_mode & 0o777 == 0o700, directory
+
+
+def test_a_killed_chromium_leaves_no_socket_directory_in_tmp():
+    """The Ctrl-C path kills the browser: its $TMPDIR/org.chromium.Chromium.* directory would stay."""
+    import glob
+    import tempfile
+
+    from awscli_saml_sso.browser import drivers as d
+
+    os.environ.setdefault("SE_OFFLINE", "true")
+    session = d.start(None, None, None, "headless", None, lambda message: None)
+    socket_dir = os.path.dirname(os.readlink(session.profile_dir / "SingletonSocket"))
+    assert os.path.isdir(socket_dir) and socket_dir.startswith(tempfile.gettempdir())
+    session.close(hurry=True)
+    assert not os.path.exists(socket_dir)
+    assert not session.profile_dir.exists()
+    assert socket_dir not in glob.glob(os.path.join(tempfile.gettempdir(), "org.chromium.Chromium.*"))

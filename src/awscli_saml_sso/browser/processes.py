@@ -25,6 +25,7 @@ def shutdown(driver: Any, service: Any, profile: Path, temp_profile: bool, hurry
     during cleanup is re-raised once cleanup is complete, never swallowed.
     """
     steps: list[tuple[str, Callable[[], object]]] = []
+    singleton = _singleton_dir(profile)  # read before the profile may be removed
     if driver is not None and not hurry:
         steps.append(("quitting the browser", lambda: _end_session(driver)))
     if service is not None:
@@ -33,6 +34,8 @@ def shutdown(driver: Any, service: Any, profile: Path, temp_profile: bool, hurry
         steps.append(("killing the driver", lambda: _kill_process(service)))
     linger = 0.0 if hurry else 3.0  # time for the browser to exit on its own before SIGKILL
     steps.append(("killing leftover browser processes", lambda: _kill_leftovers(str(profile), linger)))
+    if singleton is not None:  # a killed Chromium leaves it behind in $TMPDIR
+        steps.append(("removing the browser's socket directory", lambda: shutil.rmtree(singleton, ignore_errors=True)))
     if temp_profile:
         steps.append(("removing the profile", lambda: shutil.rmtree(profile, ignore_errors=True)))
     else:
@@ -53,6 +56,19 @@ SESSION_STATE = (
     "sessionstore.js",
     "sessionstore-backups",
 )
+
+
+def _singleton_dir(profile: Path) -> Path | None:
+    """Chromium's ``SingletonSocket`` links into ``$TMPDIR/org.chromium.Chromium.XXXXXX``: that
+    directory, if it is one of those (nothing else is ever removed)."""
+    import tempfile  # noqa: PLC0415
+
+    try:
+        target = Path(os.readlink(profile / "SingletonSocket")).parent
+    except OSError:
+        return None
+    inside_tmp = target.parent.resolve() == Path(tempfile.gettempdir()).resolve()
+    return target if inside_tmp and target.name.startswith("org.chromium.Chromium.") else None
 
 
 def forget_session(profile: Path) -> None:

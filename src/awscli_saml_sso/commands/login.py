@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import threading
 from collections.abc import Mapping
 from typing import IO, Any
 
@@ -108,12 +109,27 @@ class _PasswordSource:
         self.typed: str | None = None  # a password typed at the prompt, to offer to store
         self._value = _read_password(stdin) if options.get("password_stdin") else None
         logsetup.register_secret(self._value)
+        self._prefetch: threading.Thread | None = None
+        if self._value is None and self.use_stored and stored is not None and stored.username:
+            # Loading keyring and asking it takes 0.2-0.8 s: done while the browser starts.
+            self._fetched: list[str | None] = []
+            self._prefetch = threading.Thread(target=self._fetch, args=(stored.username,), daemon=True)
+            self._prefetch.start()
+
+    def _fetch(self, username: str) -> None:
+        from awscli_saml_sso import idps  # noqa: PLC0415 - keyring is heavy
+
+        self._fetched.append(idps.get_password(self.stored.nickname, username))
 
     def __call__(self) -> str:
         if self._value is None and self.use_stored and self.stored is not None and self.username:
-            from awscli_saml_sso import idps  # noqa: PLC0415 - keyring is heavy
+            if self._prefetch is not None and self.username == self.stored.username:
+                self._prefetch.join()
+                self._value = self._fetched[0] if self._fetched else None
+            else:
+                from awscli_saml_sso import idps  # noqa: PLC0415 - keyring is heavy
 
-            self._value = idps.get_password(self.stored.nickname, self.username)
+                self._value = idps.get_password(self.stored.nickname, self.username)
             logsetup.register_secret(self._value)
         if self._value is None:
             who = self.username or "you"
