@@ -19,11 +19,9 @@ import platform
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -33,7 +31,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))  # tests/pages, whether or not tests/ is a package
 
 from pages.idp import USERS, IdpServer  # noqa: E402
-from pages.listeners import RecordingHttp  # noqa: E402
+from pages.listeners import RecordingProxy, RecordingHttp  # noqa: E402
 
 from awscli_saml_sso.browser import (  # noqa: E402
     BrowserLogin, capture_bidi, capture_saml_response, firefox,
@@ -342,35 +340,6 @@ def test_ctrl_c_propagates_after_cleanup(make_login, saml):
         capture_saml_response(make_login("/a", password=interrupted))
 
 
-class RecordingProxy:
-    """An HTTP proxy that records the first line of every request (``CONNECT host:443 ...``)
-    and answers nothing: where Firefox would have sent anything for a non-loopback host."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(2)
-                try:
-                    self.lines.append(conn.recv(4096).split(b"\r\n", 1)[0].decode(errors="replace"))
-                except OSError:
-                    self.lines.append("?")
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 def test_real_aws_url_never_reached(make_login, idp, monkeypatch):
     """The form targets https://signin.aws.amazon.com/saml. Firefox sends every non-loopback
     connection through the proxy from the environment: not one of them is for AWS."""
@@ -383,7 +352,7 @@ def test_real_aws_url_never_reached(make_login, idp, monkeypatch):
         login = make_login("/a", endpoints=BrowserLogin("x").endpoints)
         assert capture_saml_response(login) == idp.saml_value
         time.sleep(0.3)  # a late connection would show up here
-        assert [line for line in proxy.lines if "amazon" in line or "aws" in line] == []
+        assert [line for line in proxy.asked if "amazon" in line or "aws" in line] == []
     finally:
         proxy.close()
 

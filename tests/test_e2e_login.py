@@ -3,47 +3,20 @@ strict moto STS → a profile that works. Nothing reaches the AWS sign-in host."
 
 from __future__ import annotations
 
-import socket
-import threading
-
 import boto3
 import pytest
 from clirun import run_cli
+from pages.listeners import RecordingTcp
 
 from devstack import realm
 
 pytestmark = pytest.mark.e2e
 
 
-class ConnectionRecorder:
-    """A loopback TCP listener standing in for signin.aws.amazon.com: counts every connection."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 @pytest.fixture
 def aws_signin_trap(cli_env):
     """Resolve the AWS sign-in host to a local listener for the browser: it must see nothing."""
-    trap = ConnectionRecorder()
+    trap = RecordingTcp()
     cli_env["ASS_TEST_HOST_RESOLVER_RULES"] = f"MAP signin.aws.amazon.com 127.0.0.1:{trap.port}"
     yield trap
     trap.close()
@@ -68,7 +41,7 @@ def test_aws_user_gets_a_working_profile_and_nothing_reaches_aws(aws, cli_env, h
     arn = s.client("sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
     assert arn == f"arn:aws:sts::{realm.ACCOUNT_ID}:assumed-role/Role.User/aws_user"
     assert arn in result.err  # the caller ARN is printed
-    assert aws_signin_trap.connections == 0
+    assert aws_signin_trap.connections == []
     text = (home / ".aws" / "credentials").read_text()
     assert "x_security_token_expires" in text and "aws_session_token" in text
     assert (home / ".aws" / "credentials").stat().st_mode & 0o777 == 0o600
@@ -86,7 +59,7 @@ def test_aws_admin_with_role_arn_gets_admin(aws, cli_env, aws_signin_trap):
     assert result.code == 0, result
     arn = session("saml", cli_env).client("sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
     assert arn.endswith(":assumed-role/Role.Admin/aws_admin")
-    assert aws_signin_trap.connections == 0
+    assert aws_signin_trap.connections == []
 
 
 def _one_error_line(result) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import http.client
 import socket
-import threading
 import time
 import urllib.parse
 
@@ -23,7 +22,7 @@ import pytest
 from hostile import fakes
 from hostile.harness import Cli, ProcessWatch, run_cli, short_tmpdir, wait_for
 from pages.idp import IdpServer, USERS
-from pages.listeners import RecordingTcp
+from pages.listeners import RecordingProxy, RecordingTcp
 from reliability_summary import reliability  # noqa: F401 - the fixture
 
 assert short_tmpdir  # a fixture, used by name below
@@ -105,43 +104,6 @@ def test_listen_binds_loopback_only_and_stops_after_one_assertion(env, reliabili
         _post(port, b"SAMLResponse=x")
 
 
-class RecordingProxy:
-    """An HTTP proxy that records what it is asked for (CONNECT host:port, or absolute URLs) and
-    forwards nothing."""
-
-    def __init__(self) -> None:
-        self.asked: list[str] = []
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(32)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            try:
-                conn.settimeout(2)
-                first = conn.recv(4096).split(b"\r\n", 1)[0].decode(errors="replace")
-                self.asked.append(first)
-                conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            except OSError:
-                pass
-            finally:
-                conn.close()
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-# What Chromium 156 still tries on its own, whatever the flags (identified with a net-log):
-# GaiaCookieManager's ListAccounts, the Omaha update check, and the default search engine's
-# front page. None carries page data; every connection is a CONNECT (TLS, nothing readable by a
-# proxy) or a fixed update URL. Anything else - e.g. content-autofill.googleapis.com, which got
-# the IdP form's signatures before drivers.CHROMIUM_DISABLED_FEATURES - fails this test.
 CHROMIUM_RESIDUAL = {"update.googleapis.com", "accounts.google.com", "start.duckduckgo.com"}
 
 

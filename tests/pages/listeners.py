@@ -66,3 +66,35 @@ class RecordingTcp:
     def close(self) -> None:
         self._stop = True
         self.sock.close()
+
+
+class RecordingProxy:
+    """An HTTP proxy that records the first line of every request (``CONNECT host:443 ...`` or an
+    absolute URL) and forwards nothing (403): where a browser or a client would have sent
+    anything for a host that is not loopback."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                conn.settimeout(2)
+                self.asked.append(conn.recv(4096).split(b"\r\n", 1)[0].decode(errors="replace") or "?")
+                conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            except OSError:
+                self.asked.append("?")
+            finally:
+                conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
