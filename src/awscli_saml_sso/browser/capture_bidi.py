@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import queue
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +26,7 @@ from awscli_saml_sso.browser import firefox
 from awscli_saml_sso.browser.bidi import BidiConnection, BidiError
 from awscli_saml_sso.browser.capture_cdp import DONE_PAGE, saml_response_from
 from awscli_saml_sso.errors import BrowserError, SamlSsoError
+from awscli_saml_sso.browser.capture import Capture
 
 log = logging.getLogger(__name__)
 
@@ -47,17 +47,15 @@ def guarded_origins(endpoints: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(origins))
 
 
-class BidiCapture:
+class BidiCapture(Capture):
     """Holds the BiDi connection; :meth:`result` hands the captured value to the caller."""
 
     def __init__(self, websocket_url: str, endpoints: tuple[str, ...]) -> None:
+        super().__init__()
         self.endpoints = endpoints
         self._origins = guarded_origins(endpoints)
         self._conn = BidiConnection(websocket_url, self._on_event)
         self._collector: str | None = None
-        self._results: queue.Queue[str] = queue.Queue()
-        self.problem: str | None = None  # a SAML POST we saw but could not use
-        self.blocked: list[str] = []  # URLs (without query) failed on the guarded hosts
 
     @property
     def failure(self) -> str | None:
@@ -73,13 +71,6 @@ class BidiCapture:
 
     def close(self) -> None:
         self._conn.close()
-
-    def result(self, timeout: float = 0.0) -> str | None:
-        """The captured SAMLResponse, or None if none (yet)."""
-        try:
-            return self._results.get(timeout=timeout) if timeout > 0 else self._results.get_nowait()
-        except queue.Empty:
-            return None
 
     # ---- held requests ------------------------------------------------------------------------
 
@@ -115,7 +106,7 @@ class BidiCapture:
             self._conn.send("network.failRequest", {"request": request_id})
             raise
         finally:
-            self._results.put(value)
+            self._deliver(value)
 
     def _body(self, request_id: str) -> bytes | None:
         try:

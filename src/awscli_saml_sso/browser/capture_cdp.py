@@ -17,7 +17,6 @@ import email.parser
 import email.policy
 import json
 import logging
-import queue
 import threading
 import urllib.request
 from typing import Any
@@ -26,6 +25,7 @@ from urllib.parse import parse_qs
 from awscli_saml_sso.browser import endpoints as ep
 from awscli_saml_sso.errors import BrowserError, SamlSsoError
 from awscli_saml_sso.browser import wsrpc
+from awscli_saml_sso.browser.capture import Capture
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +55,11 @@ def browser_websocket_url(debugger_address: str, timeout: float = 5.0) -> str:
         return str(json.load(answer)["webSocketDebuggerUrl"])
 
 
-class CdpCapture:
+class CdpCapture(Capture):
     """Holds the DevTools connection; :meth:`result` hands the captured value to the caller."""
 
     def __init__(self, debugger_address: str, endpoints: tuple[str, ...]) -> None:
+        super().__init__()
         self.endpoints = endpoints
         self._address = debugger_address
         self._rpc = wsrpc.WsRpc(
@@ -68,13 +69,10 @@ class CdpCapture:
             error_answer=lambda why: {"error": {"message": why}},
             error_type=CdpError,
         )
-        self._results: queue.Queue[str] = queue.Queue()
         self._sessions: dict[str, str] = {}  # sessionId -> targetId
         self._ready: set[str] = set()  # targetIds whose requests Fetch holds
         self._ready_cond = threading.Condition()
         self._crashed: str | None = None
-        self.problem: str | None = None  # a SAML POST we saw but could not use
-        self.blocked: list[str] = []  # URLs (without query) failed on the AWS hosts
 
     # ---- lifecycle ----------------------------------------------------------------------------
 
@@ -103,13 +101,6 @@ class CdpCapture:
 
     def close(self) -> None:
         self._rpc.close()
-
-    def result(self, timeout: float = 0.0) -> str | None:
-        """The captured SAMLResponse, or None if none (yet)."""
-        try:
-            return self._results.get(timeout=timeout) if timeout > 0 else self._results.get_nowait()
-        except queue.Empty:
-            return None
 
     # ---- protocol plumbing --------------------------------------------------------------------
 
@@ -188,7 +179,7 @@ class CdpCapture:
                 "body": base64.b64encode(DONE_PAGE.encode()).decode(),
             }, session)
         finally:
-            self._results.put(value)
+            self._deliver(value)
 
 
 def _header(request: dict[str, Any], name: str) -> str:
