@@ -22,8 +22,9 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))  # tests/pages, whether or not tests/ is a package
 
-from pages.idp import OTP, USERS, IdpServer  # noqa: E402
-from pages.listeners import RecordingHttp, RecordingTcp  # noqa: E402
+from pages.idp import OTP, USERS  # noqa: E402
+from pages.fixtures import idp, sink  # noqa: E402,F401 - fixtures, used by name
+from pages.listeners import RecordingTcp  # noqa: E402
 
 from awscli_saml_sso.browser import BrowserLogin, autofill, capture_saml_response  # noqa: E402
 from awscli_saml_sso.errors import (  # noqa: E402
@@ -40,20 +41,6 @@ pytestmark = [
 ]
 
 PASSWORD = USERS["alice"]
-
-
-@pytest.fixture(scope="module")
-def idp():
-    server = IdpServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def sink():
-    listener = RecordingHttp()
-    yield listener
-    listener.close()
 
 
 @pytest.fixture(scope="module")

@@ -30,8 +30,9 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))  # tests/pages, whether or not tests/ is a package
 
-from pages.idp import USERS, IdpServer  # noqa: E402
-from pages.listeners import RecordingProxy, RecordingHttp  # noqa: E402
+from pages.idp import USERS  # noqa: E402
+from pages.fixtures import idp, sink  # noqa: E402,F401 - fixtures, used by name
+from pages.listeners import RecordingProxy  # noqa: E402
 
 from awscli_saml_sso.browser import (  # noqa: E402
     BrowserLogin, capture_bidi, capture_saml_response, firefox,
@@ -133,20 +134,6 @@ def no_process_left(monkeypatch, tmp_path, shared_profile):
 
 
 # ---- the IdP, the AWS stand-in, one login -------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def idp():
-    server = IdpServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def sink():
-    listener = RecordingHttp()
-    yield listener
-    listener.close()
 
 
 @pytest.fixture(scope="module")

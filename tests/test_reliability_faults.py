@@ -22,28 +22,14 @@ from pathlib import Path
 import pytest
 
 from hostile import fakes
-from hostile.harness import (
+from hostile.harness import (  # world, short_tmpdir: fixtures, used by name
+    OLD, world,
     ProcessWatch, assert_no_temp_files, assert_unchanged, marked_processes, run_cli, short_tmpdir, snapshot,
     wait_for, Cli,
 )
 from reliability_summary import reliability  # noqa: F401 - the fixture
 
-OLD = "# mine\n[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = keep-me\n"
-assert short_tmpdir  # a fixture, used by name below
-
-
-@pytest.fixture
-def world(cli_env, home, tmp_path, short_tmpdir):
-    aws = home / ".aws"
-    aws.mkdir(mode=0o700)
-    (aws / "credentials").write_text(OLD)
-    os.chmod(aws / "credentials", 0o600)
-    response = tmp_path / "response"
-    response.write_text(fakes.saml_b64())
-    cli_env["TMPDIR"] = str(short_tmpdir)
-    watch = ProcessWatch(cli_env, [str(short_tmpdir)])
-    yield home, response, watch
-    watch.kill_all()
+assert short_tmpdir and world  # fixtures, used by name below
 
 
 def _judge(run, code, words, home, before, watch=None):

@@ -8,7 +8,6 @@ credentials file either the old bytes or a complete new file (never a mix, never
 from __future__ import annotations
 
 import configparser
-import os
 import random
 import signal
 import time
@@ -16,29 +15,15 @@ import time
 import pytest
 
 from hostile import fakes
-from hostile.harness import (
-    Cli, ProcessWatch, assert_no_temp_files, assert_unchanged, short_tmpdir, snapshot, wait_for,
+from hostile.harness import (  # world, short_tmpdir: fixtures, used by name
+    OLD, world,
+    Cli, assert_no_temp_files, assert_unchanged, short_tmpdir, snapshot, wait_for,
 )
 from reliability_summary import reliability  # noqa: F401 - the fixture
 
-assert short_tmpdir  # a fixture, used by name below
-OLD = "# mine\n[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = keep-me\n"
+assert short_tmpdir and world  # fixtures, used by name below
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 SIGNALS = [pytest.param(signal.SIGINT, id="SIGINT"), pytest.param(signal.SIGTERM, id="SIGTERM")]
-
-
-@pytest.fixture
-def world(cli_env, home, tmp_path, short_tmpdir):
-    aws = home / ".aws"
-    aws.mkdir(mode=0o700)
-    (aws / "credentials").write_text(OLD)
-    os.chmod(aws / "credentials", 0o600)
-    response = tmp_path / "response"
-    response.write_text(fakes.saml_b64())
-    cli_env["TMPDIR"] = str(short_tmpdir)
-    watch = ProcessWatch(cli_env, [str(short_tmpdir)])
-    yield home, response, watch
-    watch.kill_all()
 
 
 def _judge_interrupted(run, signum, home, before, watch) -> None:

@@ -319,3 +319,25 @@ def short_tmpdir():
     path = Path(tempfile.mkdtemp(prefix="ass-t-", dir="/tmp"))
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+# A credentials file the person already had: every fault and interruption test checks it survives.
+OLD = "# mine\n[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = keep-me\n"
+
+
+@pytest.fixture
+def world(cli_env, home, tmp_path, short_tmpdir):
+    """A home with that credentials file (0600), a signed-looking SAML response on disk, a short
+    TMPDIR, and a watch on every process the test starts."""
+    from hostile import fakes
+
+    aws = home / ".aws"
+    aws.mkdir(mode=0o700)
+    (aws / "credentials").write_text(OLD)
+    os.chmod(aws / "credentials", 0o600)
+    response = tmp_path / "response"
+    response.write_text(fakes.saml_b64())
+    cli_env["TMPDIR"] = str(short_tmpdir)
+    watch = ProcessWatch(cli_env, [str(short_tmpdir)])
+    yield home, response, watch
+    watch.kill_all()
