@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+from types import SimpleNamespace
 
 import pytest
 
 from awscli_saml_sso.browser import drivers, endpoints as ep
+from awscli_saml_sso.browser.autofill import Autofill
+from awscli_saml_sso.browser.capture import Capture
 from awscli_saml_sso.browser.capture_cdp import saml_response_from
 from awscli_saml_sso.browser.diagnostics import scrub
 
@@ -182,3 +186,33 @@ def test_a_killed_chromium_leaves_no_socket_directory_in_tmp():
     assert not os.path.exists(socket_dir)
     assert not session.profile_dir.exists()
     assert socket_dir not in glob.glob(os.path.join(tempfile.gettempdir(), "org.chromium.Chromium.*"))
+
+
+class ReplacedWhileRead:
+    """Selenium's driver (the boundary) on the page that posts the SAMLResponse, as Firefox
+    answers it when the held POST is answered while the page is being read: the script's document
+    goes away and the answer is null. The capture has the value by then."""
+
+    window_handles = ["w1"]
+    current_window_handle = "w1"
+
+    def __init__(self, capture) -> None:
+        self.capture = capture
+        self.scripts = 0
+        self.switch_to = self
+
+    def default_content(self) -> None:
+        pass
+
+    def execute_script(self, script, *args):
+        self.scripts += 1
+        self.capture._deliver("PHNhbWw+")  # the capture thread answered the POST meanwhile
+        return None
+
+
+def test_a_page_replaced_while_read_is_read_again_not_a_crash():
+    capture = Capture()
+    driver = ReplacedWhileRead(capture)
+    login = SimpleNamespace(mode="headless", username="aws_user", diagnostics_dir=None, timeout=5)
+    assert Autofill(driver, login, capture).run(time.monotonic() + 5) == "PHNhbWw+"
+    assert driver.scripts == 1

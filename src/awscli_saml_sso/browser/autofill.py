@@ -145,7 +145,14 @@ class Autofill:
         return page
 
     def _classify(self) -> dict[str, Any]:
-        return dict(self.driver.execute_script(page_js.CLASSIFY, self.login.username or ""))
+        from selenium.common.exceptions import WebDriverException
+
+        page = self.driver.execute_script(page_js.CLASSIFY, self.login.username or "")
+        if not isinstance(page, dict):
+            # Firefox answers null when the document goes away under the script, as when the
+            # SAML POST it was waiting on has just been answered: the page changed, look again.
+            raise WebDriverException("the page was replaced while it was read")
+        return page
 
     # ---- acting -------------------------------------------------------------------------------
 

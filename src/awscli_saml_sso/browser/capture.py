@@ -13,6 +13,11 @@ class Capture:
         self.problem: str | None = None  # a SAML POST we saw but could not use
         self.blocked: list[str] = []  # URLs (without query) failed on the guarded hosts
 
+    @property
+    def failure(self) -> str | None:
+        """Why the connection to the browser ended, once it has."""
+        return None
+
     def result(self, timeout: float = 0.0) -> str | None:
         """The captured SAMLResponse, or None if none (yet)."""
         try:
