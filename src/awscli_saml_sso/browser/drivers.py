@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -306,7 +307,9 @@ def _start_chromium(
     # Selenium would send its own commands to the driver on 127.0.0.1 through HTTP(S)_PROXY.
     # (Deprecated in favour of a ClientConfig, which the local Chrome/Edge constructors of
     # selenium 4.x do not accept: this is the only switch for a local driver.)
-    options.ignore_local_proxy_environment_variables()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        options.ignore_local_proxy_environment_variables()
     if binary:
         options.binary_location = binary
     service_cls = webdriver.EdgeService if edge else webdriver.ChromeService
