@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import http.server
 import os
+import subprocess
 import sys
+import threading
 import time
 from types import SimpleNamespace
 
 import pytest
 
-from awscli_saml_sso.browser import drivers, endpoints as ep
+from awscli_saml_sso.browser import drivers, endpoints as ep, processes
 from awscli_saml_sso.browser.autofill import Autofill
 from awscli_saml_sso.browser.capture import Capture
 from awscli_saml_sso.browser.capture_cdp import saml_response_from
@@ -141,8 +144,6 @@ def test_visible_browser_needs_a_display(monkeypatch):
 
 def test_a_persistent_profile_forgets_its_session_state_but_keeps_cookies(tmp_path):
     """Session-restore files hold the tabs' POST bodies (the SAML response): removed at shutdown."""
-    from awscli_saml_sso.browser import processes
-
     profile = tmp_path / "profile"
     (profile / "Default" / "Sessions").mkdir(parents=True)
     (profile / "Default" / "Sessions" / "Session_1").write_text("SAMLResponse=secret")
@@ -216,3 +217,49 @@ def test_a_page_replaced_while_read_is_read_again_not_a_crash():
     login = SimpleNamespace(mode="headless", username="aws_user", diagnostics_dir=None, timeout=5)
     assert Autofill(driver, login, capture).run(time.monotonic() + 5) == "PHNhbWw+"
     assert driver.scripts == 1
+
+
+class RecordingProcess(subprocess.Popen):
+    """A driver process that never exits on its own; records who waited on it, and how long."""
+
+    waits: list
+
+    def wait(self, timeout=None):
+        self.waits.append(timeout)
+        return super().wait(timeout)
+
+
+class NoShutdownHandler(http.server.BaseHTTPRequestHandler):
+    """geckodriver's HTTP side: ``GET /shutdown`` is not a route (404)."""
+
+    def do_GET(self):
+        self.send_error(404)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_driver_without_shutdown_is_not_waited_for():
+    """geckodriver answers /shutdown with 404 and keeps running: waiting 2 s for it to exit cost
+    every Firefox login 2 s. Only the terminate step may wait for it."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NoShutdownHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    process = RecordingProcess([sys.executable, "-c", "import time; time.sleep(60)"])
+    process.waits = []
+    terminated = []
+
+    def terminate():
+        terminated.append(list(process.waits))
+        process.kill()
+        process.wait()
+
+    service = SimpleNamespace(service_url=f"http://127.0.0.1:{server.server_port}",
+                              process=process, _terminate_process=terminate)
+    try:
+        processes._stop_driver(service)
+    finally:
+        server.shutdown()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert terminated == [[]]  # terminated without any wait before it

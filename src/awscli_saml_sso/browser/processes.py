@@ -93,17 +93,23 @@ def _end_session(driver: Any) -> None:
 def _stop_driver(service: Any) -> None:
     """``service.stop()`` without its one flaw: Selenium sends the driver's ``GET /shutdown``
     (on 127.0.0.1) through HTTP(S)_PROXY when NO_PROXY does not name localhost. Sent direct
-    here; then Selenium's own process clean-up (pipes, terminate, kill)."""
+    here, and waited on only if the driver has it (chromedriver does, geckodriver answers 404:
+    waiting for it cost every Firefox login 2 s); then Selenium's own process clean-up (pipes,
+    terminate, kill)."""
     import urllib.request  # noqa: PLC0415
 
     url = getattr(service, "service_url", None)
     process = getattr(service, "process", None)
     if url and process is not None and process.poll() is None:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        with contextlib.suppress(OSError), opener.open(f"{url}/shutdown", timeout=2):
+        try:
+            with opener.open(f"{url}/shutdown", timeout=2):
+                pass
+        except OSError:  # geckodriver has no /shutdown (404): no point waiting for it to exit
             pass
-        with contextlib.suppress(Exception):
-            process.wait(timeout=2)
+        else:
+            with contextlib.suppress(Exception):
+                process.wait(timeout=2)
     terminate = getattr(service, "_terminate_process", None)  # selenium >= 4.11
     if callable(terminate):
         terminate()
