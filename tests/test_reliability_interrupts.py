@@ -1,6 +1,7 @@
-"""SIGINT and SIGTERM at each phase of a login (issue 8, part 3): while the browser starts,
-while it waits on the IdP, during the STS call, and at random moments around the write. Each
-run: exit 130 (SIGINT) or 143 (SIGTERM) (or 0 when the signal came after the work was done), no
+"""SIGINT, SIGTERM and SIGHUP at each phase of a login (issue 8, part 3): while the browser
+starts, while it waits on the IdP, during the STS call, at random moments around the write, and
+the terminal itself closing mid-login. Each run: exit 130 (SIGINT), 143 (SIGTERM) or 129
+(SIGHUP) (or 0 when the signal came after the work was done), no
 browser or driver process left, no temporary file beside the credentials file, and the
 credentials file either the old bytes or a complete new file (never a mix, never empty).
 """
@@ -8,9 +9,13 @@ credentials file either the old bytes or a complete new file (never a mix, never
 from __future__ import annotations
 
 import configparser
+import os
+import pty
 import random
 import signal
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -22,14 +27,17 @@ from hostile.harness import (  # world, short_tmpdir: fixtures, used by name
 from reliability_summary import reliability  # noqa: F401 - the fixture
 
 assert short_tmpdir and world  # fixtures, used by name below
-CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
-SIGNALS = [pytest.param(signal.SIGINT, id="SIGINT"), pytest.param(signal.SIGTERM, id="SIGTERM")]
+CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+SIGNALS = [pytest.param(signal.SIGINT, id="SIGINT"), pytest.param(signal.SIGTERM, id="SIGTERM"),
+           pytest.param(signal.SIGHUP, id="SIGHUP")]
+LINES = ("error: interrupted", "error: terminated", "error: hung up (the terminal was closed)")
 
 
-def _judge_interrupted(run, signum, home, before, watch) -> None:
+def _judge_interrupted(run, signum, home, before, watch, tmpdir) -> None:
     assert run.code == CODES[signum], run
-    assert run.error_line() in ("error: interrupted", "error: terminated"), run
+    assert run.error_line() in LINES, run
     watch.assert_none_left()
+    assert list(Path(tmpdir).iterdir()) == []  # no profile, no browser's temporary directory
     assert_unchanged(before, snapshot(home / ".aws"), "credentials")
     assert_no_temp_files(home / ".aws")
 
@@ -53,7 +61,7 @@ def test_while_the_browser_starts(signum, world, cli_env, reliability):
         run = cli.wait(12)
     finally:
         idp.close()
-    _judge_interrupted(run, signum, home, before, watch)
+    _judge_interrupted(run, signum, home, before, watch, cli_env["TMPDIR"])
 
 
 PROMPT = 2.0  # seconds from the signal to the exit: what a person pressing Ctrl-C can expect
@@ -75,8 +83,53 @@ def test_while_waiting_on_the_idp(world, cli_env, reliability):
         run = cli.wait(30)
     finally:
         idp.close()
-    _judge_interrupted(run, signum, home, before, watch)
+    _judge_interrupted(run, signum, home, before, watch, cli_env["TMPDIR"])
     assert time.monotonic() - started < PROMPT, f"exited {time.monotonic() - started:.1f} s after the signal"
+
+
+@pytest.mark.browser  # a real Chromium
+def test_closing_the_terminal_mid_login(world, cli_env, reliability):
+    """The terminal window closes (or the SSH connection drops) while the browser waits on the
+    IdP: the kernel hangs up the terminal and signals its session. The CLI runs on a real pseudo
+    terminal here, which the test then closes. The default for SIGHUP is to die on the spot,
+    leaving the driver, the headless browser and the throw-away profile (the IdP's cookies) behind;
+    the CLI must clean up as after Ctrl-C, although its terminal can no longer be written to."""
+    home, _, watch = world
+    reliability.tried("interruption", "terminal closed (SIGHUP)")
+    idp = fakes.SilentServer()
+    pid, master = pty.fork()
+    if pid == 0:  # the child: a session leader whose controlling terminal is the pty
+        try:
+            os.execve(sys.executable, [sys.executable, "-m", "awscli_saml_sso",
+                                       *_browser_args(idp.url + "/sso")], cli_env)
+        finally:
+            os._exit(127)
+    status = None
+    try:
+        before = snapshot(home / ".aws")
+        os.write(master, b"pw\n")
+        wait_for(lambda: idp.connections, 20, "the browser to reach the IdP")
+        wait_for(lambda: any(name == "chromedriver" for _, name in watch.alive()), 5, "chromedriver")
+        os.close(master)  # the terminal goes away
+        master = -1
+        deadline = time.monotonic() + 15
+        while status is None and time.monotonic() < deadline:
+            done, raw = os.waitpid(pid, os.WNOHANG)
+            status = raw if done else None
+            time.sleep(0.05)
+    finally:
+        idp.close()
+        if master >= 0:
+            os.close(master)
+        if status is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    assert status is not None, "the CLI did not exit within 15 s of its terminal closing"
+    assert os.waitstatus_to_exitcode(status) == 129
+    watch.assert_none_left()
+    assert list(Path(cli_env["TMPDIR"]).iterdir()) == []  # the throw-away profile is gone
+    assert_unchanged(before, snapshot(home / ".aws"), "credentials")
+    assert_no_temp_files(home / ".aws")
 
 
 @pytest.mark.parametrize("signum", SIGNALS)
@@ -92,7 +145,7 @@ def test_during_the_sts_call(signum, world, cli_env, reliability):
         run = cli.wait(PROMPT + 0.5)
     finally:
         sts.close()
-    _judge_interrupted(run, signum, home, before, watch)
+    _judge_interrupted(run, signum, home, before, watch, cli_env["TMPDIR"])
 
 
 RUNS = 8
@@ -106,7 +159,7 @@ def test_at_random_moments_around_the_write(world, cli_env, reliability):
     creds = home / ".aws" / "credentials"
     rng = random.Random(8)
     sts = fakes.FakeSts("ok", delay=0.05)
-    outcomes = {0: 0, 130: 0, 143: 0}
+    outcomes = {0: 0, 129: 0, 130: 0, 143: 0}
     try:
         # one undisturbed run measures how long a run takes
         probe = Cli(["--saml-response", str(response), "--endpoint-url", sts.url], cli_env).wait(30)
@@ -115,7 +168,7 @@ def test_at_random_moments_around_the_write(world, cli_env, reliability):
         for n in range(RUNS):
             creds.write_text(OLD)
             before = creds.read_bytes()
-            signum = (signal.SIGINT, signal.SIGTERM)[n % 2]
+            signum = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)[n % 3]
             cli = Cli(["--saml-response", str(response), "--endpoint-url", sts.url], cli_env)
             time.sleep(rng.uniform(0.3 * span, 1.05 * span))
             try:
@@ -142,4 +195,4 @@ def test_at_random_moments_around_the_write(world, cli_env, reliability):
     finally:
         sts.close()
     # the spread must really cover both sides of the write, or the test proves nothing
-    assert outcomes[0] and outcomes[130] + outcomes[143], outcomes
+    assert outcomes[0] and outcomes[129] + outcomes[130] + outcomes[143], outcomes

@@ -6,6 +6,7 @@ here; boto3, selenium, lxml and keyring are imported by the code paths that use 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -174,10 +175,37 @@ def _raise_interrupted(signum: int, _frame: Any) -> None:
     raise Interrupted(signum)
 
 
+_TERMINAL_FDS: list[int] = []  # which of stdin/stdout/stderr were a terminal at the start
+
+
+def _hung_up(signum: int, frame: Any) -> None:
+    """The terminal is gone (its window closed, the SSH connection dropped). Clean up as after
+    Ctrl-C (browser, driver, throw-away profile), but first point the standard streams that were
+    that terminal at /dev/null: writing to a hung-up terminal fails (EIO) and would cut the
+    clean-up short. (Asking now is too late: isatty() is False on a hung-up terminal.)"""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in _TERMINAL_FDS:
+            with contextlib.suppress(OSError):
+                os.dup2(devnull, fd)
+        os.close(devnull)
+    _raise_interrupted(signum, frame)
+
+
 def _install_signal_handlers() -> None:
     signal.signal(signal.SIGINT, _raise_interrupted)
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _raise_interrupted)
+    if hasattr(signal, "SIGHUP"):
+        _TERMINAL_FDS[:] = [fd for fd in (0, 1, 2) if _isatty(fd)]
+        signal.signal(signal.SIGHUP, _hung_up)
+
+
+def _isatty(fd: int) -> bool:
+    try:
+        return os.isatty(fd)
+    except OSError:
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -210,7 +238,8 @@ def _fail(exc: SamlSsoError | Interrupted, ctx_obj: dict[str, Any]) -> None:
 
     if ctx_obj.get("debug"):
         log.debug("failure", exc_info=exc)
-    Terminal().error(exc.message, exc.hint or None)
+    with contextlib.suppress(OSError):  # stderr gone (a closed pipe or terminal): the code says it
+        Terminal().error(exc.message, exc.hint or None)
     sys.exit(int(exc.exit_code))
 
 

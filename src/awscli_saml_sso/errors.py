@@ -23,6 +23,7 @@ class ExitCode(enum.IntEnum):
     SAML = 8  # the SAML response is not usable (garbage, encrypted, hostile)
     FILES = 9  # reading or writing ~/.aws or the tool's home failed
     NETWORK = 10  # IdP or AWS unreachable
+    HANGUP = 129  # SIGHUP: the terminal was closed
     INTERRUPTED = 130  # Ctrl-C
     TERMINATED = 143  # SIGTERM
 
@@ -102,7 +103,7 @@ class NetworkError(SamlSsoError):
 
 
 class Interrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM, raised by the signal handler so ``finally`` blocks clean up.
+    """Ctrl-C, SIGTERM or SIGHUP, raised by the signal handler so ``finally`` blocks clean up.
 
     A ``KeyboardInterrupt``, not an ``Exception``: libraries' ``except Exception`` must not
     swallow it (botocore wrapped it in HTTPClientError and retried the call, so a Ctrl-C during
@@ -113,10 +114,13 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, signum: int | None = None) -> None:
         import signal
 
-        terminated = signum == signal.SIGTERM
-        self.message = "terminated" if terminated else "interrupted"
+        if signum == signal.SIGTERM:
+            self.message, self.exit_code = "terminated", ExitCode.TERMINATED
+        elif signum == getattr(signal, "SIGHUP", None):
+            self.message, self.exit_code = "hung up (the terminal was closed)", ExitCode.HANGUP
+        else:
+            self.message, self.exit_code = "interrupted", ExitCode.INTERRUPTED
         self.hint: str | None = None
-        self.exit_code = ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED
         super().__init__(self.message)
 
     def __str__(self) -> str:

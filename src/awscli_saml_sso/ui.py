@@ -202,15 +202,26 @@ class _Spinner:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=1)
-        with self.terminal._lock:
-            self.terminal.err.write("\r\x1b[2K")
-            self.terminal.err.flush()
+        self._clear()
 
     def pause(self) -> None:
         self._paused.set()
+        self._clear()
+
+    def _clear(self) -> None:
+        self._write("\r\x1b[2K")
+
+    def _write(self, text: str) -> bool:
+        """A spinner frame is decoration: a terminal gone (EIO) or a closed pipe ends the spinner,
+        never the login or its clean-up."""
         with self.terminal._lock:
-            self.terminal.err.write("\r\x1b[2K")
-            self.terminal.err.flush()
+            try:
+                self.terminal.err.write(text)
+                self.terminal.err.flush()
+            except (OSError, ValueError):
+                self._stop.set()
+                return False
+        return True
 
     def resume(self) -> None:
         self._paused.clear()
@@ -221,9 +232,8 @@ class _Spinner:
             if self._paused.is_set():
                 continue
             text = f"\r\x1b[2K{SPINNER[frame % len(SPINNER)]} {self.label} {time.monotonic() - self._since:4.1f}s"
-            with self.terminal._lock:
-                self.terminal.err.write(text)
-                self.terminal.err.flush()
+            if not self._write(text):
+                return
             frame += 1
 
 

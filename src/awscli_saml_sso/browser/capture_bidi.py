@@ -33,9 +33,10 @@ log = logging.getLogger(__name__)
 MAX_BODY = 16 * 1024 * 1024  # request bodies the browser keeps for us (AWS takes 100,000 chars)
 
 
-def start_firefox(binary: str | None, driver: str | None, mode: str, profile: Path) -> Any:
+def start_firefox(binary: str | None, driver: str | None, mode: str, profile: Path,
+                  browser_tmp: Path | None = None) -> Any:
     """Firefox with a BiDi websocket: ``(driver, service)``; see :mod:`firefox`."""
-    return firefox.start(binary, driver, mode, profile)
+    return firefox.start(binary, driver, mode, profile, browser_tmp)
 
 
 def guarded_origins(endpoints: tuple[str, ...]) -> tuple[str, ...]:

@@ -228,6 +228,7 @@ class Session:
     profile_dir: Path
     temp_profile: bool
     started_in: float
+    scratch: Path | None = None
 
     @property
     def version(self) -> str:
@@ -242,12 +243,34 @@ class Session:
         return None
 
     def close(self, hurry: bool = False) -> None:
-        shutdown(self.driver, self.service, self.profile_dir, self.temp_profile, hurry=hurry)
+        shutdown(self.driver, self.service, self.profile_dir, self.temp_profile, hurry=hurry,
+                 scratch=self.scratch)
 
 
-def prepare_profile(profile_dir: Path | None) -> tuple[Path, bool]:
+# Chromium makes its SingletonSocket as $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket (46
+# characters after $TMPDIR), and a Unix socket's path has at most 103 (macOS) or 107 (Linux): with
+# a longer $TMPDIR it cannot start. Our scratch is the browser's $TMPDIR only where it fits (not
+# under macOS's /var/folders/...), else the browser keeps the $TMPDIR it had.
+MAX_BROWSER_TMP = 103 - 46
+
+
+def make_scratch() -> Path:
+    """A private directory for this run, removed at shutdown: the driver's and the browser's
+    $TMPDIR (``tmp``, where the path is short enough) and a throw-away profile (``profile``). A
+    browser killed on Ctrl-C or a closed terminal cannot clean its own temporary directories;
+    this one goes with them."""
+    scratch = Path(tempfile.mkdtemp(prefix="awscli-saml-sso-"))  # mkdtemp: 0700
+    (scratch / "tmp").mkdir(mode=0o700)
+    return scratch
+
+
+def prepare_profile(profile_dir: Path | None, scratch: Path | None = None) -> tuple[Path, bool]:
     if profile_dir is None:
-        return Path(tempfile.mkdtemp(prefix="awscli-saml-sso-browser-")), True  # mkdtemp: 0700
+        if scratch is None:
+            return Path(tempfile.mkdtemp(prefix="awscli-saml-sso-browser-")), True  # 0700
+        temp = scratch / "profile"
+        temp.mkdir(mode=0o700)
+        return temp, True
     missing = [d for d in (profile_dir, *profile_dir.parents) if not d.exists()]
     for directory in reversed(missing):  # each one we create is private, whatever the umask
         directory.mkdir(mode=0o700, exist_ok=True)
@@ -271,31 +294,40 @@ def start(
         raise BrowserError("a visible browser needs a display, and there is none (no $DISPLAY)",
                            hint="log in headless (without --show-browser/--use-browser)")
     driver_file = find_driver(kind, driver_path)
-    profile, temp = prepare_profile(profile_dir)
+    scratch = make_scratch()
+    try:
+        profile, temp = prepare_profile(profile_dir, scratch)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    browser_tmp = scratch / "tmp" if len(str(scratch / "tmp")) <= MAX_BROWSER_TMP else None
     status(f"starting {kind.label}" + (" (headless)" if mode == "headless" else ""))
     began = time.monotonic()
     service = None
     try:
         with selenium_manager_env(offline=binary is not None):
             if kind.chromium_family:
-                driver, service = _start_chromium(kind, binary, driver_file, mode, profile)
+                driver, service = _start_chromium(kind, binary, driver_file, mode, profile,
+                                                  browser_tmp)
             else:
                 from awscli_saml_sso.browser import capture_bidi
 
-                driver, service = capture_bidi.start_firefox(binary, driver_file, mode, profile)
+                driver, service = capture_bidi.start_firefox(binary, driver_file, mode, profile,
+                                                             browser_tmp)
     except BaseException as exc:
-        shutdown(None, service, profile, temp)
+        shutdown(None, service, profile, temp, scratch=scratch)
         if isinstance(exc, Exception) and _is_selenium_error(exc):
             raise BrowserError(f"could not start {kind.label}: {_first_line(exc)}",
                                hint=INSTALL_HINT) from exc
         raise
-    session = Session(kind, driver, service, profile, temp, time.monotonic() - began)
+    session = Session(kind, driver, service, profile, temp, time.monotonic() - began, scratch)
     status(f"{kind.label} {session.version} started in {session.started_in:.1f} s")
     return session
 
 
 def _start_chromium(
-    kind: BrowserKind, binary: str | None, driver_file: str | None, mode: str, profile: Path
+    kind: BrowserKind, binary: str | None, driver_file: str | None, mode: str, profile: Path,
+    browser_tmp: Path | None = None,
 ) -> tuple[Any, Any]:
     from selenium import webdriver
 
@@ -313,7 +345,9 @@ def _start_chromium(
     if binary:
         options.binary_location = binary
     service_cls = webdriver.EdgeService if edge else webdriver.ChromeService
-    service = service_cls(executable_path=driver_file)
+    # Chromium inherits the driver's environment: its temporary directories go into our scratch.
+    env = {**os.environ, **({"TMPDIR": str(browser_tmp)} if browser_tmp else {})}
+    service = service_cls(executable_path=driver_file, env=env)
     driver_cls = webdriver.Edge if edge else webdriver.Chrome
     try:
         return driver_cls(options=options, service=service), service

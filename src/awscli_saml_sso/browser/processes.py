@@ -14,8 +14,10 @@ from typing import Any, Callable
 from awscli_saml_sso.browser import quiet
 
 
-def shutdown(driver: Any, service: Any, profile: Path, temp_profile: bool, hurry: bool = False) -> None:
-    """Quit the browser and driver, kill whatever is left, remove a throw-away profile.
+def shutdown(driver: Any, service: Any, profile: Path, temp_profile: bool, hurry: bool = False,
+             scratch: Path | None = None) -> None:
+    """Quit the browser and driver, kill whatever is left, remove a throw-away profile and the
+    run's scratch directory (the browser's $TMPDIR).
 
     ``hurry`` (Ctrl-C, SIGTERM): no polite quit, which waits behind a driver command still
     running (a page load: up to its timeout); the driver and the browser are killed instead.
@@ -40,6 +42,8 @@ def shutdown(driver: Any, service: Any, profile: Path, temp_profile: bool, hurry
         steps.append(("removing the profile", lambda: shutil.rmtree(profile, ignore_errors=True)))
     else:
         steps.append(("forgetting the browser session", lambda: forget_session(profile)))
+    if scratch is not None:
+        steps.append(("removing the scratch directory", lambda: shutil.rmtree(scratch, ignore_errors=True)))
     quiet.run_all(steps)
 
 
