@@ -132,6 +132,32 @@ def test_closing_the_terminal_mid_login(world, cli_env, reliability):
     assert_no_temp_files(home / ".aws")
 
 
+@pytest.mark.browser  # a real Chromium
+@pytest.mark.parametrize("moment", ["browser starting", "waiting on the IdP"])
+def test_killed_outright_mid_login(moment, world, cli_env, reliability):
+    """SIGKILL (the OOM killer, kill -9): no handler, no finally. The watchdog, which holds the
+    other end of a pipe only the CLI had, sees it close and kills the driver and the browser and
+    removes the throw-away profile and the browser's temporary files."""
+    home, _, watch = world
+    reliability.tried("interruption", f"SIGKILL, {moment}")
+    idp = fakes.SilentServer()
+    try:
+        before = snapshot(home / ".aws")
+        cli = Cli(_browser_args(idp.url + "/sso"), cli_env, stdin="pw\n")
+        wait_for(lambda: any(name == "chromedriver" for _, name in watch.alive()), 20, "chromedriver")
+        if moment == "waiting on the IdP":
+            wait_for(lambda: idp.connections, 20, "the browser to reach the IdP")
+        cli.signal(signal.SIGKILL)
+        run = cli.wait(10)
+    finally:
+        idp.close()
+    assert run.code == -signal.SIGKILL, run
+    watch.assert_none_left()
+    wait_for(lambda: not list(Path(cli_env["TMPDIR"]).iterdir()), 5, "an empty $TMPDIR")
+    assert_unchanged(before, snapshot(home / ".aws"), "credentials")
+    assert_no_temp_files(home / ".aws")
+
+
 @pytest.mark.parametrize("signum", SIGNALS)
 def test_during_the_sts_call(signum, world, cli_env, reliability):
     home, response, watch = world

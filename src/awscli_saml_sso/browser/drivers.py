@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from awscli_saml_sso.browser import endpoints, quiet
+from awscli_saml_sso.browser import endpoints, quiet, watchdog
 from awscli_saml_sso.browser.processes import shutdown
 from awscli_saml_sso.errors import BrowserError
 
@@ -229,6 +229,7 @@ class Session:
     temp_profile: bool
     started_in: float
     scratch: Path | None = None
+    watchdog: Any = None
 
     @property
     def version(self) -> str:
@@ -243,8 +244,12 @@ class Session:
         return None
 
     def close(self, hurry: bool = False) -> None:
-        shutdown(self.driver, self.service, self.profile_dir, self.temp_profile, hurry=hurry,
-                 scratch=self.scratch)
+        try:
+            shutdown(self.driver, self.service, self.profile_dir, self.temp_profile, hurry=hurry,
+                     scratch=self.scratch)
+        finally:
+            if self.watchdog is not None:
+                self.watchdog.release()
 
 
 # Chromium makes its SingletonSocket as $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket (46
@@ -301,6 +306,7 @@ def start(
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     browser_tmp = scratch / "tmp" if len(str(scratch / "tmp")) <= MAX_BROWSER_TMP else None
+    guard = watchdog.start(scratch)
     status(f"starting {kind.label}" + (" (headless)" if mode == "headless" else ""))
     began = time.monotonic()
     service = None
@@ -315,12 +321,18 @@ def start(
                 driver, service = capture_bidi.start_firefox(binary, driver_file, mode, profile,
                                                              browser_tmp)
     except BaseException as exc:
-        shutdown(None, service, profile, temp, scratch=scratch)
+        try:
+            shutdown(None, service, profile, temp, scratch=scratch)
+        finally:
+            if guard is not None:
+                guard.release()
         if isinstance(exc, Exception) and _is_selenium_error(exc):
             raise BrowserError(f"could not start {kind.label}: {_first_line(exc)}",
                                hint=INSTALL_HINT) from exc
         raise
-    session = Session(kind, driver, service, profile, temp, time.monotonic() - began, scratch)
+    session = Session(kind, driver, service, profile, temp, time.monotonic() - began, scratch, guard)
+    if guard is not None:
+        guard.watch(watchdog.browser_pids(service, profile))
     status(f"{kind.label} {session.version} started in {session.started_in:.1f} s")
     return session
 
