@@ -76,3 +76,33 @@ def test_password_stdin_that_is_not_utf8_is_a_usage_error():
     result = run_cli(["--idp-url", "https://idp.example/sso", "--username", "u", "--password-stdin"],
                      stdin=b"\xff\xfe\xfa\n")
     assert result.code == 2 and "not UTF-8" in result.err and "Traceback" not in result.err
+
+
+REPLACED = r"""
+import os, signal, sys, time
+import click
+from awscli_saml_sso import cli
+
+@click.command("replaces-it")
+def replaces_it():
+    # A library between the signal and us that turns it into something else: CPython 3.10 does,
+    # for a signal during a failing import ("TypeError: expected a message argument").
+    try:
+        os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+        time.sleep(5)
+    except KeyboardInterrupt:
+        raise TypeError("expected a message argument")
+
+cli.cli.add_command(replaces_it)
+cli.main(["replaces-it"])
+"""
+
+
+@pytest.mark.parametrize("name, code, line", [
+    ("SIGINT", 130, "error: interrupted"), ("SIGTERM", 143, "error: terminated"),
+    ("SIGHUP", 129, "error: hung up (the terminal was closed)"),
+])
+def test_a_signal_replaced_on_its_way_up_still_exits_as_that_signal(name, code, line):
+    done = subprocess.run([sys.executable, "-c", REPLACED, name], capture_output=True, text=True,
+                          timeout=30)
+    assert (done.returncode, done.stderr.strip()) == (code, line)

@@ -171,7 +171,11 @@ def _terminal() -> Any:
 # ------------------------------------------------------------------------------------------
 # the one place that exits
 # ------------------------------------------------------------------------------------------
+_SIGNALLED: list[int] = []  # the signals received, first first
+
+
 def _raise_interrupted(signum: int, _frame: Any) -> None:
+    _SIGNALLED.append(signum)
     raise Interrupted(signum)
 
 
@@ -230,6 +234,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except SamlSsoError as exc:
         _fail(exc, ctx_obj)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        if _SIGNALLED:  # our Interrupted, replaced on its way up (CPython 3.10 turns one raised
+            # during a failing import into "TypeError: expected a message argument")
+            _fail(Interrupted(_SIGNALLED[0]), ctx_obj)
         _fail_unexpected(exc, ctx_obj)
 
 

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 _CODE = r"""
 import os, shutil, signal, sys
-scratch = sys.argv[1]
+scratch = sys.stdin.readline().rstrip("\n")  # not on our command line: we are not one to kill
 watched = {}
 def cmdline(pid):
     try:
@@ -60,7 +60,8 @@ for pid in doomed:
         os.kill(pid, signal.SIGKILL)
     except OSError:
         pass
-shutil.rmtree(scratch, ignore_errors=True)
+if os.path.isabs(scratch):
+    shutil.rmtree(scratch, ignore_errors=True)
 """
 
 
@@ -70,10 +71,13 @@ class Watchdog:
         self._pipe: IO[bytes] | None = process.stdin
 
     def watch(self, pids: Iterable[int]) -> None:
+        self.send(b"".join(b"%d\n" % pid for pid in pids))
+
+    def send(self, data: bytes) -> None:
         if self._pipe is None:
             return
         with contextlib.suppress(OSError, ValueError):
-            self._pipe.write(b"".join(b"%d\n" % pid for pid in pids))
+            self._pipe.write(data)
             self._pipe.flush()
 
     def release(self) -> None:
@@ -89,14 +93,16 @@ def start(scratch: Path) -> Watchdog | None:
         return None
     try:
         process = subprocess.Popen(
-            [sys.executable, "-S", "-c", _CODE, str(scratch)],
+            [sys.executable, "-S", "-c", _CODE],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             close_fds=True, start_new_session=True, cwd="/",
         )
     except OSError as exc:  # best effort: the login does not depend on it
         log.debug("no watchdog: %s", exc)
         return None
-    return Watchdog(process)
+    guard = Watchdog(process)
+    guard.send(os.fsencode(scratch) + b"\n")
+    return guard
 
 
 def browser_pids(service: object, profile: Path) -> list[int]:
