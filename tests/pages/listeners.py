@@ -75,6 +75,7 @@ class RecordingProxy:
 
     def __init__(self) -> None:
         self.asked: list[str] = []
+        self.silent = 0  # connections that named nothing: opened ahead (preconnect), then closed
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
@@ -89,10 +90,17 @@ class RecordingProxy:
                 return
             try:
                 conn.settimeout(2)
-                self.asked.append(conn.recv(4096).split(b"\r\n", 1)[0].decode(errors="replace") or "?")
-                conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                first = conn.recv(4096).split(b"\r\n", 1)[0].decode(errors="replace")
             except OSError:
-                self.asked.append("?")
+                first = ""
+            try:
+                if first:
+                    self.asked.append(first)
+                    conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                else:  # no request line, no host name: nothing was asked of anyone
+                    self.silent += 1
+            except OSError:
+                pass
             finally:
                 conn.close()
 
