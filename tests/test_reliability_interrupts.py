@@ -46,21 +46,28 @@ def _browser_args(url: str) -> list[str]:
     return ["--idp-url", url, "--username", "alice", "--password-stdin", "--timeout", "30"]
 
 
+def _signal_mid_login(signum, moment, home, watch, cli_env, wait=12.0):
+    """A browser login against an IdP that never answers, signalled either while the browser
+    starts (the driver is up, no page is open yet) or once the browser waits on the IdP."""
+    idp = fakes.SilentServer()
+    try:
+        before = snapshot(home / ".aws")
+        cli = Cli(_browser_args(idp.url + "/sso"), cli_env, stdin="pw\n")
+        wait_for(lambda: any(name == "chromedriver" for _, name in watch.alive()), 20, "chromedriver")
+        if moment == "waiting on the IdP":
+            wait_for(lambda: idp.connections, 20, "the browser to reach the IdP")
+        cli.signal(signum)
+        return cli.wait(wait), before
+    finally:
+        idp.close()
+
+
 @pytest.mark.browser  # a real Chromium
 @pytest.mark.parametrize("signum", SIGNALS)
 def test_while_the_browser_starts(signum, world, cli_env, reliability):
     home, _, watch = world
     reliability.tried("interruption", f"browser starting {signum}")
-    idp = fakes.SilentServer()
-    try:
-        before = snapshot(home / ".aws")
-        cli = Cli(_browser_args(idp.url + "/sso"), cli_env, stdin="pw\n")
-        # the driver is up and the browser is being launched, but no page is open yet
-        wait_for(lambda: any(name == "chromedriver" for _, name in watch.alive()), 20, "chromedriver")
-        cli.signal(signum)
-        run = cli.wait(12)
-    finally:
-        idp.close()
+    run, before = _signal_mid_login(signum, "browser starting", home, watch, cli_env)
     _judge_interrupted(run, signum, home, before, watch, cli_env["TMPDIR"])
 
 
@@ -140,20 +147,14 @@ def test_killed_outright_mid_login(moment, world, cli_env, reliability):
     removes the throw-away profile and the browser's temporary files."""
     home, _, watch = world
     reliability.tried("interruption", f"SIGKILL, {moment}")
-    idp = fakes.SilentServer()
-    try:
-        before = snapshot(home / ".aws")
-        cli = Cli(_browser_args(idp.url + "/sso"), cli_env, stdin="pw\n")
-        wait_for(lambda: any(name == "chromedriver" for _, name in watch.alive()), 20, "chromedriver")
-        if moment == "waiting on the IdP":
-            wait_for(lambda: idp.connections, 20, "the browser to reach the IdP")
-        cli.signal(signal.SIGKILL)
-        run = cli.wait(10)
-    finally:
-        idp.close()
+    run, before = _signal_mid_login(signal.SIGKILL, moment, home, watch, cli_env, wait=10)
     assert run.code == -signal.SIGKILL, run
     watch.assert_none_left()
-    wait_for(lambda: not list(Path(cli_env["TMPDIR"]).iterdir()), 5, "an empty $TMPDIR")
+    tmpdir = Path(cli_env["TMPDIR"])
+    deadline = time.monotonic() + 5
+    while list(tmpdir.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(str(p.relative_to(tmpdir)) for p in tmpdir.rglob("*"))[:20] == []
     assert_unchanged(before, snapshot(home / ".aws"), "credentials")
     assert_no_temp_files(home / ".aws")
 

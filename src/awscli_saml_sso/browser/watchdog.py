@@ -26,8 +26,9 @@ from typing import IO, Iterable
 log = logging.getLogger(__name__)
 
 _CODE = r"""
-import os, shutil, signal, sys
+import os, shutil, signal, sys, time
 scratch = sys.stdin.readline().rstrip("\n")  # not on our command line: we are not one to kill
+mark = os.fsencode(scratch) if os.path.isabs(scratch) and len(scratch) > 8 else None
 watched = {}
 def cmdline(pid):
     try:
@@ -35,6 +36,33 @@ def cmdline(pid):
             return f.read()
     except OSError:
         return None
+def naming_scratch():
+    # whatever names the scratch directory (a throw-away profile on the command line, the
+    # $TMPDIR the driver and the browser were given), even if it started after the last pid
+    found = set()
+    if mark is None:
+        return found
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            for part in ("cmdline", "environ"):
+                try:
+                    with open("/proc/%s/%s" % (entry, part), "rb") as f:
+                        if mark in f.read():
+                            found.add(int(entry))
+                            break
+                except OSError:
+                    pass
+    return found
+def sweep(doomed):
+    for pid in doomed:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    there = mark is not None and os.path.lexists(scratch)
+    if there:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return bool(doomed) or there
 for line in sys.stdin:
     try:
         pid = int(line)
@@ -42,26 +70,13 @@ for line in sys.stdin:
         continue
     watched[pid] = cmdline(pid)
 doomed = {pid for pid, seen in watched.items() if seen and cmdline(pid) == seen}
-# and whatever names the scratch directory (a throw-away profile on the command line, the $TMPDIR
-# the driver and the browser were given), even if it started after the last pid we were told
-mark = os.fsencode(scratch)
-for entry in os.listdir("/proc"):
-    if entry.isdigit() and int(entry) != os.getpid():
-        for part in ("cmdline", "environ"):
-            try:
-                with open("/proc/%s/%s" % (entry, part), "rb") as f:
-                    if mark in f.read():
-                        doomed.add(int(entry))
-                        break
-            except OSError:
-                pass
-for pid in doomed:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass
-if os.path.isabs(scratch):
-    shutil.rmtree(scratch, ignore_errors=True)
+if sweep(doomed | naming_scratch()):
+    # the CLI died mid-run: a driver may still be starting a browser, which would bring the
+    # profile back; sweep until three rounds in a row find nothing (5 s at most)
+    deadline, calm = time.monotonic() + 5, 0
+    while calm < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        calm = 0 if sweep(naming_scratch()) else calm + 1
 """
 
 
