@@ -127,22 +127,28 @@ def _kill_process(service: Any) -> None:
         process.kill()
 
 
-def leftover_pids(marker: str) -> list[int]:
-    """Processes whose command line mentions ``marker`` (Linux: /proc; elsewhere: none known)."""
+def read_proc(pid: int, part: str) -> bytes | None:
+    """``/proc/<pid>/<part>`` (``cmdline``, ``environ``), or None if it cannot be read."""
+    try:
+        return Path(f"/proc/{pid}/{part}").read_bytes()
+    except OSError:
+        return None
+
+
+def leftover_pids(marker: str, parts: tuple[str, ...] = ("cmdline",)) -> list[int]:
+    """Processes whose command line (or another of ``parts``, e.g. ``environ``) mentions
+    ``marker`` (Linux: /proc; elsewhere: none known). An empty marker matches nothing."""
     proc = Path("/proc")
-    if not sys.platform.startswith("linux") or not proc.is_dir():
+    if not marker or not sys.platform.startswith("linux") or not proc.is_dir():
         return []
-    needle = marker.encode()
+    needle = os.fsencode(marker)
     found = []
     for entry in proc.iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if needle in cmdline:
-            found.append(int(entry.name))
+        pid = int(entry.name)
+        if any(needle in (read_proc(pid, part) or b"") for part in parts):
+            found.append(pid)
     return found
 
 

@@ -1,14 +1,15 @@
 """A watchdog for the one case our own clean-up cannot cover: the CLI killed outright (SIGKILL,
 the OOM killer), when no ``finally`` runs.
 
-A small separate process (``python -S``, stdlib only, its own session so a Ctrl-C to the
-terminal's process group does not reach it) that reads from a pipe whose other end only the CLI
-holds. The CLI writes the driver's and the browser's process ids into it once they run. When the
-pipe reaches its end, because the CLI closed it after its own clean-up or because the kernel did
-so when the CLI died, the watchdog kills those processes that are still the ones it was told
-about (same command line, so a reused pid is never hit), and removes the run's scratch directory
-(the throw-away profile, the browser's temporary files). After a normal run there is nothing left
-for it to do.
+A small separate process (this module's :func:`main` under ``python -I -S``, in its own session
+so a Ctrl-C to the terminal's process group does not reach it) reads from a pipe whose other end
+only the CLI holds. The CLI writes the run's scratch directory and then the driver's and the
+browser's process ids into it. When the pipe reaches its end, because the CLI closed it after its
+own clean-up or because the kernel did so when the CLI died, the watchdog kills the processes it
+was told about that are still the same (same command line, so a reused pid is never hit) and
+every process whose command line or environment names the scratch directory (a unique path: the
+throw-away profile is in it, and it is the driver's and the browser's $TMPDIR), then removes that
+directory. After a normal run there is nothing left for it to do.
 
 Linux only (it reads /proc); elsewhere :func:`start` returns None.
 """
@@ -18,66 +19,59 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import IO, Iterable
 
+from awscli_saml_sso.browser.processes import leftover_pids, read_proc
+
 log = logging.getLogger(__name__)
 
-_CODE = r"""
-import os, shutil, signal, sys, time
-scratch = sys.stdin.readline().rstrip("\n")  # not on our command line: we are not one to kill
-mark = os.fsencode(scratch) if os.path.isabs(scratch) and len(scratch) > 8 else None
-watched = {}
-def cmdline(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-def naming_scratch():
-    # whatever names the scratch directory (a throw-away profile on the command line, the
-    # $TMPDIR the driver and the browser were given), even if it started after the last pid
-    found = set()
-    if mark is None:
-        return found
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) != os.getpid():
-            for part in ("cmdline", "environ"):
-                try:
-                    with open("/proc/%s/%s" % (entry, part), "rb") as f:
-                        if mark in f.read():
-                            found.add(int(entry))
-                            break
-                except OSError:
-                    pass
-    return found
-def sweep(doomed):
+# The watchdog's own command line: this module from where it is installed, nothing else (-I: no
+# environment variables or user site; -S: no site-packages). The scratch path comes by the pipe,
+# so the watchdog is never one of the processes that name it.
+_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from awscli_saml_sso.browser import watchdog; watchdog.main()"
+CALM_ROUNDS = 3  # sweeps in a row that find nothing, after a dead CLI
+SWEEP_EVERY = 0.1
+SWEEP_FOR = 5.0
+
+
+def main() -> None:
+    """In the watchdog process: the scratch path, then pids, until the pipe ends; then sweep."""
+    scratch = sys.stdin.readline().rstrip("\n")
+    mark = scratch if os.path.isabs(scratch) and len(scratch) > 8 else None
+    watched: dict[int, bytes | None] = {}
+    for line in sys.stdin:
+        with contextlib.suppress(ValueError):
+            pid = int(line)
+            watched[pid] = read_proc(pid, "cmdline")
+    told = {pid for pid, seen in watched.items() if seen and read_proc(pid, "cmdline") == seen}
+    if _sweep(told, mark):
+        # the CLI died mid-run: a driver may still be starting a browser, which would bring the
+        # profile back; sweep until some rounds in a row find nothing
+        deadline, calm = time.monotonic() + SWEEP_FOR, 0
+        while calm < CALM_ROUNDS and time.monotonic() < deadline:
+            time.sleep(SWEEP_EVERY)
+            calm = 0 if _sweep(set(), mark) else calm + 1
+
+
+def _sweep(doomed: set[int], mark: str | None) -> bool:
+    """Kill ``doomed`` and whatever names the scratch directory (a throw-away profile on the
+    command line, the $TMPDIR the driver and the browser were given), then remove it. True if
+    there was anything to do."""
+    if mark is not None:
+        doomed = doomed | set(leftover_pids(mark, ("cmdline", "environ")))
     for pid in doomed:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-    there = mark is not None and os.path.lexists(scratch)
+    there = mark is not None and os.path.lexists(mark)
     if there:
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(mark, ignore_errors=True)
     return bool(doomed) or there
-for line in sys.stdin:
-    try:
-        pid = int(line)
-    except ValueError:
-        continue
-    watched[pid] = cmdline(pid)
-doomed = {pid for pid, seen in watched.items() if seen and cmdline(pid) == seen}
-if sweep(doomed | naming_scratch()):
-    # the CLI died mid-run: a driver may still be starting a browser, which would bring the
-    # profile back; sweep until three rounds in a row find nothing (5 s at most)
-    deadline, calm = time.monotonic() + 5, 0
-    while calm < 3 and time.monotonic() < deadline:
-        time.sleep(0.1)
-        calm = 0 if sweep(naming_scratch()) else calm + 1
-"""
 
 
 class Watchdog:
@@ -108,7 +102,7 @@ def start(scratch: Path) -> Watchdog | None:
         return None
     try:
         process = subprocess.Popen(
-            [sys.executable, "-S", "-c", _CODE],
+            [sys.executable, "-I", "-S", "-c", _BOOT, str(Path(__file__).resolve().parents[2])],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             close_fds=True, start_new_session=True, cwd="/",
         )
@@ -122,8 +116,6 @@ def start(scratch: Path) -> Watchdog | None:
 
 def browser_pids(service: object, profile: Path) -> list[int]:
     """The driver's pid and every process naming the profile (the browser's) on its command line."""
-    from awscli_saml_sso.browser.processes import leftover_pids
-
     pids = []
     process = getattr(service, "process", None)
     if process is not None and getattr(process, "pid", None):
