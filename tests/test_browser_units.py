@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import socket
 import os
 import subprocess
 import sys
@@ -263,3 +264,27 @@ def test_a_driver_without_shutdown_is_not_waited_for():
             process.kill()
             process.wait()
     assert terminated == [[]]  # terminated without any wait before it
+
+
+@pytest.mark.parametrize("backend", ["bidi", "cdp"])
+def test_a_capture_that_cannot_connect_is_one_browser_error(backend):
+    """Nothing listens where the browser said its protocol was: one BrowserError naming it."""
+    from awscli_saml_sso.browser import capture_bidi, capture_cdp
+    from awscli_saml_sso.errors import BrowserError
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # a port nobody listens on
+    endpoints = ("https://signin.aws.amazon.com/saml",)
+    with pytest.raises(BrowserError) as err:
+        if backend == "bidi":
+            driver = SimpleNamespace(capabilities={"webSocketUrl": f"ws://127.0.0.1:{port}/session",
+                                                   "browserVersion": "153.0"})
+            capture_bidi.start_capture(driver, endpoints)
+        else:
+            capture_cdp.start_capture(f"127.0.0.1:{port}", endpoints)
+    expected = {"bidi": "could not guard the SAML endpoints through Firefox 153.0's WebDriver BiDi: ",
+                "cdp": "could not connect to the browser's DevTools: "}[backend]
+    assert str(err.value).startswith(expected)
+    assert "refused" in str(err.value)

@@ -5,6 +5,9 @@ not use, and the requests it failed on the guarded hosts."""
 from __future__ import annotations
 
 import queue
+from typing import Callable
+
+from awscli_saml_sso.errors import BrowserError, SamlSsoError
 
 
 class Capture:
@@ -28,3 +31,20 @@ class Capture:
     def _deliver(self, value: str) -> None:
         """Called from the protocol's thread once the POST has been answered in the browser."""
         self._results.put(value)
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def start_or_close(self, failure: Callable[[Exception], BrowserError]) -> None:
+        """``start``; if that fails, ``close`` and raise ``failure(exc)``. Our own errors and
+        interruptions (Interrupted, KeyboardInterrupt) go through as they are."""
+        try:
+            self.start()
+        except BaseException as exc:
+            self.close()
+            if isinstance(exc, SamlSsoError) or not isinstance(exc, Exception):
+                raise
+            raise failure(exc) from exc

@@ -25,7 +25,7 @@ from awscli_saml_sso.browser import endpoints as ep
 from awscli_saml_sso.browser import firefox
 from awscli_saml_sso.browser.bidi import BidiConnection, BidiError
 from awscli_saml_sso.browser.capture_cdp import DONE_PAGE, saml_response_from
-from awscli_saml_sso.errors import BrowserError, SamlSsoError
+from awscli_saml_sso.errors import BrowserError
 from awscli_saml_sso.browser.capture import Capture
 
 log = logging.getLogger(__name__)
@@ -143,15 +143,8 @@ def start_capture(driver: Any, endpoints: tuple[str, ...]) -> BidiCapture:
         raise BrowserError("Firefox did not expose its WebDriver BiDi websocket",
                            hint="update Firefox and geckodriver, or use --browser chromium")
     capture = BidiCapture(str(url), endpoints)
-    try:
-        capture.start()
-    except BaseException as exc:
-        capture.close()
-        if isinstance(exc, SamlSsoError) or not isinstance(exc, Exception):
-            raise  # Interrupted, KeyboardInterrupt
-        version = driver.capabilities.get("browserVersion", "?")
-        raise BrowserError(
-            f"could not guard the SAML endpoints through Firefox {version}'s WebDriver BiDi: "
-            f"{exc}", hint="update Firefox and geckodriver (Firefox 153 ESR works), or use "
-            "--browser chromium") from exc
+    version = driver.capabilities.get("browserVersion", "?")
+    capture.start_or_close(lambda exc: BrowserError(
+        f"could not guard the SAML endpoints through Firefox {version}'s WebDriver BiDi: {exc}",
+        hint="update Firefox and geckodriver (Firefox 153 ESR works), or use --browser chromium"))
     return capture

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from awscli_saml_sso.browser import endpoints as ep
-from awscli_saml_sso.errors import BrowserError, SamlSsoError
+from awscli_saml_sso.errors import BrowserError
 from awscli_saml_sso.browser import wsrpc
 from awscli_saml_sso.browser.capture import Capture
 
@@ -218,11 +218,5 @@ def start_capture(debugger_address: str | None, endpoints: tuple[str, ...]) -> C
     if not debugger_address:
         raise BrowserError("the browser did not expose its DevTools address")
     capture = CdpCapture(debugger_address, endpoints)
-    try:
-        capture.start()
-    except BaseException as exc:
-        capture.close()
-        if isinstance(exc, SamlSsoError) or not isinstance(exc, Exception):
-            raise  # Interrupted, KeyboardInterrupt
-        raise BrowserError(f"could not connect to the browser's DevTools: {exc}") from exc
+    capture.start_or_close(lambda exc: BrowserError(f"could not connect to the browser's DevTools: {exc}"))
     return capture
