@@ -34,9 +34,9 @@ MAX_BODY = 16 * 1024 * 1024  # request bodies the browser keeps for us (AWS take
 
 
 def start_firefox(binary: str | None, driver: str | None, mode: str, profile: Path,
-                  browser_tmp: Path | None = None) -> Any:
+                  env: dict[str, str] | None = None) -> Any:
     """Firefox with a BiDi websocket: ``(driver, service)``; see :mod:`firefox`."""
-    return firefox.start(binary, driver, mode, profile, browser_tmp)
+    return firefox.start(binary, driver, mode, profile, env)
 
 
 def guarded_origins(endpoints: tuple[str, ...]) -> tuple[str, ...]:

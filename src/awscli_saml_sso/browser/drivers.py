@@ -269,19 +269,14 @@ def make_scratch() -> Path:
     return scratch
 
 
-def prepare_profile(profile_dir: Path | None, scratch: Path | None = None) -> tuple[Path, bool]:
-    if profile_dir is None:
-        if scratch is None:
-            return Path(tempfile.mkdtemp(prefix="awscli-saml-sso-browser-")), True  # 0700
-        temp = scratch / "profile"
-        temp.mkdir(mode=0o700)
-        return temp, True
+def prepare_profile(profile_dir: Path) -> Path:
+    """A persistent profile directory, private, with any parents it needs (private too)."""
     missing = [d for d in (profile_dir, *profile_dir.parents) if not d.exists()]
     for directory in reversed(missing):  # each one we create is private, whatever the umask
         directory.mkdir(mode=0o700, exist_ok=True)
         os.chmod(directory, 0o700)
     os.chmod(profile_dir, 0o700)
-    return profile_dir, False
+    return profile_dir
 
 
 def start(
@@ -300,26 +295,34 @@ def start(
                            hint="log in headless (without --show-browser/--use-browser)")
     driver_file = find_driver(kind, driver_path)
     scratch = make_scratch()
+    temp = profile_dir is None
     try:
-        profile, temp = prepare_profile(profile_dir, scratch)
+        if profile_dir is None:  # a throw-away profile, gone with the scratch
+            profile = scratch / "profile"
+            profile.mkdir(mode=0o700)
+        else:
+            profile = prepare_profile(profile_dir)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
-    browser_tmp = scratch / "tmp" if len(str(scratch / "tmp")) <= MAX_BROWSER_TMP else None
     guard = watchdog.start(scratch)
     status(f"starting {kind.label}" + (" (headless)" if mode == "headless" else ""))
     began = time.monotonic()
     service = None
     try:
         with selenium_manager_env(offline=binary is not None):
+            # the driver's environment, which the browser inherits: its temporary files go into
+            # our scratch
+            env = dict(os.environ)
+            if len(str(scratch / "tmp")) <= MAX_BROWSER_TMP:
+                env["TMPDIR"] = str(scratch / "tmp")
             if kind.chromium_family:
-                driver, service = _start_chromium(kind, binary, driver_file, mode, profile,
-                                                  browser_tmp)
+                driver, service = _start_chromium(kind, binary, driver_file, mode, profile, env)
             else:
                 from awscli_saml_sso.browser import capture_bidi
 
                 driver, service = capture_bidi.start_firefox(binary, driver_file, mode, profile,
-                                                             browser_tmp)
+                                                             env)
     except BaseException as exc:
         try:
             shutdown(None, service, profile, temp, scratch=scratch)
@@ -339,7 +342,7 @@ def start(
 
 def _start_chromium(
     kind: BrowserKind, binary: str | None, driver_file: str | None, mode: str, profile: Path,
-    browser_tmp: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> tuple[Any, Any]:
     from selenium import webdriver
 
@@ -357,8 +360,6 @@ def _start_chromium(
     if binary:
         options.binary_location = binary
     service_cls = webdriver.EdgeService if edge else webdriver.ChromeService
-    # Chromium inherits the driver's environment: its temporary directories go into our scratch.
-    env = {**os.environ, **({"TMPDIR": str(browser_tmp)} if browser_tmp else {})}
     service = service_cls(executable_path=driver_file, env=env)
     driver_cls = webdriver.Edge if edge else webdriver.Chrome
     try:

@@ -82,14 +82,12 @@ def options(binary: str | None, mode: str, profile: Path) -> Any:
 
 
 def start(binary: str | None, driver_file: str | None, mode: str, profile: Path,
-          browser_tmp: Path | None = None) -> tuple[Any, Any]:
+          env: dict[str, str] | None = None) -> tuple[Any, Any]:
     from selenium import webdriver
     from selenium.common.exceptions import NoSuchDriverException
 
-    # Firefox inherits geckodriver's environment: no crash reporter writing under ~/.config, and
-    # temporary files in our scratch directory.
-    env = {**os.environ, "MOZ_CRASHREPORTER_DISABLE": "1",
-           **({"TMPDIR": str(browser_tmp)} if browser_tmp else {})}
+    # Firefox inherits geckodriver's environment: no crash reporter writing under ~/.config.
+    env = {**(os.environ if env is None else env), "MOZ_CRASHREPORTER_DISABLE": "1"}
     service = webdriver.FirefoxService(executable_path=driver_file, env=env)
     try:
         driver = webdriver.Firefox(options=options(binary, mode, profile), service=service)
