@@ -78,6 +78,24 @@ def update_file(
     return real
 
 
+def remove_profile_keys(path: Path | str, section: str, keys: Iterable[str]) -> bool:
+    """Remove ``keys`` from ``section`` (the section too when nothing else is left in it), under
+    the same lock and atomic write as ``update_file``; True when the file changed."""
+    real = Path(os.path.realpath(path))
+    if not real.exists():
+        return False
+    with atomicfile.locked(real):
+        old = atomicfile.read_bytes(real)
+        text = inifile.remove_keys(old.decode("utf-8", "surrogateescape"), section, keys)
+        new = text.encode("utf-8", "surrogateescape")
+        if new == old:
+            return False
+        atomicfile.atomic_write(real, new)
+    return True
+
+
+TOOL_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token",
+             EXPIRES_KEY, PRINCIPAL_KEY, PROVIDER_KEY, IDP_KEY)  # what a login writes (logout removes)
 
 
 # -- profiles --------------------------------------------------------------------------------

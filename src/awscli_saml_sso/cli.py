@@ -40,6 +40,8 @@ class DefaultToLogin(click.Group):
         "env": "awscli_saml_sso.commands.deliver:env_command",
         "console": "awscli_saml_sso.commands.deliver:console",
         "status": "awscli_saml_sso.commands.deliver:status",
+        "logout": "awscli_saml_sso.commands.session:logout",
+        "roles": "awscli_saml_sso.commands.session:roles",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -234,3 +234,24 @@ def _insert(kept: list[Line], section: str, pending: Mapping[str, str], original
         kept[after] = dataclasses.replace(kept[after], eol=eol)
         new[-1].eol = ""
     return kept[: after + 1] + new + kept[after + 1 :]
+
+
+def remove_keys(text: str, section: str, keys: Iterable[str]) -> str:
+    """Return ``text`` without ``keys`` in ``section`` (``logout``); a section left with nothing
+    but blank lines goes too (a comment keeps it). Every other byte stays."""
+    check_name(section, "section name")
+    remove = {check_key(k) for k in keys}
+    lines = scan(text)
+    spans = [(s, e) for name, s, e in _sections(lines) if name == section]
+    if not spans:
+        return text
+    kept, _pending = _edit_options(lines, spans[0][0], spans[0][1], {}, remove)
+    text = "".join(line.content + line.eol for line in kept)
+    lines = scan(text)
+    for name, start, end in _sections(lines):
+        if name == section and all(line.kind == BLANK for line in lines[start + 1 : end]):
+            if end == len(lines):  # the last section: the blank line that separated it goes too
+                while start > 0 and lines[start - 1].kind == BLANK:
+                    start -= 1
+            return "".join(line.content + line.eol for line in lines[:start] + lines[end:])
+    return text

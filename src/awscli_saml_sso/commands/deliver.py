@@ -102,7 +102,7 @@ def exec_command(ctx: click.Context, log_level: str | None, profile: str, comman
     _setup(ctx, log_level)
     from awscli_saml_sso.delivery import envvars, profiles
 
-    creds = profiles.load_or_renew(profile, os.environ, _terminal().status)
+    creds = profiles.resolve(profile, os.environ, _terminal().status)
     env = envvars.child_environment(os.environ, envvars.variables(creds))
     ctx.exit(envvars.run(command, env))
 
@@ -114,25 +114,46 @@ def _default_shell() -> str:
     return "fish" if os.path.basename(os.environ.get("SHELL", "")) == "fish" else "sh"
 
 
+ENV_FORMATS = ("sh", "env-no-export", "fish", "powershell", "windows-cmd", "json")  # = envvars.FORMATS
+
+
 @click.command("env")
 @_log_level
 @_profile
-@click.option("--shell", type=click.Choice(["sh", "fish", "powershell"]), default=None,
-              help="Syntax of the lines [fish if $SHELL is fish, powershell on Windows, else sh].")
+@click.option("--format", "--shell", "fmt", type=click.Choice(ENV_FORMATS), default=None,
+              help="Syntax of the output; json = the credential_process JSON. --shell is the older name. "
+                   "[fish if $SHELL is fish, powershell on Windows, else sh]")
 @click.pass_context
-def env_command(ctx: click.Context, log_level: str | None, profile: str, shell: str | None) -> None:
+def env_command(ctx: click.Context, log_level: str | None, profile: str, fmt: str | None) -> None:
     """Print the profile's credentials as lines that set environment variables.
 
     \b
     sh/bash/zsh:  eval "$(awscli_saml_sso env --profile work)"
-    fish:         awscli_saml_sso env --shell fish | source
-    PowerShell:   awscli_saml_sso env --shell powershell | Invoke-Expression
+    fish:         awscli_saml_sso env --format fish | source
+    PowerShell:   awscli_saml_sso env --format powershell | Invoke-Expression
+    cmd.exe:      awscli_saml_sso env --format windows-cmd > aws.cmd && call aws.cmd
+    .env file:    awscli_saml_sso env --format env-no-export > .env
+    JSON:         awscli_saml_sso env --format json
+
+    A profile written through a stored IdP is renewed first when it has expired.
     """
     _setup(ctx, log_level)
     from awscli_saml_sso.delivery import envvars, profiles
 
-    creds = profiles.load(profile, os.environ)
-    click.echo(envvars.render(envvars.variables(creds), shell or _default_shell()), nl=False)
+    creds = profiles.resolve(profile, os.environ, _terminal().status)
+    fmt = fmt or _default_shell()
+    if fmt == "json":
+        from awscli_saml_sso.delivery import process  # noqa: PLC0415
+
+        click.echo(process.output(creds.credentials))
+        return
+    try:
+        text = envvars.render(envvars.variables(creds), fmt)
+    except ValueError as exc:
+        from awscli_saml_sso.errors import UsageError  # noqa: PLC0415
+
+        raise UsageError(f"--format {fmt}: {exc}", hint="use another --format") from None
+    click.echo(text, nl=False)
 
 
 # ------------------------------------------------------------------------------------------
@@ -150,7 +171,7 @@ def console(ctx: click.Context, log_level: str | None, profile: str, print_only:
     _setup(ctx, log_level)
     from awscli_saml_sso.delivery import console as federation, profiles
 
-    creds = profiles.load(profile, os.environ)
+    creds = profiles.resolve(profile, os.environ, _terminal().status)
     url = federation.console_url(creds.credentials, creds.role_arn, destination=destination,
                                  federation_url=federation_url)
     if print_only:

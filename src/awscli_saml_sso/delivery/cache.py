@@ -107,6 +107,33 @@ def store(path: Path, cache_key: Mapping[str, str | None], creds: Credentials, r
     atomicfile.atomic_write(path, json.dumps(data, indent=1).encode() + b"\n")
 
 
+def role_arn(path: Path) -> str | None:
+    """The role a cache file's credentials are for (``status``, ``console``), or None."""
+    entry = read(path)
+    value = entry.get("RoleArn") if entry else None
+    return value if isinstance(value, str) and value else None
+
+
+def read(path: Path) -> dict | None:
+    """A cache file's JSON object, or None when absent, unreadable or of another version."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) and data.get("version") == VERSION else None
+
+
+def entries(environ: Mapping[str, str]) -> list[tuple[Path, dict]]:
+    """Every ``credential-process`` cache file with its content (``logout``, ``status``)."""
+    found = []
+    for path in sorted(paths.cache_dir(environ).glob("credential-process-*.json")):
+        data = read(path)
+        if data is not None and isinstance(data.get("key"), dict):
+            found.append((path, data))
+    return found
+
+
 def remove(path: Path) -> None:
     try:
         os.unlink(path)

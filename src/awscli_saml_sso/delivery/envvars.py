@@ -17,6 +17,8 @@ from awscli_saml_sso.delivery.profiles import ProfileCredentials
 from awscli_saml_sso.errors import SamlSsoError
 
 SHELLS = ("sh", "fish", "powershell")
+# ``env --format``: the shells, plus the other formats of ``aws configure export-credentials``.
+FORMATS = ("sh", "env-no-export", "fish", "powershell", "windows-cmd", "json")
 # Variables that would point the SDKs at other credentials than the ones we set.
 REMOVED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
 
@@ -57,10 +59,27 @@ def _powershell_quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _cmd_value(value: str) -> str:
+    """cmd.exe's ``set "NAME=value"`` takes everything up to the last quote literally, except
+    ``%`` (variable expansion, even inside quotes) and line breaks: refuse those rather than
+    print a line that sets something else."""
+    if "%" in value or "\n" in value or "\r" in value or '"' in value:
+        raise ValueError("a value cmd.exe cannot hold literally")
+    return value
+
+
 def render(values: Mapping[str, str], shell: str) -> str:
-    """Lines that set ``values`` (and unset AWS_PROFILE & co.) in ``shell``."""
+    """Lines that set ``values`` (and unset AWS_PROFILE & co.) in ``shell``.
+
+    ``env-no-export`` is ``NAME=value`` only (a .env file, ``docker --env-file`` or
+    ``set -a; . file``): no unset lines, values quoted only when the shell needs it."""
     lines: list[str] = []
-    if shell == "sh":
+    if shell == "env-no-export":
+        lines += [f"{k}={shlex.quote(v)}" for k, v in values.items()]
+    elif shell == "windows-cmd":
+        lines += [f"set {k}=" for k in REMOVED]
+        lines += [f'set "{k}={_cmd_value(v)}"' for k, v in values.items()]
+    elif shell == "sh":
         lines.append("unset " + " ".join(REMOVED))
         lines += [f"export {k}={shlex.quote(v)}" for k, v in values.items()]
     elif shell == "fish":

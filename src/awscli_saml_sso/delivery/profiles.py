@@ -52,15 +52,49 @@ def login_hint(profile: str) -> str:
 RENEW_BEFORE = dt.timedelta(minutes=5)
 
 
-def load_or_renew(profile: str, environ: Mapping[str, str], status) -> ProfileCredentials:  # noqa: ANN001
+def resolve(profile: str, environ: Mapping[str, str], status, renew_before: dt.timedelta = RENEW_BEFORE) -> ProfileCredentials:  # noqa: ANN001
+    """The profile's credentials from ``~/.aws/credentials`` (renewed as ``load_or_renew`` does),
+    or, when it is not there, from the ``credential_process`` of ``[profile P]`` in
+    ``~/.aws/config`` when that is this tool (its cache, else a login), as the SDKs would."""
+    if awsfiles.read_profile(profile, environ) is None:
+        from awscli_saml_sso.delivery import configprofiles  # noqa: PLC0415
+
+        request = configprofiles.find(profile, environ)
+        if request is not None:
+            return from_process(profile, request, environ)
+    return load_or_renew(profile, environ, status, renew_before)
+
+
+def from_process(profile: str, request, environ: Mapping[str, str]) -> ProfileCredentials:  # noqa: ANN001
+    from awscli_saml_sso.delivery import cache, process  # noqa: PLC0415
+
+    creds = process.credentials(request, environ)
+    role_arn = cache.role_arn(cache.file_for(environ, request.cache_key)) or request.role_arn
+    return ProfileCredentials(
+        profile=profile,
+        access_key_id=creds.access_key_id,
+        secret_access_key=creds.secret_access_key,
+        session_token=creds.session_token,
+        expiration=creds.expiration,
+        region=awsfiles.read_config_region(profile, environ),
+        role_arn=role_arn,
+    )
+
+
+def load_or_renew(profile: str, environ: Mapping[str, str], status,  # noqa: ANN001
+                  renew_before: dt.timedelta = RENEW_BEFORE, nickname: str | None = None) -> ProfileCredentials:
     """``load``, but a profile that a stored IdP wrote (``x_idp_nickname``) and that has expired
     (or has less than 5 minutes left) is renewed first, without prompts: keyring password, same
     role, the browser profile's SSO cookie. Anything else is ``NotLoggedIn`` naming the fix."""
     now = dt.datetime.now(dt.timezone.utc)
     try:
-        return load(profile, environ, now=now + RENEW_BEFORE)
+        return load(profile, environ, now=now + renew_before)
     except NotLoggedIn:
         info = awsfiles.read_profile(profile, environ)
+        if nickname is not None and (info is None or not info.idp_nickname):
+            # `exec --server` remembers the IdP: a profile removed meanwhile is logged in again
+            info = awsfiles.ProfileInfo(profile, None, None, None, None, info.role_arn if info else None,
+                                        None, nickname)
         if info is None or not info.idp_nickname:
             raise
     from awscli_saml_sso.delivery import process  # noqa: PLC0415 - the slow path only

@@ -1,0 +1,103 @@
+"""``logout``: the real entry point in a subprocess, real files, a real (file) keyring."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from clirun import run_cli
+from keyrings.alt.file import PlaintextKeyring
+from test_delivery_support import write_profile
+
+from awscli_saml_sso import awsfiles, idps, inifile, paths
+from awscli_saml_sso.delivery import cache
+from awscli_saml_sso.models import Credentials
+
+OTHERS_BEFORE = (
+    "# my own notes: keep me\r\n"
+    "[default]\r\n"
+    "aws_access_key_id = AKIAOWNKEY\r\n"
+    "aws_secret_access_key = own/secret ; not a comment\r\n"
+    "\r\n"
+)
+OTHERS_AFTER = "\r\n[legacy]\r\nregion=eu-west-3\r\n  continued = yes\r\n"
+
+
+def _keyring_env(cli_env, tmp_path) -> dict[str, str]:
+    cli_env.update(PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring", XDG_DATA_HOME=str(tmp_path / "xdg"))
+    return cli_env
+
+
+def test_logout_removes_only_the_profiles_keys_byte_for_byte(cli_env, home) -> None:
+    path = awsfiles.credentials_path(cli_env)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(OTHERS_BEFORE.encode())
+    write_profile("work", environ=cli_env)
+    with path.open("ab") as handle:
+        handle.write(OTHERS_AFTER.encode())
+    write_profile("other", environ=cli_env)
+    before = path.read_bytes()
+    config_before = awsfiles.config_path(cli_env).read_bytes()
+
+    result = run_cli(["logout", "--profile", "work"], env=cli_env)
+    assert result.code == 0, result
+    assert "removed the credentials of [work]" in result.err
+    after = path.read_bytes()
+    sections = inifile.parse(after.decode())
+    assert "work" not in sections and set(sections) == {"default", "legacy", "other"}
+    # every other byte as it was: the file is the old one with [work]'s lines cut out
+    start = before.index(b"\r\n[work]")
+    end = before.index(b"\r\n[legacy]")
+    assert after == before[:start] + before[end:]
+    assert awsfiles.config_path(cli_env).read_bytes() == config_before  # region of [work] kept
+
+
+def test_logout_keeps_a_section_with_other_keys_and_a_comment(cli_env) -> None:
+    write_profile("work", environ=cli_env)
+    path = awsfiles.credentials_path(cli_env)
+    path.write_text(path.read_text() + "# written by hand\nregion = eu-west-1\n")
+    assert run_cli(["logout", "--profile", "work"], env=cli_env).code == 0
+    assert path.read_text() == "[work]\n# written by hand\nregion = eu-west-1\n"
+
+
+def test_logout_removes_cache_entries_session_and_password(cli_env, home, tmp_path) -> None:
+    env = _keyring_env(cli_env, tmp_path)
+    idps.save(idps.StoredIdp(nickname="corp", url="https://idp.example.com/sso", username="jdoe"), env)
+    other = idps.StoredIdp(nickname="else", url="https://idp.example.com/sso2", username="jane")
+    idps.save(other, env)
+    ring = PlaintextKeyring()  # the file the subprocess's PlaintextKeyring uses under XDG_DATA_HOME
+    ring.file_path = str(tmp_path / "xdg" / "python_keyring" / "keyring_pass.cfg")
+    ring.set_password("awscli-saml-sso", "corp:jdoe", "secret-pw")
+    ring.set_password("awscli-saml-sso", "else:jane", "other-pw")
+    session = paths.browser_profile_dir(env, "corp")
+    (session / "Default").mkdir(parents=True)
+    (session / "Default" / "Cookies").write_text("sso cookie")
+    kept_session = paths.browser_profile_dir(env, "else")
+    kept_session.mkdir(parents=True)
+    creds = Credentials("ASIAX", "s", "t", dt.datetime(2099, 1, 1, tzinfo=dt.timezone.utc))
+    for key in (cache.key("corp", None, None), cache.key("else", None, "work"), cache.key("else", None, None)):
+        cache.store(cache.file_for(env, key), key, creds)
+    write_profile("work", environ=env)
+
+    result = run_cli(["logout", "--profile", "work", "--idp-nickname", "corp", "--forget-password"], env=env)
+    assert result.code == 0, result
+    left = [json.loads(p.read_text())["key"] for p in sorted(paths.cache_dir(env).glob("credential-process-*.json"))]
+    assert left == [cache.key("else", None, None)]  # corp's entry and [work]'s entry went
+    assert not session.exists() and kept_session.is_dir()
+    assert ring.get_password("awscli-saml-sso", "corp:jdoe") is None
+    assert ring.get_password("awscli-saml-sso", "else:jane") == "other-pw"
+    assert awsfiles.read_profile("work", env) is None
+
+
+def test_logout_all_and_nothing_left(cli_env) -> None:
+    write_profile("a", environ=cli_env)
+    write_profile("b", environ=cli_env)
+    assert run_cli(["logout", "--all"], env=cli_env).code == 0
+    assert awsfiles.tool_profiles(cli_env) == []
+    again = run_cli(["logout", "--all"], env=cli_env)
+    assert again.code == 0 and "already logged out" in again.err
+
+
+def test_forget_password_needs_an_idp(cli_env) -> None:
+    result = run_cli(["logout", "--forget-password"], env=cli_env)
+    assert result.code == 2 and "--forget-password needs --idp-nickname" in result.err, result
