@@ -190,12 +190,18 @@ def console(ctx: click.Context, log_level: str | None, profile: str, print_only:
 # ------------------------------------------------------------------------------------------
 @click.command("status")
 @_log_level
+@click.option("--json", "as_json", is_flag=True, help="A JSON list instead of the table.")
 @click.pass_context
-def status(ctx: click.Context, log_level: str | None) -> None:
-    """List the profiles this tool wrote, their role and the time left."""
+def status(ctx: click.Context, log_level: str | None, as_json: bool = False) -> None:
+    """List the profiles this tool wrote or serves (credential_process), their role and the time left."""
     _setup(ctx, log_level)
     from awscli_saml_sso.delivery import status as profile_status
 
+    if as_json:
+        import json  # noqa: PLC0415
+
+        click.echo(json.dumps(profile_status.records(os.environ), indent=1))
+        return
     text, _count = profile_status.status(os.environ)
     click.echo(text, nl=False)
 

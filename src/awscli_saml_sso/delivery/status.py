@@ -57,7 +57,76 @@ def table(found: Sequence[Row]) -> str:
 def status(environ: Mapping[str, str], now: dt.datetime | None = None) -> tuple[str, int]:
     """The table (or a sentence when there is nothing) and the number of profiles."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    found = rows(awsfiles.tool_profiles(environ), now)
+    found = rows(awsfiles.tool_profiles(environ), now) + process_rows(environ, now)
     if not found:
         return f"no profile written by awscli_saml_sso in {awsfiles.credentials_path(environ)}\n", 0
     return table(found), len(found)
+
+
+# -- credential_process profiles (~/.aws/config) and --json ----------------------------------
+def _process_records(environ: Mapping[str, str], now: dt.datetime) -> list[dict]:
+    """One record per config profile whose credential_process is this tool; its credentials are
+    those of its cache entry (none yet: expiration None)."""
+    from awscli_saml_sso.delivery import cache, configprofiles  # noqa: PLC0415
+
+    shadowed = {p.profile for p in awsfiles.tool_profiles(environ)}
+    records = []
+    for name, (request, region) in configprofiles.all_profiles(environ).items():
+        entry = cache.read(cache.file_for(environ, request.cache_key)) or {}
+        try:
+            expiration = cache.parse_expiration(entry["Expiration"]) if entry.get("Expiration") else None
+        except (TypeError, ValueError):
+            expiration = None
+        records.append({
+            "profile": name,
+            "source": "credential_process",
+            "idp_nickname": request.nickname,
+            "role_arn": entry.get("RoleArn") or request.role_arn,
+            "provider_arn": None,
+            "region": region or None,
+            "expiration": expiration,
+            "shadowed": name in shadowed,  # keys in ~/.aws/credentials win over credential_process
+        })
+    return records
+
+
+def process_rows(environ: Mapping[str, str], now: dt.datetime) -> list[Row]:
+    return [
+        Row(
+            profile=r["profile"],
+            role=r["role_arn"] or "-",
+            provider=f"(credential_process, IdP {r['idp_nickname']})",
+            expires=f"{r['expiration']:%Y-%m-%d %H:%M}" if r["expiration"] else "-",
+            left=time_left(r["expiration"], now) if r["expiration"] else "not cached",
+        )
+        for r in _process_records(environ, now)
+    ]
+
+
+def records(environ: Mapping[str, str], now: dt.datetime | None = None) -> list[dict]:
+    """``status --json``: both kinds of profiles, times as ISO 8601 UTC, seconds left."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    found = [
+        {
+            "profile": p.profile,
+            "source": "credentials",
+            "idp_nickname": p.idp_nickname,
+            "role_arn": p.role_arn,
+            "provider_arn": p.principal_arn,
+            "region": awsfiles.read_config_region(p.profile, environ),
+            "expiration": p.expiration,
+            "shadowed": False,
+        }
+        for p in awsfiles.tool_profiles(environ)
+    ] + _process_records(environ, now)
+    for record in found:
+        expiration = record["expiration"]
+        record["account"] = _account(record["role_arn"])
+        record["expiration"] = f"{expiration.astimezone(dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ}" if expiration else None
+        record["seconds_left"] = max(0, int((expiration - now).total_seconds())) if expiration else None
+    return found
+
+
+def _account(role_arn: str | None) -> str | None:
+    parts = (role_arn or "").split(":")
+    return parts[4] if len(parts) > 5 and parts[4] else None
