@@ -40,3 +40,12 @@ if [ ! -f "$stamp" ]; then
     | { grep -v "^WARNING: Location '.*' is ignored" || true; }
   touch "$stamp"
 fi
+
+# Node's AWS SDK v3, a real client of `exec --server` in the tests: outside git (.cache/ is ignored).
+NODE_DIR=${NODE_DIR:-.cache/node}
+if command -v npm >/dev/null 2>&1 && [ ! -d "$NODE_DIR/node_modules/@aws-sdk/credential-providers" ]; then
+  echo "setup: installing Node's AWS SDK v3 into $NODE_DIR (tests only)" >&2
+  mkdir -p "$NODE_DIR"
+  npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error \
+    @aws-sdk/credential-providers @aws-sdk/client-sts >/dev/null
+fi

@@ -87,9 +87,12 @@ def credential_process(ctx: click.Context, log_level: str | None, idp_nickname: 
 @click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @_log_level
 @_profile
+@click.option("--server", is_flag=True,
+              help="Serve the credentials on 127.0.0.1 as ECS does, renewed through the IdP, instead of static keys.")
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.pass_context
-def exec_command(ctx: click.Context, log_level: str | None, profile: str, command: tuple[str, ...]) -> None:
+def exec_command(ctx: click.Context, log_level: str | None, profile: str, command: tuple[str, ...],
+                 server: bool = False) -> None:
     """Run COMMAND with the profile's credentials in its environment.
 
     \b
@@ -98,11 +101,25 @@ def exec_command(ctx: click.Context, log_level: str | None, profile: str, comman
     AWS_PROFILE. Exits with COMMAND's exit code (128+N if a signal N killed it). A profile
     written through a stored IdP is renewed first when it has expired (keyring password).
     Example: awscli_saml_sso exec --profile work -- terraform plan
+
+    \b
+    --server: for jobs longer than a session. COMMAND gets AWS_CONTAINER_CREDENTIALS_FULL_URI
+    and AWS_CONTAINER_AUTHORIZATION_TOKEN instead of keys; the SDKs and the AWS CLI fetch and
+    refresh credentials there, and the tool logs in again through the stored IdP before they expire.
     """
     _setup(ctx, log_level)
     from awscli_saml_sso.delivery import envvars, profiles
 
-    creds = profiles.resolve(profile, os.environ, _terminal().status)
+    status = _terminal().status
+    if server:
+        from awscli_saml_sso.delivery import server as credential_server  # noqa: PLC0415
+
+        source = credential_server.Source(profile, os.environ, status)
+        creds = source()  # a login that fails, fails here, before COMMAND starts
+        with credential_server.CredentialServer(source, status) as running:
+            env = credential_server.child_environment(os.environ, running, creds, status)
+            ctx.exit(envvars.run(command, env))
+    creds = profiles.resolve(profile, os.environ, status)
     env = envvars.child_environment(os.environ, envvars.variables(creds))
     ctx.exit(envvars.run(command, env))
 

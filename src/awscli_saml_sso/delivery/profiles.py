@@ -82,7 +82,8 @@ def from_process(profile: str, request, environ: Mapping[str, str]) -> ProfileCr
 
 
 def load_or_renew(profile: str, environ: Mapping[str, str], status,  # noqa: ANN001
-                  renew_before: dt.timedelta = RENEW_BEFORE, nickname: str | None = None) -> ProfileCredentials:
+                  renew_before: dt.timedelta = RENEW_BEFORE,
+                  remembered: awsfiles.ProfileInfo | None = None) -> ProfileCredentials:
     """``load``, but a profile that a stored IdP wrote (``x_idp_nickname``) and that has expired
     (or has less than 5 minutes left) is renewed first, without prompts: keyring password, same
     role, the browser profile's SSO cookie. Anything else is ``NotLoggedIn`` naming the fix."""
@@ -91,15 +92,13 @@ def load_or_renew(profile: str, environ: Mapping[str, str], status,  # noqa: ANN
         return load(profile, environ, now=now + renew_before)
     except NotLoggedIn:
         info = awsfiles.read_profile(profile, environ)
-        if nickname is not None and (info is None or not info.idp_nickname):
-            # `exec --server` remembers the IdP: a profile removed meanwhile is logged in again
-            info = awsfiles.ProfileInfo(profile, None, None, None, None, info.role_arn if info else None,
-                                        None, nickname)
+        if remembered is not None and remembered.idp_nickname and (info is None or not info.idp_nickname):
+            info = remembered  # `exec --server` remembers the IdP: a profile removed meanwhile is logged in again
         if info is None or not info.idp_nickname:
             raise
     from awscli_saml_sso.delivery import process  # noqa: PLC0415 - the slow path only
 
-    status(f"profile [{profile}] expired: logging in again with the stored IdP '{info.idp_nickname}'")
+    status(f"profile [{profile}] expired (or ends soon): logging in again with the stored IdP '{info.idp_nickname}'")
     request = process.Request(
         nickname=info.idp_nickname,
         role_arn=info.role_arn,

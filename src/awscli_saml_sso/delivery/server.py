@@ -1,0 +1,197 @@
+"""``exec --server``: the profile's credentials served to one command the way ECS serves a task's.
+
+The command gets ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` (http://127.0.0.1:PORT/credentials) and
+``AWS_CONTAINER_AUTHORIZATION_TOKEN`` (random, checked in constant time on every request) and no
+static keys: every AWS SDK and the AWS CLI then fetch credentials there and fetch again before
+they expire, so a job can outlive one SAML session. The server renews through the stored IdP
+(headless, the persistent browser profile's IdP session first, the keyring password only when the
+IdP asks for it) when less than ``margin`` remains.
+
+Bounded: loopback only, GET only, one path, requests time out, headers are limited by
+``http.server`` (100 headers, 64 KiB lines), answers are a few hundred bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import http.server
+import json
+import logging
+import os
+import secrets
+import threading
+from collections.abc import Callable, Mapping
+
+from awscli_saml_sso import awsfiles, inifile
+from awscli_saml_sso.delivery.envvars import REMOVED
+from awscli_saml_sso.delivery.profiles import ProfileCredentials
+from awscli_saml_sso.errors import SamlSsoError
+
+log = logging.getLogger(__name__)
+
+PATH = "/credentials"
+REQUEST_TIMEOUT = 10.0  # seconds a client may take to send its request
+# botocore refreshes 15 minutes before expiry (the other SDKs 5 to 15): a little more than that
+# remains on what we serve, so the SDKs are not asked to refresh again at once.
+MARGIN = dt.timedelta(minutes=16)
+# Everything that would make an SDK pick other credentials before the container's (the SDKs'
+# chains read the environment's keys, a named profile, web identity before the container).
+NOT_FOR_THE_CHILD = (*REMOVED, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                     "AWS_CREDENTIAL_EXPIRATION", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+                     "AWS_ROLE_SESSION_NAME")
+_CREDENTIAL_KEYS = ("aws_access_key_id", "credential_process", "role_arn", "sso_start_url", "sso_session",
+                    "web_identity_token_file", "credential_source")
+
+
+def document(creds: ProfileCredentials) -> bytes:
+    """The ECS container credentials document."""
+    body = {
+        "AccessKeyId": creds.access_key_id,
+        "SecretAccessKey": creds.secret_access_key,
+        "Token": creds.session_token,
+        "Expiration": creds.expiration_iso,
+    }
+    if creds.role_arn:
+        body["RoleArn"] = creds.role_arn
+    return json.dumps(body).encode()
+
+
+class Source:
+    """Fresh credentials for one profile, one renewal at a time. A profile from
+    ``~/.aws/credentials`` is read again on every request (a login or ``logout`` elsewhere counts
+    at once); its stored IdP is remembered, so one removed meanwhile is logged in again."""
+
+    def __init__(self, profile: str, environ: Mapping[str, str], status: Callable[[str], None]) -> None:
+        from awscli_saml_sso.delivery import configprofiles  # noqa: PLC0415
+
+        self.profile, self.environ, self.status = profile, environ, status
+        self.remembered = awsfiles.read_profile(profile, environ)
+        self.request = configprofiles.find(profile, environ) if self.remembered is None else None
+        self.margin = MARGIN
+        self._lock = threading.Lock()
+
+    def __call__(self) -> ProfileCredentials:
+        from awscli_saml_sso.delivery import profiles  # noqa: PLC0415
+
+        with self._lock:
+            if self.request is not None:
+                return profiles.from_process(self.profile, self.request, self.environ)
+            before = dt.datetime.now(dt.timezone.utc)
+            creds = profiles.load_or_renew(self.profile, self.environ, self.status, self.margin, self.remembered)
+            info = awsfiles.read_profile(self.profile, self.environ)
+            if info is not None and info.idp_nickname:
+                self.remembered = info
+            self._fit_margin(creds, before)
+            return creds
+
+    def _fit_margin(self, creds: ProfileCredentials, before: dt.datetime) -> None:
+        """Sessions shorter than twice the margin (15-minute roles) would be renewed on every
+        request: for them, renew when half the session is left."""
+        left = creds.expiration - before
+        if left < 2 * self.margin:
+            self.margin = min(self.margin, left / 2)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _Server
+    timeout = REQUEST_TIMEOUT
+    protocol_version = "HTTP/1.1"
+    server_version = "awscli-saml-sso"
+    sys_version = ""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        given = self.headers.get("Authorization")
+        if given is None:
+            return self._reply(401, {"message": "missing Authorization token"})
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), self.server.token.encode()):
+            return self._reply(403, {"message": "wrong Authorization token"})
+        if self.path.split("?", 1)[0] != PATH:
+            return self._reply(404, {"message": "not found"})
+        try:
+            body = document(self.server.source())
+        except SamlSsoError as exc:
+            self.server.status(f"exec --server: {exc.message}")
+            return self._reply(503, {"message": exc.message})
+        return self._send(200, body)
+
+    def _refuse(self) -> None:
+        self._reply(405, {"message": "only GET"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _refuse  # noqa: N815
+
+    def _reply(self, code: int, payload: dict) -> None:
+        self._send(code, json.dumps(payload).encode())
+
+    def _send(self, code: int, body: bytes) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's signature
+        log.debug("exec --server: " + format, *args)  # never the token: it is a header, not logged
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = False
+
+    def __init__(self, source: Callable[[], ProfileCredentials], token: str, status: Callable[[str], None]) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.source, self.token, self.status = source, token, status
+
+
+class CredentialServer:
+    """Started in a thread; ``url`` and ``token`` go to the child; ``close`` when it ends."""
+
+    def __init__(self, source: Callable[[], ProfileCredentials], status: Callable[[str], None]) -> None:
+        self.token = secrets.token_urlsafe(32)
+        self._server = _Server(source, self.token, status)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="credential-server", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}{PATH}"
+
+    def __enter__(self) -> CredentialServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def child_environment(environ: Mapping[str, str], server: CredentialServer, creds: ProfileCredentials,
+                      status: Callable[[str], None]) -> dict[str, str]:
+    env = {k: v for k, v in environ.items() if k not in NOT_FOR_THE_CHILD}
+    env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url
+    env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = server.token
+    if creds.region:
+        env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = creds.region
+    if _has_credentials(awsfiles.credentials_path(environ), "default"):
+        # [default]'s keys come before the container's in every SDK's chain: hide the file.
+        env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+        status(f"exec --server: [default] of {awsfiles.credentials_path(environ)} hidden from the command "
+               "(its keys would come first)")
+    if _has_credentials(awsfiles.config_path(environ), "default"):
+        status(f"warning: [default] of {awsfiles.config_path(environ)} has credentials that SDKs may use "
+               "before the server's")
+    return env
+
+
+def _has_credentials(path: os.PathLike, section: str) -> bool:
+    from awscli_saml_sso import atomicfile  # noqa: PLC0415
+
+    try:
+        values = inifile.get_section(atomicfile.read_bytes(path).decode("utf-8", "surrogateescape"), section)
+    except SamlSsoError:
+        return False
+    return any(key in (values or {}) for key in _CREDENTIAL_KEYS)
