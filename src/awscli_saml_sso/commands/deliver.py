@@ -115,7 +115,7 @@ def exec_command(ctx: click.Context, log_level: str | None, profile: str, comman
         from awscli_saml_sso.delivery import server as credential_server  # noqa: PLC0415
 
         source = credential_server.Source(profile, os.environ, status)
-        creds = source()  # a login that fails, fails here, before COMMAND starts
+        creds = source.first()  # a login that fails, fails here, before COMMAND starts
         with credential_server.CredentialServer(source, status) as running:
             env = credential_server.child_environment(os.environ, running, creds, status)
             ctx.exit(envvars.run(command, env))

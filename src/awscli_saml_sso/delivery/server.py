@@ -58,10 +58,17 @@ def document(creds: ProfileCredentials) -> bytes:
     return json.dumps(body).encode()
 
 
+POLL = 2.0  # seconds between checks of the profile by the renewal thread (one small file read)
+RETRY_AFTER_FAILURE = 60.0  # a failed login is not retried at once: it drives a browser
+WAIT_FOR_RENEWAL = 0.5  # a request with nothing valid to serve waits for the renewal this long, then again
+
+
 class Source:
-    """Fresh credentials for one profile, one renewal at a time. A profile from
-    ``~/.aws/credentials`` is read again on every request (a login or ``logout`` elsewhere counts
-    at once); its stored IdP is remembered, so one removed meanwhile is logged in again."""
+    """Fresh credentials for one profile. Requests read the profile again each time (a login or a
+    ``logout`` elsewhere counts at once) and never log in themselves: the SDKs give a container
+    endpoint one to six seconds, less than a login. A renewal thread logs in through the stored
+    IdP when less than ``margin`` remains, or when the profile is gone (its IdP is remembered);
+    meanwhile requests get the last credentials that are still valid."""
 
     def __init__(self, profile: str, environ: Mapping[str, str], status: Callable[[str], None]) -> None:
         from awscli_saml_sso.delivery import configprofiles  # noqa: PLC0415
@@ -70,25 +77,139 @@ class Source:
         self.remembered = awsfiles.read_profile(profile, environ)
         self.request = configprofiles.find(profile, environ) if self.remembered is None else None
         self.margin = MARGIN
-        self._lock = threading.Lock()
+        self.last: ProfileCredentials | None = None
+        self._renewed = threading.Condition()
+        self._renewing = False
+        self._stop = threading.Event()
+        self._retry_at = 0.0
+        self._thread: threading.Thread | None = None
+
+    # -- reading (requests) ------------------------------------------------------------------
+    def read(self, at: dt.datetime) -> ProfileCredentials | None:
+        """The profile's credentials if still valid at ``at``, without logging in."""
+        from awscli_saml_sso.delivery import cache, profiles  # noqa: PLC0415
+
+        if self.request is not None:
+            path = cache.file_for(self.environ, self.request.cache_key)
+            # cache.load keeps 15 minutes in hand; asked for `at - 15 min`, it answers "valid at `at`"
+            creds = cache.load(path, self.request.cache_key, at - cache.MIN_REMAINING)
+            if creds is None:
+                return None
+            return profiles.ProfileCredentials(self.profile, creds.access_key_id, creds.secret_access_key,
+                                               creds.session_token, creds.expiration,
+                                               awsfiles.read_config_region(self.profile, self.environ),
+                                               cache.role_arn(path) or self.request.role_arn)
+        try:
+            creds = profiles.load(self.profile, self.environ, now=at)
+        except profiles.NotLoggedIn:
+            return None
+        return creds
 
     def __call__(self) -> ProfileCredentials:
-        from awscli_saml_sso.delivery import profiles  # noqa: PLC0415
-
-        with self._lock:
-            if self.request is not None:
-                return profiles.from_process(self.profile, self.request, self.environ)
-            before = dt.datetime.now(dt.timezone.utc)
-            creds = profiles.load_or_renew(self.profile, self.environ, self.status, self.margin, self.remembered)
-            info = awsfiles.read_profile(self.profile, self.environ)
-            if info is not None and info.idp_nickname:
-                self.remembered = info
-            self._fit_margin(creds, before)
+        now = dt.datetime.now(dt.timezone.utc)
+        creds = self.read(now)
+        if creds is not None:
+            self.last = creds
+            if creds.expiration - now > self.margin:
+                return creds
+        self.kick()
+        if creds is not None:
             return creds
+        if self.last is not None and self.last.expiration > now:
+            return self.last  # the profile is gone or being rewritten: the old keys still work
+        with self._renewed:
+            self._renewed.wait_for(lambda: not self._renewing, timeout=WAIT_FOR_RENEWAL)
+        creds = self.read(dt.datetime.now(dt.timezone.utc))
+        if creds is None:
+            raise SamlSsoError(f"no valid credentials for [{self.profile}] yet (logging in again)",
+                               hint="the SDK retries")
+        return creds
+
+    # -- renewing (one thread) ---------------------------------------------------------------
+    def first(self) -> ProfileCredentials:
+        """At start, in the foreground: a login that fails, fails before the command runs."""
+        now = dt.datetime.now(dt.timezone.utc)
+        creds = self.read(now + self.margin)
+        if creds is None:
+            self.renew()
+            creds = self.read(dt.datetime.now(dt.timezone.utc))
+        if creds is None:
+            from awscli_saml_sso.delivery import profiles  # noqa: PLC0415
+
+            creds = profiles.load(self.profile, self.environ)  # raises NotLoggedIn with its hint
+        self.last = creds
+        self._fit_margin(creds, now)
+        return creds
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="credential-renewal", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.kick()
+
+    def kick(self) -> None:
+        with self._renewed:
+            self._renewed.notify_all()
+
+    def _loop(self) -> None:
+        import time  # noqa: PLC0415
+
+        while not self._stop.is_set():
+            with self._renewed:
+                self._renewed.wait(POLL)
+            if self._stop.is_set() or time.monotonic() < self._retry_at:
+                continue
+            now = dt.datetime.now(dt.timezone.utc)
+            if self.read(now + self.margin) is not None:
+                continue
+            try:
+                self.renew()
+            except SamlSsoError as exc:
+                self.status(f"exec --server: logging in again failed: {exc.message}"
+                            f"{'; ' + exc.hint if exc.hint else ''}; next try in {RETRY_AFTER_FAILURE:.0f} s")
+                self._retry_at = time.monotonic() + RETRY_AFTER_FAILURE
+            except Exception as exc:  # noqa: BLE001 - the thread must survive to serve what is still valid
+                log.debug("exec --server: renewal failed", exc_info=exc)
+                self.status(f"exec --server: logging in again failed: {type(exc).__name__}")
+                self._retry_at = time.monotonic() + RETRY_AFTER_FAILURE
+
+    def renew(self) -> None:
+        from awscli_saml_sso.delivery import process  # noqa: PLC0415
+
+        with self._renewed:
+            self._renewing = True
+        try:
+            before = dt.datetime.now(dt.timezone.utc)
+            if self.request is not None:
+                process.credentials(self.request, self.environ)
+            else:
+                info = awsfiles.read_profile(self.profile, self.environ)
+                if info is not None and info.idp_nickname:
+                    self.remembered = info
+                known = self.remembered
+                if known is None or not known.idp_nickname:
+                    raise SamlSsoError(f"profile [{self.profile}] was not written through a stored IdP: "
+                                       "it cannot be renewed", hint="log in with --idp-nickname NAME")
+                self.status(f"exec --server: logging in again with the stored IdP '{known.idp_nickname}' "
+                            f"for [{self.profile}]")
+                process.login(process.Request(nickname=known.idp_nickname, role_arn=known.role_arn,
+                                              profile=self.profile,
+                                              endpoint_url=self.environ.get("ASS_ENDPOINT_URL") or None),
+                              self.environ)
+            creds = self.read(dt.datetime.now(dt.timezone.utc))
+            if creds is not None:
+                self.last = creds
+                self._fit_margin(creds, before)
+        finally:
+            with self._renewed:
+                self._renewing = False
+                self._renewed.notify_all()
 
     def _fit_margin(self, creds: ProfileCredentials, before: dt.datetime) -> None:
-        """Sessions shorter than twice the margin (15-minute roles) would be renewed on every
-        request: for them, renew when half the session is left."""
+        """Sessions shorter than twice the margin (15-minute roles) would be renewed at once:
+        for them, renew when half the session is left."""
         left = creds.expiration - before
         if left < 2 * self.margin:
             self.margin = min(self.margin, left / 2)
@@ -162,9 +283,15 @@ class CredentialServer:
 
     def __enter__(self) -> CredentialServer:
         self._thread.start()
+        starter = getattr(self._server.source, "start", None)
+        if starter is not None:
+            starter()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        stopper = getattr(self._server.source, "stop", None)
+        if stopper is not None:
+            stopper()
         self._server.shutdown()
         self._server.server_close()
 
