@@ -130,9 +130,9 @@ class Source:
         """At start, in the foreground: a login that fails, fails before the command runs."""
         now = dt.datetime.now(dt.timezone.utc)
         creds = self.read(now + self.margin)
-        if creds is None:
+        if creds is None and self.renewable:
             self.renew()
-            creds = self.read(dt.datetime.now(dt.timezone.utc))
+        creds = self.read(dt.datetime.now(dt.timezone.utc))
         if creds is None:
             from awscli_saml_sso.delivery import profiles  # noqa: PLC0415
 
@@ -141,7 +141,16 @@ class Source:
         self._fit_margin(creds, now)
         return creds
 
+    @property
+    def renewable(self) -> bool:
+        """A login can renew them: a credential_process profile, or one written through a stored IdP."""
+        return self.request is not None or bool(self.remembered and self.remembered.idp_nickname)
+
     def start(self) -> None:
+        if not self.renewable:
+            self.status(f"exec --server: [{self.profile}] was not written through a stored IdP: served until it "
+                        "expires, not renewed")
+            return
         self._thread = threading.Thread(target=self._loop, name="credential-renewal", daemon=True)
         self._thread.start()
 

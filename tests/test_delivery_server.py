@@ -1,0 +1,74 @@
+"""``exec --server`` without the stack: the real entry point, a real child, real HTTP on loopback."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from test_delivery_support import run_deliver, write_profile
+
+from awscli_saml_sso import awsfiles
+
+PROBE = r"""
+import json, os, socket, sys, urllib.error, urllib.parse, urllib.request
+url = os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+token = os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+def status(method="GET", path=None, headers=None):
+    target = url if path is None else url.rsplit("/", 1)[0] + path
+    try:
+        with urllib.request.urlopen(urllib.request.Request(target, method=method, headers=headers or {}), timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, None
+report = {
+    "missing": status()[0], "wrong": status(headers={"Authorization": token + "x"})[0],
+    "post": status("POST", headers={"Authorization": token})[0],
+    "other_path": status(path="/other", headers={"Authorization": token})[0],
+}
+code, body = status(headers={"Authorization": token})
+report["ok"], report["body"] = code, body
+# a client that connects and sends nothing holds no thread for ever, and others are still served
+parts = urllib.parse.urlsplit(url)
+idle = socket.create_connection((parts.hostname, parts.port))
+report["while_idle"] = status(headers={"Authorization": token})[0]
+report["env"] = {k: v for k, v in os.environ.items() if k.startswith("AWS_") and "TOKEN" not in k}
+json.dump(report, open(sys.argv[1], "w"))
+sys.exit(9)
+"""
+
+
+def test_server_answers_only_the_token_holder_on_its_path(cli_env, tmp_path) -> None:
+    creds = write_profile("work")
+    out = tmp_path / "report.json"
+    result = run_deliver(["exec", "--profile", "work", "--server", "--", sys.executable, "-c", PROBE, str(out)],
+                         {**cli_env, "AWS_ACCESS_KEY_ID": "AKIASTATIC", "AWS_PROFILE": "x"})
+    assert result.code == 9, result
+    report = json.loads(out.read_text())
+    assert (report["missing"], report["wrong"], report["post"], report["other_path"]) == (401, 403, 405, 404)
+    assert report["ok"] == 200 and report["while_idle"] == 200
+    assert report["body"] == {"AccessKeyId": creds.access_key_id, "SecretAccessKey": creds.secret_access_key,
+                              "Token": creds.session_token, "RoleArn": "arn:aws:iam::123456789012:role/Dev",
+                              "Expiration": creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    env = report["env"]
+    assert env["AWS_CONTAINER_CREDENTIALS_FULL_URI"].startswith("http://127.0.0.1:")
+    assert "AWS_ACCESS_KEY_ID" not in env and "AWS_PROFILE" not in env and env["AWS_REGION"] == "eu-west-1"
+    assert env["AWS_SHARED_CREDENTIALS_FILE"] == cli_env["AWS_SHARED_CREDENTIALS_FILE"]  # no [default]: untouched
+
+
+def test_default_keys_are_hidden_from_the_command(cli_env, tmp_path) -> None:
+    write_profile("work")
+    path = awsfiles.credentials_path(cli_env)
+    path.write_text(path.read_text() + "\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = s\n")
+    out = tmp_path / "report.json"
+    result = run_deliver(["exec", "--profile", "work", "--server", "--", sys.executable, "-c", PROBE, str(out)], cli_env)
+    assert result.code == 9, result
+    import os  # noqa: PLC0415
+
+    assert json.loads(out.read_text())["env"]["AWS_SHARED_CREDENTIALS_FILE"] == os.devnull
+
+
+def test_an_expired_one_off_profile_fails_before_the_command(cli_env, tmp_path) -> None:
+    write_profile("work", minutes_left=-1)
+    marker = tmp_path / "ran"
+    result = run_deliver(["exec", "--profile", "work", "--server", "--", "touch", str(marker)], cli_env)
+    assert result.code == 2 and "expired" in result.err and not marker.exists(), result
