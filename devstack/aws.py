@@ -26,12 +26,14 @@ from devstack.samlcheck import StsFault
 
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 CLOCK_PATH = "/devstack/clock"  # POST seconds=N: shift the STS clock (expiry tests)
+CALLS_PATH = "/devstack/calls"  # GET: {"AssumeRoleWithSAML": N} since the last reset (tests)
 
 
 class StrictSamlMiddleware:
     def __init__(self, app) -> None:  # noqa: ANN001 (any WSGI app)
         self.app = app
         self.clock_offset = 0.0
+        self.assume_calls = 0
         self._lock = threading.Lock()
 
     def now(self) -> datetime.datetime:
@@ -44,9 +46,15 @@ class StrictSamlMiddleware:
         if path == CLOCK_PATH and environ["REQUEST_METHOD"] == "POST":
             self.clock_offset = float(params.get("seconds", "0"))
             return _reply(start_response, 200, "text/plain", b"ok\n")
+        if path == CALLS_PATH and environ["REQUEST_METHOD"] == "GET":
+            body = f'{{"AssumeRoleWithSAML": {self.assume_calls}}}'.encode()
+            return _reply(start_response, 200, "application/json", body)
         if path == "/moto-api/reset":
             self.clock_offset = 0.0
+            self.assume_calls = 0
         if params.get("Action") == "AssumeRoleWithSAML":
+            with self._lock:
+                self.assume_calls += 1
             return self.assume_role_with_saml(params, start_response)
         return self.app(environ, start_response)
 

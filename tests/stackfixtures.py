@@ -79,6 +79,13 @@ class Stack:
         ``reset_aws`` puts the clock back."""
         self._post("/devstack/clock", f"seconds={seconds}".encode())
 
+    def assume_calls(self) -> int:
+        """AssumeRoleWithSAML calls the emulator received since the last ``reset_aws``."""
+        import json  # noqa: PLC0415
+
+        with urllib.request.urlopen(self.aws_endpoint_url + "/devstack/calls", timeout=10) as answer:  # noqa: S310
+            return int(json.loads(answer.read())["AssumeRoleWithSAML"])
+
     def saml_response_for(self, username: str, password: str | None = None, *,
                           listener: bool = False) -> str:
         url = self.listener_idp_url if listener else self.idp_url

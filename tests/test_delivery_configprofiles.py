@@ -11,7 +11,7 @@ import sys
 import pytest
 from test_delivery_support import ROLE, run_deliver, write_profile
 
-from awscli_saml_sso import awsfiles
+from awscli_saml_sso import aliases, awsfiles
 from awscli_saml_sso.delivery import cache, configprofiles
 from awscli_saml_sso.models import Credentials
 
@@ -83,6 +83,7 @@ def test_a_profile_that_is_not_ours_still_says_how_to_log_in(cli_env) -> None:
 
 def test_status_shows_both_kinds_and_json(cli_env) -> None:
     write_profile("saml", minutes_left=90)
+    aliases.remember(cli_env, "123456789012", "corp-dev")
     _config(cli_env, f"[profile work]\ncredential_process = {LINE}\n\n[profile fresh]\n"
                      "credential_process = awscli_saml_sso credential-process --idp-nickname corp --profile z\n")
     _cached(cli_env)
@@ -90,7 +91,7 @@ def test_status_shows_both_kinds_and_json(cli_env) -> None:
     assert table.code == 0, table
     rows = {line.split()[0]: line for line in table.out.splitlines()[1:]}
     assert set(rows) == {"saml", "work", "fresh"}
-    assert "credential_process, IdP corp" in rows["work"] and ROLE in rows["work"]
+    assert "credential_process, IdP corp" in rows["work"] and f"{ROLE} (corp-dev)" in rows["work"]
     assert rows["fresh"].rstrip().endswith("not cached")
     listed = run_deliver(["status", "--json"], cli_env)
     assert listed.code == 0, listed
@@ -98,4 +99,5 @@ def test_status_shows_both_kinds_and_json(cli_env) -> None:
     assert records["saml"]["source"] == "credentials" and 80 * 60 < records["saml"]["seconds_left"] <= 90 * 60
     assert records["work"]["source"] == "credential_process" and records["work"]["idp_nickname"] == "corp"
     assert records["work"]["role_arn"] == ROLE and records["work"]["account"] == "123456789012"
+    assert records["work"]["alias"] == records["saml"]["alias"] == "corp-dev"
     assert records["work"]["expiration"].endswith("Z") and records["fresh"]["expiration"] is None

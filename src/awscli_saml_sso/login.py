@@ -95,6 +95,7 @@ def run_login(opts: LoginOptions, ui: LoginUI, environ: Mapping[str, str]) -> Lo
         client = clients.client(target)
         names = _profile_names(opts, roles)
         written = _assume_all(opts, assertion, roles, names, client, ui, environ)
+        _learn_aliases(written, target, environ)
         if opts.region or assertion.region:
             _write_region(names, target.region, environ)
         if opts.verify:
@@ -102,6 +103,27 @@ def run_login(opts: LoginOptions, ui: LoginUI, environ: Mapping[str, str]) -> Lo
         return LoginResult(profiles=tuple(written))
     finally:
         _wait_for_browser()
+
+
+def granted_roles(opts: LoginOptions, ui: LoginUI) -> Assertion:
+    """``roles``: log in and read the roles the IdP grants, without assuming any."""
+    try:
+        return _parse(_obtain_saml_response(opts, ui), ui)
+    finally:
+        _wait_for_browser()
+
+
+def _learn_aliases(written: list[WrittenProfile], target: sts.StsTarget, environ: Mapping[str, str]) -> None:
+    """Account aliases for the menus, once per account, with the new credentials (quiet)."""
+    from awscli_saml_sso import aliases  # noqa: PLC0415
+
+    seen: set[str] = set()
+    for profile in written:
+        account = profile.role.account_id
+        if account in seen or profile.credentials is None:
+            continue
+        seen.add(account)
+        aliases.learn(environ, account, profile.credentials, target.region, target.endpoint_url)
 
 
 def _likely_target(opts: LoginOptions) -> sts.StsTarget | None:

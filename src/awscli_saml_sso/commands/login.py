@@ -82,7 +82,14 @@ def build_options(
         verify=not o.get("no_verify"),
         browser_profile_dir=paths.browser_profile_dir(environ, stored.nickname) if stored else None,
         diagnostics_dir=paths.diagnostics_dir(environ),
+        account_aliases=_aliases(environ),
     )
+
+
+def _aliases(environ: Mapping[str, str]) -> dict[str, str]:
+    from awscli_saml_sso import aliases  # noqa: PLC0415
+
+    return aliases.load(environ)
 
 
 class _Defaults:

@@ -36,4 +36,55 @@ def logout(ctx: click.Context, log_level: str | None, profile: str | None, idp_n
         term.line("nothing to remove: already logged out")
 
 
-COMMANDS: tuple[Any, ...] = (logout,)
+@click.command("roles")
+@_log_level
+@click.option("--idp-url", metavar="URL", help="One-off IdP-initiated sign-on URL (nothing stored).")
+@click.option("--idp-nickname", metavar="NAME", help="Use the stored IdP NAME.")
+@click.option("--use-stored", is_flag=True, help="Use the stored username and password (keyring).")
+@click.option("--username", metavar="NAME", help="Username to fill in.")
+@click.option("--password-stdin", is_flag=True, help="Read the IdP password from standard input.")
+@click.option("--mfa-code", metavar="CODE", help="One-time code for the IdP's second factor.")
+@click.option("--browser", type=click.Choice(["chrome", "chromium", "edge", "firefox"]), help="Browser to drive.")
+@click.option("--browser-path", metavar="PATH", help="Browser binary.")
+@click.option("--driver-path", metavar="PATH", help="WebDriver binary.")
+@click.option("--show-browser", is_flag=True, help="Visible browser window, still filled in automatically.")
+@click.option("--use-browser", is_flag=True, help="Visible browser window; you log in yourself.")
+@click.option("--timeout", type=click.FloatRange(1, 3600), default=120, show_default=True, metavar="SECONDS",
+              help="Wait this long for the SAML response.")
+@click.option("--saml-response", type=click.File("rb"), metavar="FILE", help="Use a captured SAMLResponse; - = stdin.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON list instead of the table.")
+@click.pass_context
+def roles(ctx: click.Context, log_level: str | None, as_json: bool, **options: Any) -> None:
+    """Log in and list the roles the IdP grants (nothing is assumed, no profile is written)."""
+    _setup(ctx, log_level)
+    import sys  # noqa: PLC0415
+
+    from awscli_saml_sso import aliases, login as flow  # noqa: PLC0415
+    from awscli_saml_sso.commands import login as commands_login, stored_idp  # noqa: PLC0415
+
+    term = _terminal()
+    commands_login._check_combinations(options)
+    stored = stored_idp.resolve(options, term, os.environ)
+    secret = commands_login._PasswordSource(options, stored, term, sys.stdin.buffer)
+    opts = commands_login.build_options(options, term, os.environ, secret, stored)
+    assertion = flow.granted_roles(opts, term)
+    click.echo(render_roles(assertion.roles, aliases.load(os.environ), as_json), nl=False)
+
+
+def render_roles(granted: Any, known_aliases: dict[str, str], as_json: bool) -> str:
+    from awscli_saml_sso import roles as role_menu  # noqa: PLC0415
+
+    entries = role_menu.menu_entries(granted, known_aliases)
+    records = [{"role_arn": e.role.role_arn, "provider_arn": e.role.principal_arn, "account": e.role.account_id,
+                "alias": e.alias, "name": e.role.name} for e in entries]
+    if as_json:
+        import json  # noqa: PLC0415
+
+        return json.dumps(records, indent=1) + "\n"
+    cells = [("ACCOUNT", "ALIAS", "ROLE", "SAML PROVIDER")] + [
+        (r["account"], r["alias"] or "-", r["role_arn"], r["provider_arn"]) for r in records]
+    widths = [max(len(row[i]) for row in cells) for i in range(4)]
+    return "".join("  ".join(v.ljust(widths[i]) for i, v in enumerate(row)).rstrip() + "\n" for row in cells)
+
+
+COMMANDS: tuple[Any, ...] = (logout, roles)

@@ -57,7 +57,7 @@ def table(found: Sequence[Row]) -> str:
 def status(environ: Mapping[str, str], now: dt.datetime | None = None) -> tuple[str, int]:
     """The table (or a sentence when there is nothing) and the number of profiles."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    found = rows(awsfiles.tool_profiles(environ), now) + process_rows(environ, now)
+    found = _with_aliases(rows(awsfiles.tool_profiles(environ), now) + process_rows(environ, now), environ)
     if not found:
         return f"no profile written by awscli_saml_sso in {awsfiles.credentials_path(environ)}\n", 0
     return table(found), len(found)
@@ -119,9 +119,11 @@ def records(environ: Mapping[str, str], now: dt.datetime | None = None) -> list[
         }
         for p in awsfiles.tool_profiles(environ)
     ] + _process_records(environ, now)
+    known = _aliases(environ)
     for record in found:
         expiration = record["expiration"]
         record["account"] = _account(record["role_arn"])
+        record["alias"] = known.get(record["account"] or "")
         record["expiration"] = f"{expiration.astimezone(dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ}" if expiration else None
         record["seconds_left"] = max(0, int((expiration - now).total_seconds())) if expiration else None
     return found
@@ -130,3 +132,16 @@ def records(environ: Mapping[str, str], now: dt.datetime | None = None) -> list[
 def _account(role_arn: str | None) -> str | None:
     parts = (role_arn or "").split(":")
     return parts[4] if len(parts) > 5 and parts[4] else None
+
+
+def _aliases(environ: Mapping[str, str]) -> dict[str, str]:
+    from awscli_saml_sso import aliases  # noqa: PLC0415
+
+    return aliases.load(environ)
+
+
+def _with_aliases(found: list[Row], environ: Mapping[str, str]) -> list[Row]:
+    """``ROLE`` shows the account's alias when one is known: ``arn:...:role/Dev (prod)``."""
+    known = _aliases(environ)
+    return [dataclasses.replace(r, role=f"{r.role} ({known[a]})") if (a := _account(r.role)) in known else r
+            for r in found]
