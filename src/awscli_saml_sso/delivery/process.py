@@ -95,8 +95,9 @@ def login(request: Request, environ: Mapping[str, str]) -> tuple[Credentials, st
     scratch = None if request.profile else _scratch_dir(environ)
     login_env = environ if scratch is None else _scratch_environ(environ, scratch)
     try:
-        opts = _options(request, stored, environ)
-        result = run_login(opts, _NonInteractive(), login_env)
+        ui = _NonInteractive()
+        opts = _options(request, stored, environ, ui)
+        result = run_login(opts, ui, login_env)
     finally:
         if scratch is not None:
             _remove_tree(scratch)
@@ -106,12 +107,17 @@ def login(request: Request, environ: Mapping[str, str]) -> tuple[Credentials, st
     return written.credentials, written.role.role_arn
 
 
-def _options(request: Request, stored, environ: Mapping[str, str]):  # noqa: ANN001, ANN202 - idps.StoredIdp -> LoginOptions
+def _options(request: Request, stored, environ: Mapping[str, str], ui=None):  # noqa: ANN001, ANN202 - idps.StoredIdp -> LoginOptions
     from awscli_saml_sso import idps, logsetup  # noqa: PLC0415
     from awscli_saml_sso.login import LoginOptions  # noqa: PLC0415
 
+    # Called by the browser layer only when the IdP shows a password field: a live IdP session
+    # in the persistent browser profile logs in without one (and without the keyring).
     def password() -> str:
         value = idps.get_password(stored.nickname, stored.username) if stored.username else None
+        if not value and ui is not None and ui.tty() is not None:
+            value = ui.ask(f"Password for {stored.username or 'you'} ({stored.nickname})", what="the IdP password",
+                           option="--password-stdin", secret=True)
         if not value:
             raise MissingAnswerError(
                 f"the IdP password of {stored.username or 'the stored user'} (none in the keyring)",
@@ -121,6 +127,8 @@ def _options(request: Request, stored, environ: Mapping[str, str]):  # noqa: ANN
         return value
 
     def mfa_code() -> str:
+        if ui is not None and ui.tty() is not None:
+            return ui.ask("One-time code", what="the IdP's one-time code", option="--show-browser")
         raise MissingAnswerError(
             "the IdP's one-time code",
             f"--show-browser, or log in once interactively: awscli_saml_sso --idp-nickname {stored.nickname}",
@@ -171,9 +179,11 @@ def _remove_tree(path: Path) -> None:
 
 
 def _NonInteractive():  # noqa: ANN202, N802 - a class built on first use (ui is not needed on the fast path)
-    """The login's UI for credential_process: progress only in the log (stderr belongs to the
-    SDK's error report), and no prompt ever, even when a terminal exists (the SDK does not
-    expect its credential process to read the person's keyboard)."""
+    """The login's UI for credential_process and renewals: progress only in the log (stderr
+    belongs to the SDK's error report; stdin is the SDK's, often not a terminal). When the IdP
+    needs the person (a password not in the keyring, a one-time code, a role choice) the
+    question goes to the controlling terminal (/dev/tty) if there is one; without one every
+    question is a MissingAnswerError naming the fix."""
     from awscli_saml_sso.ui import Terminal  # noqa: PLC0415
 
     class NonInteractive(Terminal):
@@ -181,9 +191,6 @@ def _NonInteractive():  # noqa: ANN202, N802 - a class built on first use (ui is
             super().__init__()
             self.quiet = True
             self.is_tty = False
-
-        def tty(self) -> None:  # no terminal, ever: every prompt raises MissingAnswerError
-            return None
 
     return NonInteractive()
 
