@@ -1,0 +1,53 @@
+"""README's "Using the credentials" examples, as written, against the local stack: the
+``credential_process`` profile of its ``~/.aws/config`` block, then every command of the block
+after it (the AWS CLI itself, exec, exec --server, env, console --print, status) with that same
+profile. Only the account's role ARN is swapped for the stack's."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from clirun import run_cli
+from test_console import Federation
+
+from devstack import realm
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+EXAMPLE_ROLE = "arn:aws:iam::123456789012:role/Dev"
+
+
+def _blocks(kind: str) -> list[str]:
+    return re.findall(rf"```{kind}\n(.*?)```", README.read_text(), flags=re.S)
+
+
+def test_readme_credential_process_profile_works_with_every_command(aws, cli_env, tmp_path):
+    config = next(b for b in _blocks("ini") if "credential_process = awscli_saml_sso" in b)
+    commands = next(b for b in _blocks("sh") if "--profile work --server" in b)
+    bin_dir = str(Path(sys.executable).parent)
+    cli_env.update(PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring", XDG_DATA_HOME=str(tmp_path / "xdg"),
+                   ASS_ENDPOINT_URL=aws.aws_endpoint_url, AWS_ENDPOINT_URL=aws.aws_endpoint_url,
+                   PATH=f"{bin_dir}:{cli_env['PATH']}")
+    added = run_cli(["idp", "add", "work", "--url", aws.idp_url, "--username", "aws_user", "--password-stdin"],
+                    env=cli_env, stdin="aws_user\n")
+    assert added.code == 0, added
+    path = Path(cli_env["AWS_CONFIG_FILE"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(config.replace("# ~/.aws/config\n", "").replace(EXAMPLE_ROLE, realm.ROLE_USER))
+    federation = Federation()
+    try:
+        cli_env["ASS_FEDERATION_URL"] = federation.url
+        script = "set -eu\n" + commands + "aws sts get-caller-identity --output text --query Arn  # after eval\n"
+        ran = subprocess.run(["bash", "-c", script], env=cli_env, capture_output=True, text=True, timeout=300,
+                             start_new_session=True)
+    finally:
+        federation.close()
+    assert ran.returncode == 0, ran.stderr
+    # the AWS CLI directly, exec, exec --server and the eval'd variables: the same role, four times
+    assert ran.stdout.count("assumed-role/Role.User/aws_user") == 4, ran.stdout
+    assert federation.url + "?Action=login" in ran.stdout  # console --print
+    status = next(line for line in ran.stdout.splitlines() if line.startswith("work "))
+    assert realm.ROLE_USER in status and "credential_process, IdP work" in status
+    assert not Path(cli_env["AWS_SHARED_CREDENTIALS_FILE"]).exists()  # nothing shadows credential_process
