@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py                # everything; rewrites docs/performance.md + .svg
     .venv/bin/python bench/run.py --runs 5       # fewer runs (quicker, noisier)
-    .venv/bin/python bench/run.py --only cli,cache,core   # no stack, no browser
+    .venv/bin/python bench/run.py --only cli,cache,server,core   # no stack, no browser
 
 It starts its own stack (SimpleSAMLphp + strict moto STS) on free loopback ports in a temporary
 state directory and stops it at the end; it creates the original tool's venv (bench/.venv-orig,
@@ -29,7 +29,7 @@ import chart  # noqa: E402
 import report  # noqa: E402
 import scenarios  # noqa: E402
 
-SECTIONS = ("cli", "cache", "core", "login", "valid", "cookie", "allroles", "memory")
+SECTIONS = ("cli", "cache", "server", "core", "login", "valid", "cookie", "allroles", "memory")
 ORIG_VENV = BENCH / ".venv-orig"
 
 
@@ -80,6 +80,9 @@ def _run_sections(wanted: list[str], args: argparse.Namespace, tools: scenarios.
     if "cache" in wanted:
         doc.add("credential-process", _timed_section(
             doc, "cache", lambda: scenarios.credential_process(tools, args.runs, tmp)))
+    if "server" in wanted:
+        doc.add("exec --server", _timed_section(
+            doc, "server", lambda: scenarios.credential_server(tools, args.runs, tmp)))
     if "core" in wanted:
         doc.add("Scale", _timed_section(doc, "core", lambda: scenarios.core(50)))
     on_stack = [s for s in wanted if s in ("login", "valid", "cookie", "allroles", "memory")]

@@ -161,6 +161,46 @@ def _seed_cache(python: str, env: dict[str, str]) -> None:
     measure.run([python, "-c", code], env)
 
 
+# ---- 5b. exec --server answering from the profile ----------------------------------------------
+
+SERVER_CLIENT = (
+    "import json, os, sys, time, urllib.request\n"
+    "url = os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI']\n"
+    "headers = {'Authorization': os.environ['AWS_CONTAINER_AUTHORIZATION_TOKEN']}\n"
+    "samples = []\n"
+    "for _ in range(int(sys.argv[1])):\n"
+    "    began = time.perf_counter()\n"
+    "    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as answer:\n"
+    "        assert json.loads(answer.read())['AccessKeyId']\n"
+    "    samples.append((time.perf_counter() - began) * 1000)\n"
+    "print(json.dumps(samples))\n"
+)
+
+
+def credential_server(tools: Tools, runs: int, tmp: Path) -> list[Row]:
+    """One request = a new connection, as an SDK's refresh makes; the profile is read again each time."""
+    home = tmp / "home-server"
+    env = private_env(home)
+    code = (
+        "import datetime as dt, os\n"
+        "from awscli_saml_sso import awsfiles\n"
+        "from awscli_saml_sso.models import Credentials, Role\n"
+        "exp = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)\n"
+        "awsfiles.write_credentials('bench', Credentials('ASIABENCH0000000', 'secret', 'token' * 40, exp),"
+        " Role('arn:aws:iam::000000000000:role/Bench', 'arn:aws:iam::000000000000:saml-provider/Bench'), os.environ)\n"
+    )
+    measure.run([tools.python, "-c", code], env)
+    requests = max(50, runs * 5)
+    argv = [*tools.ours, "exec", "--profile", "bench", "--server", "--", tools.python, "-c", SERVER_CLIENT,
+            str(requests)]
+    result = measure.run(argv, env)
+    if result.returncode != 0:
+        raise RuntimeError(f"exec --server failed: {result.stderr.decode(errors='replace')[-500:]}")
+    samples = json.loads(result.stdout)[1:]  # the first pays the server thread's first imports
+    return [_ms_row(f"`exec --server`: one credentials request, new connection ({len(samples)} requests)",
+                    samples, 0.02, shell([*tools.ours, "exec", "--profile", "bench", "--server", "--", "CLIENT"]))]
+
+
 # ---- 6. scale: in-process core ----------------------------------------------------------------
 
 def core(runs: int) -> list[Row]:
