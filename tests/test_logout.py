@@ -101,3 +101,27 @@ def test_logout_all_and_nothing_left(cli_env) -> None:
 def test_forget_password_needs_an_idp(cli_env) -> None:
     result = run_cli(["logout", "--forget-password"], env=cli_env)
     assert result.code == 2 and "--forget-password needs --idp-nickname" in result.err, result
+
+
+# -- the pure edit ----------------------------------------------------------------------------
+def test_remove_keys_drops_continuations_and_an_emptied_last_section() -> None:
+    text = "[a]\nx = 1\n\n[p]\naws_access_key_id = K\naws_session_token = long\n  continued\n"
+    assert inifile.remove_keys(text, "p", ["aws_access_key_id", "aws_session_token"]) == "[a]\nx = 1\n"
+
+
+def test_remove_keys_keeps_what_is_not_ours_and_unknown_sections() -> None:
+    text = "[p]\naws_access_key_id = K\nregion = x\n[q]\naws_access_key_id = Q"
+    assert inifile.remove_keys(text, "p", ["aws_access_key_id"]) == "[p]\nregion = x\n[q]\naws_access_key_id = Q"
+    assert inifile.remove_keys(text, "missing", ["aws_access_key_id"]) == text
+
+
+def test_remove_keys_agrees_with_configparser() -> None:
+    import configparser  # noqa: PLC0415
+
+    text = "[a]\nk = 1\n\n[p]\n; note\naws_access_key_id = K\nother = 2\n\n[b]\nk = 3\n"
+    out = inifile.remove_keys(text, "p", ["aws_access_key_id"])
+    before, after = configparser.RawConfigParser(), configparser.RawConfigParser()
+    before.read_string(text)
+    after.read_string(out)
+    assert {s: dict(after[s]) for s in after.sections()} == {
+        "a": {"k": "1"}, "p": {"other": "2"}, "b": {"k": "3"}} and dict(before["p"])["aws_access_key_id"] == "K"

@@ -68,7 +68,8 @@ def credential_process(ctx: click.Context, log_level: str | None, idp_nickname: 
       credential_process = awscli_saml_sso credential-process --idp-nickname corp
 
     Served from a private cache while more than 15 minutes remain; otherwise logs in with the
-    stored IdP, without prompting (password from the keyring).
+    stored IdP: its browser session first, then the keyring password; what the IdP still needs
+    (a password, a one-time code) is asked on the terminal (/dev/tty) when there is one.
     """
     _setup(ctx, log_level)
     from awscli_saml_sso.delivery import process  # light; the login path imports the rest
