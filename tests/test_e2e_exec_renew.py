@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import configparser
+import json
 
 from clirun import run_cli
 
@@ -53,3 +54,19 @@ def test_exec_on_an_expired_one_off_profile_says_how_to_log_in(aws, cli_env, hom
     result = run_cli(["exec", "--", "true"], env=cli_env)
     assert result.code == 2, result
     assert "expired" in result.err and "log in first" in result.err and result.err.count("\n") == 1
+
+
+def test_env_renews_an_expired_profile_as_exec_does(aws, cli_env, home, tmp_path):
+    cli_env.update(PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring", XDG_DATA_HOME=str(tmp_path / "xdg"),
+                   ASS_ENDPOINT_URL=aws.aws_endpoint_url)
+    added = run_cli(["idp", "add", "dev", "--url", aws.idp_url, "--username", "aws_user", "--password-stdin",
+                     "--role-arn", realm.ROLE_USER], env=cli_env, stdin="aws_user\n")
+    assert added.code == 0, added
+    assert run_cli(["--idp-nickname", "dev", "--use-stored"], env=cli_env).code == 0
+    old_key = profile(home)["aws_access_key_id"]
+    expire(home)
+
+    result = run_cli(["env", "--format", "json"], env=cli_env)
+    assert result.code == 0, result
+    new_key = profile(home)["aws_access_key_id"]
+    assert new_key != old_key and json.loads(result.out)["AccessKeyId"] == new_key

@@ -39,6 +39,7 @@ def test_roles_json_logs_in_and_assumes_nothing(aws, cli_env, tmp_path):
 
 def test_an_alias_from_the_emulator_is_learned_then_shown_in_menu_and_roles(aws, cli_env, home, tmp_path):
     _create_alias(aws, "corp-dev")
+    cli_env["AWS_ENDPOINT_URL_IAM"] = aws.aws_endpoint_url  # the emulator is IAM too
     user = tmp_path / "user.b64"
     user.write_text(aws.saml_response_for("aws_user"))
     first = run_cli(["--saml-response", str(user), "--endpoint-url", aws.aws_endpoint_url], env=cli_env)
@@ -75,3 +76,13 @@ def test_the_hand_written_map_wins_and_is_used_without_iam(aws, cli_env, tmp_pat
     listed = run_cli(["roles", "--saml-response", str(admin), "--json"], env=cli_env)
     assert listed.code == 0, listed
     assert {r["alias"] for r in json.loads(listed.out)} == {"my-name"}
+
+
+def test_with_a_custom_sts_endpoint_and_none_for_iam_iam_is_not_asked(aws, cli_env, tmp_path):
+    """--endpoint-url names STS only: the new credentials are not sent to IAM anywhere else."""
+    _create_alias(aws, "corp-dev")
+    user = tmp_path / "user.b64"
+    user.write_text(aws.saml_response_for("aws_user"))
+    first = run_cli(["--saml-response", str(user), "--endpoint-url", aws.aws_endpoint_url], env=cli_env)
+    assert first.code == 0, first
+    assert aliases.load(cli_env) == {}

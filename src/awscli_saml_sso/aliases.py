@@ -107,9 +107,21 @@ def fetch(credentials: Any, region: str, endpoint_url: str | None) -> str | None
     return names[0] if names and isinstance(names[0], str) else None
 
 
-def learn(environ: Mapping[str, str], account: str, credentials: Any, region: str, endpoint_url: str | None) -> None:
+def iam_endpoint(environ: Mapping[str, str], sts_endpoint_url: str | None) -> tuple[bool, str | None]:
+    """Where IAM is: ``AWS_ENDPOINT_URL_IAM`` or ``AWS_ENDPOINT_URL`` (as the SDKs read them), else
+    AWS's own. With a custom STS endpoint (``--endpoint-url``) and none for IAM, IAM is not asked:
+    the login's credentials are not sent where nobody configured them to go."""
+    configured = environ.get("AWS_ENDPOINT_URL_IAM") or environ.get("AWS_ENDPOINT_URL") or None
+    if sts_endpoint_url and not configured:
+        return False, None
+    return True, configured
+
+
+def learn(environ: Mapping[str, str], account: str, credentials: Any, region: str,
+          sts_endpoint_url: str | None) -> None:
     """After a successful assume: ask IAM once per account not known yet."""
-    if account in load(environ):
+    ask, endpoint_url = iam_endpoint(environ, sts_endpoint_url)
+    if not ask or account in load(environ):
         return
     alias = fetch(credentials, region, endpoint_url)
     if alias:
