@@ -125,3 +125,21 @@ def test_remove_keys_agrees_with_configparser() -> None:
     after.read_string(out)
     assert {s: dict(after[s]) for s in after.sections()} == {
         "a": {"k": "1"}, "p": {"other": "2"}, "b": {"k": "3"}} and dict(before["p"])["aws_access_key_id"] == "K"
+
+
+def test_logout_of_a_credential_process_profile_removes_its_cache_entry(cli_env) -> None:
+    from awscli_saml_sso.delivery import configprofiles  # noqa: PLC0415
+
+    line = "awscli_saml_sso credential-process --idp-nickname corp"
+    config = awsfiles.config_path(cli_env)
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f"[profile work]\ncredential_process = {line}\n")
+    request = configprofiles.request_from_command(line)
+    creds = Credentials("ASIAX", "s", "t", dt.datetime(2099, 1, 1, tzinfo=dt.timezone.utc))
+    ours, other = request.cache_key, cache.key("corp", None, "elsewhere")
+    for key in (ours, other):
+        cache.store(cache.file_for(cli_env, key), key, creds)
+    result = run_cli(["logout", "--profile", "work"], env=cli_env)
+    assert result.code == 0, result
+    assert not cache.file_for(cli_env, ours).exists() and cache.file_for(cli_env, other).exists()
+    assert config.read_text() == f"[profile work]\ncredential_process = {line}\n"
