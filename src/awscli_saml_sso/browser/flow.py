@@ -128,8 +128,9 @@ def _raise_if_idp_said_no(driver: Any, url: str) -> None:
                            hint="check the IdP URL")
     said = next((text for text in (page.get("title"), page.get("heading")) if text and _ERROR_WORDS.match(text)), None)
     if said and not page.get("fields"):
-        raise NetworkError(f"the IdP at {host} shows an error page ({said.splitlines()[0][:80]!r}) for "
-                           f"{strip_query(url)}", hint="check the IdP URL")
+        shown = f"{said.splitlines()[0][:80]!r}" + (f", HTTP {status}" if status else "")
+        raise NetworkError(f"the IdP at {host} shows an error page ({shown}) for {strip_query(url)}",
+                           hint="check the IdP URL")
 
 
 def _open(driver: Any, url: str, deadline: float) -> None:
