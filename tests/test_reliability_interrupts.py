@@ -9,11 +9,13 @@ credentials file either the old bytes or a complete new file (never a mix, never
 from __future__ import annotations
 
 import configparser
+import contextlib
 import os
 import pty
 import random
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -175,35 +177,46 @@ def test_during_the_sts_call(signum, world, cli_env, reliability):
     _judge_interrupted(run, signum, home, before, watch, cli_env["TMPDIR"])
 
 
-RUNS = 8
+# Where each run's signal lands. Fixed moments are tied to the CLI's own progress, as the fake
+# STS sees it (a request arriving, an answer sent), never to a clock: a loaded machine changes how
+# long each step takes, not which step the signal meets. (Before, the signals were spread over the
+# wall time of one undisturbed probe run; under load on a 2-core machine later runs were much
+# faster or slower than the probe, every signal fell on the same side of the write, and the
+# "both sides covered" check failed.)
+MOMENTS = (
+    "before the write",  # held on AssumeRoleWithSAML: the old file must stay
+    "around the write",  # just after STS answered: parsing, writing, renaming, verifying
+    "after the write",  # held on GetCallerIdentity: the complete new file must be there
+    "start-up",  # early: interpreter start, imports, reading the response
+    "around the write",
+    "before the write",
+    "around the write",
+    "after the write",
+    "start-up",
+)
 
 
 def test_at_random_moments_around_the_write(world, cli_env, reliability):
     """Signals spread over the whole run (start-up, parsing, STS, writing, verifying): whatever
-    the moment, the file is the old one or a complete new one. The fake STS answers after a
-    short delay so that the write happens at a known, reachable time."""
+    the moment, the file is the old one or a complete new one, and the exit code is the signal's
+    (or 0 when the work was done). Deterministic: the moments before and after the write are
+    reached through the fake STS; the random ones vary only within a step."""
     home, response, watch = world
     creds = home / ".aws" / "credentials"
     rng = random.Random(8)
     sts = fakes.FakeSts("ok", delay=0.05)
     outcomes = {0: 0, 129: 0, 130: 0, 143: 0}
+    args = ["--saml-response", str(response), "--endpoint-url", sts.url]
     try:
-        # one undisturbed run measures how long a run takes
-        probe = Cli(["--saml-response", str(response), "--endpoint-url", sts.url], cli_env).wait(30)
-        assert probe.code == 0, probe
-        span = probe.wall
-        for n in range(RUNS):
+        undisturbed = Cli(args, cli_env).wait(30)  # the outcome with no signal at all
+        assert undisturbed.code == 0, undisturbed
+        outcomes[0] += 1
+        for n, moment in enumerate(MOMENTS):
             creds.write_text(OLD)
             before = creds.read_bytes()
             signum = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)[n % 3]
-            cli = Cli(["--saml-response", str(response), "--endpoint-url", sts.url], cli_env)
-            time.sleep(rng.uniform(0.3 * span, 1.05 * span))
-            try:
-                cli.signal(signum)
-            except ProcessLookupError:
-                pass  # already done
-            run = cli.wait(30)
-            reliability.tried("interruption", f"random moment {n}")
+            run = _signal_at(moment, signum, args, cli_env, sts, rng)
+            reliability.tried("interruption", f"{moment} {n}")
             # -N: the signal came before the CLI installed its handlers (interpreter start) or
             # after it was done (interpreter exit); a shell shows both as 128+N, like ours.
             assert run.code in (0, CODES[signum], -signum), run
@@ -211,6 +224,10 @@ def test_at_random_moments_around_the_write(world, cli_env, reliability):
                 run.code = CODES[signum]
             outcomes[run.code] += 1
             after = creds.read_bytes()
+            if moment == "before the write":
+                assert run.code == CODES[signum] and after == before, run
+            if moment == "after the write":
+                assert run.code == CODES[signum] and after != before, run
             if after != before:  # a complete new file: the old bytes first, then a full [saml]
                 assert after.startswith(before), after
                 parser = configparser.RawConfigParser()
@@ -221,5 +238,40 @@ def test_at_random_moments_around_the_write(world, cli_env, reliability):
             watch.assert_none_left(grace=2)
     finally:
         sts.close()
-    # the spread must really cover both sides of the write, or the test proves nothing
+    # both sides of the write are covered by construction; the count is kept for the summary
     assert outcomes[0] and outcomes[129] + outcomes[130] + outcomes[143], outcomes
+
+
+def _signal_at(moment, signum, args, cli_env, sts, rng):
+    """Run the CLI once and signal it at ``moment`` (see MOMENTS)."""
+    started = threading.Event()  # the CLI's pid is known
+    exited = threading.Event()  # the CLI is gone: a held STS answer may go now (to nobody)
+    holder: list[Cli] = []
+
+    def send() -> None:
+        started.wait(30)
+        with contextlib.suppress(ProcessLookupError):
+            holder[0].signal(signum)
+
+    def before_answer(action: str) -> None:
+        wanted = {"before the write": "AssumeRoleWithSAML", "after the write": "GetCallerIdentity"}.get(moment)
+        if action == wanted:
+            send()
+            exited.wait(30)  # the CLI is interrupted while it waits for this answer
+
+    def after_answer(action: str) -> None:
+        if moment == "around the write" and action == "AssumeRoleWithSAML":
+            time.sleep(rng.uniform(0, 0.03))
+            send()
+
+    sts.before_answer, sts.after_answer = before_answer, after_answer
+    try:
+        holder.append(Cli(args, cli_env))
+        started.set()
+        if moment == "start-up":
+            time.sleep(rng.uniform(0, 0.3))
+            send()
+        return holder[0].wait(30)
+    finally:
+        exited.set()
+        sts.before_answer = sts.after_answer = None
