@@ -68,7 +68,7 @@ class DefaultToLogin(click.Group):
         while i < len(args) and (args[i] in self.GROUP_VALUE_OPTIONS or args[i].startswith("--log-level=")):
             i += 1 if "=" in args[i] else 2
         if i >= len(args) or (not self._is_command(args[i]) and args[i] not in self.GROUP_FLAGS):
-            if i < len(args) and _looks_like_command(args[i]):
+            if i < len(args) and _looks_like_command(args[i]) and not ctx.resilient_parsing:
                 raise self._no_such_command(ctx, args[i])
             args.insert(min(i, len(args)), "login")
         return super().parse_args(ctx, args)
