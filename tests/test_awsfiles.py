@@ -440,9 +440,13 @@ def test_sigkill_mid_write_leaves_old_or_new(tmp_path):
     written = 0
     for _ in range(12):
         child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
-        time.sleep(0.25 + rng.random() * 0.4)
+        # Once one write is done the child is in its loop of writes: kill it at a random moment
+        # of the next ones. (Tied to the child's progress, not to a clock: under load, a fixed
+        # sleep could end before the first write.)
+        first = child.stdout.readline()
+        time.sleep(rng.random() * 0.2)
         child.send_signal(signal.SIGKILL)
-        written += len(child.communicate()[0].split())
+        written += len((first + child.communicate()[0]).split())
         text = path.read_text()
         assert text.startswith(OLD)
         value = inifile.get_section(text, "big")["v"]

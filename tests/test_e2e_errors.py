@@ -75,3 +75,5 @@ def test_use_stored_without_a_keyring_password_and_no_terminal(aws, cli_env, tmp
                       "--timeout", "30"], env=cli_env)
     assert result.code == 2, result
     assert "password" in one_line(result)
+    # issue 13: the hint changes the password only (idp add would replace role, profile, region)
+    assert "awscli_saml_sso idp set dev --password-stdin" in one_line(result)

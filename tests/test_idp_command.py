@@ -99,7 +99,7 @@ def test_list_json_on_stdout(home, ring):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [{
         "nickname": "corp", "url": URL, "username": "jdoe", "role_arn": None, "profile": None,
-        "region": None, "browser": "firefox", "duration": 7200,
+        "region": None, "browser": "firefox", "duration": 7200, "mfa_method": None,
     }]
 
 
@@ -222,3 +222,57 @@ def test_subprocess_with_a_file_keyring(home, tmp_path):
     assert removed.returncode != 0 and b"--yes" in removed.stderr
     assert call("remove", "corp", "--yes").returncode == 0
     assert json.loads(call("list", "--json").stdout) == []
+
+
+# ---- idp set: one field at a time (issue 13, stumble 3) ------------------------------------------
+
+def _full_entry() -> None:
+    result = run(["add", "corp", "--url", URL, "--username", "jdoe", "--role-arn", ROLE, "--profile", "dev",
+                  "--region", "eu-west-1", "--browser", "chromium", "--duration", "3600"])
+    assert result.exit_code == 0, result.output
+
+
+def test_set_password_keeps_role_profile_and_region(home, ring):
+    """Before, the only way to store a password was ``idp add`` again, which replaced the entry:
+    role, profile and region were lost."""
+    _full_entry()
+    before = idps.get("corp", os.environ)
+    result = run(["set", "corp", "--password-stdin"], stdin="Pa55-word!\n")
+    assert result.exit_code == 0, result.output
+    assert idps.get("corp", os.environ) == before
+    assert idps.get_password("corp", "jdoe") == "Pa55-word!"
+    assert "Pa55-word!" not in result.output and b"Pa55-word!" not in idps.idps_path(os.environ).read_bytes()
+
+
+def test_set_changes_only_the_given_fields_and_clears_with_empty(home, ring):
+    _full_entry()
+    result = run(["set", "corp", "--region", "us-west-2", "--mfa-method", "totp", "--profile", ""])
+    assert result.exit_code == 0, result.output
+    assert idps.get("corp", os.environ) == StoredIdp("corp", URL, "jdoe", "chromium", ROLE, None, "us-west-2", 3600,
+                                                    mfa_method="totp")
+    assert "region=us-west-2" in result.stderr and "profile cleared" in result.stderr
+    shown = json.loads(run(["show", "corp", "--json"]).stdout)
+    assert shown["mfa_method"] == "totp"
+
+
+def test_add_takes_the_mfa_method_too(home, ring):
+    assert run(["add", "corp", "--url", URL, "--mfa-method", "push"]).exit_code == 0
+    assert idps.get("corp", os.environ).mfa_method == "push"
+    assert '"mfa_method": "push"' in idps.idps_path(os.environ).read_text()
+    assert run(["add", "corp", "--url", URL, "--mfa-method", "carrier-pigeon"]).exit_code == 2
+
+
+@pytest.mark.parametrize("args, stdin, message", [
+    (["set", "corp"], None, "nothing to change"),
+    (["set", "nope", "--region", "eu-west-1"], None, "unknown IdP nickname 'nope'"),
+    (["set", "corp", "--url", ""], None, "cannot be cleared"),
+    (["set", "corp", "--role-arn", "Dev"], None, "invalid role ARN"),
+    (["set", "corp", "--username", "", "--password-stdin"], "pw\n", "no username to keep the password for"),
+])
+def test_set_rejects_bad_input_and_changes_nothing(home, ring, args, stdin, message):
+    _full_entry()
+    before = idps.idps_path(os.environ).read_bytes()
+    result = run(args, stdin=stdin)
+    assert isinstance(result.exception, UsageError) and message in str(result.exception), result.output
+    assert idps.idps_path(os.environ).read_bytes() == before
+    assert idps.get_password("corp", "jdoe") is None

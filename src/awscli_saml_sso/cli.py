@@ -58,6 +58,9 @@ class DefaultToLogin(click.Group):
     def _is_command(self, name: str) -> bool:
         return name in self.commands or name in self.LAZY
 
+    def _no_such_command(self, ctx: click.Context, word: str) -> UsageError:
+        return _no_such_command_error(word, self.list_commands(ctx))
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         args = list(args)
         if ctx.resilient_parsing and not args:
@@ -67,8 +70,24 @@ class DefaultToLogin(click.Group):
         while i < len(args) and (args[i] in self.GROUP_VALUE_OPTIONS or args[i].startswith("--log-level=")):
             i += 1 if "=" in args[i] else 2
         if i >= len(args) or (not self._is_command(args[i]) and args[i] not in self.GROUP_FLAGS):
+            if i < len(args) and _looks_like_command(args[i]) and not ctx.resilient_parsing:
+                raise self._no_such_command(ctx, args[i])
             args.insert(min(i, len(args)), "login")
         return super().parse_args(ctx, args)
+
+
+def _looks_like_command(word: str) -> bool:
+    """A bare word where a command goes: login takes no arguments, so it can only be a typo of a
+    command (``stauts``); options (``--x``) and values after them are login's as before."""
+    return bool(word) and word[0].isalpha() and all(c.isalnum() or c in "-_" for c in word)
+
+
+def _no_such_command_error(word: str, known: list[str]) -> UsageError:
+    import difflib  # noqa: PLC0415 - only on this error path
+
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    message = f"no such command {word!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+    return UsageError(message, hint="commands: " + ", ".join(known) + "; login options alone log in")
 
 
 def _complete_nicknames(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 FILENAME = "idps.json"
 VERSION = 1
 BROWSERS = ("chrome", "chromium", "edge", "firefox")
+MFA_METHODS = ("totp", "push", "sms", "call", "email")
 MIN_DURATION, MAX_DURATION = 900, 43200
 MAX_FILE_BYTES = 1024 * 1024  # a few IdPs take a few hundred bytes; anything this big is not ours
 NICKNAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
@@ -42,7 +43,7 @@ _REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 _PROFILE_RE = re.compile(r"[^\s\[\]]{1,128}")
 
 __all__ = [
-    "StoredIdp", "load_all", "load_all_with_note", "migrate", "get", "save", "remove", "validate",
+    "StoredIdp", "load_all", "load_all_with_note", "migrate", "get", "save", "update", "remove", "validate",
     "validate_url", "validate_nickname", "idps_path", "get_password", "set_password", "delete_password",
 ]
 
@@ -57,6 +58,8 @@ class StoredIdp:
     profile: str | None = None
     region: str | None = None
     duration: int | None = None
+    # Added in format version 1 without a bump: older readers skip unknown fields (see _entry).
+    mfa_method: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """The file's entry: every set field but the nickname (the entry's key)."""
@@ -112,6 +115,8 @@ def validate(idp: StoredIdp) -> StoredIdp:
         and MIN_DURATION <= idp.duration <= MAX_DURATION
     )
     _check(duration_ok, "duration", idp.duration, f"seconds from {MIN_DURATION} to {MAX_DURATION}")
+    _check(idp.mfa_method is None or idp.mfa_method in MFA_METHODS, "MFA method", idp.mfa_method,
+           "one of " + ", ".join(MFA_METHODS))
     return dataclasses.replace(idp, url=url)
 
 
@@ -161,6 +166,25 @@ def save(idp: StoredIdp, environ: Mapping[str, str]) -> Path:
         _write(path, known)
     log.debug("stored IdP %s in %s", idp.nickname, path)
     return path
+
+
+def update(nickname: str, changes: Mapping[str, object], environ: Mapping[str, str]) -> tuple[StoredIdp, Path]:
+    """Change only the fields in ``changes`` (a value of None clears one) of a stored IdP, under the
+    lock, so a concurrent login that remembers its role keeps it. Returns the new entry and file."""
+    unknown = set(changes) - set(_FIELDS) | ({"nickname"} & set(changes))
+    if unknown:
+        raise ValueError(f"not fields of a stored IdP: {sorted(unknown)}")
+    get(nickname, environ)  # unknown nickname: the same error as everywhere (and the migration)
+    path = idps_path(environ)
+    with _locked(path):
+        known = _read(path)
+        if nickname not in known:  # removed by another run meanwhile
+            get(nickname, environ)
+        updated = validate(dataclasses.replace(known[nickname], **changes))
+        known[nickname] = updated
+        _write(path, known)
+    log.debug("changed %s of IdP %s in %s", ", ".join(sorted(changes)), nickname, path)
+    return updated, path
 
 
 def remove(nickname: str, environ: Mapping[str, str]) -> None:

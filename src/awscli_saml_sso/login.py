@@ -28,7 +28,7 @@ class LoginUI(Protocol):
     def status(self, message: str) -> None: ...
     def warn(self, message: str) -> None: ...
     def waiting(self, label: str): ...  # context manager
-    def choose(self, title: str, labels, *, option: str, allow_add: bool = False) -> int | str: ...
+    def choose(self, title: str, labels, *, option: str, allow_add: bool = False, match=None) -> int | str: ...
 
 
 @dataclasses.dataclass
@@ -43,6 +43,7 @@ class LoginOptions:
     role_pattern: str | None = None
     role_index: int | None = None
     default_role_arn: str | None = None
+    role_arn_is_stored: bool = False  # role_arn is the stored IdP's default (--use-stored)
     all_roles_template: str | None = None
     duration: int | None = None
     region: str | None = None
@@ -225,11 +226,15 @@ def _chosen_roles(opts: LoginOptions, assertion: Assertion, ui: LoginUI) -> list
     )
     if result.note:
         ui.warn(result.note)
+    if result.role is not None and (result.how == "default" or (result.how == "role-arn" and opts.role_arn_is_stored)):
+        ui.status(f"using stored default role {result.role.role_arn} "
+                  f"(change: awscli_saml_sso idp set {opts.idp_nickname} --role-arn ...)")
     if result.role is not None:
         return [result.role]
     entries = roles.menu_entries(assertion.roles, dict(opts.account_aliases))
     try:
-        picked = ui.choose("Roles granted by the IdP:", [e.label for e in entries], option="--role-arn")
+        picked = ui.choose("Roles granted by the IdP:", [e.label for e in entries], option="--role-arn",
+                           match=lambda answer: roles.menu_match(entries, answer))
     except MissingAnswerError as exc:
         raise MissingAnswerError("a role choice (the IdP granted several roles)", "--role-arn ARN or --role PATTERN") from exc
     return [entries[int(picked)].role]

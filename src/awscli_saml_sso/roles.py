@@ -170,3 +170,15 @@ def _display_name(role: Role, by_name: collections.Counter, by_arn: collections.
     if by_arn[role.role_arn] > 1:
         name += f" via {role.principal_arn.rsplit('/', 1)[-1]}"
     return name
+
+
+def menu_match(entries: Sequence[MenuEntry], answer: str) -> int | None:
+    """The menu index a typed role name or glob names (as ``--role``), None when it names none;
+    several matches raise :class:`RoleChoiceError` listing them, so the person can narrow it."""
+    matches = [e for e in entries if role_matches(e.role, answer.strip())]
+    if len({e.role.role_arn for e in matches}) > 1:
+        raise RoleChoiceError(
+            f"{len(matches)} roles match {answer.strip()!r}: "
+            + ", ".join(f"[{e.index}] {e.label}" for e in matches[:MAX_LISTED])
+        )
+    return matches[0].index if matches else None

@@ -24,9 +24,28 @@ LEGACY_SERVICE = "idp_nickname"
 
 KEYRING_HINT = (
     "no usable OS keyring: install and unlock one (Keychain, Windows Credential Locker, Secret Service), "
-    "or pip install keyrings.alt and set PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring "
-    "(a plain file, only for machines you trust); or pass --password-stdin at each login"
+    "or add a file backend (a plain file, only for machines you trust): pipx inject awscli-saml-sso "
+    "keyrings.alt and export PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring; "
+    "or pass --password-stdin at each login"
 )
+
+
+def keyring_usable() -> bool:
+    """Whether a password could be kept: a keyring backend that can store, not keyring's
+    stand-ins for "none" (``fail.Keyring`` raises on every call, ``null.Keyring`` drops it)."""
+    try:
+        import keyring  # noqa: PLC0415
+        from keyring.backends import fail, null  # noqa: PLC0415
+
+        backend = keyring.get_keyring()
+    except Exception as exc:  # noqa: BLE001 - see set_password
+        log.debug("keyring: unavailable (%s)", type(exc).__name__)
+        return False
+    chained = getattr(backend, "backends", None)
+    candidates = list(chained) if chained is not None else [backend]
+    usable = any(not isinstance(b, (fail.Keyring, null.Keyring)) for b in candidates)
+    log.debug("keyring: backend %s is %susable", type(backend).__name__, "" if usable else "not ")
+    return usable
 
 
 def key(nickname: str, username: str) -> str:

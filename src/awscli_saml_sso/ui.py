@@ -16,10 +16,10 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
-from awscli_saml_sso.errors import MissingAnswerError, UsageError
+from awscli_saml_sso.errors import MissingAnswerError, SamlSsoError, UsageError
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
@@ -157,12 +157,17 @@ class Terminal:
         answer = self.ask(f"{question} [{'Y/n' if default else 'y/N'}]", what="a confirmation", option=option)
         return default if not answer else answer.lower() in ("y", "yes")
 
-    def choose(self, title: str, labels: Sequence[str], *, option: str, allow_add: bool = False) -> int | str:
-        """A numbered menu; returns the index chosen, or ``"+"`` when adding is allowed."""
+    def choose(self, title: str, labels: Sequence[str], *, option: str, allow_add: bool = False,
+               match: Callable[[str], int | None] | None = None) -> int | str:
+        """A numbered menu; returns the index chosen, or ``"+"`` when adding is allowed.
+
+        Numbered from 0, as ``--role-selection`` counts (one numbering, as in 0.3). ``match``
+        turns any other answer (a role name or glob) into an index, or None when it names none;
+        it raises a ``SamlSsoError`` for an answer it must refuse (a glob matching several)."""
         tty = self.require_tty(title, option)
         with self._paused():
             tty.write(f"{title}\n")
-            for number, label in enumerate(labels, start=1):
+            for number, label in enumerate(labels):
                 tty.write(f"  [{number}] {label}\n")
             if allow_add:
                 tty.write("  [+] add a new one\n")
@@ -171,9 +176,17 @@ class Terminal:
             answer = self.ask("Choose", what=title, option=option)
             if allow_add and answer == "+":
                 return "+"
-            if answer.isdigit() and 1 <= int(answer) <= len(labels):
-                return int(answer) - 1
-            self.line(f"please answer a number from 1 to {len(labels)}" + (" or +" if allow_add else ""))
+            if answer.isdigit() and 0 <= int(answer) < len(labels):
+                return int(answer)
+            try:
+                found = match(answer) if match is not None and answer else None
+            except SamlSsoError as exc:
+                self.line(f"{exc.message}; try again")
+                continue
+            if found is not None:
+                return found
+            self.line(f"please answer a number from 0 to {len(labels) - 1}" + (" or +" if allow_add else "")
+                      + (", or a name or glob" if match is not None else ""))
 
     @contextlib.contextmanager
     def _paused(self) -> Iterator[None]:

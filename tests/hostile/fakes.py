@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 
 ACCOUNT = "000000000000"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/Role.User"
@@ -66,6 +67,10 @@ class FakeSts:
         self.delay = delay
         self.requests: list[str] = []  # the Action of each request
         self.issued: list[dict[str, str]] = []
+        # Called (in the server's thread) with the Action, before the answer is sent and after:
+        # a test synchronises with the client's progress here instead of guessing with sleeps.
+        self.before_answer: Callable[[str], None] | None = None
+        self.after_answer: Callable[[str], None] | None = None
         self._release = threading.Event()
         outer = self
 
@@ -77,6 +82,8 @@ class FakeSts:
                 body = urllib.parse.parse_qs(self.rfile.read(length).decode())
                 action = (body.get("Action") or ["?"])[0]
                 outer.requests.append(action)
+                if outer.before_answer is not None:
+                    outer.before_answer(action)
                 if outer.mode == "hang":
                     outer._release.wait(120)  # until the test ends: the client must give up or be stopped
                     return
@@ -88,6 +95,9 @@ class FakeSts:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+                self.wfile.flush()
+                if outer.after_answer is not None:
+                    outer.after_answer(action)
 
             def log_message(self, *args: object) -> None:
                 pass

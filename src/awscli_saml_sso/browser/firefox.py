@@ -14,8 +14,11 @@ prefetch, preconnect, predictor) runs ahead of it with these preferences.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +93,8 @@ def start(binary: str | None, driver_file: str | None, mode: str, profile: Path,
     env = {**(os.environ if env is None else env), "MOZ_CRASHREPORTER_DISABLE": "1"}
     service = webdriver.FirefoxService(executable_path=driver_file, env=env)
     try:
-        driver = webdriver.Firefox(options=options(binary, mode, profile), service=service)
+        with _selenium_manager_quiet():
+            driver = webdriver.Firefox(options=options(binary, mode, profile), service=service)
     except NoSuchDriverException as exc:
         with quiet.quietly("stopping the driver"):
             service.stop()
@@ -110,3 +114,20 @@ def start(binary: str | None, driver_file: str | None, mode: str, profile: Path,
             hint="update Firefox and geckodriver, or use --browser chromium",
         )
     return driver, service
+
+
+@contextlib.contextmanager
+def _selenium_manager_quiet() -> Iterator[None]:
+    """Selenium Manager logs a WARNING when it finds no geckodriver (offline: "Unable to discover
+    proper geckodriver version"), just before the one-line error that says so with a hint: the
+    person would read the same failure twice, once as a stray log line. Kept at --log-level INFO/DEBUG."""
+    logger = logging.getLogger("selenium.webdriver.common.selenium_manager")
+    if logger.isEnabledFor(logging.INFO):
+        yield
+        return
+    previous = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)

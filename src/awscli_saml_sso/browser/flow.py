@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from awscli_saml_sso.browser import autofill, drivers
 from awscli_saml_sso.browser.endpoints import effective_endpoints, strip_query
@@ -93,6 +95,42 @@ def _raise_if_error_page(driver: Any, url: str) -> None:
     code = driver.execute_script(_ERROR_PAGE_JS)
     if code:
         raise NetworkError(f"cannot reach the IdP at {strip_query(url)} ({code})")
+    _raise_if_idp_said_no(driver, url)
+
+
+# The first page's HTTP status, read in the page (Navigation Timing's responseStatus: Chromium
+# 109+, Firefox 117+; 0 where unknown), so it works with any driver that runs a script; and what
+# a plain error page shows instead of a login (title, first heading, whether there is any field).
+_FIRST_PAGE_JS = """
+const nav = (performance.getEntriesByType ? performance.getEntriesByType('navigation') : [])[0];
+const heading = document.querySelector('h1, h2');
+return {
+  status: nav && typeof nav.responseStatus === 'number' ? nav.responseStatus : 0,
+  title: String(document.title || '').slice(0, 200),
+  heading: heading ? String(heading.textContent || '').trim().slice(0, 200) : '',
+  fields: document.querySelectorAll('input:not([type=hidden]), select, textarea').length,
+};
+"""
+_ERROR_WORDS = re.compile(
+    r"^\W*(?:error\b|\d{3}\b|(?:page |file |metadata )?not found\b|bad request\b|forbidden\b"
+    r"|internal server error\b|service unavailable\b|bad gateway\b|gateway time-?out\b"
+    r"|unhandled exception\b|an error occurred\b)", re.IGNORECASE)
+
+
+def _raise_if_idp_said_no(driver: Any, url: str) -> None:
+    """A wrong IdP URL answers 4xx/5xx, or a page that is plainly an error (SimpleSAMLphp for an
+    unknown SP, a "Not Found" with 200): say so now, not after the login page search gives up."""
+    page = driver.execute_script(_FIRST_PAGE_JS) or {}
+    host = urlsplit(url).netloc
+    status = page.get("status") or 0
+    if status >= 400:
+        raise NetworkError(f"the IdP at {host} answered HTTP {status} to {strip_query(url)}",
+                           hint="check the IdP URL")
+    said = next((text for text in (page.get("title"), page.get("heading")) if text and _ERROR_WORDS.match(text)), None)
+    if said and not page.get("fields"):
+        shown = f"{said.splitlines()[0][:80]!r}" + (f", HTTP {status}" if status else "")
+        raise NetworkError(f"the IdP at {host} shows an error page ({shown}) for {strip_query(url)}",
+                           hint="check the IdP URL")
 
 
 def _open(driver: Any, url: str, deadline: float) -> None:

@@ -1,4 +1,4 @@
-"""``awscli_saml_sso idp list | show | add | remove``: stored IdPs.
+"""``awscli_saml_sso idp list | show | add | set | remove``: stored IdPs.
 
 People read stderr (through ``ui.Terminal``); ``--json`` data goes to stdout for scripts.
 The terminal comes from ``ctx.obj["terminal"]`` when the caller (or a test) provides one.
@@ -6,6 +6,7 @@ The terminal comes from ``ctx.obj["terminal"]`` when the caller (or a test) prov
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -90,20 +91,39 @@ def show_command(ctx: click.Context, nickname: str, as_json: bool) -> None:
     term.line(f"{'browser profile:':<18}{paths.browser_profile_dir(os.environ, stored.nickname)}")
 
 
+def _field_options(url_required: bool) -> Any:
+    """The options of ``idp add`` and ``idp set``, one per stored field (+ ``--password-stdin``).
+    A new stored field is one more option here: both commands get it, ``idp set`` changes it
+    alone (see ``_changes``)."""
+    options = [
+        click.option("--url", required=url_required, metavar="URL", help="The IdP-initiated sign-on URL."),
+        click.option("--username", metavar="NAME", help="Username to fill in at login."),
+        click.option("--password-stdin", is_flag=True,
+                     help="Read the password from standard input; kept in the OS keyring."),
+        click.option("--role-arn", metavar="ARN", help="Default role."),
+        click.option("--profile", metavar="NAME", help="Default profile to write."),
+        click.option("--region", metavar="REGION", help="Default region."),
+        click.option("--browser", type=click.Choice(idps.BROWSERS), help="Browser to drive for this IdP."),
+        click.option("--duration", type=click.IntRange(idps.MIN_DURATION, idps.MAX_DURATION), metavar="SECONDS",
+                     help="Default session length."),
+        click.option("--mfa-method", type=click.Choice(idps.MFA_METHODS),
+                     help="Second factor to choose where the IdP offers several."),
+    ]
+
+    def apply(command: Any) -> Any:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
 @idp.command("add")
 @click.argument("nickname")
-@click.option("--url", required=True, metavar="URL", help="The IdP-initiated sign-on URL.")
-@click.option("--username", metavar="NAME", help="Username to fill in at login.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input; kept in the OS keyring.")
-@click.option("--role-arn", metavar="ARN", help="Default role.")
-@click.option("--profile", metavar="NAME", help="Default profile to write.")
-@click.option("--region", metavar="REGION", help="Default region.")
-@click.option("--browser", type=click.Choice(idps.BROWSERS), help="Browser to drive for this IdP.")
-@click.option("--duration", type=click.IntRange(idps.MIN_DURATION, idps.MAX_DURATION), metavar="SECONDS",
-              help="Default session length.")
+@_field_options(url_required=True)
 @click.pass_context
 def add_command(ctx: click.Context, nickname: str, password_stdin: bool, **fields: Any) -> None:
-    """Store an IdP under NICKNAME (replaces one of the same name)."""
+    """Store an IdP under NICKNAME (replaces one of the same name; idp set changes single fields)."""
     if password_stdin and not fields.get("username"):
         raise UsageError("--password-stdin needs --username", hint="the password is kept per username")
     known = _load(ctx)
@@ -118,6 +138,48 @@ def add_command(ctx: click.Context, nickname: str, password_stdin: bool, **field
         term.line(f"  password for {stored.username!r} is in the OS keyring")
     next_time = f"awscli_saml_sso --idp-nickname {nickname}" + (" --use-stored" if password is not None else "")
     term.line(f"  log in with: {next_time}")
+
+
+@idp.command("set")
+@click.argument("nickname")
+@_field_options(url_required=False)
+@click.pass_context
+def set_command(ctx: click.Context, nickname: str, password_stdin: bool, **fields: Any) -> None:
+    """Change only the given fields of the stored IdP NICKNAME; the others stay as they are.
+    An empty value (--role-arn '') clears a field."""
+    changes = _changes(fields)
+    if not changes and not password_stdin:
+        raise UsageError("nothing to change", hint=f"pass one or more of {', '.join(_option_names(ctx))}")
+    _load(ctx)
+    stored = idps.get(nickname, os.environ)
+    username = changes.get("username", stored.username)
+    if password_stdin and not username:
+        raise UsageError(f"IdP {nickname!r} has no username to keep the password for",
+                         hint=f"awscli_saml_sso idp set {nickname} --username NAME --password-stdin")
+    idps.validate(dataclasses.replace(stored, **changes))  # refuse a bad value before reading stdin
+    password = _read_password(_stdin_bytes()) if password_stdin else None
+    if password is not None:
+        idps.set_password(nickname, username, password)
+    updated, path = idps.update(nickname, changes, os.environ) if changes else (stored, idps.idps_path(os.environ))
+    term = _term(ctx)
+    said = [f"{name}={getattr(updated, name)}" if getattr(updated, name) is not None else f"{name} cleared"
+            for name in changes]
+    if password is not None:
+        said.append(f"password for {username!r} in the OS keyring")
+    term.success(f"changed IdP {nickname!r}: {'; '.join(said)} ({path})")
+
+
+def _changes(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields given on the command line: None = not given; "" = clear (the URL cannot be)."""
+    changes = {name: (value if value != "" else None) for name, value in fields.items() if value is not None}
+    if "url" in changes and changes["url"] is None:
+        raise UsageError("the URL of a stored IdP cannot be cleared", hint="give the new URL, or idp remove")
+    return changes
+
+
+def _option_names(ctx: click.Context) -> list[str]:
+    return [opt for param in ctx.command.params if isinstance(param, click.Option)
+            for opt in param.opts if opt.startswith("--") and opt != "--help"]
 
 
 @idp.command("remove")
@@ -139,7 +201,7 @@ def remove_command(ctx: click.Context, nickname: str, yes: bool) -> None:
 
 def _as_dict(stored: idps.StoredIdp) -> dict[str, Any]:
     return {name: getattr(stored, name) for name in ("nickname", "url", "username", "role_arn", "profile",
-                                                     "region", "browser", "duration")}
+                                                     "region", "browser", "duration", "mfa_method")}
 
 
 def _stdin_bytes() -> IO[bytes]:

@@ -67,6 +67,7 @@ def build_options(
         role_pattern=o.get("role_pattern"),
         role_index=o.get("role_selection"),
         default_role_arn=stored.role_arn if stored else None,
+        role_arn_is_stored=not o.get("role_arn") and bool(stored and stored.role_arn and o.get("use_stored")),
         all_roles_template=o.get("all_roles"),
         duration=pick("duration"),
         region=pick("region"),
@@ -141,10 +142,17 @@ class _PasswordSource:
         if self._value is None:
             who = self.username or "you"
             self._value = self.typed = self.term.ask(
-                f"Password for {who}", what="the IdP password", option="--password-stdin (or --use-stored)", secret=True
+                f"Password for {who}", what="the IdP password", option=self._password_option(), secret=True
             )
             logsetup.register_secret(self._value)
         return self._value
+
+
+    def _password_option(self) -> str:
+        if self.stored is None:
+            return "--password-stdin"
+        return ("--password-stdin, or keep it in the keyring for --use-stored: "
+                f"awscli_saml_sso idp set {self.stored.nickname} --password-stdin")
 
 
 def _read_password(stdin: IO[bytes]) -> str:

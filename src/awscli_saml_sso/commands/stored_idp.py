@@ -75,23 +75,52 @@ def _add_interactively(term: Terminal, environ: Mapping[str, str], known: Mappin
 
 def after_login(stored: Any, options: dict[str, Any], opts: Any, result: Any, typed_password: str | None,
                 term: Terminal, environ: Mapping[str, str]) -> None:
-    """Remember the username and role; offer the keyring; show the shorter command, once."""
-    from awscli_saml_sso import idps  # noqa: PLC0415
+    """Remember the username and role; offer the keyring; show the shorter command, once.
 
+    The login has succeeded by now: nothing here may turn it into a failure (a keyring or file
+    that fails is a warning, the credentials are written and the exit status stays 0)."""
     role_arn = result.first.role.role_arn if len(result.profiles) == 1 else None
-    updated = dataclasses.replace(
-        stored,
-        username=stored.username or opts.username,
-        role_arn=stored.role_arn or role_arn,
-    )
-    if updated != stored:
-        idps.save(updated, environ)
+    _remember(stored, opts, role_arn, term, environ)
     if typed_password and opts.username and term.tty() is not None:
-        if term.confirm("Store the password in the OS keyring for --use-stored?", option="--use-stored"):
-            idps.set_password(stored.nickname, opts.username, typed_password)
-            term.line("password stored in the OS keyring")
+        _offer_keyring(stored.nickname, opts.username, typed_password, term)
     if not options.get("use_stored"):
         parts = ["awscli_saml_sso", "--idp-nickname", stored.nickname, "--use-stored"]
         if role_arn:
             parts += ["--role-arn", role_arn]
         term.line("next time: " + " ".join(shlex.quote(p) for p in parts))
+
+
+def _remember(stored: Any, opts: Any, role_arn: str | None, term: Terminal, environ: Mapping[str, str]) -> None:
+    from awscli_saml_sso import idps  # noqa: PLC0415
+    from awscli_saml_sso.errors import SamlSsoError  # noqa: PLC0415
+
+    updated = dataclasses.replace(stored, username=stored.username or opts.username,
+                                  role_arn=stored.role_arn or role_arn)
+    if updated == stored:
+        return
+    try:
+        idps.save(updated, environ)
+    except SamlSsoError as exc:
+        term.warn(f"could not remember the username and role of IdP '{stored.nickname}': {exc.message}")
+        return
+    if updated.role_arn != stored.role_arn:
+        term.line(f"{updated.role_arn} is now the default role of IdP '{stored.nickname}' "
+                  f"(change: awscli_saml_sso idp set {stored.nickname} --role-arn ...)")
+
+
+def _offer_keyring(nickname: str, username: str, password: str, term: Terminal) -> None:
+    from awscli_saml_sso import idps, secrets  # noqa: PLC0415
+    from awscli_saml_sso.errors import SamlSsoError  # noqa: PLC0415
+
+    if not secrets.keyring_usable():
+        term.line("no usable OS keyring, so the password is not kept; to keep it: "
+                  "pipx inject awscli-saml-sso keyrings.alt (see README, Stored IdPs)")
+        return
+    if not term.confirm("Store the password in the OS keyring for --use-stored?", option="--use-stored"):
+        return
+    try:
+        idps.set_password(nickname, username, password)
+    except SamlSsoError as exc:
+        term.warn(f"{exc.message}; the login itself succeeded ({exc.hint})")
+        return
+    term.line("password stored in the OS keyring")

@@ -121,7 +121,8 @@ def _options(request: Request, stored, environ: Mapping[str, str], ui=None):  # 
         if not value:
             raise MissingAnswerError(
                 f"the IdP password of {stored.username or 'the stored user'} (none in the keyring)",
-                f"it once: awscli_saml_sso idp add {stored.nickname} --url URL --username USER --password-stdin",
+                f"it once: awscli_saml_sso idp set {stored.nickname} "
+                + ("" if stored.username else "--username USER ") + "--password-stdin",
             )
         logsetup.register_secret(value)
         return value
