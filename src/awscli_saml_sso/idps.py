@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from awscli_saml_sso import atomicfile, paths
+from awscli_saml_sso import atomicfile, paths, trust
 from awscli_saml_sso.errors import FilesError, UsageError
 from awscli_saml_sso.secrets import delete_password, get_password, set_password
 
@@ -180,13 +180,13 @@ def remove(nickname: str, environ: Mapping[str, str]) -> None:
 
 
 def _read(path: Path) -> dict[str, StoredIdp]:
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
+    """Read only a file we can trust (ours, in a directory of ours, nobody else can write to
+    either): the URL in it is where the password is typed."""
+    trust.check_tree(path.parent, path.parent)
+    # twice the limit: a file just over it is reported as damaged by _decode, not read whole
+    raw = atomicfile.read_bytes(path, 2 * MAX_FILE_BYTES, trusted=True, what="stored-IdP file")
+    if not raw and not path.exists():
         return {}
-    except OSError as exc:
-        raise FilesError(f"cannot read {path}: {exc.strerror}", hint="check its owner and permissions") from None
     return _decode(raw, path)
 
 
@@ -243,7 +243,7 @@ def _write(path: Path, idps: Mapping[str, StoredIdp]) -> None:
 def _atomic_write(path: Path, data: bytes) -> None:
     """``atomicfile.atomic_write`` (temp 0600 in the same dir, fsync, replace) on the real file:
     a symlinked ``idps.json`` stays a link. The directory is created or tightened to 0700."""
-    target = Path(os.path.realpath(path))
+    target = atomicfile.write_target(path)
     paths.private_dir(target.parent)
     atomicfile.atomic_write(target, data)
 
@@ -251,7 +251,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """Serialise read-modify-write between concurrent runs (``<file>.lock`` beside the real file)."""
-    target = Path(os.path.realpath(path))
+    target = atomicfile.write_target(path)
     paths.private_dir(target.parent)
     with atomicfile.locked(target):
         yield
