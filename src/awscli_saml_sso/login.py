@@ -54,6 +54,9 @@ class LoginOptions:
     timeout: float = 120.0
     saml_response: bytes | None = None
     listen_port: int | None = None
+    # origins besides the IdP URL's that the stored IdP trusts: where the password may be typed
+    # and from where --listen takes a SAML post (docs/security.md)
+    allowed_origins: tuple[str, ...] = ()
     force: bool = False
     verify: bool = True
     browser_profile_dir: Path | None = None
@@ -149,7 +152,8 @@ def _obtain_saml_response(opts: LoginOptions, ui: LoginUI) -> bytes | str:
     if opts.listen_port is not None:
         from awscli_saml_sso.delivery import listen  # noqa: PLC0415
 
-        return listen.receive_saml_response(opts.idp_url, opts.listen_port, opts.timeout, ui)
+        return listen.receive_saml_response(opts.idp_url, opts.listen_port, opts.timeout, ui,
+                                           allowed_origins=opts.allowed_origins)
     from awscli_saml_sso import browser  # noqa: PLC0415
 
     request = browser.BrowserLogin(
