@@ -101,13 +101,18 @@ def show_command(ctx: click.Context, nickname: str, as_json: bool) -> None:
 @click.option("--browser", type=click.Choice(idps.BROWSERS), help="Browser to drive for this IdP.")
 @click.option("--duration", type=click.IntRange(idps.MIN_DURATION, idps.MAX_DURATION), metavar="SECONDS",
               help="Default session length.")
+@click.option("--allow-origin", "allowed_origins", multiple=True, metavar="ORIGIN",
+              help="Another web origin (https://host[:port]) where the password may be typed, besides the URL's "
+                   "own, e.g. the next IdP of a federation chain. Repeatable.")
 @click.pass_context
-def add_command(ctx: click.Context, nickname: str, password_stdin: bool, **fields: Any) -> None:
+def add_command(ctx: click.Context, nickname: str, password_stdin: bool, allowed_origins: tuple[str, ...],
+                **fields: Any) -> None:
     """Store an IdP under NICKNAME (replaces one of the same name)."""
     if password_stdin and not fields.get("username"):
         raise UsageError("--password-stdin needs --username", hint="the password is kept per username")
     known = _load(ctx)
-    stored = idps.validate(idps.StoredIdp(nickname=nickname, **fields))
+    stored = idps.validate(idps.StoredIdp(nickname=nickname, allowed_origins=list(allowed_origins) or None,
+                                          **fields))
     password = _read_password(_stdin_bytes()) if password_stdin else None
     if password is not None:
         idps.set_password(stored.nickname, stored.username, password)

@@ -39,6 +39,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from awscli_saml_sso.errors import CaptureTimeout, UsageError
+from awscli_saml_sso.origins import origin_of
 
 log = logging.getLogger(__name__)
 
@@ -132,20 +133,6 @@ def _cut(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass  # already closed
-
-
-def origin_of(url: str) -> str | None:
-    """``scheme://host[:port]`` as a browser writes it in ``Origin`` (default port left out)."""
-    try:
-        parts = urllib.parse.urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    default = {"http": 80, "https": 443}[parts.scheme]
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
 
 
 def refusal(host: str | None, origin: str | None, referer: str | None,

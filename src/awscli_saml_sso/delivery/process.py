@@ -138,6 +138,7 @@ def _options(request: Request, stored, environ: Mapping[str, str]):  # noqa: ANN
         duration=stored.duration,
         region=stored.region,
         endpoint_url=request.endpoint_url,
+        allowed_origins=tuple(stored.allowed_origins or ()),  # a new one is refused: no terminal here
         browser=stored.browser,
         browser_path=request.browser_path,
         driver_path=request.driver_path,
