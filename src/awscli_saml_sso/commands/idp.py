@@ -85,7 +85,8 @@ def show_command(ctx: click.Context, nickname: str, as_json: bool) -> None:
         return
     term = _term(ctx)
     for name, value in _as_dict(stored).items():
-        term.line(f"{name + ':':<18}{value if value is not None else '-'}")
+        shown = ", ".join(value) if isinstance(value, list) else value
+        term.line(f"{name + ':':<18}{shown if shown is not None else '-'}")
     term.line(f"{'password:':<18}{'in the keyring' if has_password else 'not stored (asked at login)'}")
     term.line(f"{'browser profile:':<18}{paths.browser_profile_dir(os.environ, stored.nickname)}")
 
@@ -144,7 +145,7 @@ def remove_command(ctx: click.Context, nickname: str, yes: bool) -> None:
 
 def _as_dict(stored: idps.StoredIdp) -> dict[str, Any]:
     return {name: getattr(stored, name) for name in ("nickname", "url", "username", "role_arn", "profile",
-                                                     "region", "browser", "duration")}
+                                                     "region", "browser", "duration", "allowed_origins")}
 
 
 def _stdin_bytes() -> IO[bytes]:
