@@ -377,7 +377,7 @@ def test_read_only_directory(tmp_path):
 def test_unreadable_path_is_a_files_error(tmp_path):
     path = tmp_path / "credentials"
     path.mkdir()  # a directory where the file should be
-    with pytest.raises(FilesError, match="cannot read"):
+    with pytest.raises(FilesError, match="cannot write .*: it is a directory, not a regular file"):
         awsfiles.update_file(path, "saml", {"k": "v"})
 
 

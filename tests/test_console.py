@@ -3,11 +3,15 @@ it is asked, as AWS's would be."""
 
 from __future__ import annotations
 
+import ast
 import http.server
 import json
 import socket
+import stat
+import sys
 import threading
 import urllib.parse
+from pathlib import Path
 
 import pytest
 from test_delivery_support import run_deliver, write_profile
@@ -129,7 +133,47 @@ def test_without_print_the_system_browser_gets_the_url(cli_env, federation, tmp_
     result = run_deliver(["console", "--federation-url", federation.url], cli_env)
     assert result.code == 0, result
     assert result.out == ""
-    assert "Action=login" in opened.read_text()
+    page = urllib.parse.urlsplit(opened.read_text())
+    assert page.scheme == "file" and "Action=login" in open(urllib.parse.unquote(page.path)).read()
+
+
+def test_the_sign_in_token_is_on_no_command_line(cli_env, federation, tmp_path) -> None:
+    """Issue 18: webbrowser.open(url) put the token in the launcher's argv, which every local
+    user can read in /proc. The fake launcher records its argv and every process's command line
+    while the CLI waits for it."""
+    seen = tmp_path / "seen"
+    script = tmp_path / "browser.py"
+    script.write_text(
+        "import os, sys\n"
+        f"out = open({str(seen)!r}, 'wb')\n"
+        "out.write(b'ARGV ' + repr(sys.argv).encode() + b'\\n')\n"
+        "for pid in filter(str.isdigit, os.listdir('/proc')):\n"
+        "    try:\n"
+        "        out.write(open(f'/proc/{pid}/cmdline', 'rb').read().replace(b'\\0', b' ') + b'\\n')\n"
+        "    except OSError:\n"
+        "        pass\n"
+    )
+    cli_env["BROWSER"] = f"{sys.executable} {script} %s"
+    write_profile()
+    result = run_deliver(["console", "--federation-url", federation.url], cli_env)
+    assert result.code == 0, result
+    recorded = seen.read_bytes()
+    assert b"ARGV" in recorded and b"file://" in recorded and len(recorded.splitlines()) > 3
+    for form in (b"TOKEN-abc", b"SigninToken"):
+        assert form not in recorded
+    argv = ast.literal_eval(recorded.splitlines()[0].decode()[len("ARGV "):])
+    page = Path(urllib.parse.unquote(urllib.parse.urlsplit(argv[-1]).path))
+    st = page.stat()
+    assert stat.S_IMODE(st.st_mode) == 0o600 and stat.S_IMODE(page.parent.stat().st_mode) == 0o700
+    assert "SigninToken=TOKEN-abc%2B%2F%3D" in page.read_text()
+    assert "location.replace(" in page.read_text()
+
+
+def test_the_sign_in_page_cannot_be_broken_out_of() -> None:
+    url = 'https://x.example/?a="><script>alert(1)</script>&b=</script>'
+    page = console.signin_page(url).decode()
+    assert "<script>alert(1)" not in page and page.count("</script>") == 1
+    assert 'content="0;url=https://x.example/?a=&quot;&gt;&lt;script&gt;' in page
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,7 @@ def test_list_json_on_stdout(home, ring):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [{
         "nickname": "corp", "url": URL, "username": "jdoe", "role_arn": None, "profile": None,
-        "region": None, "browser": "firefox", "duration": 7200, "mfa_method": None,
+        "region": None, "browser": "firefox", "duration": 7200, "mfa_method": None, "allowed_origins": None,
     }]
 
 

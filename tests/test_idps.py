@@ -149,14 +149,14 @@ def test_gov_and_china_role_arns_accepted(env):
 def test_newer_version_asks_to_upgrade(env):
     path = idps.idps_path(env)
     path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({"version": 2, "idps": {}}))
+    path.write_text(json.dumps({"version": idps.VERSION + 1, "idps": {}}))
     with pytest.raises(FilesError, match="newer awscli-saml-sso") as err:
         idps.load_all(env)
     assert "upgrade" in err.value.hint
     assert err.value.exit_code == ExitCode.FILES
     with pytest.raises(FilesError):
         idps.save(StoredIdp("a", URL), env)  # never overwritten by an older tool
-    assert json.loads(path.read_text())["version"] == 2
+    assert json.loads(path.read_text())["version"] == idps.VERSION + 1
 
 
 @pytest.mark.parametrize("content", [

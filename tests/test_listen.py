@@ -68,13 +68,21 @@ def listening_addresses(port: int) -> list[str]:
 def oversized_post(port: int, length: int) -> bytes:
     """Announce a huge body, send a little of it: the answer must come without reading it all."""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(b"POST /saml HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                     b"Content-Length: %d\r\n\r\nSAMLResponse=AAAA" % length)
+        sock.sendall(b"POST /saml HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: %s\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n"
+                     b"Content-Length: %d\r\n\r\nSAMLResponse=AAAA" % (port, IDP_ORIGIN.encode(), length))
         return sock.recv(4096)
 
 
-def form(**fields: str) -> tuple[bytes, dict[str, str]]:
-    return urllib.parse.urlencode(fields).encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+IDP_ORIGIN = "https://idp.example"  # the origin of the IdP URL the Listening helper listens for
+
+
+def form(origin: str | None = IDP_ORIGIN, **fields: str) -> tuple[bytes, dict[str, str]]:
+    """A form post as the IdP's page makes it (its ``Origin``), or from ``origin``."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if origin is not None:
+        headers["Origin"] = origin
+    return urllib.parse.urlencode(fields).encode(), headers
 
 
 def wait_listening(port: int, deadline: float = 5.0) -> None:
@@ -120,9 +128,9 @@ def test_stray_requests_are_refused_and_the_real_post_ends_the_wait() -> None:
     assert request(port, "GET", "/")[0] == 404
     assert request(port, "POST", "/other", *form(SAMLResponse="x"))[0] == 404
     assert request(port, "POST", "/saml", *form(RelayState="r"))[0] == 400
-    assert request(port, "POST", "/saml", b"", {"Content-Type": "text/plain"})[0] == 400
+    assert request(port, "POST", "/saml", b"", {"Content-Type": "text/plain", "Origin": IDP_ORIGIN})[0] == 400
     assert oversized_post(port, listen.MAX_BODY_BYTES + 1).startswith(b"HTTP/1.0 413")
-    assert request(port, "POST", "/saml", b"SAMLResponse=x", {"Content-Length": "abc"})[0] == 411
+    assert request(port, "POST", "/saml", b"SAMLResponse=x", {"Content-Length": "abc", "Origin": IDP_ORIGIN})[0] == 411
     assert run.thread.is_alive() and run.result is None
     status, page = request(port, "POST", "/saml?x=1", *form(SAMLResponse="PHNhbWw+", RelayState="r"))
     assert status == 200 and b"close this window" in page
@@ -244,7 +252,10 @@ def test_listen_end_to_end_with_a_real_browser_and_idp(aws, cli_env, home, tmp_p
         # Stray requests first: each refused, none ends the wait.
         assert request(port, "GET", "/saml")[0] == 405
         assert request(port, "POST", "/other", *form(SAMLResponse="x"))[0] == 404
-        assert request(port, "POST", "/saml", *form(RelayState="only"))[0] == 400
+        idp_origin = listen.origin_of(aws.listener_idp_url)
+        assert request(port, "POST", "/saml", *form(idp_origin, RelayState="only"))[0] == 400
+        # a forged post from another page open in the browser: refused, the wait goes on
+        assert request(port, "POST", "/saml", *form("https://evil.example", SAMLResponse="PHNhbWw+"))[0] == 403
         assert cli.poll() is None
         page = chromium_login(aws.listener_idp_url, "aws_user", realm.USERS["aws_user"][0], tmp_path)
         assert "Signed in" in page
@@ -259,3 +270,87 @@ def test_listen_end_to_end_with_a_real_browser_and_idp(aws, cli_env, home, tmp_p
     assert realm.BUCKET in [b["Name"] for b in s3.list_buckets()["Buckets"]]
     arn = session.client("sts", endpoint_url=aws.aws_endpoint_url, region_name="us-east-1").get_caller_identity()["Arn"]
     assert arn.endswith(":assumed-role/Role.User/aws_user")
+
+
+# -- issue 18: forged posts, bounds ------------------------------------------------------------------
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example"},  # any page open in the browser
+    {"Origin": "null"},  # a sandboxed frame, a data: page
+    {"Origin": "http://idp.example"},  # the IdP's host over another scheme
+    {"Origin": "https://idp.example:8443"},  # ... or on another port
+    {"Referer": "https://evil.example/forge.html"},  # no Origin: the Referer's origin counts
+    {},  # neither: the sender is unknown
+    {"Origin": IDP_ORIGIN, "Host": "rebound.example:{port}"},  # DNS rebinding: not our Host
+], ids=["other-origin", "null", "other-scheme", "other-port", "referer", "none", "host"])
+def test_a_forged_post_is_refused_and_the_wait_goes_on(headers) -> None:
+    port = free_port()
+    run = Listening(port)
+    body, base = form(origin=None, SAMLResponse="Rk9SR0VE")
+    sent = {**base, **{k: v.format(port=port) for k, v in headers.items()}}
+    status, answer = request(port, "POST", "/saml", body, sent)
+    assert status == 403, answer
+    assert run.thread.is_alive() and run.result is None
+    # the IdP's own post, by Origin or (without one) by Referer, is still taken
+    referer_only = {"Content-Type": "application/x-www-form-urlencoded", "Referer": IDP_ORIGIN + "/sso/post"}
+    real = (body.replace(b"Rk9SR0VE", b"UkVBTA%3D%3D"), referer_only) if "Origin" in headers else \
+        form(SAMLResponse="UkVBTA==")
+    assert request(port, "POST", "/saml", *real)[0] == 200
+    run.join()
+    assert run.error is None and run.result == "UkVBTA=="
+
+
+def test_an_allowed_second_origin_is_taken(monkeypatch) -> None:
+    port = free_port()
+    ui, got = RecordingUI(), []
+    worker = threading.Thread(target=lambda: got.append(listen.receive_saml_response(
+        "https://idp.example/sso", port, 10, ui, allowed_origins=("https://login.partner.example/",))), daemon=True)
+    worker.start()
+    wait_listening(port)
+    assert request(port, "POST", "/saml", *form("https://login.partner.example", SAMLResponse="UA=="))[0] == 200
+    worker.join(15)
+    assert got == ["UA=="]
+
+
+def test_a_form_of_too_many_fields_is_a_400_not_a_traceback(capfd) -> None:
+    port = free_port()
+    run = Listening(port)
+    fields = {f"f{i}": "x" for i in range(listen.MAX_FIELDS + 10)}
+    status, answer = request(port, "POST", "/saml", *form(SAMLResponse="x", **fields))
+    assert status == 400 and b"more than 50 form fields" in answer
+    assert run.thread.is_alive()
+    request(port, "POST", "/saml", *form(SAMLResponse="ok"))
+    run.join()
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_connections_are_bounded_in_number() -> None:
+    port = free_port()
+    run = Listening(port)
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(listen.MAX_CONNECTIONS)]
+    try:
+        # one more while every slot is held by a client that sends nothing: closed unanswered
+        # at once (the deadline, 30 s, is far away; recv would time out after 10 s)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as extra:
+            assert extra.recv(100) == b""
+    finally:
+        for sock in idle:
+            sock.close()
+    assert run.thread.is_alive()
+    assert request(port, "POST", "/saml", *form(SAMLResponse="ok"))[0] == 200
+    run.join()
+    assert run.result == "ok"
+
+
+def test_a_slow_connection_is_cut_at_the_deadline(monkeypatch, capfd) -> None:
+    monkeypatch.setattr(listen, "CONNECTION_DEADLINE", 1.0)
+    port = free_port()
+    run = Listening(port)
+    with socket.create_connection(("127.0.0.1", port), timeout=12) as slow:
+        slow.sendall(b"POST /saml HTTP/1.1\r\n")  # and never the rest
+        began = time.monotonic()
+        assert slow.recv(100) == b""
+        # cut by the deadline (1 s), not by the socket timeout (15 s) nor never
+        assert time.monotonic() - began < 10
+    assert request(port, "POST", "/saml", *form(SAMLResponse="ok"))[0] == 200
+    run.join()
+    assert run.result == "ok" and "Traceback" not in capfd.readouterr().err

@@ -125,8 +125,8 @@ def test_oversized_or_endless_aws_file_is_refused_unchanged(tmp_path):
     big.write_bytes(b"[p]\nk = v\n" * (1024 * 1024))
     zero = tmp_path / "zero"
     zero.symlink_to("/dev/zero")
-    for path in (big, zero):
-        with pytest.raises(FilesError, match="larger than 4 MB"):
+    for path, why in ((big, "larger than 4 MB"), (zero, "it is a character device, not a regular file")):
+        with pytest.raises(FilesError, match=why):
             awsfiles.update_file(path, "saml", {"aws_access_key_id": "x"})
     assert big.read_bytes() == b"[p]\nk = v\n" * (1024 * 1024)
     assert atomicfile.read_bytes(tmp_path / "missing") == b""

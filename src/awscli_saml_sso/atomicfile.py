@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -30,31 +31,105 @@ def _os_reason(exc: OSError) -> str:
 
 
 def ensure_private_dir(directory: Path) -> None:
+    """The directory and its missing parents, each created 0700 (see ``paths.private_dir``)."""
     if directory.is_dir():
         return
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(directory, 0o700)  # mkdir's mode is reduced by the umask
-    except OSError as exc:
-        raise FilesError(f"cannot create the directory {directory}: {_os_reason(exc)}") from exc
+    from . import paths  # noqa: PLC0415 - paths is light, but only needed here
+
+    paths.private_dir(directory)
 
 
-def read_bytes(path: Path, limit: int | None = None) -> bytes:
-    """The file's bytes (empty when it does not exist); more than ``limit`` bytes is an error."""
+_READ_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_bytes(path: Path, limit: int | None = None, *, trusted: bool = False,
+               what: str = "AWS credentials or config file") -> bytes:
+    """The file's bytes (empty when it does not exist); more than ``limit`` bytes is an error.
+
+    Regular files only: the file is opened non-blocking (a FIFO would otherwise block the open
+    until a writer comes, forever) and checked with ``fstat`` on the open descriptor, so a
+    FIFO, a device (a link to /dev/zero) or a directory is one clear error at once. With
+    ``trusted``, the file must also be ours and not writable by others (``trust``)."""
     limit = MAX_READ_BYTES if limit is None else limit
     try:
-        with Path(path).open("rb") as handle:
-            data = handle.read(limit + 1)
+        fd = os.open(path, _READ_FLAGS)
     except FileNotFoundError:
         return b""
     except OSError as exc:
         raise FilesError(f"cannot read {path}: {_os_reason(exc)}", hint="check its permissions") from exc
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise FilesError(f"cannot read {path}: it is {_kind(st.st_mode)}, not a regular file",
+                             hint="replace it with a regular file, or point the tool at another one")
+        if trusted:
+            from . import trust  # noqa: PLC0415
+
+            trust.check_stat(path, st)
+        data = _read_at_most(fd, limit + 1)
+    except OSError as exc:
+        raise FilesError(f"cannot read {path}: {_os_reason(exc)}", hint="check its permissions") from exc
+    finally:
+        os.close(fd)
     if len(data) > limit:
+        size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
         raise FilesError(
-            f"{path} is larger than {limit // (1024 * 1024)} MB, far beyond any AWS credentials or config file",
-            hint="check that it is the right file (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE); it was not changed",
+            f"{path} is larger than {size}, far beyond any {what}",
+            hint="check that it is the right file; it was not changed",
         )
     return data
+
+
+def _read_at_most(fd: int, count: int) -> bytes:
+    chunks, left = [], count
+    while left > 0:
+        chunk = os.read(fd, min(left, 1024 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def write_target(path: Path | str) -> Path:
+    """The file a write to ``path`` really changes: symlinks are followed (a credentials file
+    linked into a dotfiles repository stays a link), but only to a file of our own.
+
+    Refused, with nothing written: a dangling link anywhere on the way (it would create a file
+    wherever it points), and an existing target that belongs to another user (root writing
+    through a link would take the file over: new owner root, mode 0600) or is not a regular
+    file."""
+    path = Path(path)
+    for item in (path, *path.parents):
+        if os.path.islink(item) and not os.path.exists(item):
+            raise FilesError(
+                f"{item} is a symbolic link to {os.readlink(item)}, which does not exist",
+                hint="create the file it points to, or remove the link; nothing was written",
+            )
+    real = Path(os.path.realpath(path))
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        return real
+    except OSError as exc:
+        raise FilesError(f"cannot check {real}: {_os_reason(exc)}") from exc
+    via = f" (linked from {path})" if real != path.absolute() else ""
+    if not stat.S_ISREG(st.st_mode):
+        raise FilesError(f"cannot write {real}{via}: it is {_kind(st.st_mode)}, not a regular file",
+                         hint="replace it with a regular file; nothing was written")
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        raise FilesError(
+            f"refusing to write {real}{via}: it belongs to another user (uid {st.st_uid})",
+            hint="write your own file instead (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE); nothing was changed",
+        )
+    return real
 
 
 def chmod_private(path: Path) -> None:
@@ -112,7 +187,8 @@ def locked(real: Path, timeout: float | None = None) -> Iterator[None]:
     so a crashed run never leaves a stale lock."""
     lock_path = Path(f"{real}.lock")
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        # O_NOFOLLOW: a planted link must not make us create or truncate a file elsewhere
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError as exc:
         raise FilesError(f"cannot create the lock file {lock_path}: {_os_reason(exc)}") from exc
     try:

@@ -61,11 +61,12 @@ def update_file(
 ) -> Path:
     """Set ``values`` in ``section`` of the INI file at ``path``; return the real path written.
 
-    Symlinks are followed (the link stays, its target is updated); the parent directory is
-    created 0700; the file ends 0600. On any failure the old file is left as it was.
+    Symlinks are followed to a file of our own (the link stays, its target is updated); a
+    dangling link or another user's file is refused (``atomicfile.write_target``). The parent
+    directory is created 0700; the file ends 0600. On any failure the old file is left as it was.
     """
     inifile.check_name(section, "section name")
-    real = Path(os.path.realpath(path))
+    real = atomicfile.write_target(path)
     atomicfile.ensure_private_dir(real.parent)
     with atomicfile.locked(real):
         old = atomicfile.read_bytes(real)
@@ -161,11 +162,11 @@ def write_config_region(profile: str, region: str, environ: Mapping[str, str]) -
 
 
 def read_config_region(profile: str, environ: Mapping[str, str]) -> str | None:
-    section = inifile.get_section(_read_text(config_path(environ)), config_section(profile))
+    section = inifile.get_section(read_text(config_path(environ)), config_section(profile))
     return (section or {}).get("region") or None
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
     return atomicfile.read_bytes(path).decode("utf-8", "surrogateescape")
 
 
@@ -189,13 +190,13 @@ def _profile_info(profile: str, values: Mapping[str, str]) -> ProfileInfo:
 def read_profile(profile: str, environ: Mapping[str, str]) -> ProfileInfo | None:
     """The profile in the credentials file, or None when it is absent."""
     inifile.check_name(profile)
-    values = inifile.get_section(_read_text(credentials_path(environ)), profile)
+    values = inifile.get_section(read_text(credentials_path(environ)), profile)
     return None if values is None else _profile_info(profile, values)
 
 
 def tool_profiles(environ: Mapping[str, str]) -> list[ProfileInfo]:
     """Profiles carrying ``x_security_token_expires`` (written by this tool or alike), in file order."""
-    sections = inifile.parse(_read_text(credentials_path(environ)))
+    sections = inifile.parse(read_text(credentials_path(environ)))
     return [_profile_info(name, values) for name, values in sections.items() if EXPIRES_KEY in values]
 
 

@@ -1,10 +1,15 @@
 """Stored IdPs: ``<tool home>/idps.json``, versioned, private, written atomically under a lock.
 
-Format (version 1)::
+Format (version 2)::
 
-    {"version": 1, "idps": {"corp": {"url": "https://...", "username": "me", "role_arn": "..."}}}
+    {"version": 2, "idps": {"corp": {"url": "https://...", "username": "me", "role_arn": "...",
+                                     "allowed_origins": ["https://login.partner.example"]}}}
 
-Fields that are not set are left out. Passwords are never in this file: they live in the OS
+Fields that are not set are left out. ``allowed_origins`` (new in version 2): the web origins
+besides the URL's own where the password may be typed (``origins``), remembered like SSH's
+known hosts. A version 1 file is read as is (no allowed origins). A file is written as version 2
+only when an IdP has allowed origins, else as version 1: an older awscli-saml-sso keeps reading
+it, and one that is given a version 2 file refuses it rather than silently drop the origins. Passwords are never in this file: they live in the OS
 keyring (``secrets``). The original tool's ``~/.awscli_saml_sso/credentials`` (an INI file, one
 section per nickname) is converted on first use and renamed aside, never deleted (``migrate``,
 with the reading and conversion in ``legacy``).
@@ -25,14 +30,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from awscli_saml_sso import atomicfile, paths
+from awscli_saml_sso import atomicfile, paths, trust
 from awscli_saml_sso.errors import FilesError, UsageError
 from awscli_saml_sso.secrets import delete_password, get_password, set_password
 
 log = logging.getLogger(__name__)
 
 FILENAME = "idps.json"
-VERSION = 1
+VERSION = 2  # 2: allowed_origins
 BROWSERS = ("chrome", "chromium", "edge", "firefox")
 MFA_METHODS = ("totp", "push", "sms", "call", "email")
 MIN_DURATION, MAX_DURATION = 900, 43200
@@ -44,7 +49,8 @@ _PROFILE_RE = re.compile(r"[^\s\[\]]{1,128}")
 
 __all__ = [
     "StoredIdp", "load_all", "load_all_with_note", "migrate", "get", "save", "update", "remove", "validate",
-    "validate_url", "validate_nickname", "idps_path", "get_password", "set_password", "delete_password",
+    "validate_url", "validate_nickname", "idps_path", "allow_origins", "trusted_origins", "get_password",
+    "set_password", "delete_password",
 ]
 
 
@@ -58,8 +64,8 @@ class StoredIdp:
     profile: str | None = None
     region: str | None = None
     duration: int | None = None
-    # Added in format version 1 without a bump: older readers skip unknown fields (see _entry).
-    mfa_method: str | None = None
+    mfa_method: str | None = None  # older readers skip unknown fields (see _entry)
+    allowed_origins: list[str] | None = None  # besides the URL's own origin (``origins``)
 
     def to_json(self) -> dict[str, object]:
         """The file's entry: every set field but the nickname (the entry's key)."""
@@ -117,7 +123,43 @@ def validate(idp: StoredIdp) -> StoredIdp:
     _check(duration_ok, "duration", idp.duration, f"seconds from {MIN_DURATION} to {MAX_DURATION}")
     _check(idp.mfa_method is None or idp.mfa_method in MFA_METHODS, "MFA method", idp.mfa_method,
            "one of " + ", ".join(MFA_METHODS))
-    return dataclasses.replace(idp, url=url)
+    return dataclasses.replace(idp, url=url, allowed_origins=_origins(idp.allowed_origins))
+
+
+def _origins(given: list[str] | None) -> list[str] | None:
+    """Canonical, without duplicates, in the order given; None when there are none."""
+    from awscli_saml_sso import origins  # noqa: PLC0415 - light
+
+    found: list[str] = []
+    for origin in given or ():
+        try:
+            canonical = origins.normalize(origin)
+        except ValueError:
+            raise UsageError(f"invalid origin: {origin!r}", hint="expected e.g. https://login.example.com") from None
+        if canonical not in found:
+            found.append(canonical)
+    return found or None
+
+
+def trusted_origins(idp: StoredIdp) -> tuple[str, ...]:
+    """Where the stored IdP's password may be typed without asking: its URL's origin and the
+    origins it remembers."""
+    return (idp.url, *(idp.allowed_origins or ()))
+
+
+def allow_origins(nickname: str, new: list[str], environ: Mapping[str, str]) -> StoredIdp:
+    """Remember ``new`` origins for the stored IdP (``idp add/set --allow-origin``, or an origin
+    the person confirmed during a login); returns the IdP as stored."""
+    path = idps_path(environ)
+    get(nickname, environ)  # unknown nickname: the same error as everywhere
+    with _locked(path):
+        known = _read(path)
+        idp = known[nickname]
+        idp = validate(dataclasses.replace(idp, allowed_origins=[*(idp.allowed_origins or ()), *new]))
+        known[nickname] = idp
+        _write(path, known)
+    log.debug("IdP %s: allowed origins now %s", nickname, idp.allowed_origins)
+    return idp
 
 
 def _check(ok: object, what: str, value: object, expected: str) -> None:
@@ -204,13 +246,13 @@ def remove(nickname: str, environ: Mapping[str, str]) -> None:
 
 
 def _read(path: Path) -> dict[str, StoredIdp]:
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
+    """Read only a file we can trust (ours, in a directory of ours, nobody else can write to
+    either): the URL in it is where the password is typed."""
+    trust.check_tree(path.parent, path.parent)
+    # twice the limit: a file just over it is reported as damaged by _decode, not read whole
+    raw = atomicfile.read_bytes(path, 2 * MAX_FILE_BYTES, trusted=True, what="stored-IdP file")
+    if not raw and not path.exists():
         return {}
-    except OSError as exc:
-        raise FilesError(f"cannot read {path}: {exc.strerror}", hint="check its owner and permissions") from None
     return _decode(raw, path)
 
 
@@ -245,9 +287,11 @@ def _entry(nickname: str, entry: object, path: Path) -> StoredIdp:
         if name not in _FIELDS or name == "nickname":
             log.debug("%s: ignoring unknown field %r of IdP %s", path, name, nickname)
             continue
-        wanted = int if name == "duration" else str
+        wanted = int if name == "duration" else list if name == "allowed_origins" else str
         if value is not None and (type(value) is not wanted):
             raise _corrupt(path, f"IdP {nickname!r}: {name} is not a {wanted.__name__}")
+        if name == "allowed_origins" and not all(isinstance(o, str) for o in value or ()):
+            raise _corrupt(path, f"IdP {nickname!r}: an allowed origin is not a string")
         values[name] = value
     return StoredIdp(nickname=nickname, **values)
 
@@ -260,14 +304,15 @@ def _corrupt(path: Path, why: str) -> FilesError:
 
 
 def _write(path: Path, idps: Mapping[str, StoredIdp]) -> None:
-    document = {"version": VERSION, "idps": {n: idps[n].to_json() for n in sorted(idps)}}
+    version = VERSION if any(i.allowed_origins for i in idps.values()) else 1
+    document = {"version": version, "idps": {n: idps[n].to_json() for n in sorted(idps)}}
     _atomic_write(path, (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
     """``atomicfile.atomic_write`` (temp 0600 in the same dir, fsync, replace) on the real file:
     a symlinked ``idps.json`` stays a link. The directory is created or tightened to 0700."""
-    target = Path(os.path.realpath(path))
+    target = atomicfile.write_target(path)
     paths.private_dir(target.parent)
     atomicfile.atomic_write(target, data)
 
@@ -275,7 +320,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """Serialise read-modify-write between concurrent runs (``<file>.lock`` beside the real file)."""
-    target = Path(os.path.realpath(path))
+    target = atomicfile.write_target(path)
     paths.private_dir(target.parent)
     with atomicfile.locked(target):
         yield

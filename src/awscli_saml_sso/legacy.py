@@ -86,9 +86,13 @@ def _read_legacy(source: Path):  # -> configparser.ConfigParser
     import configparser  # noqa: PLC0415 - only for the one-time migration
 
     # Default interpolation, as the original read it: '%%' in a stored value meant '%'.
+    from awscli_saml_sso import atomicfile  # noqa: PLC0415
+
     parser = configparser.ConfigParser()
+    # a regular file of ours only, like idps.json: its URLs are where passwords would be typed
+    raw = atomicfile.read_bytes(source, trusted=True, what="file of the original tool")
     try:
-        parser.read_string(source.read_text(encoding="utf-8"), source=str(source))
+        parser.read_string(raw.decode("utf-8"), source=str(source))
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
         raise FilesError(
             f"cannot read the original tool's file {source}: {type(exc).__name__}",

@@ -55,6 +55,10 @@ class LoginOptions:
     timeout: float = 120.0
     saml_response: bytes | None = None
     listen_port: int | None = None
+    # origins besides the IdP URL's that the stored IdP trusts: where the password may be typed
+    # and from where --listen takes a SAML post (docs/security.md)
+    allowed_origins: tuple[str, ...] = ()
+    remember_origin: Callable[[str], None] | None = None  # stores an origin the person confirmed
     force: bool = False
     verify: bool = True
     browser_profile_dir: Path | None = None
@@ -172,7 +176,8 @@ def _obtain_saml_response(opts: LoginOptions, ui: LoginUI) -> bytes | str:
     if opts.listen_port is not None:
         from awscli_saml_sso.delivery import listen  # noqa: PLC0415
 
-        return listen.receive_saml_response(opts.idp_url, opts.listen_port, opts.timeout, ui)
+        return listen.receive_saml_response(opts.idp_url, opts.listen_port, opts.timeout, ui,
+                                           allowed_origins=opts.allowed_origins)
     from awscli_saml_sso import browser  # noqa: PLC0415
 
     request = browser.BrowserLogin(
@@ -188,10 +193,57 @@ def _obtain_saml_response(opts: LoginOptions, ui: LoginUI) -> bytes | str:
         profile_dir=opts.browser_profile_dir,
         diagnostics_dir=opts.diagnostics_dir,
         status=ui.status,
+        check_origin=origin_guard(opts, ui),
         close_in_background=True,  # STS goes on while it shuts down; see _wait_for_browser
     )
     with ui.waiting("waiting for the IdP"):
         return browser.capture_saml_response(request)
+
+
+def origin_guard(opts: LoginOptions, ui: LoginUI) -> Callable[[str], None]:
+    """The browser's ``check_origin``: a secret is typed only into a page whose origin
+    ``origins.decide`` allows; a new origin is confirmed on the terminal (and remembered for a
+    stored IdP), refused without one; plain HTTP off this machine is refused outright."""
+    from awscli_saml_sso import origins  # noqa: PLC0415
+
+    confirmed: list[str] = []
+    announced: set[str] = set()
+
+    def check(url: str) -> None:
+        decision, origin = origins.decide(url, (opts.idp_url or "", *opts.allowed_origins, *confirmed))
+        if decision is origins.Decision.REFUSED:
+            where = origin or (origins.origin_of(url) or url.split("?")[0][:100])
+            raise UsageError(f"refusing to type the password into {where}: "
+                             + ("plain HTTP to another machine" if origin else "not a web page of the IdP"),
+                             hint="give the IdP's https:// URL; anyone on the way could read a password sent over http")
+        if decision is origins.Decision.NEEDS_CONFIRMATION:
+            _confirm_origin(origin, opts, ui)
+            confirmed.append(origin)
+        if origin not in announced:
+            announced.add(origin)
+            ui.status(f"typing into {origin}")
+
+    return check
+
+
+def _confirm_origin(origin: str, opts: LoginOptions, ui: LoginUI) -> None:
+    """Ask the person (only on a terminal) before a secret goes to an origin not trusted yet."""
+    from awscli_saml_sso import origins  # noqa: PLC0415
+
+    nick = opts.idp_nickname
+    allow = (f"awscli_saml_sso idp set {nick} --allow-origin {origin}" if nick
+             else f"store the IdP: awscli_saml_sso idp add NICK --url URL --allow-origin {origin}")
+    tty = getattr(ui, "tty", lambda: None)()
+    question = (f"The login asks for the password at {origin}, not at the IdP's "
+                f"{origins.origin_of(opts.idp_url or '')}. Type it there"
+                + (" and trust that origin from now on?" if nick else "?"))
+    if tty is None or not ui.confirm(question, option="--allow-origin"):
+        why = "there is no terminal to confirm it on" if tty is None else "you did not confirm it"
+        raise UsageError(f"refusing to type the password into {origin}, an origin "
+                         + (f"the IdP {nick} does not trust" if nick else "other than the IdP URL's")
+                         + f" ({why})", hint=f"if it is your IdP's, allow it: {allow}")
+    if opts.remember_origin is not None:
+        opts.remember_origin(origin)
 
 
 def _wait_for_browser() -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
+
+from awscli_saml_sso.errors import FilesError
 
 HOME_ENV = "ASS_HOME"
 HOME_DIRNAME = ".awscli_saml_sso"
@@ -23,11 +26,42 @@ def tool_home(environ: Mapping[str, str]) -> Path:
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) as 0700 and tighten it if it already existed."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if os.name == "posix":
-        os.chmod(path, 0o700)
+    """Create ``path`` and each missing parent as 0700, whatever the umask, and tighten ``path``
+    if it already existed (and is ours: another user's directory is refused, not taken over).
+
+    Each level is made with ``mkdir(0o700)`` itself: ``mkdir(parents=True)`` would create the
+    parents with the umask's mode (0777 under umask 000), and another user could replace what
+    is inside before a later chmod. The umask can only remove bits, so 0700 is never exceeded;
+    the chmod afterwards restores bits a strange umask (e.g. 0100) removed."""
+    from awscli_saml_sso import trust  # noqa: PLC0415 - light; keeps this module import-free
+
+    missing = [d for d in (path, *path.parents) if not os.path.lexists(d)]
+    try:
+        for directory in reversed(missing):
+            try:
+                directory.mkdir(mode=0o700)
+            except FileExistsError:
+                pass  # made meanwhile by a concurrent run: judged below like any existing one
+            else:
+                _chmod_private(directory)
+        st = os.stat(path)
+    except OSError as exc:
+        raise FilesError(f"cannot create the directory {path}: {exc.strerror or exc}") from exc
+    if not stat.S_ISDIR(st.st_mode):
+        raise FilesError(f"{path} is not a directory", hint="move it aside")
+    if os.name == "posix" and st.st_uid != os.geteuid():
+        trust.check_stat(path, st)  # root's own directory passes; anyone else's is refused
+    if path not in missing:
+        _chmod_private(path)
     return path
+
+
+def _chmod_private(directory: Path) -> None:
+    if os.name == "posix":
+        try:
+            os.chmod(directory, 0o700)
+        except OSError as exc:
+            raise FilesError(f"cannot make {directory} private (0700): {exc.strerror or exc}") from exc
 
 
 def diagnostics_dir(environ: Mapping[str, str]) -> Path:

@@ -164,7 +164,8 @@ def parse_assertion(data: bytes | str) -> Assertion:
         raise SamlError(f"{_NOT_SAML}: the document is a <{local[:40]}>, not a SAML Response")
     if local == "Response":
         _check_status(root)
-    attributes = _attributes(root)
+    assertion = _the_assertion(root)
+    attributes = _attributes(assertion) if assertion is not None else {}
     roles = _roles(attributes.get(ROLE_ATTRIBUTE, []))
     if not roles:
         _raise_no_role(root, ROLE_ATTRIBUTE in attributes)
@@ -175,7 +176,7 @@ def parse_assertion(data: bytes | str) -> Assertion:
         roles=roles,
         session_name=_first(attributes.get(SESSION_NAME_ATTRIBUTE)),
         session_duration=_duration(_first(attributes.get(SESSION_DURATION_ATTRIBUTE))),
-        not_on_or_after=_not_on_or_after(root),
+        not_on_or_after=_not_on_or_after(assertion) if assertion is not None else None,
         destination=destination,
         partition=partition or roles[0].partition,
         region=region,
@@ -203,10 +204,25 @@ def _check_status(root) -> None:
         )
 
 
-def _attributes(root) -> dict[str, list[str]]:
-    """Every Attribute's values by Name, whatever the namespace prefix or statement."""
+def _the_assertion(root):  # -> lxml element or None
+    """The one assertion STS reads: a bare Assertion, or the Assertion child of the Response.
+
+    Not every Assertion in the document: one wrapped elsewhere (in Extensions, in another
+    assertion's Signature, ...) is not signed by the IdP as STS checks it, and its roles would
+    be offered as granted (the strict emulator, devstack/samlcheck.py, takes the Assertion child
+    of the signed Response and refuses more than one, as AWS does)."""
+    if _localname(root) == "Assertion":
+        return root
+    found = root.findall("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion")
+    if len(found) > 1:
+        raise SamlError(f"the SAML response holds {len(found)} assertions; AWS takes exactly one")
+    return found[0] if found else None
+
+
+def _attributes(assertion) -> dict[str, list[str]]:
+    """The values of the assertion's own attributes by Name (its AttributeStatements only)."""
     found: dict[str, list[str]] = {}
-    for attribute in root.iter("{*}Attribute"):
+    for attribute in assertion.iterfind("{*}AttributeStatement/{*}Attribute"):
         name = (attribute.get("Name") or "").strip()
         values = found.setdefault(name, [])
         for value in attribute.iterchildren("{*}AttributeValue"):
@@ -257,7 +273,8 @@ def _not_on_or_after(root) -> dt.datetime | None:
     """The earliest NotOnOrAfter of the subject confirmation and the conditions."""
     times = [
         parse_saml_time(el.get("NotOnOrAfter"))
-        for el in root.iter("{*}SubjectConfirmationData", "{*}Conditions")
+        for path in ("{*}Subject/{*}SubjectConfirmation/{*}SubjectConfirmationData", "{*}Conditions")
+        for el in root.iterfind(path)
     ]
     times = [t for t in times if t is not None]
     return min(times) if times else None

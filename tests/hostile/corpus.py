@@ -211,5 +211,6 @@ def cache_cases(valid: dict) -> list[Case]:
         Case("key-null", as_json(AccessKeyId=None), BROWSER),
         Case("key-not-a-string", as_json(SessionToken={"a": 1}), BROWSER),
         Case("other-key", as_json(key={"idp": "other", "role_arn": None, "profile": None}), BROWSER),
-        Case("ten-megabytes", as_json(padding="p" * (10 * MB)), (OK,)),
+        # issue 18: every file read has a size limit; no cache file of ours is anywhere near 1 MB
+        Case("ten-megabytes", as_json(padding="p" * (10 * MB)), (FILES,)),
     ]

@@ -36,6 +36,9 @@ class BrowserLogin:
     profile_dir: Path | None = None  # persistent profile (0700); None = temporary, removed after
     diagnostics_dir: Path | None = None  # screenshot + HTML on failure (created 0700)
     status: Callable[[str], None] = _quiet  # progress lines for the person
+    # Called with the page's URL right before a password or one-time code is typed into it;
+    # raises to refuse (see origins.py and login.origin_guard). None: no check.
+    check_origin: Callable[[str], None] | None = None
     # Once the SAMLResponse is in hand, return it while the browser shuts down in a thread (the
     # caller overlaps STS with it and must call wait_closed()); False: return after shutdown.
     close_in_background: bool = False

@@ -158,6 +158,8 @@ class Autofill:
 
     def _act(self, page: dict[str, Any]) -> bool:
         place = _place(page["url"])
+        if self.login.check_origin is not None and (page["otp"] or page["otpSplit"] or page["password"]):
+            self.login.check_origin(page["url"])  # a secret goes only where origins.decide allows
         if page["otp"] or page["otpSplit"]:
             return self._fill_otp(page, place)
         if page["password"]:

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
+from awscli_saml_sso import paths as tool_paths
+from awscli_saml_sso.errors import FilesError
 from awscli_saml_sso.browser.quiet import quietly
 
 log = logging.getLogger(__name__)
@@ -49,8 +51,7 @@ def save(driver: Any, directory: Path | None, secrets: Iterable[str] = ()) -> li
         return []
     saved: list[Path] = []
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(directory, 0o700)
+        tool_paths.private_dir(directory)  # each missing parent 0700 too, whatever the umask
         stem = directory / time.strftime("login-failure-%Y%m%d-%H%M%S")
         with quietly("saving diagnostics"):
             driver.switch_to.default_content()
@@ -62,7 +63,7 @@ def save(driver: Any, directory: Path | None, secrets: Iterable[str] = ()) -> li
             html = f"<!-- {driver.current_url.split('?')[0]} -->\n" + driver.page_source
             _write_private(stem.with_suffix(".html"), scrub(html, list(secrets)).encode())
             saved.append(stem.with_suffix(".html"))
-    except OSError:
+    except (OSError, FilesError):
         log.debug("could not save diagnostics to %s", directory, exc_info=True)
     return saved
 

@@ -270,13 +270,15 @@ def make_scratch() -> Path:
 
 
 def prepare_profile(profile_dir: Path) -> Path:
-    """A persistent profile directory, private, with any parents it needs (private too)."""
-    missing = [d for d in (profile_dir, *profile_dir.parents) if not d.exists()]
-    for directory in reversed(missing):  # each one we create is private, whatever the umask
-        directory.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(directory, 0o700)
-    os.chmod(profile_dir, 0o700)
-    return profile_dir
+    """A persistent profile directory, private, with any parents it needs (private too).
+
+    An existing one must be ours and not writable by others (its parent too): the profile holds
+    the IdP's session cookies, and a planted one could hold an attacker's extensions or
+    settings (``trust``)."""
+    from awscli_saml_sso import paths, trust  # noqa: PLC0415
+
+    trust.check_tree(profile_dir, profile_dir.parent)
+    return paths.private_dir(profile_dir)
 
 
 def start(

@@ -178,14 +178,21 @@ def env_command(ctx: click.Context, log_level: str | None, profile: str, fmt: st
 @click.command("console")
 @_log_level
 @_profile
-@click.option("--print", "print_only", is_flag=True, help="Print the sign-in URL instead of opening a browser.")
+@click.option("--print", "print_only", is_flag=True,
+              help="Print the sign-in URL instead of opening a browser. Without it, the browser opens a "
+                   "private (0600) page in the tool's home that forwards to the sign-in URL: the token "
+                   "is never on a command line.")
 @click.option("--destination", metavar="URL", help="Console page to land on [the partition's console home].")
 @click.option("--federation-url", metavar="URL", envvar="ASS_FEDERATION_URL",
               help="AWS federation endpoint [the partition's]. [env ASS_FEDERATION_URL]")
 @click.pass_context
 def console(ctx: click.Context, log_level: str | None, profile: str, print_only: bool, destination: str | None,
             federation_url: str | None) -> None:
-    """Sign in to the AWS web console with the profile's credentials."""
+    """Sign in to the AWS web console with the profile's credentials.
+
+    The browser is given a private (0600) local page that forwards to the sign-in URL, so the
+    sign-in token never appears on a command line; --print prints the URL instead.
+    """
     _setup(ctx, log_level)
     from awscli_saml_sso.delivery import console as federation, profiles
 
@@ -198,11 +205,12 @@ def console(ctx: click.Context, log_level: str | None, profile: str, print_only:
     import webbrowser  # noqa: PLC0415
 
     term = _terminal()
-    if webbrowser.open(url):
+    # the browser gets a file:// URL: the token stays in a private file, off every command line
+    page = federation.write_signin_page(os.environ, url)
+    if webbrowser.open(page.as_uri()):
         term.success(f"opened the AWS console for [{profile}] in your browser (the link is valid 15 minutes)")
     else:
-        term.warn("could not open a browser; open this URL yourself (valid 15 minutes):")
-        click.echo(url)
+        term.warn(f"could not open a browser; open this private page yourself (valid 15 minutes): {page}")
 
 
 # ------------------------------------------------------------------------------------------

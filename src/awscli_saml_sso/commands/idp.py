@@ -86,7 +86,8 @@ def show_command(ctx: click.Context, nickname: str, as_json: bool) -> None:
         return
     term = _term(ctx)
     for name, value in _as_dict(stored).items():
-        term.line(f"{name + ':':<18}{value if value is not None else '-'}")
+        shown = ", ".join(value) if isinstance(value, list) else value
+        term.line(f"{name + ':':<18}{shown if shown is not None else '-'}")
     term.line(f"{'password:':<18}{'in the keyring' if has_password else 'not stored (asked at login)'}")
     term.line(f"{'browser profile:':<18}{paths.browser_profile_dir(os.environ, stored.nickname)}")
 
@@ -108,6 +109,10 @@ def _field_options(url_required: bool) -> Any:
                      help="Default session length."),
         click.option("--mfa-method", type=click.Choice(idps.MFA_METHODS),
                      help="Second factor to choose where the IdP offers several."),
+        click.option("--allow-origin", "allowed_origins", multiple=True, metavar="ORIGIN",
+                     help="Another web origin (https://host[:port]) where the password may be typed, besides "
+                          "the URL's own, e.g. the next IdP of a federation chain. Repeatable; idp set adds to "
+                          "the remembered ones."),
     ]
 
     def apply(command: Any) -> Any:
@@ -122,12 +127,14 @@ def _field_options(url_required: bool) -> Any:
 @click.argument("nickname")
 @_field_options(url_required=True)
 @click.pass_context
-def add_command(ctx: click.Context, nickname: str, password_stdin: bool, **fields: Any) -> None:
+def add_command(ctx: click.Context, nickname: str, password_stdin: bool, allowed_origins: tuple[str, ...],
+                **fields: Any) -> None:
     """Store an IdP under NICKNAME (replaces one of the same name; idp set changes single fields)."""
     if password_stdin and not fields.get("username"):
         raise UsageError("--password-stdin needs --username", hint="the password is kept per username")
     known = _load(ctx)
-    stored = idps.validate(idps.StoredIdp(nickname=nickname, **fields))
+    stored = idps.validate(idps.StoredIdp(nickname=nickname, allowed_origins=list(allowed_origins) or None,
+                                          **fields))
     password = _read_password(_stdin_bytes()) if password_stdin else None
     if password is not None:
         idps.set_password(stored.nickname, stored.username, password)
@@ -144,11 +151,12 @@ def add_command(ctx: click.Context, nickname: str, password_stdin: bool, **field
 @click.argument("nickname")
 @_field_options(url_required=False)
 @click.pass_context
-def set_command(ctx: click.Context, nickname: str, password_stdin: bool, **fields: Any) -> None:
+def set_command(ctx: click.Context, nickname: str, password_stdin: bool, allowed_origins: tuple[str, ...],
+                **fields: Any) -> None:
     """Change only the given fields of the stored IdP NICKNAME; the others stay as they are.
-    An empty value (--role-arn '') clears a field."""
+    An empty value (--role-arn '') clears a field; --allow-origin adds to the remembered origins."""
     changes = _changes(fields)
-    if not changes and not password_stdin:
+    if not changes and not password_stdin and not allowed_origins:
         raise UsageError("nothing to change", hint=f"pass one or more of {', '.join(_option_names(ctx))}")
     _load(ctx)
     stored = idps.get(nickname, os.environ)
@@ -161,6 +169,9 @@ def set_command(ctx: click.Context, nickname: str, password_stdin: bool, **field
     if password is not None:
         idps.set_password(nickname, username, password)
     updated, path = idps.update(nickname, changes, os.environ) if changes else (stored, idps.idps_path(os.environ))
+    if allowed_origins:
+        updated = idps.allow_origins(nickname, list(allowed_origins), os.environ)
+        changes["allowed_origins"] = updated.allowed_origins
     term = _term(ctx)
     said = [f"{name}={getattr(updated, name)}" if getattr(updated, name) is not None else f"{name} cleared"
             for name in changes]
@@ -201,7 +212,8 @@ def remove_command(ctx: click.Context, nickname: str, yes: bool) -> None:
 
 def _as_dict(stored: idps.StoredIdp) -> dict[str, Any]:
     return {name: getattr(stored, name) for name in ("nickname", "url", "username", "role_arn", "profile",
-                                                     "region", "browser", "duration", "mfa_method")}
+                                                     "region", "browser", "duration", "mfa_method",
+                                                     "allowed_origins")}
 
 
 def _stdin_bytes() -> IO[bytes]:

@@ -79,6 +79,8 @@ def build_options(
         timeout=float(o.get("timeout") or 120),
         saml_response=_read_saml_response(o.get("saml_response")),
         listen_port=o.get("listen"),
+        allowed_origins=tuple(getattr(stored, "allowed_origins", None) or ()),
+        remember_origin=_remember_origin(stored, environ),
         force=bool(o.get("force")),
         verify=not o.get("no_verify"),
         browser_profile_dir=paths.browser_profile_dir(environ, stored.nickname) if stored else None,
@@ -91,6 +93,19 @@ def _aliases(environ: Mapping[str, str]) -> dict[str, str]:
     from awscli_saml_sso import aliases  # noqa: PLC0415
 
     return aliases.load(environ)
+
+
+def _remember_origin(stored: Any, environ: Mapping[str, str]):  # noqa: ANN202 - Callable or None
+    """A stored IdP remembers an origin the person confirmed (``idps.allowed_origins``)."""
+    if stored is None:
+        return None
+
+    def remember(origin: str) -> None:
+        from awscli_saml_sso import idps  # noqa: PLC0415
+
+        idps.allow_origins(stored.nickname, [origin], environ)
+
+    return remember
 
 
 class _Defaults:

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 VERSION = 1
 MIN_REMAINING = dt.timedelta(minutes=15)
+MAX_FILE_BYTES = 1024 * 1024  # one set of credentials is under 2 KB; a /dev/zero link is refused
 _STRING_FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration")
 
 
@@ -63,10 +64,19 @@ def parse_expiration(text: str) -> dt.datetime:
 
 
 def load(path: Path, cache_key: Mapping[str, str | None], now: dt.datetime) -> Credentials | None:
-    """The cached credentials if the file is ours, for this key, and not within 15 min of expiry."""
+    """The cached credentials if the file is ours, for this key, and not within 15 min of expiry.
+
+    A cache directory or file that another user owns or can write to is refused with a
+    ``FilesError`` (they could have put their own keys there), as is a file that is not a
+    regular one (a FIFO, a link to a device) or too big: a miss would hide the tampering."""
+    from awscli_saml_sso import atomicfile, trust  # noqa: PLC0415 - both light
+
+    trust.check_tree(path.parent, path.parent.parent)  # the tool home and the cache directory
+    raw = atomicfile.read_bytes(path, MAX_FILE_BYTES, trusted=True, what="credential-process cache file")
+    if not raw:
+        return None
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+        data = json.loads(raw.decode("utf-8"))
         if data.get("version") != VERSION or data.get("key") != dict(cache_key):
             log.debug("cache %s: other version or key: miss", path.name)
             return None
@@ -79,9 +89,7 @@ def load(path: Path, cache_key: Mapping[str, str | None], now: dt.datetime) -> C
             session_token=data["SessionToken"],
             expiration=parse_expiration(data["Expiration"]),
         )
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         log.debug("cache %s unreadable (%s): miss", path.name, type(exc).__name__)
         return None
     if creds.expiration - now <= MIN_REMAINING:

@@ -5,17 +5,30 @@ The AWS federation endpoint turns session credentials into a sign-in token
 No ``SessionDuration`` is sent: AWS accepts it only for credentials from ``GetFederationToken``
 and refuses it for role sessions like ours (the console session lasts as long as the role
 session, at most 12 h). The login URL is valid for 15 minutes.
+
+The login URL carries the sign-in token: whoever has it is signed in as the role. It never goes
+on a command line (a browser launcher's argv is readable by every local user in ``/proc``):
+the browser is given a private (0600) page in ``<tool home>/console/`` that forwards to it
+(``signin_page``), and pages older than the token's 15 minutes are removed on the next run.
+``--print`` prints it instead.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import logging
+import os
+import secrets
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from awscli_saml_sso.errors import NetworkError, SamlSsoError, StsError
+from pathlib import Path
+
+from awscli_saml_sso import paths
+from awscli_saml_sso.errors import FilesError, NetworkError, SamlSsoError, StsError
 from awscli_saml_sso.models import Credentials
 
 log = logging.getLogger(__name__)
@@ -93,3 +106,49 @@ def console_url(creds: Credentials, role_arn: str | None, *, destination: str | 
     federation, target = endpoints(partition_of(role_arn), federation_url, destination)
     log.debug("console: federation endpoint %s, destination %s", federation, target)
     return login_url(federation, target, get_signin_token(federation, creds))
+
+
+TOKEN_LIFETIME = 15 * 60  # seconds an Action=login URL is valid
+
+
+def signin_page(url: str) -> bytes:
+    """A page that sends the browser on to ``url`` at once, leaving no history entry
+    (``location.replace``), with a meta refresh and a link where scripts are off."""
+    attr = html.escape(url, quote=True)
+    script = json.dumps(url).replace("<", "\\u003c")  # no "</script>" can end the script early
+    return (
+        '<!doctype html>\n<html><head><meta charset="utf-8">'
+        '<meta name="referrer" content="no-referrer">'
+        f'<meta http-equiv="refresh" content="0;url={attr}">'
+        "<title>awscli_saml_sso: AWS console</title>"
+        f"<script>location.replace({script});</script></head>"
+        f'<body><p><a href="{attr}">Open the AWS console</a></p></body></html>\n'
+    ).encode()
+
+
+def write_signin_page(environ, url: str, now: float | None = None) -> Path:  # noqa: ANN001 - a Mapping
+    """The private page for ``url`` in ``<tool home>/console`` (0700), created 0600 with a
+    random name (``O_EXCL | O_NOFOLLOW``: never through a planted file or link)."""
+    directory = paths.private_dir(paths.tool_home(environ) / "console")
+    _remove_expired(directory, time.time() if now is None else now)
+    page = directory / f"signin-{secrets.token_hex(12)}.html"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(page, flags, 0o600)
+        with open(fd, "wb") as out:
+            out.write(signin_page(url))
+    except OSError as exc:
+        raise FilesError(f"cannot write the console sign-in page {page}: {exc.strerror or exc}") from exc
+    return page
+
+
+def _remove_expired(directory: Path, now: float) -> None:
+    """Pages whose token has expired: they are useless, and the next run cleans up after us
+    (the browser reads a page after we exit, so it cannot be removed at once)."""
+    for entry in os.scandir(directory):
+        if entry.name.startswith("signin-") and entry.name.endswith(".html"):
+            try:
+                if now - entry.stat(follow_symlinks=False).st_mtime > TOKEN_LIFETIME:
+                    os.unlink(entry.path)
+            except OSError:
+                pass  # gone meanwhile: another run cleaned it

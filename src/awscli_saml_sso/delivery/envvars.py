@@ -8,6 +8,7 @@ killed it, 127 when the command does not exist, 126 when it cannot be executed.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -55,8 +56,13 @@ def _fish_quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+# PowerShell ends a single-quoted string at any of these, not only at ' (its tokenizer treats
+# the typographic single quotes as quotes): each is doubled, as ' is.
+_POWERSHELL_QUOTES = re.compile("['\u2018\u2019\u201a\u201b]")
+
+
 def _powershell_quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    return "'" + _POWERSHELL_QUOTES.sub(lambda m: m.group() * 2, value) + "'"
 
 
 def _cmd_value(value: str) -> str:

@@ -147,6 +147,7 @@ def _options(request: Request, stored, environ: Mapping[str, str], ui=None):  # 
         duration=stored.duration,
         region=stored.region,
         endpoint_url=request.endpoint_url,
+        allowed_origins=tuple(stored.allowed_origins or ()),  # a new one is refused: no terminal here
         browser=stored.browser,
         browser_path=request.browser_path,
         driver_path=request.driver_path,
@@ -205,10 +206,12 @@ def shadowing_warnings(names: list[str], environ: Mapping[str, str]) -> list[str
         return []
     from awscli_saml_sso import awsfiles, inifile  # noqa: PLC0415 - light, but not needed above
 
-    try:
-        creds_text = awsfiles.credentials_path(environ).read_text(encoding="utf-8", errors="replace")
-        config_text = awsfiles.config_path(environ).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    from awscli_saml_sso.errors import FilesError  # noqa: PLC0415
+
+    try:  # regular files only, size-limited: a FIFO here must not hang the SDK's call
+        creds_text = awsfiles.read_text(awsfiles.credentials_path(environ))
+        config_text = awsfiles.read_text(awsfiles.config_path(environ))
+    except FilesError:
         return []
     credentials_sections = inifile.parse(creds_text)
     config_sections = inifile.parse(config_text)

@@ -48,7 +48,12 @@ def rows(profiles: Sequence[awsfiles.ProfileInfo], now: dt.datetime) -> list[Row
 
 
 def table(found: Sequence[Row]) -> str:
-    cells = [HEADERS] + [dataclasses.astuple(r) for r in found]
+    """The rows laid out. Every cell comes from the credentials file, which anyone who can write
+    it (or a tool that wrote a profile) controls: escape sequences are shown escaped, never sent
+    to the terminal (they could hide lines, retitle the window, or fake a profile)."""
+    from awscli_saml_sso.ui import one_line  # noqa: PLC0415
+
+    cells = [HEADERS] + [tuple(one_line(cell) for cell in dataclasses.astuple(r)) for r in found]
     widths = [max(len(row[i]) for row in cells) for i in range(len(HEADERS))]
     lines = ["  ".join(value.ljust(widths[i]) for i, value in enumerate(row)).rstrip() for row in cells]
     return "\n".join(lines) + "\n"
