@@ -38,6 +38,8 @@ class LoginOptions:
     username: str | None = None
     password: Callable[[], str] | None = None
     mfa_code: Callable[[], str] | None = None
+    mfa_method: str | None = None  # the factor to choose on the IdP's page (--mfa-method)
+    prefer_code: bool = False  # --mfa-code given: choose the code method where there is a choice
     profile: str = DEFAULT_PROFILE
     role_arn: str | None = None
     role_pattern: str | None = None
@@ -161,6 +163,9 @@ def _obtain_saml_response(opts: LoginOptions, ui: LoginUI) -> bytes | str:
         username=opts.username,
         password=opts.password,
         mfa_code=opts.mfa_code,
+        mfa_method=opts.mfa_method,
+        prefer_code=opts.prefer_code,
+        notice=getattr(ui, "notice", ui.warn),
         timeout=opts.timeout,
         profile_dir=opts.browser_profile_dir,
         diagnostics_dir=opts.diagnostics_dir,

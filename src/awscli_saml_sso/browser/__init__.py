@@ -31,11 +31,15 @@ class BrowserLogin:
     username: str | None = None
     password: Callable[[], str] | None = None  # called only when a password field is shown
     mfa_code: Callable[[], str] | None = None  # called only when a one-time-code field is shown
+    mfa_method: str | None = None  # totp|push|sms|call|email: the factor to choose (--mfa-method)
+    prefer_code: bool = False  # a code is at hand (--mfa-code): choose the code method when offered
     timeout: float = 120.0
     endpoints: tuple[str, ...] = DEFAULT_SAML_ENDPOINTS  # see endpoints.py for the syntax
     profile_dir: Path | None = None  # persistent profile (0700); None = temporary, removed after
     diagnostics_dir: Path | None = None  # screenshot + HTML on failure (created 0700)
     status: Callable[[str], None] = _quiet  # progress lines for the person
+    # A line the person must see whatever the log level: the number to approve on the phone
+    notice: Callable[[str], None] | None = None
     # Once the SAMLResponse is in hand, return it while the browser shuts down in a thread (the
     # caller overlaps STS with it and must call wait_closed()); False: return after shutdown.
     close_in_background: bool = False

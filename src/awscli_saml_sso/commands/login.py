@@ -62,6 +62,8 @@ def build_options(
         username=username,
         password=secret,
         mfa_code=_mfa_source(o, term),
+        mfa_method=o.get("mfa_method") or getattr(stored, "mfa_method", None),
+        prefer_code=bool(o.get("mfa_code")),
         profile=pick("profile") or DEFAULT_PROFILE,
         role_arn=o.get("role_arn") or (stored.role_arn if stored and o.get("use_stored") else None),
         role_pattern=o.get("role_pattern"),

@@ -1,0 +1,168 @@
+"""The human steps of a login against imitation vendor pages (tests/pages/human.py) in a real
+headless Chromium: number matching relayed to the person, push approval by "the phone" (the test,
+over loopback HTTP), factor choice, a portal opening the IdP in a popup, and the IdP's refusals
+reported in its own words after exactly one password POST.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import secrets
+import shutil
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from pages.fixtures import sink  # noqa: E402,F401 - fixture, used by name
+from pages.human import CODE, DISABLED, PASSWORD, HumanIdp  # noqa: E402
+from test_browser_capture import leftovers, offline  # noqa: E402,F401 - fixtures
+
+from awscli_saml_sso.browser import BrowserLogin, capture_saml_response  # noqa: E402
+from awscli_saml_sso.errors import AuthError, UsageError  # noqa: E402
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("google-chrome"))
+                       or not shutil.which("chromedriver"), reason="needs Chromium and chromedriver"),
+]
+
+
+@pytest.fixture(scope="module")
+def human():
+    server = HumanIdp()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def saml(human, sink):
+    human.saml_target = sink.url
+    human.saml_value = base64.b64encode(secrets.token_bytes(2000)).decode()
+    human.reset()
+    sink.requests.clear()
+    yield human.saml_value
+    time.sleep(0.1)
+    assert sink.requests == [], "a request reached the listener standing in for AWS"
+
+
+class Person:
+    """Reads the lines meant for the person (with the time each came) and answers on the phone."""
+
+    def __init__(self, idp: HumanIdp, answer: str | None = "approve") -> None:
+        self.idp, self.answer = idp, answer
+        self.lines: list[tuple[float, str]] = []
+        self.status: list[tuple[float, str]] = []
+
+    def notice(self, line: str) -> None:
+        self.lines.append((time.monotonic(), line))
+        number = re.search(r": (\d+)$", line)
+        if self.answer:
+            query = f"?number={number.group(1)}" if number else ""
+            threading.Thread(target=self._phone, args=(f"/_test/{self.answer}{query}",), daemon=True).start()
+
+    def _phone(self, path: str) -> None:
+        time.sleep(0.5)  # a person reading the number and tapping it
+        with urllib.request.urlopen(self.idp.base + path, timeout=5) as reply:
+            assert reply.read() == b"ok"
+
+    def step(self, line: str) -> None:
+        self.status.append((time.monotonic(), line))
+
+    def when(self, text: str) -> float:
+        return next(t for t, line in self.status if text in line)
+
+
+@pytest.fixture
+def make_login(human, sink, tmp_path):
+    profile = tmp_path / "profile"
+
+    def make(path: str, person: Person, **overrides) -> BrowserLogin:
+        values = dict(idp_url=human.base + path, endpoints=(sink.url,), username="alice",
+                      password=lambda: PASSWORD, timeout=30.0, profile_dir=profile,
+                      diagnostics_dir=tmp_path / "diag", status=person.step, notice=person.notice)
+        values.update(overrides)
+        return BrowserLogin(**values)
+
+    yield make
+    assert leftovers(str(profile)) == []
+
+
+# ---- number matching and push -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/ms", "/gg", "/okta"], ids=["entra-like", "google-like", "okta-widget-like"])
+def test_number_challenge_relayed_and_approved(make_login, saml, human, path):
+    person = Person(human)
+    assert capture_saml_response(make_login(path, person)) == saml
+    number = next(c["number"] for c in human.challenges.values())
+    assert [line for _, line in person.lines] == [f"approve the sign-in on your phone: {number}"]
+    shown = human.seen_at()
+    assert shown is not None
+    assert person.lines[0][0] - shown < 1.0, "the number reached the person more than 1 s late"
+    assert len(human.password_posts) == 1
+
+
+def test_denied_push_is_reported_as_denied(make_login, saml, human):
+    person = Person(human, answer="deny")
+    with pytest.raises(AuthError) as err:
+        capture_saml_response(make_login("/ms", person))
+    assert str(err.value).startswith("the sign-in request was denied: Request denied.")
+    assert time.monotonic() - person.lines[0][0] < 5
+    assert len(human.password_posts) == 1
+
+
+# ---- portals, factor choice ---------------------------------------------------------------------
+
+
+def test_portal_with_only_sign_in_with_sso_opens_the_idp_in_a_popup(make_login, saml, human):
+    person = Person(human, answer=None)
+    assert capture_saml_response(make_login("/portal", person)) == saml
+    assert human.password_posts == ["/plain"]
+    assert any("only sign-in control" in line for _, line in person.status)
+
+
+def test_method_dropdown_defaulting_to_push_gets_the_code_method(make_login, saml, human):
+    person = Person(human, answer=None)
+    login = make_login("/f5", person, mfa_code=lambda: CODE, prefer_code=True)
+    assert capture_saml_response(login) == saml
+    assert human.mfa == [("passcode", CODE)]
+
+
+def test_mfa_method_not_offered_lists_what_is(make_login, saml, human):
+    person = Person(human, answer=None)
+    with pytest.raises(UsageError) as err:
+        capture_saml_response(make_login("/f5", person, mfa_method="email"))
+    assert "--mfa-method email" in str(err.value)
+    assert "push (Duo Push)" in str(err.value) and "totp (Passcode)" in str(err.value)
+    assert human.mfa == []
+
+
+# ---- the IdP says no ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path, username, password, code, sentence, label, posts", [
+    ("/ms", "dora", PASSWORD, None, DISABLED, "account disabled", 1),
+    ("/ms", "alice", "nope", None, "Your account or password is incorrect.", "wrong username or password", 1),
+    ("/plain", "alice", "nope", None, "Incorrect user ID or password.", "wrong username or password", 1),
+    ("/f5", "alice", PASSWORD, "000000", "Invalid passcode. Try again.", "wrong one-time code", 1),
+    ("/adfs", "alice", PASSWORD, None, "Enter your user ID in the format domain\\user or user@domain.",
+     "format", 0),
+], ids=["disabled", "wrong-password-elsewhere", "wrong-password", "wrong-code", "format-hint"])
+def test_refusal_in_the_idps_words(make_login, saml, human, path, username, password, code,
+                                   sentence, label, posts):
+    person = Person(human, answer=None)
+    login = make_login(path, person, username=username, password=lambda: password,
+                       mfa_code=(lambda: code) if code else None, prefer_code=bool(code))
+    with pytest.raises(AuthError) as err:
+        capture_saml_response(login)
+    ended = time.monotonic()
+    assert f"({label})" in str(err.value) and sentence in str(err.value), str(err.value)
+    assert ended - person.when("submitting the") < 5
+    assert len(human.password_posts) == posts
