@@ -166,3 +166,53 @@ def test_refusal_in_the_idps_words(make_login, saml, human, path, username, pass
     assert f"({label})" in str(err.value) and sentence in str(err.value), str(err.value)
     assert ended - person.when("submitting the") < 5
     assert len(human.password_posts) == posts
+
+
+# ---- the real CLI, no terminal, default log level ------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_cli_prints_the_number_on_stderr_and_finishes_the_login(aws, cli_env, human):
+    """What a person running the tool sees: the number as its own stderr line (no --log-level, no
+    terminal: progress lines are off), at once; after the approval, a working profile."""
+    import subprocess
+
+    import boto3
+
+    from pages.listeners import RecordingTcp
+
+    trap = RecordingTcp()
+    human.reset()
+    human.saml_target = "https://signin.aws.amazon.com/saml"
+    human.saml_value = aws.saml_response_for("aws_user")
+    env = {**cli_env, "ASS_TEST_HOST_RESOLVER_RULES": f"MAP signin.aws.amazon.com 127.0.0.1:{trap.port}"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "awscli_saml_sso", "--idp-url", human.base + "/ms", "--browser", "chromium",
+         "--username", "alice", "--password-stdin", "--endpoint-url", aws.aws_endpoint_url,
+         "--timeout", "60"],
+        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True)
+    lines: list[tuple[float, str]] = []
+    try:
+        proc.stdin.write((PASSWORD + "\n").encode())
+        proc.stdin.close()
+        person = Person(human)
+        for raw in proc.stderr:
+            lines.append((time.monotonic(), raw.decode().rstrip("\n")))
+            if lines[-1][1].startswith("approve the sign-in"):
+                person.notice(lines[-1][1])
+        code = proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        trap.close()
+    assert code == 0, lines
+    number = next(c["number"] for c in human.challenges.values())
+    relayed = [(t, line) for t, line in lines if line == f"approve the sign-in on your phone: {number}"]
+    assert len(relayed) == 1, lines
+    assert relayed[0][0] - human.seen_at() < 1.0
+    assert trap.connections == [] and len(human.password_posts) == 1
+    arn = boto3.Session(profile_name="saml").client(
+        "sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    assert arn.endswith(":assumed-role/Role.User/aws_user")
