@@ -216,3 +216,21 @@ def test_cli_prints_the_number_on_stderr_and_finishes_the_login(aws, cli_env, hu
     arn = boto3.Session(profile_name="saml").client(
         "sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
     assert arn.endswith(":assumed-role/Role.User/aws_user")
+
+
+# ---- hand-over ----------------------------------------------------------------------------------
+
+
+def test_security_key_without_a_terminal_is_one_clear_error(make_login, saml, human):
+    from awscli_saml_sso.errors import BrowserError
+
+    person, noted = Person(human, answer=None), []
+    login = make_login("/key", person, remember_step=noted.append)
+    began = time.monotonic()
+    with pytest.raises(BrowserError) as err:
+        capture_saml_response(login)
+    assert time.monotonic() - began < 15
+    assert str(err.value).startswith("the IdP asks for a security key")
+    assert "--show-browser" in err.value.hint
+    assert noted == ["a security key"]
+    assert human.password_posts == ["/key"]

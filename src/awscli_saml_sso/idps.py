@@ -44,6 +44,7 @@ _PROFILE_RE = re.compile(r"[^\s\[\]]{1,128}")
 __all__ = [
     "StoredIdp", "load_all", "load_all_with_note", "migrate", "get", "save", "remove", "validate",
     "validate_url", "validate_nickname", "idps_path", "get_password", "set_password", "delete_password",
+    "remember_step",
 ]
 
 
@@ -57,6 +58,7 @@ class StoredIdp:
     profile: str | None = None
     region: str | None = None
     duration: int | None = None
+    needs_person: str | None = None  # a step the IdP asked a person for (e.g. "a security key")
 
     def to_json(self) -> dict[str, object]:
         """The file's entry: every set field but the nickname (the entry's key)."""
@@ -112,6 +114,8 @@ def validate(idp: StoredIdp) -> StoredIdp:
         and MIN_DURATION <= idp.duration <= MAX_DURATION
     )
     _check(duration_ok, "duration", idp.duration, f"seconds from {MIN_DURATION} to {MAX_DURATION}")
+    _check(idp.needs_person is None or (len(idp.needs_person) <= 100 and "\n" not in idp.needs_person),
+           "needs_person", idp.needs_person, "a short one-line note")
     return dataclasses.replace(idp, url=url)
 
 
@@ -161,6 +165,13 @@ def save(idp: StoredIdp, environ: Mapping[str, str]) -> Path:
         _write(path, known)
     log.debug("stored IdP %s in %s", idp.nickname, path)
     return path
+
+
+def remember_step(nickname: str, step: str, environ: Mapping[str, str]) -> None:
+    """Note on the stored IdP that its login needed ``step`` from a person, to say so next time."""
+    idp = get(nickname, environ)
+    if idp.needs_person != step:
+        save(dataclasses.replace(idp, needs_person=step), environ)
 
 
 def remove(nickname: str, environ: Mapping[str, str]) -> None:

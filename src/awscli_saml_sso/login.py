@@ -40,6 +40,7 @@ class LoginOptions:
     mfa_code: Callable[[], str] | None = None
     mfa_method: str | None = None  # the factor to choose on the IdP's page (--mfa-method)
     prefer_code: bool = False  # --mfa-code given: choose the code method where there is a choice
+    remember_step: Callable[[str], None] | None = None  # the stored IdP needed a person's step
     profile: str = DEFAULT_PROFILE
     role_arn: str | None = None
     role_pattern: str | None = None
@@ -166,6 +167,8 @@ def _obtain_saml_response(opts: LoginOptions, ui: LoginUI) -> bytes | str:
         mfa_method=opts.mfa_method,
         prefer_code=opts.prefer_code,
         notice=getattr(ui, "notice", ui.warn),
+        confirm=_confirm(ui, opts.mode),
+        remember_step=opts.remember_step,
         timeout=opts.timeout,
         profile_dir=opts.browser_profile_dir,
         diagnostics_dir=opts.diagnostics_dir,
@@ -174,6 +177,14 @@ def _obtain_saml_response(opts: LoginOptions, ui: LoginUI) -> bytes | str:
     )
     with ui.waiting("waiting for the IdP"):
         return browser.capture_saml_response(request)
+
+
+def _confirm(ui: LoginUI, mode: str) -> Callable[[str], bool] | None:
+    """The question for a hand-over to a visible window; none where a window is open already."""
+    ask = getattr(ui, "confirm", None)
+    if ask is None or mode != "headless":
+        return None
+    return lambda question: bool(ask(question, option="--show-browser"))
 
 
 def _wait_for_browser() -> None:

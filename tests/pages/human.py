@@ -237,6 +237,7 @@ class HumanIdp:
         self.saml_value = "PHNhbWxwOlJlc3BvbnNlLz4="
         self.password_posts: list[str] = []  # path of every request that carried a password
         self.mfa: list[tuple[str, str]] = []  # (method, code) posted on the F5 page
+        self.key_pages: list[str] = []  # the User-Agent of each browser that showed the key page
         self.challenges: dict[str, dict[str, object]] = {}  # tx -> number, state, seen
         self.lock = threading.Lock()
         outer = self
@@ -245,7 +246,24 @@ class HumanIdp:
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                if url.path == "/key/verify":  # the security-key page, after a redirect
+                    outer.key_pages.append(self.headers.get("User-Agent", ""))
+                    cookie = self.headers.get("Cookie", "")
+                    tx = cookie.split("keysession=", 1)[1].split(";")[0] if "keysession=" in cookie else ""
+                    if tx not in outer.challenges:  # no session: start again
+                        self._redirect("/key")
+                        return
+                    self._send(200, "Security key", KEY.format(tx=tx))
+                    return
                 self._send(*outer.get(url.path, query))
+
+            def _redirect(self, where: str, cookie: str = "") -> None:
+                self.send_response(303)
+                self.send_header("Location", where)
+                if cookie:  # a session cookie, as IdPs keep their login state
+                    self.send_header("Set-Cookie", f"keysession={cookie}; Path=/; HttpOnly")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def do_POST(self) -> None:
                 url = urlsplit(self.path)
@@ -254,7 +272,11 @@ class HumanIdp:
                     form = json.loads(raw or "{}")
                 else:
                     form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
-                self._send(*outer.post(url.path, form))
+                answer = outer.post(url.path, form)
+                if answer[0] == 303:
+                    self._redirect(answer[1], answer[2])
+                    return
+                self._send(*answer)
 
             def _send(self, status: int, title: str, body: str, kind: str = "html") -> None:
                 data = (PAGE.format(title=title, body=body) if kind == "html" else body).encode()
@@ -281,6 +303,7 @@ class HumanIdp:
         self.password_posts.clear()
         self.mfa.clear()
         self.challenges.clear()
+        self.key_pages.clear()
 
     # ---- the phone ----------------------------------------------------------------------------
 
@@ -391,7 +414,7 @@ class HumanIdp:
                 return 200, "Example Corp", F5_MFA.format(error="")
             if path == "/key":
                 tx, _ = self._challenge()
-                return 200, "Security key", KEY.format(tx=tx)
+                return 303, "/key/verify", tx
             return self.saml_page()
         if path == "/f5/mfa":
             self.mfa.append((form.get("method", ""), form.get("passcode", "")))

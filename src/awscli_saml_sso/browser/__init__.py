@@ -40,6 +40,10 @@ class BrowserLogin:
     status: Callable[[str], None] = _quiet  # progress lines for the person
     # A line the person must see whatever the log level: the number to approve on the phone
     notice: Callable[[str], None] | None = None
+    # Asks the person (terminal) whether to open a visible window for a step only they can do
+    # (security key, CAPTCHA); None: no terminal, such a step is one clear error
+    confirm: Callable[[str], bool] | None = None
+    remember_step: Callable[[str], None] | None = None  # notes on the stored IdP that it needed one
     # Once the SAMLResponse is in hand, return it while the browser shuts down in a thread (the
     # caller overlaps STS with it and must call wait_closed()); False: return after shutdown.
     close_in_background: bool = False

@@ -15,7 +15,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from awscli_saml_sso.browser import diagnostics, page_js, relay
+from awscli_saml_sso.browser import diagnostics, handover, page_js, relay
 from awscli_saml_sso.browser.endpoints import strip_query
 from awscli_saml_sso.errors import AuthError, BrowserError, CaptureTimeout, UsageError
 
@@ -96,8 +96,10 @@ class Autofill:
         self.url = page["url"]
         # "Authenticator app" on a page offering several factors is a choice, not a push sent
         tiles = [m for m in page["methods"] if m["kind"] == "button"]
+        # and "waiting for your security key" is a step for the person, not a push
         page["waiting"] = bool(page["number"]) or (
-            bool(page["waiting"]) and len(tiles) < 2 and not (tiles and page["choose"]))
+            bool(page["waiting"]) and len(tiles) < 2 and not (tiles and page["choose"])
+            and not page["handover"])
         signature = (strip_query(page["url"]), page["doc"], page["error"], page["number"],
                      *(bool(page[k]) for k in ("user", "password", "otp", "kmsi", "otpSplit", "waiting")))
         if signature != self.signature:
@@ -108,8 +110,13 @@ class Autofill:
         if page["number"] or page["waiting"]:
             return
         self._refused(page)
+        settled = page["ready"] == "complete" and time.monotonic() - self.last_change >= ERROR_SETTLE
+        if page["handover"] and settled and self.login.mode != "show":
+            raise handover.NeedsPerson(handover.step_name(page["handover"]), page["url"])
         if page["ready"] == "complete" and time.monotonic() - self.last_change > STUCK_AFTER:
             files = diagnostics.save(self.driver, self.login.diagnostics_dir, self.secrets)
+            if getattr(self.login, "confirm", None) is not None and self.login.mode != "show":
+                raise handover.NeedsPerson(handover.step_name("unknown"), page["url"])
             what = _page_name(page)
             raise BrowserError(
                 f"cannot handle the login page {what}{diagnostics.describe(files)}",

@@ -95,3 +95,15 @@ def after_login(stored: Any, options: dict[str, Any], opts: Any, result: Any, ty
         if role_arn:
             parts += ["--role-arn", role_arn]
         term.line("next time: " + " ".join(shlex.quote(p) for p in parts))
+
+
+def step_recorder(stored: Any, environ: Mapping[str, str]):
+    """A callable the browser layer calls when the IdP needed a person's step (security key,
+    CAPTCHA): noted on the stored IdP, so the next login says so before it starts."""
+
+    def remember(step: str) -> None:
+        from awscli_saml_sso import idps  # noqa: PLC0415
+
+        idps.remember_step(stored.nickname, step, environ)
+
+    return remember
