@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from pages.fixtures import sink  # noqa: E402,F401 - fixture, used by name
 from pages.human import CODE, DISABLED, PASSWORD, HumanIdp  # noqa: E402
-from test_browser_capture import leftovers, offline  # noqa: E402,F401 - fixtures
+from test_browser_capture import display, leftovers, offline  # noqa: E402,F401 - fixtures
 
 from awscli_saml_sso.browser import BrowserLogin, capture_saml_response  # noqa: E402
 from awscli_saml_sso.errors import AuthError, UsageError  # noqa: E402
@@ -234,3 +234,46 @@ def test_security_key_without_a_terminal_is_one_clear_error(make_login, saml, hu
     assert "--show-browser" in err.value.hint
     assert noted == ["a security key"]
     assert human.password_posts == ["/key"]
+
+
+@pytest.mark.e2e
+def test_security_key_handed_over_to_a_visible_window_in_a_pty(aws, cli_env, human, display, tmp_path):
+    """A person at a terminal: the tool says what the page wants, offers the visible window; the
+    test plays the person touching the key once the page shows in a visible (not headless)
+    browser, which has the headless login's session cookie; the tool then finishes the login."""
+    import tempfile
+
+    import boto3
+    import pexpect
+
+    human.reset()
+    human.saml_target = "https://signin.aws.amazon.com/saml"
+    human.saml_value = aws.saml_response_for("aws_user")
+    scratch = tempfile.mkdtemp(prefix="ass-ho-", dir="/tmp")  # short: a socket path goes under it
+    env = {**cli_env, "DISPLAY": display, "TMPDIR": scratch}
+    child = pexpect.spawn(
+        sys.executable, ["-m", "awscli_saml_sso", "--idp-url", human.base + "/key", "--browser", "chromium",
+                         "--username", "alice", "--endpoint-url", aws.aws_endpoint_url, "--timeout", "90"],
+        env=env, timeout=60, encoding="utf-8")
+    try:
+        child.expect("Password for alice")
+        child.sendline(PASSWORD)
+        child.expect(r"the IdP asks for a security key.*visible window.*\[y/N\]")
+        child.sendline("y")
+        deadline = time.monotonic() + 60
+        while not any("Headless" not in ua for ua in human.key_pages):
+            assert time.monotonic() < deadline, human.key_pages
+            assert child.isalive(), child.before
+            time.sleep(0.2)
+        with urllib.request.urlopen(human.base + "/_test/key", timeout=5) as reply:
+            assert reply.read() == b"ok"  # the person touched the key in the visible window
+        child.expect(pexpect.EOF, timeout=60)
+    finally:
+        child.close(force=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+    assert child.exitstatus == 0, child.before
+    assert any("Headless" in ua for ua in human.key_pages)  # first shown headless
+    assert len(human.password_posts) == 1  # the visible window went on with the same session
+    arn = boto3.Session(profile_name="saml").client(
+        "sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    assert arn.endswith(":assumed-role/Role.User/aws_user")

@@ -247,12 +247,12 @@ class HumanIdp:
                 url = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 if url.path == "/key/verify":  # the security-key page, after a redirect
-                    outer.key_pages.append(self.headers.get("User-Agent", ""))
                     cookie = self.headers.get("Cookie", "")
                     tx = cookie.split("keysession=", 1)[1].split(";")[0] if "keysession=" in cookie else ""
                     if tx not in outer.challenges:  # no session: start again
                         self._redirect("/key")
                         return
+                    outer.key_pages.append(self.headers.get("User-Agent", ""))
                     self._send(200, "Security key", KEY.format(tx=tx))
                     return
                 self._send(*outer.get(url.path, query))
