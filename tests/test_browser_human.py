@@ -128,13 +128,6 @@ def test_portal_with_only_sign_in_with_sso_opens_the_idp_in_a_popup(make_login, 
     assert any("only sign-in control" in line for _, line in person.status)
 
 
-def test_method_dropdown_defaulting_to_push_gets_the_code_method(make_login, saml, human):
-    person = Person(human, answer=None)
-    login = make_login("/f5", person, mfa_code=lambda: CODE, prefer_code=True)
-    assert capture_saml_response(login) == saml
-    assert human.mfa == [("passcode", CODE)]
-
-
 def test_mfa_method_not_offered_lists_what_is(make_login, saml, human):
     person = Person(human, answer=None)
     with pytest.raises(UsageError) as err:
@@ -277,3 +270,26 @@ def test_security_key_handed_over_to_a_visible_window_in_a_pty(aws, cli_env, hum
     arn = boto3.Session(profile_name="saml").client(
         "sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
     assert arn.endswith(":assumed-role/Role.User/aws_user")
+
+
+def test_code_chosen_behind_another_way_on_a_number_page(make_login, saml, human):
+    """Entra-like: with --mfa-code, "I can't use my Authenticator app" then "Use a verification
+    code"; the number is never relayed (nothing to approve)."""
+    person = Person(human, answer=None)
+    assert capture_saml_response(make_login("/ms", person, mfa_code=lambda: CODE, prefer_code=True)) == saml
+    assert human.mfa == [("otp", CODE)] and person.lines == []
+
+
+@pytest.mark.parametrize("how", [{"mfa_method": "totp"}, {"prefer_code": True}])
+def test_method_dropdown_defaulting_to_push_gets_the_code_method(make_login, saml, human, how):
+    person = Person(human, answer=None)
+    assert capture_saml_response(make_login("/f5", person, mfa_code=lambda: CODE, **how)) == saml
+    assert human.mfa == [("passcode", CODE)]
+
+
+def test_push_preferred_without_a_code_and_relayed(make_login, saml, human):
+    person, asked = Person(human), []
+    login = make_login("/f5", person, mfa_code=lambda: asked.append(1) or CODE)
+    assert capture_saml_response(login) == saml
+    assert human.mfa == [("push", "")] and asked == []
+    assert [line for _, line in person.lines] == ["approve the sign-in request sent to your phone"]

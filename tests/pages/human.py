@@ -64,7 +64,7 @@ MS_NUMBER = """<div role="heading" class="title">Approve sign in request</div>
 <div class="displaySign" style="font-size:40px;font-weight:600">{number}</div>
 <div class="text-block">No numbers in your app? Make sure to upgrade to the latest version.</div>
 <div id="idDiv_SAOTCAS_Error" class="alert-error" role="alert"></div>
-<a href="#" id="signInAnotherWay">I can't use my Microsoft Authenticator app right now</a>
+<a href="/ms/proofs?tx={tx}" id="signInAnotherWay">I can't use my Microsoft Authenticator app right now</a>
 <script>
 fetch('/_seen?tx={tx}');
 const timer = setInterval(async function () {{
@@ -77,6 +77,18 @@ const timer = setInterval(async function () {{
   }}
 }}, 300);
 </script>"""
+
+MS_PROOFS = """<div role="heading">Verify your identity</div>
+<div class="tile" role="button" onclick="location.href='/ms/proof?tx={tx}&m=push'">Approve a request on my Microsoft Authenticator app</div>
+<div class="tile" role="button" onclick="location.href='/ms/proof?tx={tx}&m=otp'">Use a verification code</div>
+<div class="tile" role="button" onclick="location.href='/ms/proof?tx={tx}&m=sms'">Text +X XXXXXXXX12</div>
+<a href="#">More information</a>"""
+
+MS_OTP = """<div role="heading">Enter code</div>
+<div>Enter the code displayed in the authenticator app on your mobile device</div>
+<form method="post" action="/ms/otp"><input type="hidden" name="tx" value="{tx}">
+  <input name="otc" type="tel" maxlength="6" aria-label="Code" placeholder="Code">
+  <input type="submit" value="Verify"></form>"""
 
 MS_ERROR = """<div role="heading">Sign in</div>
 <div id="errorMessage" class="text-block">{message}</div>
@@ -194,7 +206,13 @@ F5_MFA = """<h1>Secure Logon for Example Corp</h1>{error}
   <input type="submit" value="Logon">
 </form>"""
 
-F5_PUSH = """<h1>Duo Push sent</h1><p>We sent a push notification to your phone. Approve it to continue.</p>"""
+F5_PUSH = """<h1>Duo Push sent</h1><p>We sent a push notification to your phone. Approve it to continue.</p>
+<script>
+setInterval(async function () {{
+  const s = await (await fetch('/poll?tx={tx}')).text();
+  if (s === 'approved') location.href = '/done?tx={tx}';
+}}, 300);
+</script>"""
 
 ADFS = """<div id="header"><h1>Example Corp</h1></div><div>Sign in with your organizational account</div>
 <form method="post" id="loginForm" action="/adfs" novalidate="novalidate">
@@ -352,6 +370,12 @@ class HumanIdp:
             with self.lock:
                 approved = self.challenges.get(query.get("tx", ""), {}).get("state") == "approved"
             return self.saml_page() if approved else (403, "No", "<h1>Not approved</h1>")
+        if path == "/ms/proofs":
+            return 200, "Sign in to your account", MS_PROOFS.format(tx=html.escape(query.get("tx", "")))
+        if path == "/ms/proof":
+            if query.get("m") != "otp":
+                return 200, "Sign in", "<h1>Not in this imitation</h1>"
+            return 200, "Sign in to your account", MS_OTP.format(tx=html.escape(query.get("tx", "")))
         pages = {
             "/ms": lambda: (200, "Sign in to your account", MS_USER),
             "/gg": lambda: (200, "Sign in - Google Accounts", GG_ID),
@@ -416,10 +440,17 @@ class HumanIdp:
                 tx, _ = self._challenge()
                 return 303, "/key/verify", tx
             return self.saml_page()
+        if path == "/ms/otp":
+            self.mfa.append(("otp", form.get("otc", "")))
+            if form.get("otc") == CODE and form.get("tx") in self.challenges:
+                return self.saml_page()
+            return 200, "Sign in to your account", MS_OTP.format(tx=html.escape(form.get("tx", ""))).replace(
+                "<form", '<div role="alert">You didn\'t enter the expected verification code. Please try again.</div><form')
         if path == "/f5/mfa":
             self.mfa.append((form.get("method", ""), form.get("passcode", "")))
             if form.get("method") == "push":
-                return 200, "Example Corp", F5_PUSH
+                tx, _ = self._challenge()
+                return 200, "Example Corp", F5_PUSH.format(tx=tx)
             if form.get("method") == "passcode" and form.get("passcode") == CODE:
                 return self.saml_page()
             return 200, "Example Corp", F5_MFA.format(

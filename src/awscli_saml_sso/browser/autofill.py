@@ -178,6 +178,8 @@ class Autofill:
         place = _place(page["url"])
         if page["methods"] and self._choose_method(page, place):
             return True
+        if page["waiting"] and page["another"] is not None and self._another_way(page, place):
+            return True
         if page["otp"] or page["otpSplit"]:
             return self._fill_otp(page, place)
         if page["password"]:
@@ -249,17 +251,35 @@ class Autofill:
             return self._choose_tile(page, key, methods, wanted, has_code)
         choice = relay.pick_method(methods, wanted, has_code)
         self.clicked.add(("method",) + key)
-        if choice is None or choice["selected"]:
+        if choice is None:
             return False
-        self.login.status(f"choosing the {relay.METHOD_NAMES[choice['method']]} method")
-        if choice["kind"] == "select":
-            self.driver.execute_script(_SELECT_JS, choice["el"], choice["index"])
-        else:
-            self._click(choice["el"], None)
+        if not choice["selected"]:
+            self.login.status(f"choosing the {relay.METHOD_NAMES[choice['method']]} method")
+            if choice["kind"] == "select":
+                self.driver.execute_script(_SELECT_JS, choice["el"], choice["index"])
+            else:
+                self._click(choice["el"], None)
+        if choice["method"] == "push" and (page["otp"] or page["otpSplit"]) and page["submit"] is not None:
+            self.login.status("asking the IdP for a push")  # the code field stays empty
+            self._click(page["submit"], None)
+            return True
         if page["otp"] or page["otpSplit"] or page["password"] or page["user"]:
             return False  # the code field is on this page: fill it in next
         if page["submit"] is not None:
             self._click(page["submit"], None)
+        return True
+
+    def _another_way(self, page: dict[str, Any], place: str) -> bool:
+        """A push page with a code at hand (or another --mfa-method): ask for the other ways."""
+        wanted = getattr(self.login, "mfa_method", None)
+        if not ((wanted or "push") != "push" or (wanted is None and getattr(self.login, "prefer_code", False))):
+            return False
+        key = ("another", place, page["doc"])
+        if key in self.clicked:
+            return False
+        self.clicked.add(key)
+        self.login.status("asking the IdP for another way to sign in")
+        self._click(page["another"], None)
         return True
 
     def _choose_tile(self, page: dict[str, Any], key: tuple[str, str], methods: list[dict[str, Any]],
