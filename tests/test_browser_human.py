@@ -293,3 +293,20 @@ def test_push_preferred_without_a_code_and_relayed(make_login, saml, human):
     assert capture_saml_response(login) == saml
     assert human.mfa == [("push", "")] and asked == []
     assert [line for _, line in person.lines] == ["approve the sign-in request sent to your phone"]
+
+
+def test_a_page_not_understood_offers_the_window_and_declined_keeps_the_diagnostics(
+        make_login, saml, human, monkeypatch, display):
+    from awscli_saml_sso.browser import autofill
+    from awscli_saml_sso.errors import BrowserError
+
+    monkeypatch.setattr(autofill, "STUCK_AFTER", 1.5)
+    person, asked, noted = Person(human, answer=None), [], []
+    login = make_login("/odd", person, confirm=lambda q: asked.append(q) or False,
+                       remember_step=noted.append)
+    with pytest.raises(BrowserError) as err:
+        capture_saml_response(login)
+    assert asked == ["the IdP asks for a step the tool does not understand, which cannot be done "
+                     "headless. Open this sign-in in a visible window to do it there?"]
+    assert str(err.value).startswith("cannot handle the login page 'Pick one'") and ".png" in str(err.value)
+    assert noted == []  # a page we could not read is no fact about the IdP

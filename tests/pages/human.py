@@ -12,6 +12,7 @@ behaviour (what their pages show and do), not from their ids:
   /plain   one form, username + password
   /f5      username + password, then a method dropdown defaulting to push next to a passcode field
   /adfs    ADFS-like: client-side check of the user ID format before anything is posted
+  /odd     a page nobody can read (a canvas)
   /key     username + password, then "Use your security key" (WebAuthn); the key is "touched" by
            the test calling /_test/key
 
@@ -387,6 +388,7 @@ class HumanIdp:
             "/f5": lambda: (200, "Example Corp", PLAIN.format(error="", action="/f5")),
             "/adfs": lambda: (200, "Sign In", ADFS),
             "/key": lambda: (200, "Sign in", PLAIN.format(error="", action="/key")),
+            "/odd": lambda: (200, "Pick one", '<h1>Pick one</h1><canvas width="300" height="90"></canvas>'),
         }
         page = pages.get(path)
         return page() if page else (404, "Not found", "<h1>Not found</h1>")

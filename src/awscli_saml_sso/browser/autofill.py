@@ -115,13 +115,14 @@ class Autofill:
             raise handover.NeedsPerson(handover.step_name(page["handover"]), page["url"])
         if page["ready"] == "complete" and time.monotonic() - self.last_change > STUCK_AFTER:
             files = diagnostics.save(self.driver, self.login.diagnostics_dir, self.secrets)
-            if getattr(self.login, "confirm", None) is not None and self.login.mode != "show":
-                raise handover.NeedsPerson(handover.step_name("unknown"), page["url"])
             what = _page_name(page)
-            raise BrowserError(
+            error = BrowserError(
                 f"cannot handle the login page {what}{diagnostics.describe(files)}",
                 hint="log in with --show-browser to watch, or --use-browser to do it yourself",
             )
+            if getattr(self.login, "confirm", None) is not None and self.login.mode != "show":
+                raise handover.NeedsPerson(handover.step_name("unknown"), page["url"], error)
+            raise error
 
     # ---- reading the page ---------------------------------------------------------------------
 

@@ -21,9 +21,10 @@ from awscli_saml_sso.errors import BrowserError, MissingAnswerError
 class NeedsPerson(Exception):
     """Raised by autofill: the page wants ``step`` from the person (e.g. "a security key")."""
 
-    def __init__(self, step: str, url: str) -> None:
+    def __init__(self, step: str, url: str, fallback: Exception | None = None) -> None:
         super().__init__(step)
         self.step, self.url = step, url
+        self.fallback = fallback  # the error to raise when no window can be offered
 
 
 def step_name(found: str) -> str:
@@ -49,19 +50,20 @@ def take_over(login: Any, session: Any, need: NeedsPerson, deadline: float, star
               close: Any) -> str:
     """Offer the visible window (terminal and display needed); return the captured SAMLResponse."""
     remember = getattr(login, "remember_step", None)
-    if remember is not None:
+    if remember is not None and need.fallback is None:  # a named step, not a page we misread
         with contextlib.suppress(Exception):  # a note for next time must not end this login
             remember(need.step)
+    failure = need.fallback or unavailable(need.step)
     confirm = getattr(login, "confirm", None)
     if confirm is None or not _has_display() or not session.kind.chromium_family:
-        raise unavailable(need.step)
+        raise failure
     try:
         wanted = confirm(f"the IdP asks for {need.step}, which cannot be done headless. "
                          "Open this sign-in in a visible window to do it there?")
     except MissingAnswerError:
-        raise unavailable(need.step) from None
+        raise failure from None
     if not wanted:
-        raise unavailable(need.step)
+        raise failure
     cookies = session.driver.execute_cdp_cmd("Storage.getCookies", {}).get("cookies", [])
     from awscli_saml_sso.browser import autofill, drivers
 
