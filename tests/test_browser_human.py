@@ -310,3 +310,20 @@ def test_a_page_not_understood_offers_the_window_and_declined_keeps_the_diagnost
                      "headless. Open this sign-in in a visible window to do it there?"]
     assert str(err.value).startswith("cannot handle the login page 'Pick one'") and ".png" in str(err.value)
     assert noted == []  # a page we could not read is no fact about the IdP
+
+
+# ---- Firefox (best effort: everything but the hand-over, which needs CDP) ------------------------
+
+
+@pytest.mark.parametrize("path", ["/ms", "/gg", "/okta", "/portal"])
+def test_firefox_relays_numbers_and_follows_the_portal(make_login, saml, human, path):
+    from test_browser_firefox import SKIP_REASON, geckodriver_path
+
+    driver = geckodriver_path()
+    if not (shutil.which("firefox-esr") or shutil.which("firefox")) or not driver:
+        pytest.skip(SKIP_REASON)
+    person = Person(human)
+    assert capture_saml_response(make_login(path, person, browser="firefox", driver_path=driver)) == saml
+    numbers = [c["number"] for c in human.challenges.values()]
+    assert [line for _, line in person.lines] == [f"approve the sign-in on your phone: {n}" for n in numbers]
+    assert len(human.password_posts) == 1
