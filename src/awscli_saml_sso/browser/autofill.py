@@ -2,9 +2,13 @@
 
 A poll loop: follow the login into new windows, read the page (and one level of iframes) with one
 script (:mod:`page_js`), and do the next sensible thing: type the username, the password (only
-ever into a ``type=password`` field), the one-time code, or confirm "stay signed in?". Each form
-is filled at most once: when the same kind of field comes back on the same page after a submit,
-the IdP rejected the answer and we say so with the page's error text.
+ever into a ``type=password`` field), the one-time code, or confirm "stay signed in?". A password
+or code is submitted at most once per run: when that kind of field comes back (on any page) or an
+error page follows, the IdP rejected the answer and we say so with the page's own sentence.
+
+The human steps (:mod:`relay`): a number to approve on the phone is told to the person at once;
+the factor is chosen where the page offers several; a lone sign-in control (a portal) is clicked;
+a step only a person can do (security key, CAPTCHA) goes to :mod:`handover`.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from urllib.parse import urlsplit
 
 from awscli_saml_sso.browser import diagnostics, handover, page_js, relay
 from awscli_saml_sso.browser.endpoints import strip_query
-from awscli_saml_sso.errors import AuthError, BrowserError, CaptureTimeout, UsageError
+from awscli_saml_sso.errors import BrowserError, CaptureTimeout, UsageError
 
 log = logging.getLogger(__name__)
 
