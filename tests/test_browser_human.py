@@ -327,3 +327,22 @@ def test_firefox_relays_numbers_and_follows_the_portal(make_login, saml, human, 
     numbers = [c["number"] for c in human.challenges.values()]
     assert [line for _, line in person.lines] == [f"approve the sign-in on your phone: {n}" for n in numbers]
     assert len(human.password_posts) == 1
+
+
+# ---- account pickers ----------------------------------------------------------------------------
+
+
+def test_account_picker_chooses_the_given_user(make_login, saml, human):
+    person = Person(human, answer=None)
+    assert capture_saml_response(make_login("/pick", person)) == saml
+    assert human.password_posts == ["/plain"]
+
+
+def test_account_picker_without_the_user_is_a_step_for_a_person(make_login, saml, human):
+    from awscli_saml_sso.errors import BrowserError
+
+    person = Person(human, answer=None)
+    with pytest.raises(BrowserError) as err:
+        capture_saml_response(make_login("/pick", person, username="carol"))
+    assert str(err.value).startswith("the IdP asks for a choice of account")
+    assert human.password_posts == []

@@ -12,6 +12,7 @@ behaviour (what their pages show and do), not from their ids:
   /plain   one form, username + password
   /f5      username + password, then a method dropdown defaulting to push next to a passcode field
   /adfs    ADFS-like: client-side check of the user ID format before anything is posted
+  /pick    Google-like "Choose an account" with two accounts, then /plain
   /odd     a page nobody can read (a canvas)
   /key     username + password, then "Use your security key" (WebAuthn); the key is "touched" by
            the test calling /_test/key
@@ -190,6 +191,11 @@ function challenge(tx, number) {
 }
 identify();
 </script>"""
+
+PICK = """<h1>Choose an account</h1><div>to continue to Amazon Web Services</div>
+<ul><li><div role="link" tabindex="0" onclick="location.href='/plain'">Bob Example<br>bob@example.com</div></li>
+<li><div role="link" tabindex="0" onclick="location.href='/plain'">Alice Example<br>alice@example.com</div></li>
+<li><div role="link" tabindex="0">Use another account</div></li></ul>"""
 
 PORTAL = """<h1>Acme intranet</h1><p>Welcome. This site needs your company account.</p>
 <button type="button" onclick="window.open('/plain', 'idp', 'width=520,height=640')">Sign in with SSO</button>
@@ -388,6 +394,7 @@ class HumanIdp:
             "/f5": lambda: (200, "Example Corp", PLAIN.format(error="", action="/f5")),
             "/adfs": lambda: (200, "Sign In", ADFS),
             "/key": lambda: (200, "Sign in", PLAIN.format(error="", action="/key")),
+            "/pick": lambda: (200, "Choose an account", PICK),
             "/odd": lambda: (200, "Pick one", '<h1>Pick one</h1><canvas width="300" height="90"></canvas>'),
         }
         page = pages.get(path)

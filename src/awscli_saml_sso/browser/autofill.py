@@ -204,6 +204,8 @@ class Autofill:
     # ---- the human steps: number, push, factor choice, portals ---------------------------------
 
     def _human_step(self, page: dict[str, Any]) -> bool:
+        if page["account"] is not None:
+            return self._pick_account(page)
         if page["number"] or page["waiting"]:
             return self._relay(page)
         if page["portal"] is not None and not self._refusing(page):
@@ -229,6 +231,15 @@ class Autofill:
             self._click(page["responded"], None)
             return True
         return False
+
+    def _pick_account(self, page: dict[str, Any]) -> bool:
+        key = ("account", _place(page["url"]), page["doc"])
+        if key in self.clicked:
+            return False
+        self.clicked.add(key)
+        self.login.status(f"choosing the account {self.login.username}")
+        self._click(page["account"], None)
+        return True
 
     def _refusing(self, page: dict[str, Any]) -> bool:
         return self.last_kind is not None and bool(page["error"])
@@ -439,7 +450,7 @@ sel.dispatchEvent(new Event('change', {bubbles: true}));
 
 def _actionable(page: dict[str, Any]) -> bool:
     return any(page[k] for k in ("user", "password", "otp", "otpSplit", "kmsi", "newPassword", "number",
-                                 "waiting", "portal", "methods"))
+                                 "waiting", "portal", "methods", "account"))
 
 
 def _place(url: str) -> str:

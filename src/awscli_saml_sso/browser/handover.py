@@ -36,6 +36,8 @@ def step_name(found: str) -> str:
         return "a passkey"
     if any(w in found for w in ("hello", "touch id", "face id")):
         return "the device's own sign-in (Windows Hello, Touch ID or Face ID)"
+    if found == "account":
+        return "a choice of account"
     if found == "unknown":
         return "a step the tool does not understand"
     return "a security key"

@@ -23,6 +23,7 @@ const ERROR_WORDS = /incorrect|invalid|wrong|failed|falsch|ungültig|unbekannt|f
 const APPROVE_CONTEXT = /approv|confirm|\btap\b|select|enter|type|match|choose|number|authenticator|okta verify|your (phone|device|mobile|app)|genehmig|bestätig|tipp|approuv|appuyez|saisi|aprueb|toca|introduce/;
 const RESPONDED = /^(i('ve| have)? ?(responded|approved|confirmed|tapped|done)|i approved|done|yes|continue|ich habe|j'ai (répondu|approuvé)|he (respondido|aprobado)|weiter|continuer|continuar)\b/;
 const ANOTHER = /(sign in|log in|verify|try) (another|a different) way|verify with something else|other (options|ways|methods)|use (another|a different) (method|option|verification)|choose (another|a different) (method|option)|more (options|choices)|i can'?t use|andere methode|autre (méthode|moyen)|otra (forma|manera)/;
+const PICKER = /(pick|choose|select) an account|konto auswählen|choisir un compte|elige una cuenta/;
 const HANDOVER = /security key|passkey|windows hello|touch id|face id|webauthn|fido|captcha|i'?m not a robot|select the (images|pictures)|sicherheitsschlüssel|clé de sécurité|llave de seguridad/;
 const SIGNIN_CONTROL = /sign ?in|log ?in|log on|\bsso\b|single sign|anmelden|einloggen|connexion|se connecter|iniciar sesi|continue (with|to)/;
 const NOT_A_WAY_IN = /forgot|reset|help|sign ?up|register|create|language|problem|trouble|can'?t|another|different|other|out\b|abmelden|déconnexion/;
@@ -120,7 +121,8 @@ const out = {user: null, password: null, otp: null, otpSplit: [], other: [], sub
              kmsi: null, waiting: false, error: '', newPassword: false, passwords: 0,
              userFilled: false, userPrefilled: false, passwordFilled: false, doc: null, ready: document.readyState,
              title: document.title, url: location.href, frames: 0, invalid: '', number: '',
-             methods: [], another: null, responded: null, handover: '', portal: null, choose: false};
+             methods: [], another: null, responded: null, handover: '', portal: null, choose: false,
+             account: null};
 window.__assDoc = window.__assDoc || String(Math.random()).slice(2);
 out.doc = window.__assDoc;
 const inputs = [...document.querySelectorAll('input, textarea')].filter(
@@ -157,7 +159,7 @@ if (out.user) {
 }
 out.passwordFilled = !!(out.password && out.password.value !== '');
 function buttons(root) {
-  return [...root.querySelectorAll('button, input[type=submit], input[type=button], input[type=image], a, [role=button]')]
+  return [...root.querySelectorAll('button, input[type=submit], input[type=button], input[type=image], a, [role=button], [role=link]')]
     .filter(b => visible(b) && !b.disabled && b.getAttribute('aria-disabled') !== 'true');
 }
 function pickSubmit(field) {
@@ -224,6 +226,11 @@ if (!main) {
       && !/another|other|cancel|resend|again|problem|can'?t/.test(text(b).toLowerCase())) || null;
   }
   out.handover = HANDOVER.exec(body) ? HANDOVER.exec(body)[0] : '';
+  if (PICKER.test(body)) {  // "Pick an account": the tile naming our user, or a choice for a person
+    const tiles = buttons(document).filter(b => /@|\\/.test(text(b)) || (username && text(b).toLowerCase().includes(username)));
+    out.account = (username && tiles.find(b => text(b).toLowerCase().includes(username))) || null;
+    if (!out.account && tiles.length) out.handover = 'account';
+  }
   out.choose = CHOOSE.test(body);
   if (!out.kmsi && !out.number && !out.waiting && !out.methods.length) {
     const ways = buttons(document).filter(b => {
