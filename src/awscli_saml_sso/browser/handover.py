@@ -4,7 +4,9 @@ page; the capture there ends the login as usual.
 
 A headless Chromium cannot become visible, and a restarted one on the same profile loses the
 session cookies IdPs keep their login state in (STACK.md): the cookies move over CDP
-(``Storage.getCookies`` / ``Storage.setCookies``) into a second, visible browser.
+(``Storage.getCookies`` / ``Storage.setCookies``) into a second, visible browser, which opens
+the headless one's current URL. A page that was the answer to a POST may not load again by URL;
+the IdP then restarts the step from its cookies (most put such steps behind a redirect anyway).
 """
 
 from __future__ import annotations
