@@ -323,7 +323,9 @@ def test_firefox_relays_numbers_and_follows_the_portal(make_login, saml, human, 
     if not (shutil.which("firefox-esr") or shutil.which("firefox")) or not driver:
         pytest.skip(SKIP_REASON)
     person = Person(human)
-    assert capture_saml_response(make_login(path, person, browser="firefox", driver_path=driver)) == saml
+    # Firefox starts in ~2 s idle but 20 s and more on a loaded CI box: a generous deadline
+    login = make_login(path, person, browser="firefox", driver_path=driver, timeout=120.0)
+    assert capture_saml_response(login) == saml
     numbers = [c["number"] for c in human.challenges.values()]
     assert [line for _, line in person.lines] == [f"approve the sign-in on your phone: {n}" for n in numbers]
     assert len(human.password_posts) == 1
