@@ -85,7 +85,7 @@ def make_login(human, sink, tmp_path):
 
     def make(path: str, person: Person, **overrides) -> BrowserLogin:
         values = dict(idp_url=human.base + path, endpoints=(sink.url,), username="alice",
-                      password=lambda: PASSWORD, timeout=30.0, profile_dir=profile,
+                      password=lambda: PASSWORD, timeout=60.0, profile_dir=profile,
                       diagnostics_dir=tmp_path / "diag", status=person.step, notice=person.notice)
         values.update(overrides)
         return BrowserLogin(**values)
