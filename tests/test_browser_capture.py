@@ -211,7 +211,8 @@ def test_wrong_password(make_login, saml, idp):
     login = make_login("/a", password=lambda: calls.append(1) or "nope")
     with pytest.raises(AuthError) as err:
         capture_saml_response(login)
-    assert str(err.value) == "the IdP rejected the login: Incorrect username or password."
+    assert str(err.value) == ("the IdP rejected the login (wrong username or password): "
+                              "Incorrect username or password.")
     assert calls == [1]
     assert [s for s in idp.seen if s == ("POST", "/a")] == [("POST", "/a")]  # filled once
 

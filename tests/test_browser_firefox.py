@@ -311,7 +311,8 @@ def test_wrong_password_with_a_throwaway_profile(make_login, saml, idp, tmp_path
     login = make_login("/a", password=lambda: calls.append(1) or "nope", profile_dir=None)
     with pytest.raises(AuthError) as err:
         capture_saml_response(login)
-    assert str(err.value) == "the IdP rejected the login: Incorrect username or password."
+    assert str(err.value) == ("the IdP rejected the login (wrong username or password): "
+                              "Incorrect username or password.")
     assert calls == [1]
     assert [s for s in idp.seen if s == ("POST", "/a")] == [("POST", "/a")]  # filled once
     assert list(scratch.iterdir()) == []

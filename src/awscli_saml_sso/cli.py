@@ -141,6 +141,8 @@ def _configure_logging(ctx: click.Context, log_level: str | None) -> str | None:
 @click.option("--username", metavar="NAME", help="Username to fill in.")
 @click.option("--password-stdin", is_flag=True, help="Read the IdP password from standard input.")
 @click.option("--mfa-code", metavar="CODE", help="One-time code for the IdP's second factor.")
+@click.option("--mfa-method", type=click.Choice(["totp", "push", "sms", "call", "email"]),
+              help="Second factor to choose where the IdP offers several.")
 @click.option("--profile", metavar="NAME", envvar="ASS_PROFILE", default=None, help="Profile to write [saml]. [env ASS_PROFILE]")
 @click.option("--role-arn", metavar="ARN", help="Choose this role (error if not granted).")
 @click.option("--role", "role_pattern", metavar="PATTERN", help="Choose by role name or account:role glob.")

@@ -50,7 +50,7 @@ _PROFILE_RE = re.compile(r"[^\s\[\]]{1,128}")
 __all__ = [
     "StoredIdp", "load_all", "load_all_with_note", "migrate", "get", "save", "update", "remove", "validate",
     "validate_url", "validate_nickname", "idps_path", "allow_origins", "trusted_origins", "get_password",
-    "set_password", "delete_password",
+    "set_password", "delete_password", "remember_step",
 ]
 
 
@@ -66,6 +66,7 @@ class StoredIdp:
     duration: int | None = None
     mfa_method: str | None = None  # older readers skip unknown fields (see _entry)
     allowed_origins: list[str] | None = None  # besides the URL's own origin (``origins``)
+    needs_person: str | None = None  # a step the IdP asked a person for (e.g. "a security key")
 
     def to_json(self) -> dict[str, object]:
         """The file's entry: every set field but the nickname (the entry's key)."""
@@ -123,6 +124,8 @@ def validate(idp: StoredIdp) -> StoredIdp:
     _check(duration_ok, "duration", idp.duration, f"seconds from {MIN_DURATION} to {MAX_DURATION}")
     _check(idp.mfa_method is None or idp.mfa_method in MFA_METHODS, "MFA method", idp.mfa_method,
            "one of " + ", ".join(MFA_METHODS))
+    _check(idp.needs_person is None or (len(idp.needs_person) <= 100 and "\n" not in idp.needs_person),
+           "needs_person", idp.needs_person, "a short one-line note")
     return dataclasses.replace(idp, url=url, allowed_origins=_origins(idp.allowed_origins))
 
 
@@ -227,6 +230,11 @@ def update(nickname: str, changes: Mapping[str, object], environ: Mapping[str, s
         _write(path, known)
     log.debug("changed %s of IdP %s in %s", ", ".join(sorted(changes)), nickname, path)
     return updated, path
+def remember_step(nickname: str, step: str, environ: Mapping[str, str]) -> None:
+    """Note on the stored IdP that its login needed ``step`` from a person, to say so next time."""
+    idp = get(nickname, environ)
+    if idp.needs_person != step:
+        save(dataclasses.replace(idp, needs_person=step), environ)
 
 
 def remove(nickname: str, environ: Mapping[str, str]) -> None:

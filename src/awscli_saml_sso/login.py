@@ -38,6 +38,9 @@ class LoginOptions:
     username: str | None = None
     password: Callable[[], str] | None = None
     mfa_code: Callable[[], str] | None = None
+    mfa_method: str | None = None  # the factor to choose on the IdP's page (--mfa-method)
+    prefer_code: bool = False  # --mfa-code given: choose the code method where there is a choice
+    remember_step: Callable[[str], None] | None = None  # the stored IdP needed a person's step
     profile: str = DEFAULT_PROFILE
     role_arn: str | None = None
     role_pattern: str | None = None
@@ -189,6 +192,11 @@ def _obtain_saml_response(opts: LoginOptions, ui: LoginUI) -> bytes | str:
         username=opts.username,
         password=opts.password,
         mfa_code=opts.mfa_code,
+        mfa_method=opts.mfa_method,
+        prefer_code=opts.prefer_code,
+        notice=getattr(ui, "notice", ui.warn),
+        confirm=_confirm(ui, opts.mode),
+        remember_step=opts.remember_step,
         timeout=opts.timeout,
         profile_dir=opts.browser_profile_dir,
         diagnostics_dir=opts.diagnostics_dir,
@@ -244,6 +252,12 @@ def _confirm_origin(origin: str, opts: LoginOptions, ui: LoginUI) -> None:
                          + f" ({why})", hint=f"if it is your IdP's, allow it: {allow}")
     if opts.remember_origin is not None:
         opts.remember_origin(origin)
+def _confirm(ui: LoginUI, mode: str) -> Callable[[str], bool] | None:
+    """The question for a hand-over to a visible window; none where a window is open already."""
+    ask = getattr(ui, "confirm", None)
+    if ask is None or mode != "headless":
+        return None
+    return lambda question: bool(ask(question, option="--show-browser"))
 
 
 def _wait_for_browser() -> None:

@@ -102,6 +102,13 @@ class Terminal:
         if self._spinner is not None:
             self._spinner.label = message
 
+    def notice(self, message: str) -> None:
+        """A line the person must act on (the number to tap on the phone): always on stderr, also
+        without a terminal and at the default log level, and the spinner shows the wait."""
+        self.line(self._style(message, "1") if self.color else message)
+        if self._spinner is not None:
+            self._spinner.label = message
+
     def success(self, message: str) -> None:
         self.line(self._style("✓ ", "32") + message if self.color else message)
 

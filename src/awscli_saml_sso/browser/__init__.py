@@ -31,6 +31,8 @@ class BrowserLogin:
     username: str | None = None
     password: Callable[[], str] | None = None  # called only when a password field is shown
     mfa_code: Callable[[], str] | None = None  # called only when a one-time-code field is shown
+    mfa_method: str | None = None  # totp|push|sms|call|email: the factor to choose (--mfa-method)
+    prefer_code: bool = False  # a code is at hand (--mfa-code): choose the code method when offered
     timeout: float = 120.0
     endpoints: tuple[str, ...] = DEFAULT_SAML_ENDPOINTS  # see endpoints.py for the syntax
     profile_dir: Path | None = None  # persistent profile (0700); None = temporary, removed after
@@ -39,6 +41,12 @@ class BrowserLogin:
     # Called with the page's URL right before a password or one-time code is typed into it;
     # raises to refuse (see origins.py and login.origin_guard). None: no check.
     check_origin: Callable[[str], None] | None = None
+    # A line the person must see whatever the log level: the number to approve on the phone
+    notice: Callable[[str], None] | None = None
+    # Asks the person (terminal) whether to open a visible window for a step only they can do
+    # (security key, CAPTCHA); None: no terminal, such a step is one clear error
+    confirm: Callable[[str], bool] | None = None
+    remember_step: Callable[[str], None] | None = None  # notes on the stored IdP that it needed one
     # Once the SAMLResponse is in hand, return it while the browser shuts down in a thread (the
     # caller overlaps STS with it and must call wait_closed()); False: return after shutdown.
     close_in_background: bool = False

@@ -2,9 +2,13 @@
 
 A poll loop: follow the login into new windows, read the page (and one level of iframes) with one
 script (:mod:`page_js`), and do the next sensible thing: type the username, the password (only
-ever into a ``type=password`` field), the one-time code, or confirm "stay signed in?". Each form
-is filled at most once: when the same kind of field comes back on the same page after a submit,
-the IdP rejected the answer and we say so with the page's error text.
+ever into a ``type=password`` field), the one-time code, or confirm "stay signed in?". A password
+or code is submitted at most once per run: when that kind of field comes back (on any page) or an
+error page follows, the IdP rejected the answer and we say so with the page's own sentence.
+
+The human steps (:mod:`relay`): a number to approve on the phone is told to the person at once;
+the factor is chosen where the page offers several; a lone sign-in control (a portal) is clicked;
+a step only a person can do (security key, CAPTCHA) goes to :mod:`handover`.
 """
 
 from __future__ import annotations
@@ -15,14 +19,17 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from awscli_saml_sso.browser import diagnostics, page_js
+from awscli_saml_sso.browser import diagnostics, handover, page_js, relay
 from awscli_saml_sso.browser.endpoints import strip_query
-from awscli_saml_sso.errors import AuthError, BrowserError, CaptureTimeout
+from awscli_saml_sso.errors import BrowserError, CaptureTimeout, UsageError
 
 log = logging.getLogger(__name__)
 
 POLL = 0.2  # seconds between looks at the page (also how long we wait on the capture)
 STUCK_AFTER = 10.0  # seconds without progress on a settled page we cannot handle
+ERROR_SETTLE = 1.0  # seconds an error page without fields must stay before it counts as the answer
+RESPOND_EVERY = 2.5  # seconds between presses of "I have responded" on a push page
+MAX_PORTAL_CLICKS = 3
 MAX_ERROR = 120
 
 
@@ -49,6 +56,10 @@ class Autofill:
         self.signature: tuple[Any, ...] = ()
         self.last_change = time.monotonic()
         self.url = ""
+        self.relayed = ""  # the approval line last shown to the person
+        self.last_respond = 0.0
+        self.portal_clicks = 0
+        self.last_kind: str | None = None  # what we submitted last: password, otp, ...
 
     # ---- main loop ----------------------------------------------------------------------------
 
@@ -87,23 +98,35 @@ class Autofill:
         self._follow_windows()
         page = self._read_page()
         self.url = page["url"]
-        signature = (strip_query(page["url"]), page["doc"], page["error"],
-                     *(bool(page[k]) for k in ("user", "password", "otp", "kmsi", "otpSplit")))
+        # "Authenticator app" on a page offering several factors is a choice, not a push sent
+        tiles = [m for m in page["methods"] if m["kind"] == "button"]
+        # and "waiting for your security key" is a step for the person, not a push
+        page["waiting"] = bool(page["number"]) or (
+            bool(page["waiting"]) and len(tiles) < 2 and not (tiles and page["choose"])
+            and not page["handover"])
+        signature = (strip_query(page["url"]), page["doc"], page["error"], page["number"],
+                     *(bool(page[k]) for k in ("user", "password", "otp", "kmsi", "otpSplit", "waiting")))
         if signature != self.signature:
             self.signature, self.last_change = signature, time.monotonic()
-        if self._act(page):
+        if self._act(page) or self._human_step(page):
             self.last_change = time.monotonic()
             return
-        if page["waiting"]:
-            self._say("waiting for you to approve the sign-in on your other device")
+        if page["number"] or page["waiting"]:
             return
+        self._refused(page)
+        settled = page["ready"] == "complete" and time.monotonic() - self.last_change >= ERROR_SETTLE
+        if page["handover"] and settled and self.login.mode != "show":
+            raise handover.NeedsPerson(handover.step_name(page["handover"]), page["url"])
         if page["ready"] == "complete" and time.monotonic() - self.last_change > STUCK_AFTER:
             files = diagnostics.save(self.driver, self.login.diagnostics_dir, self.secrets)
             what = _page_name(page)
-            raise BrowserError(
+            error = BrowserError(
                 f"cannot handle the login page {what}{diagnostics.describe(files)}",
                 hint="log in with --show-browser to watch, or --use-browser to do it yourself",
             )
+            if getattr(self.login, "confirm", None) is not None and self.login.mode != "show":
+                raise handover.NeedsPerson(handover.step_name("unknown"), page["url"], error)
+            raise error
 
     # ---- reading the page ---------------------------------------------------------------------
 
@@ -158,6 +181,10 @@ class Autofill:
 
     def _act(self, page: dict[str, Any]) -> bool:
         place = _place(page["url"])
+        if page["methods"] and self._choose_method(page, place):
+            return True
+        if page["waiting"] and page["another"] is not None and self._another_way(page, place):
+            return True
         if self.login.check_origin is not None and (page["otp"] or page["otpSplit"] or page["password"]):
             self.login.check_origin(page["url"])  # a secret goes only where origins.decide allows
         if page["otp"] or page["otpSplit"]:
@@ -175,6 +202,129 @@ class Autofill:
             self._click(page["kmsi"], None)
             return True
         return False
+
+    # ---- the human steps: number, push, factor choice, portals ---------------------------------
+
+    def _human_step(self, page: dict[str, Any]) -> bool:
+        if page["account"] is not None:
+            return self._pick_account(page)
+        if page["number"] or page["waiting"]:
+            return self._relay(page)
+        if page["portal"] is not None and not self._refusing(page):
+            return self._enter_portal(page)
+        return False
+
+    def _relay(self, page: dict[str, Any]) -> bool:
+        """Tell the person the number (or that a push is waiting) once per challenge, at once,
+        on the line they cannot miss; press "I have responded" now and then where the page has
+        one; end when the IdP says the push was denied or timed out."""
+        if self.relayed and (failure := relay.push_failure(_trim(page["error"]))):
+            raise failure
+        line = relay.approval_line(page["number"])
+        if line != self.relayed:
+            self.relayed = line
+            self.last_respond = time.monotonic()
+            notice = getattr(self.login, "notice", None) or self.login.status
+            notice(line)
+            self.login.status(f"waiting for your approval{' of ' + page['number'] if page['number'] else ''}")
+            return False
+        if page["responded"] is not None and time.monotonic() - self.last_respond >= RESPOND_EVERY:
+            self.last_respond = time.monotonic()
+            self._click(page["responded"], None)
+            return True
+        return False
+
+    def _pick_account(self, page: dict[str, Any]) -> bool:
+        key = ("account", _place(page["url"]), page["doc"])
+        if key in self.clicked:
+            return False
+        self.clicked.add(key)
+        self.login.status(f"choosing the account {self.login.username}")
+        self._click(page["account"], None)
+        return True
+
+    def _refusing(self, page: dict[str, Any]) -> bool:
+        return self.last_kind is not None and bool(page["error"])
+
+    def _enter_portal(self, page: dict[str, Any]) -> bool:
+        """A page without fields whose one way on is a sign-in control: a portal, or a tile."""
+        key = (_place(page["url"]), page["doc"])
+        if key in self.clicked or self.portal_clicks >= MAX_PORTAL_CLICKS:
+            return False
+        self.clicked.add(key)
+        self.portal_clicks += 1
+        self.login.status("following the page's only sign-in control")
+        self._click(page["portal"], None)
+        return True
+
+    def _choose_method(self, page: dict[str, Any], place: str) -> bool:
+        """Choose the factor where the page offers a choice; True when that moved the page on."""
+        key = (place, page["doc"])
+        if ("method",) + key in self.clicked:
+            return False
+        wanted = getattr(self.login, "mfa_method", None)
+        has_code = bool(getattr(self.login, "prefer_code", False)) or wanted == "totp"
+        methods = page["methods"]
+        if all(m["kind"] == "button" for m in methods):
+            return self._choose_tile(page, key, methods, wanted, has_code)
+        choice = relay.pick_method(methods, wanted, has_code)
+        self.clicked.add(("method",) + key)
+        if choice is None:
+            return False
+        if not choice["selected"]:
+            self.login.status(f"choosing the {relay.METHOD_NAMES[choice['method']]} method")
+            if choice["kind"] == "select":
+                self.driver.execute_script(_SELECT_JS, choice["el"], choice["index"])
+            else:
+                self._click(choice["el"], None)
+        if choice["method"] == "push" and (page["otp"] or page["otpSplit"]) and page["submit"] is not None:
+            self.login.status("asking the IdP for a push")  # the code field stays empty
+            self._click(page["submit"], None)
+            return True
+        if page["otp"] or page["otpSplit"] or page["password"] or page["user"]:
+            return False  # the code field is on this page: fill it in next
+        if page["submit"] is not None:
+            self._click(page["submit"], None)
+        return True
+
+    def _another_way(self, page: dict[str, Any], place: str) -> bool:
+        """A push page with a code at hand (or another --mfa-method): ask for the other ways."""
+        wanted = getattr(self.login, "mfa_method", None)
+        if not ((wanted or "push") != "push" or (wanted is None and getattr(self.login, "prefer_code", False))):
+            return False
+        key = ("another", place, page["doc"])
+        if key in self.clicked:
+            return False
+        self.clicked.add(key)
+        self.login.status("asking the IdP for another way to sign in")
+        self._click(page["another"], None)
+        return True
+
+    def _choose_tile(self, page: dict[str, Any], key: tuple[str, str], methods: list[dict[str, Any]],
+                     wanted: str | None, has_code: bool) -> bool:
+        pushing = bool(page["number"] or page["waiting"])
+        want = wanted or ("totp" if has_code and pushing else None)
+        if pushing and want in (None, "push"):
+            return False  # a push is on its way, as preferred: relay it
+        if not pushing and len(methods) < 2 and not page["choose"]:
+            return False
+        try:
+            choice = (next((m for m in methods if m["method"] == want), None) if pushing
+                      else relay.pick_method(methods, wanted, has_code))
+        except UsageError:
+            if page["another"] is None:
+                raise
+            choice = None
+        self.clicked.add(("method",) + key)
+        if choice is None:
+            if page["another"] is not None and (want or not pushing):
+                self.login.status("asking the IdP for another way to sign in")
+                self._click(page["another"], None)
+                return True
+            return False
+        self.login.status(f"choosing the {relay.METHOD_NAMES[choice['method']]} method")
+        self._click(choice["el"], None)
+        return True
 
     def _fill_username(self, page: dict[str, Any], place: str) -> bool:
         if self._already(page, place, "username"):
@@ -214,17 +364,34 @@ class Autofill:
         return self._submit(page, place, "otp", field)
 
     def _already(self, page: dict[str, Any], place: str, kind: str) -> bool:
-        """True when this form was submitted already; AuthError when the IdP sent it back."""
+        """True when this form was submitted already; AuthError when the IdP sent it back.
+
+        A password or code is given at most once per run, wherever the form comes back (an error
+        page at another URL is still the answer): typing it again only counts against the
+        account's lockout. A username page may come back elsewhere (a portal, then the IdP)."""
         done = self.done.get(kind)
-        if done is None or done.place != place:
+        if done is None or (kind == "username" and done.place != place):
             return False
-        if page["doc"] == done.doc and not (page["error"] and page["error"] != done.error):
+        if page["doc"] == done.doc and not page["invalid"] and not (
+                page["error"] and page["error"] != done.error):
             return True  # still submitting, or a script is thinking: wait
-        reason = _trim(page["error"]) or f"it showed the {_KIND_NAMES[kind]} page again"
-        raise AuthError(f"the IdP rejected the login: {reason}")
+        raise relay.rejection(_trim(page["error"] or page["invalid"]), kind)
+
+    def _refused(self, page: dict[str, Any]) -> None:
+        """A page without fields that shows an error after we submitted something: the answer."""
+        if self.last_kind is None or not page["error"] or page["ready"] != "complete":
+            return
+        done = self.done.get(self.last_kind)
+        if done is not None and page["doc"] == done.doc and page["error"] == done.error:
+            return
+        if self.relayed and (failure := relay.push_failure(_trim(page["error"]))):
+            raise failure
+        if time.monotonic() - self.last_change >= ERROR_SETTLE:
+            raise relay.rejection(_trim(page["error"]), self.last_kind)
 
     def _submit(self, page: dict[str, Any], place: str, kind: str, field: Any) -> bool:
         self.done[kind] = Done(place, page["doc"], page["error"])
+        self.last_kind = kind
         self._click(page["submit"], field)
         return True
 
@@ -275,11 +442,17 @@ class Autofill:
         )
 
 
-_KIND_NAMES = {"username": "username", "password": "password", "otp": "one-time code"}
+_SELECT_JS = """
+const sel = arguments[0];
+sel.selectedIndex = arguments[1];
+sel.dispatchEvent(new Event('input', {bubbles: true}));
+sel.dispatchEvent(new Event('change', {bubbles: true}));
+"""
 
 
 def _actionable(page: dict[str, Any]) -> bool:
-    return any(page[k] for k in ("user", "password", "otp", "otpSplit", "kmsi", "newPassword"))
+    return any(page[k] for k in ("user", "password", "otp", "otpSplit", "kmsi", "newPassword", "number",
+                                 "waiting", "portal", "methods", "account"))
 
 
 def _place(url: str) -> str:

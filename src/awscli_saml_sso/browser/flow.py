@@ -9,7 +9,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from awscli_saml_sso.browser import autofill, drivers
+from awscli_saml_sso.browser import autofill, drivers, handover
 from awscli_saml_sso.browser.endpoints import effective_endpoints, strip_query
 from awscli_saml_sso.errors import BrowserError, NetworkError, UsageError
 
@@ -32,7 +32,11 @@ def run(login: Any) -> str:
         _open(session.driver, login.idp_url, deadline)
         if login.mode == "manual":
             login.status("log in in the browser window; waiting for the SAML response")
-        value = autofill.Autofill(session.driver, login, capture).run(deadline)
+        try:
+            value = autofill.Autofill(session.driver, login, capture).run(deadline)
+        except handover.NeedsPerson as need:  # a visible window for one step, if the person wants
+            value = handover.take_over(login, session, need, deadline,
+                                       lambda other: _start_capture(other, endpoints), _close)
         login.status(f"SAML response captured after {time.monotonic() - began:.1f} s")
         return value
     except KeyboardInterrupt:  # Ctrl-C/SIGTERM (errors.Interrupted): stop at once, no polite quit

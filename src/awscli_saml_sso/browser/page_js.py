@@ -18,8 +18,81 @@ const KMSI = /stay signed in|keep me signed in|remain signed in|angemeldet bleib
 const YES = /^(yes|ja|oui|sí|si|continue|weiter|continuer|continuar|ok|trust|vertrauen)\b/;
 const NO = /^(no|nein|non)\b/;
 const WAITING = /approve|notification|push|check your (phone|device)|sent (a|an)? ?(request|notification)|authenticator app|genehmig|bestätigen sie|auf ihrem (telefon|handy|gerät)|approuve|sur votre (téléphone|appareil)|aprueba|waiting for|warten auf/;
-const ERROR_WORDS = /incorrect|invalid|wrong|failed|falsch|ungültig|unbekannt|fehlgeschlagen|unknown user|not found|doesn'?t exist|does not exist|couldn'?t find|could not find|not recogni[sz]ed|n'existe pas|introuvable|erron|incorrecto|no existe|inválid|denied|locked|gesperrt|expired|abgelaufen/;
+const ERROR_WORDS = /incorrect|invalid|wrong|failed|falsch|ungültig|unbekannt|fehlgeschlagen|unknown user|not found|doesn'?t exist|does not exist|couldn'?t find|could not find|not recogni[sz]ed|n'existe pas|introuvable|erron|incorrecto|no existe|inválid|denied|declined|locked|gesperrt|expired|abgelaufen|disabled|deactivated|suspended|deaktiviert|désactivé|didn'?t work|did not work|timed out|didn'?t hear|did not hear|no response|not valid|format/;
 
+const APPROVE_CONTEXT = /approv|confirm|\btap\b|select|enter|type|match|choose|number|authenticator|okta verify|your (phone|device|mobile|app)|genehmig|bestätig|tipp|approuv|appuyez|saisi|aprueb|toca|introduce/;
+const RESPONDED = /^(i('ve| have)? ?(responded|approved|confirmed|tapped|done)|i approved|done|yes|continue|ich habe|j'ai (répondu|approuvé)|he (respondido|aprobado)|weiter|continuer|continuar)\b/;
+const ANOTHER = /(sign in|log in|verify|try) (another|a different) way|verify with something else|other (options|ways|methods)|use (another|a different) (method|option|verification)|choose (another|a different) (method|option)|more (options|choices)|i can'?t use|andere methode|autre (méthode|moyen)|otra (forma|manera)/;
+const PICKER = /(pick|choose|select) an account|konto auswählen|choisir un compte|elige una cuenta/;
+const HANDOVER = /security key|passkey|windows hello|touch id|face id|webauthn|fido|captcha|i'?m not a robot|select the (images|pictures)|sicherheitsschlüssel|clé de sécurité|llave de seguridad/;
+const SIGNIN_CONTROL = /sign ?in|log ?in|log on|\bsso\b|single sign|anmelden|einloggen|connexion|se connecter|iniciar sesi|continue (with|to)/;
+const NOT_A_WAY_IN = /forgot|reset|help|sign ?up|register|create|language|problem|trouble|can'?t|another|different|other|out\b|abmelden|déconnexion/;
+const METHODS = [  // the first that matches: "SMS passcode" is SMS, "code from Okta Verify" a code
+  ['sms', /\bsms\b|text (message|me)|texto|\btext\b/],
+  ['call', /\bcall\b|phone call|voice|anruf|appel|llamada/],
+  ['email', /e-?mail|correo|courriel/],
+  ['totp', /authenticator code|verification code|one.?time|passcode|pass code|\botp\b|totp|token|enter a code|use a code|security code|google authenticator|code from|\bcode\b/],
+  ['push', /push|notification|approve a request|send (me )?a (push|request)|okta verify|duo push|get a push|tap yes|benachrichtigung|notificaci/],
+];
+function methodOf(label) {
+  const t = label.toLowerCase();
+  if (t.length > 120 || !t) return '';
+  for (const [m, re] of METHODS) if (re.test(t)) return m;
+  return '';
+}
+function challengeNumber() {
+  if (!APPROVE_CONTEXT.test((document.body ? document.body.innerText : '').toLowerCase())) return '';
+  const base = parseFloat(getComputedStyle(document.body).fontSize) || 16;
+  let best = null, size = 0, seen = new Set();
+  const all = document.body.querySelectorAll('*');
+  for (let i = 0; i < all.length && i < 3000; i++) {
+    const el = all[i];
+    if (/^(INPUT|TEXTAREA|SELECT|OPTION|SCRIPT|STYLE|BUTTON|A|LABEL|TITLE|LI|TD|TH)$/.test(el.tagName)) continue;
+    const t = (el.textContent || '').trim();
+    if (!/^\d{1,3}$/.test(t) || [...el.children].some(c => (c.textContent || '').trim() === t)) continue;
+    if (el.closest('button, a, label, select, [role=button], [role=option], nav, footer, [role=progressbar]') || !visible(el)) continue;
+    const s = getComputedStyle(el), fs = parseFloat(s.fontSize) || base;
+    const bold = parseInt(s.fontWeight, 10) >= 600 || /^(B|STRONG|H1|H2|H3)$/.test(el.tagName);
+    if (fs < base * 1.25 && !bold) continue;  // prominent: big, or bold in its sentence
+    let p = el.parentElement, near = '';  // the text around it speaks of approving on a device
+    for (let k = 0; k < 4 && p; k++, p = p.parentElement) {
+      near = (p.innerText || '').toLowerCase();
+      if (near.replace(t, '').trim().length > 10) break;
+    }
+    if (near.length > 600 || !APPROVE_CONTEXT.test(near.replace(t, ''))) continue;
+    seen.add(t);
+    if (fs > size) { best = t; size = fs; }
+  }
+  return seen.size === 1 ? best : '';  // two different numbers: not a challenge we can name
+}
+function labelOf(el) {
+  const parts = [];
+  if (el.labels) for (const l of el.labels) parts.push(l.innerText);
+  parts.push(el.getAttribute('aria-label') || '', el.title || '');
+  if (!parts.join('').trim()) parts.push(el.parentElement ? el.parentElement.innerText : '');
+  return parts.join(' ').trim().replace(/\s+/g, ' ');
+}
+function methodChoices() {
+  const found = [];
+  for (const sel of [...document.querySelectorAll('select')].filter(visible)) {
+    const opts = [...sel.options].map((o, i) => ({kind: 'select', el: sel, index: i, label: o.text.trim(),
+      method: methodOf(o.text), selected: o.selected})).filter(o => o.method);
+    if (opts.length >= 2) found.push(...opts);
+  }
+  const radios = [...document.querySelectorAll('input[type=radio]')].filter(r => visible(r) || (r.labels && [...r.labels].some(visible)));
+  const rs = radios.map(r => ({kind: 'radio', el: r, index: 0, label: labelOf(r), selected: r.checked}))
+    .map(r => Object.assign(r, {method: methodOf(r.label)})).filter(r => r.method);
+  if (rs.length >= 2) found.push(...rs);
+  if (!found.length) {
+    const tiles = buttons(document).map(b => ({kind: 'button', el: b, index: 0, label: text(b).replace(/\s+/g, ' '), selected: false}))
+      .map(b => Object.assign(b, {method: ANOTHER.test(b.label.toLowerCase()) || AVOID_TILE.test(b.label.toLowerCase()) ? '' : methodOf(b.label)}))
+      .filter(b => b.method);
+    found.push(...tiles);
+  }
+  return found;
+}
+const AVOID_TILE = /cancel|back|help|forgot|resend|again|don'?t have|problem|learn more|contact|support/;
+const CHOOSE = /choose|select|pick|how (do|would) you|verify (it'?s|that it'?s) you|verify your identity|another way|wählen|choisi|elige|seleccion/;
 function visible(el) {
   if (!el || !el.isConnected || !el.getClientRects().length) return false;
   const s = getComputedStyle(el);
@@ -47,7 +120,9 @@ function describe(el) {
 const out = {user: null, password: null, otp: null, otpSplit: [], other: [], submit: null,
              kmsi: null, waiting: false, error: '', newPassword: false, passwords: 0,
              userFilled: false, userPrefilled: false, passwordFilled: false, doc: null, ready: document.readyState,
-             title: document.title, url: location.href, frames: 0};
+             title: document.title, url: location.href, frames: 0, invalid: '', number: '',
+             methods: [], another: null, responded: null, handover: '', portal: null, choose: false,
+             account: null};
 window.__assDoc = window.__assDoc || String(Math.random()).slice(2);
 out.doc = window.__assDoc;
 const inputs = [...document.querySelectorAll('input, textarea')].filter(
@@ -84,7 +159,7 @@ if (out.user) {
 }
 out.passwordFilled = !!(out.password && out.password.value !== '');
 function buttons(root) {
-  return [...root.querySelectorAll('button, input[type=submit], input[type=button], input[type=image], a, [role=button]')]
+  return [...root.querySelectorAll('button, input[type=submit], input[type=button], input[type=image], a, [role=button], [role=link]')]
     .filter(b => visible(b) && !b.disabled && b.getAttribute('aria-disabled') !== 'true');
 }
 function pickSubmit(field) {
@@ -113,7 +188,7 @@ function errorText() {
   const cands = [...document.querySelectorAll('[role=alert], [aria-live], [class*=error i], [id*=error i], [class*=alert i], [class*=danger i], [class*=warning i], [class*=invalid i], [class*=message i]')]
     .filter(e => visible(e) && !['INPUT', 'TEXTAREA', 'SELECT', 'FORM', 'BODY'].includes(e.tagName));
   const found = cands.map(e => ({t: (e.innerText || '').trim().replace(/\s+/g, ' '),
-                                  alert: e.getAttribute('role') === 'alert'}))
+                                  alert: e.getAttribute('role') === 'alert' || /error/i.test((e.getAttribute('class') || '') + ' ' + e.id)}))
     .filter(f => f.t && f.t.length < 400);
   const hit = found.find(f => ERROR_WORDS.test(f.t.toLowerCase())) || found.find(f => f.alert);
   return hit ? hit.t : '';
@@ -128,6 +203,44 @@ if (!out.error) {  // an error sentence anywhere, e.g. a plain <p> above the for
     }
   }
 }
+if (!out.error) {  // a field the page marked invalid: its own message, or the browser's
+  for (const el of [...document.querySelectorAll('[aria-invalid=true]')].filter(visible)) {
+    const ids = (el.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+    const t = ids.map(id => document.getElementById(id)).filter(e => e && visible(e))
+      .map(e => (e.innerText || '').trim()).filter(Boolean).join(' ');
+    if (t) { out.error = t.replace(/\s+/g, ' '); break; }
+  }
+}
+for (const el of inputs) {  // what the browser itself refuses to submit (pattern, type=email)
+  if (el.value && el.willValidate && !(el.form && el.form.noValidate) && !el.validity.valid) {
+    out.invalid = [el.validationMessage, el.title].filter(Boolean).join(' ').trim(); break;
+  }
+}
 out.frames = [...document.querySelectorAll('iframe, frame')].filter(visible).length;
+if (!main) {
+  out.number = challengeNumber();
+  if (!out.kmsi) out.methods = methodChoices();
+  out.another = buttons(document).find(b => ANOTHER.test(text(b).toLowerCase())) || null;
+  if (out.number || out.waiting) {
+    out.responded = buttons(document).find(b => RESPONDED.test(text(b).toLowerCase().trim())
+      && !/another|other|cancel|resend|again|problem|can'?t/.test(text(b).toLowerCase())) || null;
+  }
+  out.handover = HANDOVER.exec(body) ? HANDOVER.exec(body)[0] : '';
+  if (PICKER.test(body)) {  // "Pick an account": the tile naming our user, or a choice for a person
+    const tiles = buttons(document).filter(b => /@|\\/.test(text(b)) || (username && text(b).toLowerCase().includes(username)));
+    out.account = (username && tiles.find(b => text(b).toLowerCase().includes(username))) || null;
+    if (!out.account && tiles.length) out.handover = 'account';
+  }
+  out.choose = CHOOSE.test(body);
+  if (!out.kmsi && !out.number && !out.waiting && !out.methods.length) {
+    const ways = buttons(document).filter(b => {
+      const t = text(b).toLowerCase();
+      return t.length < 60 && SIGNIN_CONTROL.test(t) && !NOT_A_WAY_IN.test(t);
+    });
+    out.portal = ways.length === 1 ? ways[0] : null;
+  }
+} else {
+  out.methods = methodChoices().filter(m => m.kind === 'select' || m.kind === 'radio');
+}
 return out;
 """

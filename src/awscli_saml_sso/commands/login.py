@@ -19,6 +19,9 @@ MAX_PASSWORD_BYTES = 4096
 def login(options: dict[str, Any], term: Terminal, environ: Mapping[str, str], stdin: IO[bytes]) -> LoginResult:
     _check_combinations(options)
     stored = stored_idp.resolve(options, term, environ)
+    if getattr(stored, "needs_person", None):
+        term.warn(f"last time, {stored.nickname} asked for {stored.needs_person}: a visible window "
+                  "is offered on a terminal for that step (or pass --show-browser)")
     secret = _PasswordSource(options, stored, term, stdin)
     opts = build_options(options, term, environ, secret, stored)
     result = run_login(opts, term, environ)
@@ -62,6 +65,9 @@ def build_options(
         username=username,
         password=secret,
         mfa_code=_mfa_source(o, term),
+        mfa_method=o.get("mfa_method") or getattr(stored, "mfa_method", None),
+        prefer_code=bool(o.get("mfa_code")),
+        remember_step=stored_idp.step_recorder(stored, environ) if stored else None,
         profile=pick("profile") or DEFAULT_PROFILE,
         role_arn=o.get("role_arn") or (stored.role_arn if stored and o.get("use_stored") else None),
         role_pattern=o.get("role_pattern"),

@@ -124,3 +124,13 @@ def _offer_keyring(nickname: str, username: str, password: str, term: Terminal) 
         term.warn(f"{exc.message}; the login itself succeeded ({exc.hint})")
         return
     term.line("password stored in the OS keyring")
+def step_recorder(stored: Any, environ: Mapping[str, str]):
+    """A callable the browser layer calls when the IdP needed a person's step (security key,
+    CAPTCHA): noted on the stored IdP, so the next login says so before it starts."""
+
+    def remember(step: str) -> None:
+        from awscli_saml_sso import idps  # noqa: PLC0415
+
+        idps.remember_step(stored.nickname, step, environ)
+
+    return remember
