@@ -1,6 +1,7 @@
 """python -m devstack up|down|status|env|install [--idp-port N] [--aws-port N] ...
 
-The local stack without Docker: SimpleSAMLphp (IdP) + moto with a strict STS (AWS).
+The local stack without Docker: SimpleSAMLphp (IdP; or Keycloak with --idp keycloak) + moto with
+a strict STS (AWS).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 
 from devstack import install, stack
 from devstack.procs import StackError
-from devstack.settings import Settings
+from devstack.settings import IDPS, Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--listener-port", type=int,
                         help="ACS port of the --listen SP, default 8090 "
                              "(env ASS_STACK_LISTENER_PORT)")
+    parser.add_argument("--idp", choices=IDPS,
+                        help="simplesamlphp (default: fast) or keycloak (the real Keycloak, "
+                             "fetched once into ~/.cache/awscli-saml-sso) (env ASS_STACK_IDP)")
     parser.add_argument("--install", action="store_true",
                         help="with up: apt-get install missing system packages first")
     return parser
@@ -43,7 +47,7 @@ def _env(settings: Settings) -> int:
 def _status(settings: Settings) -> int:
     running = stack.status(settings.state_dir)
     current = stack.load(settings.state_dir) or settings
-    where = {"idp": current.idp_base_url, "aws": current.aws_endpoint_url}
+    where = {"idp": f"{current.idp_base_url} ({current.idp})", "aws": current.aws_endpoint_url}
     for name, alive in running.items():
         print(f"{name}: {'running at ' + where[name] if alive else 'stopped'}")
     if all(running.values()):
@@ -54,7 +58,8 @@ def _status(settings: Settings) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env(state_dir=args.state_dir, idp_port=args.idp_port,
-                                 aws_port=args.aws_port, listener_port=args.listener_port)
+                                 aws_port=args.aws_port, listener_port=args.listener_port,
+                                 idp=args.idp)
     try:
         if args.command == "install" or args.install:
             done = install.install(log=_say)
