@@ -3,13 +3,21 @@
 ``stack`` (session): started once on free ephemeral ports in a temporary state directory, so it
 never collides with a developer's own ``python -m devstack up``; stopped at the end with no
 process left. ``aws`` (function): the same stack with moto reset and re-seeded.
+``keycloak_stack`` (session): the same with the real Keycloak as the IdP (realm from
+keycloak/master-partial-import.json, the Docker stack's file), started lazily: only when a test
+asks for it, once per session. ``idp_aws`` (function, parametrised): ``aws`` on each IdP in turn,
+for the end-to-end tests that must hold for both.
 ``saml_response_for(username)``: a real signed SAMLResponse by plain-HTTP login, no browser.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
+import json
 import os
+import struct
 import shutil
 import socket
 import sys
@@ -23,8 +31,54 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # devstack/ sits at the repository root, beside src/
     sys.path.insert(0, str(ROOT))
 
-from devstack import httplogin, procs, realm, stack as devstack  # noqa: E402
-from devstack.settings import Settings  # noqa: E402
+from devstack import httplogin, keycloak, procs, realm, stack as devstack  # noqa: E402
+from devstack.settings import IDPS, KEYCLOAK, SIMPLESAMLPHP, Settings  # noqa: E402
+
+# Keycloak users only the tests need, added through the admin REST API by `keycloak_stack`, not
+# in keycloak/master-partial-import.json: that file is the original project's dev realm, which
+# Docker users log in to by hand, and it stays equal to devstack/realm.py's USERS (checked by
+# tests/test_docker_stack.py). SimpleSAMLphp's exampleauth has no OTP, disabled user or
+# required action, so the tests using these run on Keycloak only.
+KC_OTP_USER = "kc_otp"
+# TOTP key as Keycloak stores it: the HMAC key is these raw bytes (RFC 6238's test key).
+KC_OTP_SECRET = "12345678901234567890"
+KC_DISABLED_USER = "kc_disabled"
+KC_UPDATE_PASSWORD_USER = "kc_update_password"
+
+
+def _kc_user(username: str, *, roles: tuple[str, ...] = (), enabled: bool = True,
+             required_actions: tuple[str, ...] = (), otp_secret: str | None = None) -> dict:
+    credentials = [{"type": "password", "value": username, "temporary": False}]
+    if otp_secret is not None:
+        credentials.append({
+            "type": "otp",
+            "secretData": json.dumps({"value": otp_secret}),
+            "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
+                                          "algorithm": "HmacSHA1", "counter": 0}),
+        })
+    pairs = [f"{role},{realm.PROVIDER_ARN}" for role in roles]
+    return {
+        "username": username, "enabled": enabled, "email": f"{username}@example.com",
+        "emailVerified": True, "firstName": username, "lastName": "Test",
+        "credentials": credentials, "requiredActions": list(required_actions),
+        "clientRoles": {realm.SP_ENTITY_ID: pairs} if pairs else {},
+    }
+
+
+KC_TEST_USERS = [
+    _kc_user(KC_OTP_USER, roles=(realm.ROLE_USER,), otp_secret=KC_OTP_SECRET),
+    _kc_user(KC_DISABLED_USER, roles=(realm.ROLE_USER,), enabled=False),
+    _kc_user(KC_UPDATE_PASSWORD_USER, roles=(realm.ROLE_USER,), required_actions=("UPDATE_PASSWORD",)),
+]
+
+
+def totp(secret: str, at: float | None = None) -> str:
+    """RFC 6238 code (SHA-1, 6 digits, 30 s) for a raw-bytes secret, as Keycloak computes it."""
+    counter = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(secret.encode(), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
 
 
 @dataclasses.dataclass
@@ -33,8 +87,13 @@ class Stack:
     up_seconds: float = 0.0
 
     @property
+    def idp(self) -> str:
+        """Which IdP this stack runs: "simplesamlphp" or "keycloak"."""
+        return self.settings.idp
+
+    @property
     def idp_url(self) -> str:
-        """SimpleSAMLphp's IdP-initiated URL for AWS (urn:amazon:webservices)."""
+        """The IdP-initiated URL for AWS (urn:amazon:webservices) of this stack's IdP."""
         return self.settings.idp_url
 
     @property
@@ -127,6 +186,24 @@ def _reserve_port() -> socket.socket:
     return hold
 
 
+def _session_stack(tmp_path_factory: pytest.TempPathFactory, idp: str):
+    listener_hold = _reserve_port()
+    settings = Settings(state_dir=tmp_path_factory.mktemp(f"stack-{idp}"),
+                        idp_port=procs.free_port(), aws_port=procs.free_port(),
+                        listener_port=listener_hold.getsockname()[1], idp=idp)
+    started = time.monotonic()
+    try:
+        devstack.up(settings, watch_pid=os.getpid())
+    except procs.StackError as err:
+        listener_hold.close()
+        pytest.fail(f"the local stack ({idp}) did not start: {err}", pytrace=False)
+    try:
+        yield Stack(settings, up_seconds=time.monotonic() - started)
+    finally:
+        devstack.down(settings.state_dir)
+        listener_hold.close()
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory):
     global _CURRENT
@@ -134,22 +211,37 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
     if missing:
         pytest.fail(f"the local stack needs {', '.join(missing)}: run "
                     "`python -m devstack install` (or dev/stack install) as root", pytrace=False)
-    listener_hold = _reserve_port()
-    settings = Settings(state_dir=tmp_path_factory.mktemp("stack"),
-                        idp_port=procs.free_port(), aws_port=procs.free_port(),
-                        listener_port=listener_hold.getsockname()[1])
-    started = time.monotonic()
-    try:
-        devstack.up(settings, watch_pid=os.getpid())
-    except procs.StackError as err:
-        pytest.fail(f"the local stack did not start: {err}", pytrace=False)
-    _CURRENT = Stack(settings, up_seconds=time.monotonic() - started)
-    try:
-        yield _CURRENT
-    finally:
-        _CURRENT = None
-        devstack.down(settings.state_dir)
-        listener_hold.close()
+    for current in _session_stack(tmp_path_factory, SIMPLESAMLPHP):
+        _CURRENT = current
+        try:
+            yield current
+        finally:
+            _CURRENT = None
+
+
+@pytest.fixture(scope="session")
+def keycloak_stack(tmp_path_factory: pytest.TempPathFactory):
+    """Keycloak + strict moto, once per session and only if a test asks (its start takes 15-60 s;
+    the first ever also fetches Keycloak into the cache). The test-only users are added here."""
+    for current in _session_stack(tmp_path_factory, KEYCLOAK):
+        admin = keycloak.Admin(current.settings)
+        admin.call("POST", "/partialImport", {"ifResourceExists": "OVERWRITE", "users": KC_TEST_USERS})
+        yield current
+
+
+@pytest.fixture(params=IDPS)
+def idp_aws(request: pytest.FixtureRequest) -> Stack:
+    """``aws`` on SimpleSAMLphp, then on Keycloak: an end-to-end test that must hold for both."""
+    current = request.getfixturevalue("stack" if request.param == SIMPLESAMLPHP else "keycloak_stack")
+    current.reset_aws()
+    return current
+
+
+@pytest.fixture
+def keycloak_aws(keycloak_stack: Stack) -> Stack:
+    """``aws`` on Keycloak only: what SimpleSAMLphp cannot do (OTP, disabled user, required action)."""
+    keycloak_stack.reset_aws()
+    return keycloak_stack
 
 
 @pytest.fixture
