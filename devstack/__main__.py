@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+import time
 
-from devstack import install, stack
+from devstack import install, keycloak, stack
 from devstack.procs import StackError
 from devstack.settings import IDPS, Settings
 
@@ -18,7 +19,9 @@ from devstack.settings import IDPS, Settings
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["up", "down", "status", "env", "install"])
+    parser.add_argument("command", choices=["up", "down", "status", "env", "install", "fetch"],
+                        help="fetch: download and unpack Keycloak into its cache (once; up "
+                             "--idp keycloak does it too)")
     parser.add_argument("--state-dir", help="default <repo>/.stack (env ASS_STACK_DIR)")
     parser.add_argument("--idp-port", type=int, help="default 8080 (env ASS_STACK_IDP_PORT)")
     parser.add_argument("--aws-port", type=int, help="default 4566 (env ASS_STACK_AWS_PORT)")
@@ -67,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
                 _say(f"installed: {' '.join(done)}")
             if args.command == "install":
                 return 0
+        if args.command == "fetch":
+            started = time.monotonic()
+            where = keycloak.ensure(log=_say)
+            _say(f"Keycloak {keycloak.VERSION} ready in {where} ({time.monotonic() - started:.1f}s)")
+            return 0
         if args.command == "up":
             current = stack.up(settings, log=_say)
             _say(f"IdP  {current.idp_url}\nAWS  {current.aws_endpoint_url}\n"

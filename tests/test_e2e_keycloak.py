@@ -90,3 +90,4 @@ def test_metadata_and_assertion_name_the_same_issuer(keycloak_aws, cli_env):
         metadata = answer.read().decode()
     assert f'entityID="{keycloak_aws.settings.keycloak_base_url}/realms/master"' in metadata
     assert login(keycloak_aws, cli_env, "aws_user").code == 0
+
