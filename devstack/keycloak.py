@@ -217,17 +217,23 @@ def wait_ready(settings: Settings, pid: int) -> None:
 class Admin:
     """Keycloak's admin REST API as the bootstrap admin (import, test users)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.base = settings.keycloak_base_url
-        self._password = admin_password(settings)
+    def __init__(self, base_url: str, username: str, password: str) -> None:
+        self.base = base_url
+        self._username, self._password = username, password
         self._token = ""
         self._token_at = 0.0
+
+    @classmethod
+    def of(cls, settings: Settings) -> Admin:
+        """The admin of a Keycloak this devstack started (its password is in the state dir)."""
+        return cls(settings.keycloak_base_url, ADMIN_USER, admin_password(settings))
 
     def token(self) -> str:
         # admin-cli tokens live 60 s: take a new one well before that.
         if time.monotonic() - self._token_at > 30:
             body = urllib.parse.urlencode({"grant_type": "password", "client_id": "admin-cli",
-                                           "username": ADMIN_USER, "password": self._password})
+                                           "username": self._username,
+                                           "password": self._password})
             answer = self._raw("POST", f"/realms/{REALM}/protocol/openid-connect/token",
                                body.encode(), "application/x-www-form-urlencoded", auth=False)
             self._token, self._token_at = json.loads(answer)["access_token"], time.monotonic()
@@ -260,7 +266,7 @@ def configure(settings: Settings) -> None:
     """Load the realm file (partial import, as keycloak/configure.sh does for Docker), then point
     the --listen client at this stack's listener port."""
     try:
-        admin = Admin(settings)
+        admin = Admin.of(settings)
         admin.call("POST", "/partialImport", json.loads(IMPORT_FILE.read_text()))
         listener = admin.client(LISTENER_CLIENT_ID)
         acs = settings.listener_acs_url

@@ -56,6 +56,7 @@ def test_keycloak_style_url_and_named_profile(aws, cli_env, home):
     assert "[kc]" in (home / ".aws" / "credentials").read_text()
 
 
+@pytest.mark.two_roles
 def test_aws_admin_with_role_arn_gets_admin(idp_aws, cli_env, aws_signin_trap):
     aws = idp_aws
     result = login(aws, cli_env, "aws_admin", None, "--role-arn", realm.ROLE_ADMIN)
@@ -95,6 +96,7 @@ def test_wrong_password_is_rejected_by_the_idp(idp_aws, cli_env, home):
     assert not (home / ".aws" / "credentials").exists()
 
 
+@pytest.mark.two_roles
 def test_all_roles_through_the_browser_gives_a_working_profile_per_role(idp_aws, cli_env, home):
     aws = idp_aws
     result = login(aws, cli_env, "aws_admin", None, "--all-roles")
