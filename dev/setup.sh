@@ -47,7 +47,7 @@ fi
 # ~/.cache/awscli-saml-sso). ASS_SKIP_KEYCLOAK=1 skips this block (then: pytest -m "not keycloak").
 if [ "${ASS_SKIP_KEYCLOAK:-}" != 1 ]; then
   kc_missing=()
-  java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+  java_major=$( (java -XshowSettings:properties -version 2>&1 || true) | sed -n 's/^ *java.specification.version = //p')
   if [ -z "$java_major" ] || [ "${java_major%%.*}" -lt 17 ] 2>/dev/null; then
     kc_missing+=(openjdk-17-jre-headless)
   fi
