@@ -145,6 +145,10 @@ class Stack:
 
     def saml_response_for(self, username: str, password: str | None = None, *,
                           listener: bool = False) -> str:
+        if self.idp != SIMPLESAMLPHP:
+            # httplogin's plain-HTTP form post loses Keycloak's login state (seen: HTTP 400
+            # "Restart login cookie not found"); the browser tests log in to Keycloak instead.
+            raise RuntimeError("saml_response_for logs in to SimpleSAMLphp only; use the browser")
         url = self.listener_idp_url if listener else self.idp_url
         return saml_response_for(username, password, idp_url=url)
 
