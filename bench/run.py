@@ -67,9 +67,23 @@ def main(argv: list[str] | None = None) -> int:
             [("awscli_saml_sso", doc.login.phases["tool"]), ("floor", doc.login.phases["floor"])],
             [name for name, _ in scenarios.PHASES]))
         doc.chart = svg.name
-    args.output.write_text(doc.markdown())
+    args.output.write_text(doc.markdown() + _kept_by_hand(args.output))
     _say(f"wrote {args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output}")
     return 0
+
+
+# Sections measured by hand (Keycloak's start needs minutes, not a benchmark loop) start at this
+# line; a new report keeps them.
+KEPT_MARKER = "<!-- kept by bench/run.py: measured by hand, see the commands -->"
+
+
+def _kept_by_hand(output: Path) -> str:
+    try:
+        old = output.read_text()
+    except OSError:
+        return ""
+    at = old.find(KEPT_MARKER)
+    return "" if at < 0 else "\n" + old[at:]
 
 
 def _run_sections(wanted: list[str], args: argparse.Namespace, tools: scenarios.Tools, tmp: Path,

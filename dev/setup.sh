@@ -86,3 +86,22 @@ if command -v npm >/dev/null 2>&1 && [ ! -d "$NODE_DIR/node_modules/@aws-sdk/cre
   npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error \
     @aws-sdk/credential-providers @aws-sdk/client-sts >/dev/null
 fi
+
+# --- Keycloak (issue 14): the real Keycloak for `dev/stack up --idp keycloak` and the tests
+# parametrised over both IdPs. Java 17+ runs it; Maven fetches its distribution from Maven
+# Central once (devstack/keycloak.py pins the version and sha256 and caches it under
+# ~/.cache/awscli-saml-sso). ASS_SKIP_KEYCLOAK=1 skips this block (then: pytest -m "not keycloak").
+if [ "${ASS_SKIP_KEYCLOAK:-}" != 1 ]; then
+  kc_missing=()
+  java_major=$( (java -XshowSettings:properties -version 2>&1 || true) | sed -n 's/^ *java.specification.version = //p')
+  if [ -z "$java_major" ] || [ "${java_major%%.*}" -lt 17 ] 2>/dev/null; then
+    kc_missing+=(openjdk-17-jre-headless)
+  fi
+  command -v mvn >/dev/null 2>&1 || kc_missing+=(maven)
+  if ((${#kc_missing[@]})); then
+    echo "setup: installing ${kc_missing[*]} (for Keycloak)" >&2
+    SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${kc_missing[@]}" >/dev/null
+  fi
+fi

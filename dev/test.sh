@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
 # Sets up everything (dev/setup.sh) and runs the whole test suite: unit tests, the local stack
-# (SimpleSAMLphp + strict moto STS, started and stopped by the tests), real headless Chromium.
+# (SimpleSAMLphp + strict moto STS, started and stopped by the tests; the real Keycloak too, for
+# the tests parametrised over both IdPs), real headless Chromium.
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash dev/setup.sh
 export SE_OFFLINE=true SE_AVOID_STATS=true
+# The Keycloak-parametrised tests need Keycloak in its cache (~/.cache/awscli-saml-sso): fetched
+# here once (Maven Central, sha256 checked), so a download problem is one clear line, not a
+# failing test; later runs find it cached.
+kc_args=()
+if [ "${ASS_SKIP_KEYCLOAK:-}" != 1 ]; then
+  .venv/bin/python -m devstack fetch
+else
+  kc_args=(-m "not keycloak")
+fi
 status=0
-.venv/bin/python -m pytest -q "$@" || status=$?
+.venv/bin/python -m pytest -q ${kc_args[@]+"${kc_args[@]}"} "$@" || status=$?
 # "3.10+" is a promise: run the unit tests (no stack, no browser) on the oldest and newest
 # Pythons this machine has, when it has them.
 if [ $# -eq 0 ]; then

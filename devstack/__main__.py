@@ -1,6 +1,7 @@
 """python -m devstack up|down|status|env|install [--idp-port N] [--aws-port N] ...
 
-The local stack without Docker: SimpleSAMLphp (IdP) + moto with a strict STS (AWS).
+The local stack without Docker: SimpleSAMLphp (IdP; or Keycloak with --idp keycloak) + moto with
+a strict STS (AWS).
 """
 
 from __future__ import annotations
@@ -8,22 +9,28 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+import time
 
-from devstack import install, stack
+from devstack import install, keycloak, stack
 from devstack.procs import StackError
-from devstack.settings import Settings
+from devstack.settings import IDPS, Settings
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["up", "down", "status", "env", "install"])
+    parser.add_argument("command", choices=["up", "down", "status", "env", "install", "fetch"],
+                        help="fetch: download and unpack Keycloak into its cache (once; up "
+                             "--idp keycloak does it too)")
     parser.add_argument("--state-dir", help="default <repo>/.stack (env ASS_STACK_DIR)")
     parser.add_argument("--idp-port", type=int, help="default 8080 (env ASS_STACK_IDP_PORT)")
     parser.add_argument("--aws-port", type=int, help="default 4566 (env ASS_STACK_AWS_PORT)")
     parser.add_argument("--listener-port", type=int,
                         help="ACS port of the --listen SP, default 8090 "
                              "(env ASS_STACK_LISTENER_PORT)")
+    parser.add_argument("--idp", choices=IDPS,
+                        help="simplesamlphp (default: fast) or keycloak (the real Keycloak, "
+                             "fetched once into ~/.cache/awscli-saml-sso) (env ASS_STACK_IDP)")
     parser.add_argument("--install", action="store_true",
                         help="with up: apt-get install missing system packages first")
     return parser
@@ -43,7 +50,7 @@ def _env(settings: Settings) -> int:
 def _status(settings: Settings) -> int:
     running = stack.status(settings.state_dir)
     current = stack.load(settings.state_dir) or settings
-    where = {"idp": current.idp_base_url, "aws": current.aws_endpoint_url}
+    where = {"idp": f"{current.idp_base_url} ({current.idp})", "aws": current.aws_endpoint_url}
     for name, alive in running.items():
         print(f"{name}: {'running at ' + where[name] if alive else 'stopped'}")
     if all(running.values()):
@@ -54,7 +61,8 @@ def _status(settings: Settings) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env(state_dir=args.state_dir, idp_port=args.idp_port,
-                                 aws_port=args.aws_port, listener_port=args.listener_port)
+                                 aws_port=args.aws_port, listener_port=args.listener_port,
+                                 idp=args.idp)
     try:
         if args.command == "install" or args.install:
             done = install.install(log=_say)
@@ -62,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
                 _say(f"installed: {' '.join(done)}")
             if args.command == "install":
                 return 0
+        if args.command == "fetch":
+            started = time.monotonic()
+            where = keycloak.ensure(log=_say)
+            _say(f"Keycloak {keycloak.VERSION} ready in {where} ({time.monotonic() - started:.1f}s)")
+            return 0
         if args.command == "up":
             current = stack.up(settings, log=_say)
             _say(f"IdP  {current.idp_url}\nAWS  {current.aws_endpoint_url}\n"

@@ -141,7 +141,7 @@ def _reap_if_exited(pid: int) -> None:
 
 
 def wait_http(url_host: str, port: int, path: str, *, pid: int, name: str, log: Path,
-              timeout: float = 20.0) -> None:
+              timeout: float = 20.0, interval: float = 0.05) -> None:
     """Poll until ``GET path`` answers below 500; fail at once if the server died."""
     deadline = time.monotonic() + timeout
     last = "no answer"
@@ -159,7 +159,7 @@ def wait_http(url_host: str, port: int, path: str, *, pid: int, name: str, log: 
             last = f"HTTP {status}"
         except OSError as err:
             last = str(err)
-        time.sleep(0.05)
+        time.sleep(interval)
     raise StackError(f"{name} not ready on port {port} after {timeout:.0f}s ({last}):\n{tail(log)}")
 
 

@@ -26,8 +26,12 @@ BENCH_USERS = {"aws_many": ("aws_many", BENCH_ROLES)}
 
 SP_ENTITY_ID = "urn:amazon:webservices"
 AWS_ACS_URL = "https://signin.aws.amazon.com/saml"
+# Keycloak serves under /auth, as before Keycloak 17 (the original project's URLs).
+KEYCLOAK_PREFIX = "/auth"
 # Keycloak's IdP-initiated path for the client whose "IDP-Initiated SSO URL name" is amazon-aws.
-KEYCLOAK_IDP_INITIATED_PATH = "/auth/realms/master/protocol/saml/clients/amazon-aws"
+KEYCLOAK_IDP_INITIATED_PATH = f"{KEYCLOAK_PREFIX}/realms/master/protocol/saml/clients/amazon-aws"
+KEYCLOAK_LISTENER_PATH = f"{KEYCLOAK_PREFIX}/realms/master/protocol/saml/clients/awscli-saml-sso-listener"
+KEYCLOAK_METADATA_PATH = f"{KEYCLOAK_PREFIX}/realms/master/protocol/saml/descriptor"
 SESSION_DURATION = 3600
 
 # A second SP for `--listen`: the IdP posts to a loopback ACS instead of AWS.

@@ -11,6 +11,9 @@ from devstack import realm
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+SIMPLESAMLPHP = "simplesamlphp"
+KEYCLOAK = "keycloak"
+IDPS = (SIMPLESAMLPHP, KEYCLOAK)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -19,6 +22,7 @@ class Settings:
     idp_port: int = realm.DEFAULT_IDP_PORT
     aws_port: int = realm.DEFAULT_AWS_PORT
     listener_port: int = realm.LISTENER_DEFAULT_PORT
+    idp: str = SIMPLESAMLPHP  # or KEYCLOAK (slower to start, the real thing)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -31,6 +35,7 @@ class Settings:
             "listener_port": int(
                 env.get("ASS_STACK_LISTENER_PORT") or realm.LISTENER_DEFAULT_PORT
             ),
+            "idp": env.get("ASS_STACK_IDP") or SIMPLESAMLPHP,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["state_dir"] = Path(values["state_dir"]).resolve()
@@ -53,7 +58,18 @@ class Settings:
         )
 
     @property
+    def keycloak(self) -> bool:
+        return self.idp == KEYCLOAK
+
+    @property
+    def keycloak_base_url(self) -> str:
+        """Keycloak's own base (its --hostname): every URL it makes starts with this."""
+        return self.idp_base_url + realm.KEYCLOAK_PREFIX
+
+    @property
     def idp_url(self) -> str:
+        if self.keycloak:
+            return self.keycloak_style_url
         return self.idp_initiated_url(realm.SP_ENTITY_ID)
 
     @property
@@ -62,6 +78,8 @@ class Settings:
 
     @property
     def listener_idp_url(self) -> str:
+        if self.keycloak:
+            return self.idp_base_url + realm.KEYCLOAK_LISTENER_PATH
         return self.idp_initiated_url(realm.LISTENER_SP_ENTITY_ID)
 
     @property
@@ -70,6 +88,8 @@ class Settings:
 
     @property
     def idp_metadata_url(self) -> str:
+        if self.keycloak:
+            return self.idp_base_url + realm.KEYCLOAK_METADATA_PATH
         return f"{self.idp_base_url}/simplesaml/saml2/idp/metadata.php"
 
     def exports(self) -> dict[str, str]:
@@ -83,4 +103,5 @@ class Settings:
             "ASS_DEV_LISTENER_IDP_URL": self.listener_idp_url,
             "ASS_DEV_LISTENER_PORT": str(self.listener_port),
             "ASS_DEV_IDP_BASE_URL": self.idp_base_url,
+            "ASS_DEV_IDP": self.idp,
         }

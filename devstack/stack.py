@@ -8,9 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from devstack import idp, procs, realm, watchdog
+from devstack import idp, keycloak, procs, realm, watchdog
 from devstack.procs import StackError
-from devstack.settings import HOST, REPO_ROOT, Settings
+from devstack.settings import HOST, IDPS, KEYCLOAK, REPO_ROOT, SIMPLESAMLPHP, Settings
 
 STATE_FILE = "stack.json"
 STATE_VERSION = 1
@@ -30,7 +30,9 @@ def load(state_dir: Path) -> Settings | None:
     if data.get("version") != STATE_VERSION:
         return None
     return Settings(state_dir=state_dir, idp_port=data["idp_port"], aws_port=data["aws_port"],
-                    listener_port=data["listener_port"])
+                    listener_port=data["listener_port"],
+                    # A state file written before Keycloak was an option ran SimpleSAMLphp.
+                    idp=data.get("idp", SIMPLESAMLPHP))
 
 
 def _save(settings: Settings) -> None:
@@ -40,6 +42,7 @@ def _save(settings: Settings) -> None:
         "idp_port": settings.idp_port,
         "aws_port": settings.aws_port,
         "listener_port": settings.listener_port,
+        "idp": settings.idp,
     }, indent=2) + "\n")
 
 
@@ -68,6 +71,22 @@ def _start_aws(settings: Settings) -> int:
     return procs.start(AWS, argv, run_dir=settings.state_dir, env=env, cwd=REPO_ROOT)
 
 
+def _start_idp(settings: Settings, log) -> int:  # noqa: ANN001
+    if settings.idp not in IDPS:
+        raise StackError(f"unknown IdP {settings.idp!r}: choose one of {', '.join(IDPS)}")
+    if settings.idp == KEYCLOAK:
+        return keycloak.start(settings, log=log)
+    return idp.start(settings)
+
+
+def _wait_idp(settings: Settings, pid: int) -> None:
+    if settings.idp == KEYCLOAK:
+        keycloak.wait_ready(settings, pid)
+        keycloak.configure(settings)
+    else:
+        idp.wait_ready(settings, pid)
+
+
 def preflight() -> None:
     """This Python must be able to run the AWS side; say which Python and how to fix it."""
     import importlib.util
@@ -92,7 +111,7 @@ def up(settings: Settings, log=lambda msg: None,  # noqa: ANN001
     running = status(settings.state_dir)
     if all(running.values()) and previous is not None:
         if previous != settings:
-            log("already running on its own ports (see `env`); `down` first to change them")
+            log(f"already running ({previous.idp}, its own ports: see `env`); `down` first to change them")
         seed(previous)  # idempotent; puts the realm back after a /moto-api/reset
         log("already running")
         return previous
@@ -102,14 +121,16 @@ def up(settings: Settings, log=lambda msg: None,  # noqa: ANN001
     _check_ports(settings)
     _save(settings)
     try:
-        idp_pid = idp.start(settings)
+        idp_pid = _start_idp(settings, log)
         aws_pid = _start_aws(settings)
-        idp.wait_ready(settings, idp_pid)
         procs.wait_http(HOST, settings.aws_port, "/moto-api/data.json", pid=aws_pid,
                         name="AWS (moto)", log=settings.state_dir / f"{AWS}.log")
-        seed(settings)
+        # Started together: Keycloak's ~15-60 s start overlaps moto's second.
         if watch_pid is not None:
+            # Before the slow wait: a test run killed during Keycloak's start leaves nothing.
             _start_watchdog(settings, watch_pid)
+        _wait_idp(settings, idp_pid)
+        seed(settings)  # from the IdP's real metadata, so only once it answers
     except BaseException:
         down(settings.state_dir)
         raise

@@ -48,7 +48,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     ``-m "not e2e and not browser"`` is the unit suite (run on every supported Python)."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        if fixtures & {"stack", "aws"}:
+        if fixtures & {"stack", "aws", "idp_aws", "keycloak_stack", "keycloak_aws"}:
             item.add_marker(pytest.mark.e2e)
+        # `-m "not keycloak"` skips what would start Keycloak (the slow IdP).
+        callspec = getattr(item, "callspec", None)
+        on_keycloak = callspec is not None and callspec.params.get("idp_aws") == "keycloak"
+        if on_keycloak or fixtures & {"keycloak_stack", "keycloak_aws"}:
+            item.add_marker(pytest.mark.keycloak)
         if item.module is not None and item.module.__name__.startswith(("test_browser", "test_e2e")):
             item.add_marker(pytest.mark.browser)

@@ -3,13 +3,21 @@
 ``stack`` (session): started once on free ephemeral ports in a temporary state directory, so it
 never collides with a developer's own ``python -m devstack up``; stopped at the end with no
 process left. ``aws`` (function): the same stack with moto reset and re-seeded.
+``keycloak_stack`` (session): the same with the real Keycloak as the IdP (realm from
+keycloak/master-partial-import.json, the Docker stack's file), started lazily: only when a test
+asks for it, once per session. ``idp_aws`` (function, parametrised): ``aws`` on each IdP in turn,
+for the end-to-end tests that must hold for both.
 ``saml_response_for(username)``: a real signed SAMLResponse by plain-HTTP login, no browser.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
+import json
 import os
+import struct
 import shutil
 import socket
 import sys
@@ -23,18 +31,72 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # devstack/ sits at the repository root, beside src/
     sys.path.insert(0, str(ROOT))
 
-from devstack import httplogin, procs, realm, stack as devstack  # noqa: E402
-from devstack.settings import Settings  # noqa: E402
+from devstack import httplogin, keycloak, procs, realm, stack as devstack  # noqa: E402
+from devstack.settings import IDPS, KEYCLOAK, SIMPLESAMLPHP, Settings  # noqa: E402
+
+# Keycloak users only the tests need, added through the admin REST API by `keycloak_stack`, not
+# in keycloak/master-partial-import.json: that file is the original project's dev realm, which
+# Docker users log in to by hand, and it stays equal to devstack/realm.py's USERS (checked by
+# tests/test_docker_stack.py). SimpleSAMLphp's exampleauth has no OTP, disabled user or
+# required action, so the tests using these run on Keycloak only.
+KC_OTP_USER = "kc_otp"
+# TOTP key as Keycloak stores it: the HMAC key is these raw bytes (RFC 6238's test key).
+KC_OTP_SECRET = "12345678901234567890"
+KC_DISABLED_USER = "kc_disabled"
+KC_UPDATE_PASSWORD_USER = "kc_update_password"
+
+
+def _kc_user(username: str, *, roles: tuple[str, ...] = (), enabled: bool = True,
+             required_actions: tuple[str, ...] = (), otp_secret: str | None = None) -> dict:
+    credentials = [{"type": "password", "value": username, "temporary": False}]
+    if otp_secret is not None:
+        credentials.append({
+            "type": "otp",
+            "secretData": json.dumps({"value": otp_secret}),
+            "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
+                                          "algorithm": "HmacSHA1", "counter": 0}),
+        })
+    pairs = [f"{role},{realm.PROVIDER_ARN}" for role in roles]
+    return {
+        "username": username, "enabled": enabled, "email": f"{username}@example.com",
+        "emailVerified": True, "firstName": username, "lastName": "Test",
+        "credentials": credentials, "requiredActions": list(required_actions),
+        "clientRoles": {realm.SP_ENTITY_ID: pairs} if pairs else {},
+    }
+
+
+KC_TEST_USERS = [
+    _kc_user(KC_OTP_USER, roles=(realm.ROLE_USER,), otp_secret=KC_OTP_SECRET),
+    _kc_user(KC_DISABLED_USER, roles=(realm.ROLE_USER,), enabled=False),
+    _kc_user(KC_UPDATE_PASSWORD_USER, roles=(realm.ROLE_USER,), required_actions=("UPDATE_PASSWORD",)),
+]
+
+
+def totp(secret: str, at: float | None = None) -> str:
+    """RFC 6238 code (SHA-1, 6 digits, 30 s) for a raw-bytes secret, as Keycloak computes it."""
+    counter = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(secret.encode(), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
 
 
 @dataclasses.dataclass
 class Stack:
     settings: Settings
     up_seconds: float = 0.0
+    # Started elsewhere (the Docker stack in CI): LocalStack has no moto-api reset, and its
+    # state is the compose init script's, which the tests here only read.
+    external: bool = False
+
+    @property
+    def idp(self) -> str:
+        """Which IdP this stack runs: "simplesamlphp" or "keycloak"."""
+        return self.settings.idp
 
     @property
     def idp_url(self) -> str:
-        """SimpleSAMLphp's IdP-initiated URL for AWS (urn:amazon:webservices)."""
+        """The IdP-initiated URL for AWS (urn:amazon:webservices) of this stack's IdP."""
         return self.settings.idp_url
 
     @property
@@ -71,6 +133,8 @@ class Stack:
 
     def reset_aws(self) -> None:
         """Forget everything in moto (and any STS clock shift), then seed the realm again."""
+        if self.external:
+            return
         self._post("/moto-api/reset", b"")
         self.seed()
 
@@ -88,6 +152,10 @@ class Stack:
 
     def saml_response_for(self, username: str, password: str | None = None, *,
                           listener: bool = False) -> str:
+        if self.idp != SIMPLESAMLPHP:
+            # httplogin's plain-HTTP form post loses Keycloak's login state (seen: HTTP 400
+            # "Restart login cookie not found"); the browser tests log in to Keycloak instead.
+            raise RuntimeError("saml_response_for logs in to SimpleSAMLphp only; use the browser")
         url = self.listener_idp_url if listener else self.idp_url
         return saml_response_for(username, password, idp_url=url)
 
@@ -134,6 +202,24 @@ def _reserve_port() -> socket.socket:
     return hold
 
 
+def _session_stack(tmp_path_factory: pytest.TempPathFactory, idp: str):
+    listener_hold = _reserve_port()
+    settings = Settings(state_dir=tmp_path_factory.mktemp(f"stack-{idp}"),
+                        idp_port=procs.free_port(), aws_port=procs.free_port(),
+                        listener_port=listener_hold.getsockname()[1], idp=idp)
+    started = time.monotonic()
+    try:
+        devstack.up(settings, watch_pid=os.getpid())
+    except procs.StackError as err:
+        listener_hold.close()
+        pytest.fail(f"the local stack ({idp}) did not start: {err}", pytrace=False)
+    try:
+        yield Stack(settings, up_seconds=time.monotonic() - started)
+    finally:
+        devstack.down(settings.state_dir)
+        listener_hold.close()
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory):
     global _CURRENT
@@ -141,22 +227,68 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
     if missing:
         pytest.fail(f"the local stack needs {', '.join(missing)}: run "
                     "`python -m devstack install` (or dev/stack install) as root", pytrace=False)
-    listener_hold = _reserve_port()
-    settings = Settings(state_dir=tmp_path_factory.mktemp("stack"),
-                        idp_port=procs.free_port(), aws_port=procs.free_port(),
-                        listener_port=listener_hold.getsockname()[1])
-    started = time.monotonic()
-    try:
-        devstack.up(settings, watch_pid=os.getpid())
-    except procs.StackError as err:
-        pytest.fail(f"the local stack did not start: {err}", pytrace=False)
-    _CURRENT = Stack(settings, up_seconds=time.monotonic() - started)
-    try:
-        yield _CURRENT
-    finally:
-        _CURRENT = None
-        devstack.down(settings.state_dir)
-        listener_hold.close()
+    for current in _session_stack(tmp_path_factory, SIMPLESAMLPHP):
+        _CURRENT = current
+        try:
+            yield current
+        finally:
+            _CURRENT = None
+
+
+# ASS_TEST_KEYCLOAK_STACK=docker: the Keycloak tests run against the compose stack already up
+# (`docker compose up -d --wait`: Keycloak on 127.0.0.1:8080/auth, LocalStack on :4566; admin
+# from KEYCLOAK_ADMIN_USER/KEYCLOAK_ADMIN_PASSWORD as in docker-compose.yml) instead of starting
+# the devstack's. LocalStack's STS cannot take two roles: run those with -m "not two_roles".
+EXTERNAL_ENV = "ASS_TEST_KEYCLOAK_STACK"
+
+
+def _docker_keycloak(tmp_path_factory: pytest.TempPathFactory):
+    settings = Settings(state_dir=tmp_path_factory.mktemp("stack-docker"), idp=KEYCLOAK,
+                        idp_port=realm.DEFAULT_IDP_PORT, aws_port=realm.DEFAULT_AWS_PORT)
+    admin = keycloak.Admin(settings.keycloak_base_url, os.environ.get("KEYCLOAK_ADMIN_USER", "admin"),
+                           os.environ.get("KEYCLOAK_ADMIN_PASSWORD", "admin"))
+    yield Stack(settings, external=True), admin
+
+
+def _devstack_keycloak(tmp_path_factory: pytest.TempPathFactory):
+    for current in _session_stack(tmp_path_factory, KEYCLOAK):
+        yield current, keycloak.Admin.of(current.settings)
+
+
+@pytest.fixture(scope="session")
+def keycloak_stack(tmp_path_factory: pytest.TempPathFactory):
+    """Keycloak + strict moto, once per session and only if a test asks (its start takes 15-60 s
+    idle, minutes on a loaded machine; the first ever also fetches Keycloak into the cache).
+    The test-only users are added here."""
+    mode = os.environ.get(EXTERNAL_ENV, "")
+    if mode not in ("", "docker"):
+        pytest.fail(f"{EXTERNAL_ENV}={mode!r}: only 'docker' is known", pytrace=False)
+    source = _docker_keycloak if mode == "docker" else _devstack_keycloak
+    for current, admin in source(tmp_path_factory):
+        admin.call("POST", "/partialImport", {"ifResourceExists": "OVERWRITE", "users": KC_TEST_USERS})
+        yield current
+
+
+def _idp_params() -> list:
+    # Against the Docker stack only Keycloak is there: no SimpleSAMLphp run to pair it with.
+    if os.environ.get(EXTERNAL_ENV):
+        return [KEYCLOAK]
+    return list(IDPS)
+
+
+@pytest.fixture(params=_idp_params())
+def idp_aws(request: pytest.FixtureRequest) -> Stack:
+    """``aws`` on SimpleSAMLphp, then on Keycloak: an end-to-end test that must hold for both."""
+    current = request.getfixturevalue("stack" if request.param == SIMPLESAMLPHP else "keycloak_stack")
+    current.reset_aws()
+    return current
+
+
+@pytest.fixture
+def keycloak_aws(keycloak_stack: Stack) -> Stack:
+    """``aws`` on Keycloak only: what SimpleSAMLphp cannot do (OTP, disabled user, required action)."""
+    keycloak_stack.reset_aws()
+    return keycloak_stack
 
 
 @pytest.fixture

@@ -165,7 +165,8 @@ def configure_profile(cli_env, endpoint: str, *extra: str) -> None:
 
 
 @pytest.mark.e2e
-def test_boto3_through_credential_process_then_the_cache(aws, keyring_env, home) -> None:
+def test_boto3_through_credential_process_then_the_cache(idp_aws, keyring_env, home) -> None:
+    aws = idp_aws  # SimpleSAMLphp, then Keycloak
     from devstack import realm
 
     env = keyring_env

@@ -407,3 +407,77 @@ def test_install_is_quiet_when_everything_is_present(tmp_path):
     result = devstack_cli(tmp_path, "install")
     assert result.returncode == 0
     assert result.stdout == "" and result.stderr == ""
+
+
+# --- Keycloak (devstack/keycloak.py): the cache, without starting Keycloak ------------------
+
+@pytest.fixture
+def kc_cache(tmp_path, monkeypatch):
+    """An empty Keycloak cache and Maven repository of the test's own."""
+    monkeypatch.setenv("ASS_KEYCLOAK_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("ASS_MAVEN_REPO", str(tmp_path / "m2"))
+    return tmp_path
+
+
+def test_keycloak_zip_with_a_wrong_checksum_is_refused_and_deleted(kc_cache):
+    from devstack import keycloak
+    from devstack.procs import StackError
+
+    archive = keycloak.maven_zip()
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"PK\x05\x06" + b"\0" * 18)  # a valid, empty zip: not the pinned one
+    with pytest.raises(StackError, match="is not the pinned"):
+        keycloak.ensure()
+    assert not archive.exists()  # the next run fetches it anew
+    assert not keycloak.dist_dir().exists()
+
+
+def test_keycloak_in_the_cache_is_reused_without_maven(kc_cache, monkeypatch):
+    from devstack import keycloak
+
+    dist = keycloak.dist_dir()
+    dist.mkdir(parents=True)
+    (dist / ".verified-sha256").write_text(keycloak.SHA256 + "\n")
+    monkeypatch.setenv("PATH", str(kc_cache / "empty"))  # no mvn, no java: nothing may run
+    assert keycloak.ensure() == dist
+
+
+def test_keycloak_not_cached_and_no_maven_says_how_to_get_it(kc_cache, monkeypatch):
+    from devstack import keycloak
+    from devstack.procs import StackError
+
+    monkeypatch.setenv("PATH", str(kc_cache / "empty"))
+    with pytest.raises(StackError, match=r"dev/setup\.sh"):
+        keycloak.ensure()
+
+
+def test_keycloak_home_copies_what_it_writes_and_links_the_jars(kc_cache):
+    from devstack import keycloak
+
+    dist = kc_cache / "dist"
+    for sub in ("bin", "conf", "lib/app", "lib/lib/main", "lib/quarkus", "providers", "themes"):
+        (dist / sub).mkdir(parents=True)
+    for name in ("bin/kc.sh", "conf/keycloak.conf", "lib/quarkus-run.jar", "lib/quarkus/x.dat",
+                 "version.txt"):
+        (dist / name).write_text(name)
+    home = kc_cache / "home"
+    keycloak.make_home(dist, home)
+    # Keycloak writes its build into lib/quarkus and reads kc.sh's own path as its home.
+    for own in ("bin/kc.sh", "conf", "lib/quarkus", "lib/quarkus-run.jar"):
+        assert not (home / own).is_symlink() and (home / own).exists(), own
+    assert (home / "lib" / "lib").resolve() == (dist / "lib" / "lib").resolve()
+    (home / "lib" / "quarkus" / "x.dat").write_text("rebuilt")
+    assert (dist / "lib" / "quarkus" / "x.dat").read_text() == "lib/quarkus/x.dat"
+
+
+def test_keycloak_settings_urls_and_state_round_trip(tmp_path):
+    from devstack import stack
+    from devstack.settings import Settings
+
+    settings = Settings(state_dir=tmp_path, idp_port=18080, aws_port=14566, listener_port=18090,
+                        idp="keycloak")
+    assert settings.idp_url == "http://127.0.0.1:18080" + realm.KEYCLOAK_IDP_INITIATED_PATH
+    assert settings.idp_metadata_url == "http://127.0.0.1:18080/auth/realms/master/protocol/saml/descriptor"
+    assert settings.exports()["ASS_DEV_IDP"] == "keycloak"
+    stack._save(settings)
+    assert stack.load(tmp_path) == settings

@@ -91,10 +91,33 @@ def test_images_are_pinned(services, service):
     assert name and tag and tag != "latest", f"{service}: pin a tag, not {image!r}"
 
 
+def _devstack_keycloak_version():
+    # devstack/keycloak.py imports devstack.settings: load it as a package module.
+    sys.path.insert(0, str(ROOT))
+    try:
+        from devstack import keycloak
+    finally:
+        sys.path.remove(str(ROOT))
+    return keycloak.VERSION
+
+
 def test_images_are_current_major_versions(services):
     assert services["keycloak"]["image"].startswith("quay.io/keycloak/keycloak:26.")
     assert services["keycloak-config"]["image"] == services["keycloak"]["image"]
     assert services["localstack"]["image"].startswith("localstack/localstack:4.")
+
+
+def test_keycloak_image_is_the_version_the_devstack_runs(services):
+    # Both stacks test the same Keycloak: the image tag is the Maven Central version.
+    assert services["keycloak"]["image"] == f"quay.io/keycloak/keycloak:{_devstack_keycloak_version()}"
+
+
+def test_localstack_is_pinned_to_an_exact_tag_that_needs_no_auth_token(services):
+    # 2026.x images and `latest` (since March 2026) refuse to start without LOCALSTACK_AUTH_TOKEN;
+    # a floating tag such as "4" or "4.13" could move under us. An exact 4.x.y tag stays put.
+    tag = services["localstack"]["image"].rpartition(":")[2]
+    assert re.fullmatch(r"4\.\d+\.\d+", tag), tag
+    assert "LOCALSTACK_AUTH_TOKEN" not in services["localstack"].get("environment", {})
 
 
 def test_ports_match_realm_defaults(services):
@@ -140,6 +163,28 @@ def test_keycloak_serves_the_realm_path(services):
     # The healthcheck asks the management port under the same relative path.
     assert env["KC_HTTP_MANAGEMENT_RELATIVE_PATH"] == prefix
     assert f"GET {prefix}/health/ready " in services["keycloak"]["healthcheck"]["test"][-1]
+
+
+def test_keycloak_has_one_fixed_name_for_host_and_containers(services):
+    # LocalStack reads the metadata from keycloak:8080, the browser logs in at 127.0.0.1:8080:
+    # without a fixed hostname the metadata's entityID and the assertion's Issuer would differ.
+    prefix, _, _ = _path_parts()
+    env = services["keycloak"]["environment"]
+    assert env["KC_HOSTNAME"] == f"http://127.0.0.1:{realm.DEFAULT_IDP_PORT}{prefix}"
+    assert "KC_HOSTNAME_BACKCHANNEL_DYNAMIC" not in env  # would name keycloak:8080 to LocalStack
+
+
+def test_ci_docker_job_runs_the_keycloak_e2e_tests_on_the_compose_stack():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    job = workflow["jobs"]["docker-stack"]
+    assert job["env"]["ASS_TEST_KEYCLOAK_STACK"] == "docker"
+    commands = [step.get("run", "") for step in job["steps"]]
+    up = next(i for i, c in enumerate(commands) if "docker compose up" in c)
+    tests = next(i for i, c in enumerate(commands) if "pytest" in c)
+    assert up < tests
+    assert '-m "keycloak and not two_roles"' in commands[tests]
+    for module in ("tests/test_e2e_login.py", "tests/test_e2e_keycloak.py"):
+        assert module in commands[tests] and (ROOT / module).is_file()
 
 
 def test_keycloak_admin_comes_from_the_environment(services):

@@ -1,5 +1,6 @@
-"""End to end: the real CLI (subprocess) → real headless Chromium → real SimpleSAMLphp →
-strict moto STS → a profile that works. Nothing reaches the AWS sign-in host."""
+"""End to end: the real CLI (subprocess) → real headless Chromium → a real IdP (SimpleSAMLphp,
+then Keycloak: ``idp_aws`` runs each test on both) → strict moto STS → a profile that works.
+Nothing reaches the AWS sign-in host."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def session(profile: str, cli_env) -> boto3.Session:
     return boto3.Session(profile_name=profile)
 
 
-def test_aws_user_gets_a_working_profile_and_nothing_reaches_aws(aws, cli_env, home, aws_signin_trap):
+def test_aws_user_gets_a_working_profile_and_nothing_reaches_aws(idp_aws, cli_env, home, aws_signin_trap):
+    aws = idp_aws
     result = login(aws, cli_env, "aws_user")
     assert result.code == 0, result
     s = session("saml", cli_env)
@@ -54,7 +56,9 @@ def test_keycloak_style_url_and_named_profile(aws, cli_env, home):
     assert "[kc]" in (home / ".aws" / "credentials").read_text()
 
 
-def test_aws_admin_with_role_arn_gets_admin(aws, cli_env, aws_signin_trap):
+@pytest.mark.two_roles
+def test_aws_admin_with_role_arn_gets_admin(idp_aws, cli_env, aws_signin_trap):
+    aws = idp_aws
     result = login(aws, cli_env, "aws_admin", None, "--role-arn", realm.ROLE_ADMIN)
     assert result.code == 0, result
     arn = session("saml", cli_env).client("sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
@@ -70,20 +74,34 @@ def _one_error_line(result) -> str:
     return lines[0]
 
 
-def test_aws_admin_without_role_choice_and_no_terminal_names_role_arn(aws, cli_env):
+def test_aws_admin_without_role_choice_and_no_terminal_names_role_arn(idp_aws, cli_env):
+    aws = idp_aws
     result = login(aws, cli_env, "aws_admin")
     assert result.code == 2, result
     assert "--role-arn" in _one_error_line(result)
 
 
-def test_aws_void_has_no_role(aws, cli_env):
+def test_aws_void_has_no_role(idp_aws, cli_env):
+    aws = idp_aws
     result = login(aws, cli_env, "aws_void")
     assert result.code == 4, result
     assert "no AWS role" in _one_error_line(result)
 
 
-def test_wrong_password_is_rejected_by_the_idp(aws, cli_env, home):
+def test_wrong_password_is_rejected_by_the_idp(idp_aws, cli_env, home):
+    aws = idp_aws
     result = login(aws, cli_env, "aws_user", "not-the-password")
     assert result.code == 3, result
     assert "IdP rejected the login" in _one_error_line(result)
     assert not (home / ".aws" / "credentials").exists()
+
+
+@pytest.mark.two_roles
+def test_all_roles_through_the_browser_gives_a_working_profile_per_role(idp_aws, cli_env, home):
+    aws = idp_aws
+    result = login(aws, cli_env, "aws_admin", None, "--all-roles")
+    assert result.code == 0, result
+    for role in ("Role.User", "Role.Admin"):
+        s = session(f"{realm.ACCOUNT_ID}-{role}", cli_env)
+        arn = s.client("sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+        assert arn == f"arn:aws:sts::{realm.ACCOUNT_ID}:assumed-role/{role}/aws_admin"

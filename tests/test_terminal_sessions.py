@@ -38,7 +38,9 @@ def finish(child: pexpect.spawn) -> tuple[int, str]:
     return child.exitstatus, child.before
 
 
-def test_first_run_adds_an_idp_and_picks_a_role_then_second_run_asks_nothing(aws, tty_env, home):
+@pytest.mark.two_roles
+def test_first_run_adds_an_idp_and_picks_a_role_then_second_run_asks_nothing(idp_aws, tty_env, home):
+    aws = idp_aws  # SimpleSAMLphp, then Keycloak
     child = spawn(["--endpoint-url", aws.aws_endpoint_url], tty_env)
     child.expect("No IdP stored yet")
     child.expect("Nickname for this IdP: ")
