@@ -73,10 +73,12 @@ def _listening(port: int) -> list[str]:
     return found
 
 
-def _post(port: int, body: bytes) -> int:
+def _post(port: int, body: bytes, origin: str = "http://127.0.0.1:9") -> int:
+    """A form post as the IdP's page makes it: ``Origin`` is the IdP's (``--idp-url``'s) origin."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
-        conn.request("POST", "/saml", body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        conn.request("POST", "/saml", body=body, headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                          "Origin": origin})
         return conn.getresponse().status
     finally:
         conn.close()
@@ -94,6 +96,7 @@ def test_listen_binds_loopback_only_and_stops_after_one_assertion(env, reliabili
         wait_for(lambda: _listening(port), 10, "the listener")
         assert _listening(port) == ["127.0.0.1"]
         assert _post(port, b"RelayState=x") == 400  # junk: refused, still waiting
+        assert _post(port, b"SAMLResponse=x", origin="https://evil.example") == 403  # forged: refused
         assert _post(port, b"SAMLResponse=" + urllib.parse.quote(fakes.saml_b64()).encode()) == 200
         run = cli.wait(20)
     finally:
