@@ -34,9 +34,8 @@ from awscli_saml_sso.errors import (  # noqa: E402
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
-        not (shutil.which("chromium") or shutil.which("google-chrome"))
-        or not shutil.which("chromedriver"),
-        reason="needs Chromium and chromedriver",
+        not (shutil.which("chromium") or shutil.which("google-chrome")),
+        reason="needs Chromium",
     ),
 ]
 
@@ -280,4 +279,4 @@ def test_no_browser_installed(monkeypatch, tmp_path):
             kind, kind, "none", ("no-such-browser",), ()))
     with pytest.raises(BrowserError) as err:
         capture_saml_response(BrowserLogin("http://127.0.0.1:9/"))
-    assert "apt-get install chromium chromium-driver" in err.value.hint
+    assert "apt-get install chromium)" in err.value.hint  # no driver to install for Chromium

@@ -72,7 +72,7 @@ def _start_capture(session: drivers.Session, endpoints: tuple[str, ...]) -> Any:
     if session.kind.chromium_family:
         from awscli_saml_sso.browser import capture_cdp
 
-        return capture_cdp.start_capture(session.debugger_address(), endpoints)
+        return capture_cdp.start_capture(session.driver, endpoints)
     from awscli_saml_sso.browser import capture_bidi
 
     return capture_bidi.start_capture(session.driver, endpoints)
@@ -97,16 +97,16 @@ def _raise_if_error_page(driver: Any, url: str) -> None:
 
 def _open(driver: Any, url: str, deadline: float) -> None:
     """Navigate; a slow page is fine (the loop keeps waiting), an unreachable IdP is not."""
-    from selenium.common.exceptions import TimeoutException, WebDriverException
+    from awscli_saml_sso.browser.pageapi import PAGE_ERRORS, PAGE_LOAD_TIMEOUT
 
-    with contextlib.suppress(WebDriverException):
+    with contextlib.suppress(*PAGE_ERRORS):
         driver.set_page_load_timeout(max(1.0, min(60.0, deadline - time.monotonic())))
     try:
         driver.get(url)
         _raise_if_error_page(driver, url)
-    except TimeoutException:
+    except PAGE_LOAD_TIMEOUT:
         return
-    except WebDriverException as exc:
+    except PAGE_ERRORS as exc:
         text = str(getattr(exc, "msg", "") or exc)
         if "net::ERR_" in text:
             code = "net::ERR_" + text.split("net::ERR_", 1)[1].split()[0]
