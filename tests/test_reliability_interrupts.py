@@ -46,14 +46,19 @@ def _browser_args(url: str) -> list[str]:
     return ["--idp-url", url, "--username", "alice", "--password-stdin", "--timeout", "30"]
 
 
+def _browser_up(watch) -> bool:
+    """The CLI's Chromium runs (started directly, over its DevTools pipe: no driver)."""
+    return any(name.startswith("chrom") for _, name in watch.alive())
+
+
 def _signal_mid_login(signum, moment, home, watch, cli_env, wait=12.0):
     """A browser login against an IdP that never answers, signalled either while the browser
-    starts (the driver is up, no page is open yet) or once the browser waits on the IdP."""
+    starts (its process is up, no page is open yet) or once the browser waits on the IdP."""
     idp = fakes.SilentServer()
     try:
         before = snapshot(home / ".aws")
         cli = Cli(_browser_args(idp.url + "/sso"), cli_env, stdin="pw\n")
-        wait_for(lambda: any(name == "chromedriver" for _, name in watch.alive()), 20, "chromedriver")
+        wait_for(lambda: _browser_up(watch), 20, "the browser")
         if moment == "waiting on the IdP":
             wait_for(lambda: idp.connections, 20, "the browser to reach the IdP")
         cli.signal(signum)
@@ -116,7 +121,7 @@ def test_closing_the_terminal_mid_login(world, cli_env, reliability):
         before = snapshot(home / ".aws")
         os.write(master, b"pw\n")
         wait_for(lambda: idp.connections, 20, "the browser to reach the IdP")
-        wait_for(lambda: any(name == "chromedriver" for _, name in watch.alive()), 5, "chromedriver")
+        wait_for(lambda: _browser_up(watch), 5, "the browser")
         os.close(master)  # the terminal goes away
         master = -1
         deadline = time.monotonic() + 15

@@ -175,8 +175,12 @@ _SIGNALLED: list[int] = []  # the signals received, first first
 
 
 def _raise_interrupted(signum: int, _frame: Any) -> None:
+    from awscli_saml_sso import hardexit
+
     _SIGNALLED.append(signum)
-    raise Interrupted(signum)
+    interrupted = Interrupted(signum)
+    hardexit.arm(int(interrupted.exit_code))  # clean up now, but never hang: see hardexit
+    raise interrupted
 
 
 _TERMINAL_FDS: list[int] = []  # which of stdin/stdout/stderr were a terminal at the start

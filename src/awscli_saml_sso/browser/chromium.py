@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from awscli_saml_sso import hardexit
 from awscli_saml_sso.browser import cdp
 
 PIPE_FLAG = "--remote-debugging-pipe"
@@ -69,6 +70,7 @@ class BrowserProcess:
         else:
             with contextlib.suppress(OSError):
                 os.killpg(self.pid, signal.SIGKILL)
+            hardexit.discard_group(self.pid)
         with contextlib.suppress(Exception):
             self.wait(2.0)
 
@@ -106,6 +108,7 @@ def launch(binary: str, args: list[str], env: dict[str, str],
     finally:
         os.close(command_read)
         os.close(answer_write)
+    hardexit.add_group(pid)
     process = BrowserProcess(pid)
     return process, cdp.Connection(cdp.PipeTransport(command_write, answer_read))
 

@@ -369,10 +369,16 @@ def _start_chromium(
 
     if not binary:
         raise BrowserError(f"{kind.label} is not installed", hint=INSTALL_HINT)
+    if not (os.path.isfile(binary) or shutil.which(binary)):
+        raise BrowserError(f"browser not found: {binary}", hint=INSTALL_HINT)
     chromium.write_preferences(profile, CHROMIUM_PREFS)
     log_file = scratch / "browser.log"
-    process, connection = chromium.launch(binary, chromium_arguments(mode, profile),
-                                          browser_environment(env, scratch), log_file)
+    try:
+        process, connection = chromium.launch(binary, chromium_arguments(mode, profile),
+                                              browser_environment(env, scratch), log_file)
+    except OSError as exc:
+        raise BrowserError(f"could not start {kind.label} ({binary}): {exc.strerror or exc}",
+                           hint=INSTALL_HINT) from exc
     if guard is not None:  # at once: the watchdog kills the browser's group if we die now
         guard.watch([process.pid])
     driver = CdpDriver(connection)
