@@ -228,3 +228,40 @@ def test_at_random_moments_around_the_write(world, cli_env, reliability):
         sts.close()
     # the spread must really cover both sides of the write, or the test proves nothing
     assert outcomes[0] and outcomes[129] + outcomes[130] + outcomes[143], outcomes
+
+
+SIGTERMS = 30
+EXIT_WITHIN = 2.0  # seconds from the signal to the exit (issue 16)
+GONE_AFTER = 0.5  # seconds after the exit by which every process of the tool is gone
+
+
+@pytest.mark.browser  # a real Chromium
+def test_thirty_sigterms_at_random_moments_of_the_browser_phase(world, cli_env, reliability):
+    """SIGTERM anywhere from the browser's start to the wait on the IdP: the CLI exits within
+    2 s (the hard deadline in hardexit guarantees it even if clean-up were stuck), and 0.5 s later
+    no process of the tool (browser, helpers, watchdog) is left. Moments are random but seeded;
+    the runs wait on the browser's own appearance, never on fixed sleeps, so CPU load shifts the
+    moments, not the verdict."""
+    home, _, watch = world
+    rng = random.Random(16)
+    idp = fakes.SilentServer()
+    slow: list[str] = []
+    try:
+        for n in range(SIGTERMS):
+            reliability.tried("interruption", "SIGTERM at a random moment of the browser phase")
+            cli = Cli(_browser_args(idp.url + "/sso"), cli_env, stdin="pw\n")
+            wait_for(lambda: _browser_up(watch), 30, "the browser")
+            time.sleep(rng.uniform(0.0, 1.5))  # starting, connecting, navigating, waiting
+            signalled = time.monotonic()
+            cli.signal(signal.SIGTERM)
+            run = cli.wait(30)
+            took = cli.started + run.wall - signalled
+            assert run.code == CODES[signal.SIGTERM], (n, run)
+            if took > EXIT_WITHIN:
+                slow.append(f"run {n}: {took:.2f} s")
+            time.sleep(max(0.0, cli.started + run.wall + GONE_AFTER - time.monotonic()))
+            assert watch.alive() == [], f"run {n}: alive {GONE_AFTER} s after the exit"
+    finally:
+        idp.close()
+    assert slow == [], f"exits later than {EXIT_WITHIN} s after SIGTERM: {slow}"
+    watch.assert_none_left()

@@ -29,6 +29,7 @@ from awscli_saml_sso.browser import cdp
 
 PIPE_FLAG = "--remote-debugging-pipe"
 USE_PIPE = hasattr(os, "posix_spawn")
+FIRST_PAGE = "data:,"
 
 
 class BrowserProcess:
@@ -87,7 +88,7 @@ def _high_fd(fd: int) -> int:
 
 def launch(binary: str, args: list[str], env: dict[str, str],
            log_file: Path | None) -> tuple[BrowserProcess, cdp.Connection]:
-    """Start the browser on ``about:blank`` and connect to it."""
+    """Start the browser on an empty page and connect to it."""
     if not USE_PIPE:
         return _launch_with_port(binary, args, env, log_file)
     command_read, command_write = (_high_fd(fd) for fd in os.pipe())
@@ -100,7 +101,9 @@ def launch(binary: str, args: list[str], env: dict[str, str],
         (os.POSIX_SPAWN_DUP2, command_read, 3),
         (os.POSIX_SPAWN_DUP2, answer_write, 4),
     ]
-    argv = [binary, *args, PIPE_FLAG, "about:blank"]
+    # "data:," as chromedriver does: on about:blank a visible Chromium keeps the keyboard focus
+    # in the address bar, and what the person types for the IdP would go there
+    argv = [binary, *args, PIPE_FLAG, FIRST_PAGE]
     try:
         # posix_spawn: no Python runs in the child (unlike preexec_fn), so it is safe while
         # other threads (imports, the password prompt) run; setsid: a group of its own.
@@ -122,7 +125,7 @@ def _launch_with_port(binary: str, args: list[str], env: dict[str, str],
     flags = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
     with open(log_file or os.devnull, "wb") as log:
         popen = subprocess.Popen(
-            [binary, *args, "--remote-debugging-port=0", "about:blank"], env=env,
+            [binary, *args, "--remote-debugging-port=0", FIRST_PAGE], env=env,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, creationflags=flags,
         )
     process = BrowserProcess(popen.pid, popen)

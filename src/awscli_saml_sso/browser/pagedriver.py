@@ -144,6 +144,7 @@ class Element:
     def send_keys(self, text: str) -> None:
         self._call(_FOCUS)
         page = self._driver._page_session(self.session)
+        keys: list[tuple[dict[str, Any], str]] = []
         for char in text:
             if char in (ENTER, "\ue006"):  # ENTER, RETURN
                 events = [{"type": "keyDown", "key": "Enter", "code": "Enter",
@@ -155,9 +156,15 @@ class Element:
             else:
                 events = [{"type": "keyDown", "key": char, "text": char, "unmodifiedText": char},
                           {"type": "keyUp", "key": char}]
-            for event in events:  # in order within the session; only the last one is awaited
-                self._driver.connection.send("Input.dispatchKeyEvent", event, page)
-        self._driver._cmd("Runtime.evaluate", {"expression": "0"}, page)
+            keys += [(event, page) for event in events]
+        # Input events are handled in order, and each is answered once the page has handled
+        # it: awaiting the last one means all have landed (a script call would not do: it
+        # takes another path and can overtake them, and the next field's focus with it).
+        for index, (event, session) in enumerate(keys):
+            if index == len(keys) - 1:
+                self._driver._cmd("Input.dispatchKeyEvent", event, session)
+            else:
+                self._driver.connection.send("Input.dispatchKeyEvent", event, session)
 
     def clear(self) -> None:
         self._call(_CLEAR)
