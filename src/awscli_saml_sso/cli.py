@@ -251,6 +251,10 @@ def _fail(exc: SamlSsoError | Interrupted, ctx_obj: dict[str, Any]) -> None:
         log.debug("failure", exc_info=exc)
     with contextlib.suppress(OSError):  # stderr gone (a closed pipe or terminal): the code says it
         Terminal().error(exc.message, exc.hint or None)
+    if isinstance(exc, Interrupted):  # cleaned up already: skip the interpreter's own teardown
+        from awscli_saml_sso import hardexit
+
+        hardexit.exit_now(int(exc.exit_code))
     sys.exit(int(exc.exit_code))
 
 

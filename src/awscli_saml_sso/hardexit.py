@@ -3,7 +3,8 @@ second signal ends the process at once.
 
 The clean-up after a signal (kill the browser, remove the scratch) normally takes well under a
 second, but the interpreter's own exit can block on things we do not control (a library's
-connection-pool clean-up once waited 11 minutes on a socket). So the first signal arms a timer;
+connection-pool clean-up once waited 11 minutes on a socket). So once our clean-up is done the
+process ends with ``os._exit`` (:func:`exit_now`), and the first signal also arms a timer;
 when it fires, or when a second signal comes, the browser's process groups are killed and the
 process ends with ``os._exit`` and the signal's exit code. (The watchdog removes what is left of
 the run's scratch directory once we are gone.)
@@ -38,6 +39,17 @@ def arm(code: int, deadline: float = DEADLINE) -> None:
     timer.daemon = True
     _armed.append(timer)
     timer.start()
+
+
+def exit_now(code: int) -> None:
+    """After a signal, once our own clean-up has run: end without the interpreter's teardown
+    (module finalisers, a library's pool clean-up, a daemon import still running), which is
+    where an exit could hang or take half a second."""
+    import logging
+
+    with contextlib.suppress(Exception):
+        logging.shutdown()
+    force(code)
 
 
 def force(code: int) -> None:

@@ -63,8 +63,9 @@ class BrowserProcess:
             time.sleep(0.01)
         return True
 
-    def kill_group(self) -> None:
-        """SIGKILL the browser and every process of its group (renderers, GPU, zygote)."""
+    def kill_group(self, wait: float = 2.0) -> None:
+        """SIGKILL the browser and every process of its group (renderers, GPU, zygote), and
+        reap it (waiting at most ``wait``: a killed process writes nothing more)."""
         if self._popen is not None:  # Windows: no process groups to signal
             with contextlib.suppress(OSError):
                 self._popen.kill()
@@ -73,7 +74,7 @@ class BrowserProcess:
                 os.killpg(self.pid, signal.SIGKILL)
             hardexit.discard_group(self.pid)
         with contextlib.suppress(Exception):
-            self.wait(2.0)
+            self.wait(wait)
 
 
 def _high_fd(fd: int) -> int:

@@ -314,13 +314,15 @@ def start(
     status(f"starting {kind.label}" + (" (headless)" if mode == "headless" else ""))
     began = time.monotonic()
     service = driver = None
+    started: dict[str, Any] = {}  # what a start cut short has running: shut down below
     try:
         # the browser's environment: its temporary files go into our scratch
         env = dict(os.environ)
         if len(str(scratch / "tmp")) <= MAX_BROWSER_TMP:
             env["TMPDIR"] = str(scratch / "tmp")
         if kind.chromium_family:
-            driver, service = _start_chromium(kind, binary, mode, profile, env, scratch, guard)
+            driver, service = _start_chromium(kind, binary, mode, profile, env, scratch, guard,
+                                              started)
         else:
             from awscli_saml_sso.browser import capture_bidi
 
@@ -330,7 +332,8 @@ def start(
     except BaseException as exc:
         try:
             if kind.chromium_family:
-                shutdown_chromium(driver, service, profile, temp, hurry=True, scratch=scratch)
+                shutdown_chromium(started.get("driver"), started.get("process"), profile, temp,
+                                  hurry=True, scratch=scratch)
             else:
                 shutdown(None, service, profile, temp, scratch=scratch)
         finally:
@@ -361,7 +364,7 @@ def browser_environment(env: dict[str, str], scratch: Path) -> dict[str, str]:
 
 def _start_chromium(
     kind: BrowserKind, binary: str | None, mode: str, profile: Path, env: dict[str, str],
-    scratch: Path, guard: Any = None,
+    scratch: Path, guard: Any = None, started: dict[str, Any] | None = None,
 ) -> tuple[Any, Any]:
     from awscli_saml_sso.browser import chromium
     from awscli_saml_sso.browser.cdp import CdpError
@@ -382,14 +385,12 @@ def _start_chromium(
     if guard is not None:  # at once: the watchdog kills the browser's group if we die now
         guard.watch([process.pid])
     driver = CdpDriver(connection)
+    if started is not None:
+        started.update(process=process, driver=driver)
     try:
         driver.start()
-    except BaseException as exc:
-        connection.close()
-        process.kill_group()
-        if isinstance(exc, CdpError):
-            raise CdpError(chromium.last_log_line(log_file) or exc.msg) from exc
-        raise
+    except CdpError as exc:
+        raise CdpError(chromium.last_log_line(log_file) or exc.msg) from exc
     return driver, process
 
 

@@ -45,7 +45,7 @@ def shutdown_chromium(driver: Any, process: Any, profile: Path, temp_profile: bo
     if driver is not None and process is not None and not hurry:
         steps.append(("closing the browser", lambda: _close_politely(driver, process)))
     if process is not None:
-        steps.append(("killing the browser", process.kill_group))
+        steps.append(("killing the browser", lambda: process.kill_group(0.2 if hurry else 2.0)))
     if driver is not None:
         steps.append(("closing the DevTools pipe", driver.connection.close))
     _clean_up(steps, profile, temp_profile, scratch, 0.0)
