@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -26,6 +27,8 @@ from typing import Any
 
 from awscli_saml_sso import hardexit
 from awscli_saml_sso.browser import cdp
+
+log = logging.getLogger(__name__)
 
 PIPE_FLAG = "--remote-debugging-pipe"
 USE_PIPE = hasattr(os, "posix_spawn")
@@ -113,6 +116,7 @@ def launch(binary: str, args: list[str], env: dict[str, str],
         os.close(command_read)
         os.close(answer_write)
     hardexit.add_group(pid)
+    log.debug("browser launched (pid %d), DevTools over a pipe", pid)
     process = BrowserProcess(pid)
     return process, cdp.Connection(cdp.PipeTransport(command_write, answer_read))
 

@@ -291,6 +291,7 @@ def start(
     mode: str,
     profile_dir: Path | None,
     status: Callable[[str], None],
+    launched: Callable[[], None] | None = None,
 ) -> Session:
     kind, binary = choose_browser(name, browser_path)
     if mode != "headless" and sys.platform.startswith("linux") and not (
@@ -322,13 +323,15 @@ def start(
             env["TMPDIR"] = str(scratch / "tmp")
         if kind.chromium_family:
             driver, service = _start_chromium(kind, binary, mode, profile, env, scratch, guard,
-                                              started)
+                                              started, launched)
         else:
             from awscli_saml_sso.browser import capture_bidi
 
             with selenium_manager_env(offline=binary is not None):
                 driver, service = capture_bidi.start_firefox(binary, driver_file, mode, profile,
                                                              env)
+            if launched is not None:
+                launched()
     except BaseException as exc:
         try:
             if kind.chromium_family:
@@ -365,6 +368,7 @@ def browser_environment(env: dict[str, str], scratch: Path) -> dict[str, str]:
 def _start_chromium(
     kind: BrowserKind, binary: str | None, mode: str, profile: Path, env: dict[str, str],
     scratch: Path, guard: Any = None, started: dict[str, Any] | None = None,
+    launched: Callable[[], None] | None = None,
 ) -> tuple[Any, Any]:
     from awscli_saml_sso.browser import chromium
     from awscli_saml_sso.browser.cdp import CdpError
@@ -387,6 +391,8 @@ def _start_chromium(
     driver = CdpDriver(connection)
     if started is not None:
         started.update(process=process, driver=driver)
+    if launched is not None:  # the caller's slow work overlaps the browser's start from here
+        launched()
     try:
         driver.start()
     except CdpError as exc:

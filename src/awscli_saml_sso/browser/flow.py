@@ -21,7 +21,8 @@ def run(login: Any) -> str:
     began = time.monotonic()
     deadline = began + login.timeout
     session = drivers.start(login.browser, login.browser_path, login.driver_path, login.mode,
-                            login.profile_dir, login.status)
+                            login.profile_dir, login.status,
+                            launched=getattr(login, "launched", None))
     capture = value = None
     hurry = False
     try:

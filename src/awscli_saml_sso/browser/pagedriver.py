@@ -212,6 +212,7 @@ class CdpDriver:
     def start(self, timeout: float = 30.0) -> None:
         """Ask for the browser's version (the first answer: it is up) and attach to its tab."""
         version = self.connection.call("Browser.getVersion", timeout=timeout)
+        log.debug("browser answered: %s", version.get("product"))
         self.capabilities["browserVersion"] = str(version.get("product", "")).split("/")[-1]
         self.connection.call("Target.setAutoAttach", {
             "autoAttach": True, "waitForDebuggerOnStart": True, "flatten": True,
@@ -404,15 +405,18 @@ class CdpDriver:
             raise CdpError(f"unknown error: {answer['errorText']}")
         if not answer.get("loaderId"):  # same document: nothing loads
             return
+        log.debug("navigation committed")
         while not target.loaded.wait(0.05):
             with contextlib.suppress(CdpError):  # a context destroyed by the navigation
                 state = self._cmd("Runtime.evaluate", {"expression": _LOADED, "returnByValue": True},
                                   session, 5.0)
                 if state.get("result", {}).get("value") is True:
+                    log.debug("page loaded (document complete)")
                     return
             if time.monotonic() >= deadline:
                 raise PageLoadTimeout(f"timeout: page load of {url.split('?')[0]} took longer "
                                       f"than {self._page_load_timeout:g} s")
+        log.debug("page loaded (load event)")
 
     @property
     def current_url(self) -> str:
