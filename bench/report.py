@@ -177,9 +177,11 @@ _NOTES = """## How it is measured
   signature), started by the runner on free loopback ports and stopped at the end.
 - Runs of compared commands are interleaved (ours, the other, ours, ...), so a load spike from
   other work on the machine hits both; the ratio is taken from the same run.
-- The floor (`bench/floor_login.py`) uses the same Chromium, chromedriver, flags and preferences,
-  the same Fetch-domain capture, boto3 for its one STS call, and writes a plain file. It parses
-  nothing, checks nothing, and does not verify the credentials.
+- The floor (`bench/floor_login.py`) is the lean hand-written way: Selenium and chromedriver
+  with the same Chromium, flags and preferences, the same Fetch-domain capture (over
+  chromedriver's DevTools port), the form filled and submitted in one script, boto3 for its one
+  STS call, and a plain file. It parses nothing, checks nothing, and does not verify the
+  credentials; the tool does all three, over its DevTools pipe and without chromedriver.
 - The repeat login with a stored IdP uses that IdP's persistent browser profile; the runner's
   private IdP gives a persistent session cookie (as after "stay signed in"), so the IdP skips its
   login form. Out of the box SimpleSAMLphp's session cookie dies with the browser.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tool, its local stack and its tests need. Idempotent and quiet when done.
-#   Debian packages: chromium chromium-driver (browser), simplesamlphp php-* (the test IdP), xvfb
+#   Debian packages: chromium (browser; chromium-driver only for bench/floor_login.py and
+#   tests/test_devstack.py's Selenium check), simplesamlphp php-* (the test IdP), xvfb
 #   (visible-browser tests), and a Python venv in .venv with the project and its test extras.
 set -euo pipefail
 cd "$(dirname "$0")/.."
