@@ -111,7 +111,10 @@ def launch(binary: str, args: list[str], env: dict[str, str],
     try:
         # posix_spawn: no Python runs in the child (unlike preexec_fn), so it is safe while
         # other threads (imports, the password prompt) run; setsid: a group of its own.
-        pid = os.posix_spawnp(binary, argv, env, file_actions=actions, setsid=True)
+        try:
+            pid = os.posix_spawnp(binary, argv, env, file_actions=actions, setsid=True)
+        except NotImplementedError:  # no POSIX_SPAWN_SETSID here: a process group will do
+            pid = os.posix_spawnp(binary, argv, env, file_actions=actions, setpgroup=0)
     finally:
         os.close(command_read)
         os.close(answer_write)
@@ -168,6 +171,8 @@ def write_preferences(profile: Path, prefs: dict[str, Any]) -> None:
     path.parent.mkdir(mode=0o700, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        if hasattr(os, "fchmod"):  # an existing file keeps its mode otherwise
+            os.fchmod(handle.fileno(), 0o600)
         json.dump(current, handle)
 
 
