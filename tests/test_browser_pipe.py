@@ -153,3 +153,4 @@ def test_chromium_leaves_nothing_in_home(idp, sink, tmp_path, monkeypatch):
                          password=lambda: USERS["alice"], timeout=30.0)
     assert capture_saml_response(login) == idp.saml_value
     assert sorted(str(p.relative_to(home)) for p in home.rglob("*")) == []
+

@@ -104,7 +104,6 @@ def _open(driver: Any, url: str, deadline: float) -> None:
         driver.set_page_load_timeout(max(1.0, min(60.0, deadline - time.monotonic())))
     try:
         driver.get(url)
-        _raise_if_error_page(driver, url)
     except PAGE_LOAD_TIMEOUT:
         return
     except PAGE_ERRORS as exc:
@@ -114,3 +113,7 @@ def _open(driver: Any, url: str, deadline: float) -> None:
             raise NetworkError(f"cannot reach the IdP at {strip_query(url)} ({code})") from exc
         raise BrowserError(f"the browser could not open {strip_query(url)}: "
                            f"{text.strip().splitlines()[0][:160]}") from exc
+    # A page that has already moved on (an IdP session that posts the SAML response at once)
+    # cannot be read any more: that is no error page.
+    with contextlib.suppress(*PAGE_ERRORS):
+        _raise_if_error_page(driver, url)
