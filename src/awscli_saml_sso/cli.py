@@ -138,7 +138,7 @@ def _configure_logging(ctx: click.Context, log_level: str | None) -> str | None:
 @click.option("--endpoint-url", metavar="URL", envvar="ASS_ENDPOINT_URL", help="STS endpoint URL. [env ASS_ENDPOINT_URL]")
 @click.option("--browser", type=click.Choice(["chrome", "chromium", "edge", "firefox"]), help="Browser to drive.")
 @click.option("--browser-path", metavar="PATH", help="Browser binary.")
-@click.option("--driver-path", metavar="PATH", help="WebDriver binary.")
+@click.option("--driver-path", metavar="PATH", help="geckodriver binary (Firefox only; Chrome, Chromium and Edge need no driver).")
 @click.option("--show-browser", is_flag=True, help="Visible browser window, still filled in automatically.")
 @click.option("--use-browser", is_flag=True, help="Visible browser window; you log in yourself.")
 @click.option("--timeout", type=click.FloatRange(1, 3600), default=120, show_default=True, metavar="SECONDS", help="Wait this long for the SAML response.")

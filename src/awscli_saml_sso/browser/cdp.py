@@ -35,6 +35,10 @@ class CdpError(Exception):
         self.closed = closed  # the browser is gone, not just this command
 
 
+class CdpTimeout(CdpError):
+    """A command got no answer within its timeout (the browser is still there)."""
+
+
 class Transport(Protocol):
     def send(self, data: str) -> None: ...
 
@@ -177,7 +181,7 @@ class Connection:
         try:
             answer = box.get(timeout=timeout)
         except queue.Empty:
-            raise CdpError(f"{method}: no answer within {timeout:g} s") from None
+            raise CdpTimeout(f"{method}: no answer within {timeout:g} s") from None
         finally:
             with self._pending_lock:
                 self._pending.pop(msg_id, None)

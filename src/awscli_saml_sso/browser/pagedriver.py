@@ -23,7 +23,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from awscli_saml_sso.browser.cdp import CdpError, Connection
+from awscli_saml_sso.browser.cdp import CdpError, CdpTimeout, Connection
 from awscli_saml_sso.browser.pageapi import (
     CSS_SELECTOR, ENTER, ClickIntercepted, NoSuchWindow, PageLoadTimeout,
 )
@@ -34,6 +34,7 @@ AttachHook = Callable[[str, dict[str, Any]], None]  # (sessionId, targetInfo)
 FRAME_TYPES = {"page", "iframe"}
 WORLD = "awscli-saml-sso"
 CALL_TIMEOUT = 30.0
+READ_TIMEOUT = 5.0  # screenshot, URL and source for diagnostics: never worth a long wait
 EL = "__awscli_saml_sso_element__"
 
 # The result of the caller's function, with DOM nodes replaced by {EL: index}: a JSON string, or
@@ -199,6 +200,7 @@ class CdpDriver:
         self._current: str | None = None  # the window's targetId
         self._realm: Realm | None = None  # a frame switched to, or None: the window's top frame
         self._page_load_timeout = 300.0
+        self._navigating = False  # our get() gave up waiting on the page (it may still come)
         self._attached = threading.Condition()
         self.switch_to = _SwitchTo(self)
         self.capabilities: dict[str, Any] = {}
@@ -400,7 +402,13 @@ class CdpDriver:
         deadline = time.monotonic() + self._page_load_timeout
         self._cmd("Runtime.evaluate", {"expression": f"window.{_OLD_MARK} = true"}, session)
         target.loaded.clear()
-        answer = self._cmd("Page.navigate", {"url": url}, session, self._page_load_timeout)
+        try:  # answered once the response starts: a server that never answers is a slow page
+            answer = self._cmd("Page.navigate", {"url": url}, session,
+                               max(0.1, deadline - time.monotonic()))
+        except CdpTimeout:
+            self._navigating = True
+            raise PageLoadTimeout(f"timeout: {url.split('?')[0]} did not answer within "
+                                  f"{self._page_load_timeout:g} s") from None
         if answer.get("errorText"):
             raise CdpError(f"unknown error: {answer['errorText']}")
         if not answer.get("loaderId"):  # same document: nothing loads
@@ -414,23 +422,40 @@ class CdpDriver:
                     log.debug("page loaded (document complete)")
                     return
             if time.monotonic() >= deadline:
+                self._navigating = True
                 raise PageLoadTimeout(f"timeout: page load of {url.split('?')[0]} took longer "
                                       f"than {self._page_load_timeout:g} s")
         log.debug("page loaded (load event)")
 
     @property
     def current_url(self) -> str:
+        session = self._settled_window()
         answer = self._cmd("Runtime.evaluate", {"expression": "location.href",
-                                                "returnByValue": True}, self._window_session())
+                                                "returnByValue": True}, session, READ_TIMEOUT)
         return str(answer.get("result", {}).get("value", ""))
 
     @property
     def page_source(self) -> str:
-        return str(self.execute_script(_SOURCE) or "")
+        session = self._settled_window()
+        answer = self._cmd("Runtime.evaluate", {"expression": f"(function() {{ {_SOURCE} }})()",
+                                                "returnByValue": True}, session, READ_TIMEOUT)
+        return str(answer.get("result", {}).get("value", ""))
 
     def get_screenshot_as_png(self) -> bytes:
-        answer = self._cmd("Page.captureScreenshot", {"format": "png"}, self._window_session())
+        answer = self._cmd("Page.captureScreenshot", {"format": "png"}, self._settled_window(),
+                           READ_TIMEOUT)
         return base64.b64decode(answer["data"])
+
+    def _settled_window(self) -> str:
+        """The window's session, for reading it as it is (diagnostics): while our own ``get``
+        is still waiting on a server that does not answer, Chromium holds back every command to
+        the page until the navigation commits; that navigation is stopped first."""
+        session = self._window_session()
+        target = self._targets.get(session)
+        if target is not None and self._navigating and not target.loaded.is_set():
+            self.connection.send("Page.stopLoading", None, session)
+            self._navigating = False
+        return session
 
     def execute_cdp_cmd(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """A browser-level DevTools command (e.g. ``Storage.getCookies``)."""
