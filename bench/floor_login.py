@@ -1,10 +1,10 @@
 """The floor for a headless SAML login: only the steps no tool can avoid, in a straight line.
 
-Starts the same browser and driver with the same flags and preferences as awscli_saml_sso, holds
-the AWS SAML endpoint with the DevTools Fetch domain on the one tab, opens the IdP, types username
-and password into the form by name and presses Enter, takes the SAMLResponse from the held POST,
-quits the browser, makes one AssumeRoleWithSAML call (boto3, unsigned) and writes the credentials
-to a file. No parsing (the role is given), no checks, no retries, no cleanup beyond quit().
+Starts the same browser with the same flags and preferences as awscli_saml_sso, through
+chromedriver (the usual hand-written way: Selenium), holds the AWS SAML endpoint with the DevTools
+Fetch domain on the one tab, opens the IdP, fills username and password into the form by name and
+submits it in one script, takes the SAMLResponse from the held POST, quits the browser, makes one
+AssumeRoleWithSAML call (boto3, unsigned) and writes the credentials to a file. No parsing (the role is given), no checks, no retries, no cleanup beyond quit().
 
 Usage: python bench/floor_login.py IDP_URL USERNAME ROLE_ARN PRINCIPAL_ARN ENDPOINT_URL OUT_FILE
 (password on stdin). Prints phase timestamps (time.time()) as JSON on stdout.
@@ -25,13 +25,18 @@ from urllib.parse import parse_qs  # noqa: E402
 
 import websocket  # noqa: E402 - comes with selenium
 from selenium import webdriver  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from awscli_saml_sso.browser.drivers import CHROMIUM_PREFS, chromium_arguments  # noqa: E402
 
 SAML_PATTERN = "https://signin.aws.amazon.com/saml*"
+# one script: fill both fields by name and submit (no element round trips, no key events)
+FILL_AND_SUBMIT = """
+const form = document.getElementsByName('username')[0].form;
+form.elements.username.value = arguments[0];
+form.elements.password.value = arguments[1];
+form.requestSubmit ? form.requestSubmit() : form.submit();
+"""
 
 
 def main() -> None:
@@ -54,8 +59,7 @@ def main() -> None:
         catcher = threading.Thread(target=lambda: answer.append(wait_for_saml_post(ws, session)))
         catcher.start()
         driver.get(idp_url)
-        driver.find_element(By.NAME, "username").send_keys(username)
-        driver.find_element(By.NAME, "password").send_keys(password + Keys.ENTER)
+        driver.execute_script(FILL_AND_SUBMIT, username, password)
         marks["form_submitted"] = time.time()
         catcher.join()
         saml_response = answer[0]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tool, its local stack and its tests need. Idempotent and quiet when done.
-#   Debian packages: python3-venv, chromium chromium-driver (browser; on Ubuntu, where they are a
-#   snap, a clear message instead), simplesamlphp php-* (the test IdP), xvfb
+#   Debian packages: python3-venv, chromium (browser; on Ubuntu, where it is a snap, a clear message
+#   instead; chromium-driver only for bench/floor_login.py and tests/test_devstack.py's Selenium
+#   check), simplesamlphp php-* (the test IdP), xvfb
 #   (visible-browser tests), and a Python venv in .venv with the project and its test extras.
 set -euo pipefail
 cd "$(dirname "$0")/.."

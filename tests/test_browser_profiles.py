@@ -31,8 +31,7 @@ from awscli_saml_sso import paths  # noqa: E402
 pytestmark = pytest.mark.browser
 
 BROWSERS = {
-    "chromium": (shutil.which("chromium") and shutil.which("chromedriver"),
-                 "needs Chromium and chromedriver (apt-get install chromium chromium-driver)"),
+    "chromium": (shutil.which("chromium"), "needs Chromium (apt-get install chromium)"),
     "firefox": (FIREFOX and GECKODRIVER, SKIP_REASON),
 }
 

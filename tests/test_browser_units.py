@@ -266,10 +266,9 @@ def test_a_driver_without_shutdown_is_not_waited_for():
     assert terminated == [[]]  # terminated without any wait before it
 
 
-@pytest.mark.parametrize("backend", ["bidi", "cdp"])
-def test_a_capture_that_cannot_connect_is_one_browser_error(backend):
+def test_a_capture_that_cannot_connect_is_one_browser_error():
     """Nothing listens where the browser said its protocol was: one BrowserError naming it."""
-    from awscli_saml_sso.browser import capture_bidi, capture_cdp
+    from awscli_saml_sso.browser import capture_bidi
     from awscli_saml_sso.errors import BrowserError
 
     closed = socket.socket()
@@ -278,13 +277,30 @@ def test_a_capture_that_cannot_connect_is_one_browser_error(backend):
     closed.close()  # a port nobody listens on
     endpoints = ("https://signin.aws.amazon.com/saml",)
     with pytest.raises(BrowserError) as err:
-        if backend == "bidi":
-            driver = SimpleNamespace(capabilities={"webSocketUrl": f"ws://127.0.0.1:{port}/session",
-                                                   "browserVersion": "153.0"})
-            capture_bidi.start_capture(driver, endpoints)
-        else:
-            capture_cdp.start_capture(f"127.0.0.1:{port}", endpoints)
-    expected = {"bidi": "could not guard the SAML endpoints through Firefox 153.0's WebDriver BiDi: ",
-                "cdp": "could not connect to the browser's DevTools: "}[backend]
-    assert str(err.value).startswith(expected)
+        driver = SimpleNamespace(capabilities={"webSocketUrl": f"ws://127.0.0.1:{port}/session",
+                                               "browserVersion": "153.0"})
+        capture_bidi.start_capture(driver, endpoints)
+    assert str(err.value).startswith(
+        "could not guard the SAML endpoints through Firefox 153.0's WebDriver BiDi: ")
     assert "refused" in str(err.value)
+
+
+def test_a_cdp_capture_on_a_browser_that_is_gone_is_one_browser_error():
+    """The browser's end of the DevTools pipe is closed (it died): one BrowserError, no hang."""
+    from awscli_saml_sso.browser import capture_cdp, cdp
+    from awscli_saml_sso.browser.pagedriver import CdpDriver
+    from awscli_saml_sso.errors import BrowserError
+
+    commands_read, commands_write = os.pipe()
+    answers_read, answers_write = os.pipe()
+    os.close(commands_read)
+    os.close(answers_write)  # the browser's ends: gone
+    driver = CdpDriver(cdp.Connection(cdp.PipeTransport(commands_write, answers_read)))
+    began = time.monotonic()
+    with pytest.raises(BrowserError) as err:
+        capture_cdp.start_capture(driver, ("https://signin.aws.amazon.com/saml",))
+    assert str(err.value).startswith("could not guard the browser's tabs: ")
+    with pytest.raises(cdp.CdpError, match="closed"):  # and every later command fails at once
+        driver.connection.call("Browser.getVersion", timeout=30)
+    assert time.monotonic() - began < 5
+    driver.connection.close()

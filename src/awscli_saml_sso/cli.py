@@ -161,7 +161,7 @@ def _configure_logging(ctx: click.Context, log_level: str | None) -> str | None:
 @click.option("--endpoint-url", metavar="URL", envvar="ASS_ENDPOINT_URL", help="STS endpoint URL. [env ASS_ENDPOINT_URL]")
 @click.option("--browser", type=click.Choice(["chrome", "chromium", "edge", "firefox"]), help="Browser to drive.")
 @click.option("--browser-path", metavar="PATH", help="Browser binary.")
-@click.option("--driver-path", metavar="PATH", help="WebDriver binary.")
+@click.option("--driver-path", metavar="PATH", help="geckodriver binary (Firefox only; Chrome, Chromium and Edge need no driver).")
 @click.option("--show-browser", is_flag=True, help="Visible browser window, still filled in automatically.")
 @click.option("--use-browser", is_flag=True, help="Visible browser window; you log in yourself.")
 @click.option("--timeout", type=click.FloatRange(1, 3600), default=120, show_default=True, metavar="SECONDS", help="Wait this long for the SAML response.")
@@ -198,8 +198,12 @@ _SIGNALLED: list[int] = []  # the signals received, first first
 
 
 def _raise_interrupted(signum: int, _frame: Any) -> None:
+    from awscli_saml_sso import hardexit
+
     _SIGNALLED.append(signum)
-    raise Interrupted(signum)
+    interrupted = Interrupted(signum)
+    hardexit.arm(int(interrupted.exit_code))  # clean up now, but never hang: see hardexit
+    raise interrupted
 
 
 _TERMINAL_FDS: list[int] = []  # which of stdin/stdout/stderr were a terminal at the start
@@ -270,6 +274,10 @@ def _fail(exc: SamlSsoError | Interrupted, ctx_obj: dict[str, Any]) -> None:
         log.debug("failure", exc_info=exc)
     with contextlib.suppress(OSError):  # stderr gone (a closed pipe or terminal): the code says it
         Terminal().error(exc.message, exc.hint or None)
+    if isinstance(exc, Interrupted):  # cleaned up already: skip the interpreter's own teardown
+        from awscli_saml_sso import hardexit
+
+        hardexit.exit_now(int(exc.exit_code))
     sys.exit(int(exc.exit_code))
 
 

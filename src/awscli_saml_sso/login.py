@@ -95,9 +95,14 @@ def run_login(opts: LoginOptions, ui: LoginUI, environ: Mapping[str, str]) -> Lo
     kept = _still_valid(opts, environ)
     if kept is not None:
         return kept
-    clients = sts.Clients(warm=_likely_target(opts))  # boto3 loads while the person logs in
+    # boto3 loads while the person logs in; with a browser, once the browser has been launched
+    # (it starts first: the import would compete with it for the CPU)
+    likely = _likely_target(opts)
+    in_browser = likely is not None and opts.listen_port is None and bool(opts.idp_url)
+    clients = sts.Clients(warm=None if in_browser else likely)
     try:
-        assertion = _parse(_obtain_saml_response(opts, ui), ui)
+        launched = (lambda: clients.warm(likely)) if in_browser and likely else None
+        assertion = _parse(_obtain_saml_response(opts, ui, launched), ui)
         roles = _chosen_roles(opts, assertion, ui)
         target = sts.resolve_target(assertion, opts.region, opts.endpoint_url)
         client = clients.client(target)
@@ -170,7 +175,8 @@ def _pattern_matches(pattern: str, role_arn: str) -> bool:
 
 
 # -- 2. the SAML response --------------------------------------------------------------------
-def _obtain_saml_response(opts: LoginOptions, ui: LoginUI) -> bytes | str:
+def _obtain_saml_response(opts: LoginOptions, ui: LoginUI,
+                          launched: Callable[[], None] | None = None) -> bytes | str:
     if opts.saml_response is not None:
         ui.status("using the SAML response given with --saml-response")
         return opts.saml_response
@@ -203,6 +209,7 @@ def _obtain_saml_response(opts: LoginOptions, ui: LoginUI) -> bytes | str:
         status=ui.status,
         check_origin=origin_guard(opts, ui),
         close_in_background=True,  # STS goes on while it shuts down; see _wait_for_browser
+        launched=launched,
     )
     with ui.waiting("waiting for the IdP"):
         return browser.capture_saml_response(request)

@@ -66,7 +66,11 @@ class Clients:
         self._session: Any = None
         self._unsigned: dict[StsTarget, Any] = {}
         if warm is not None:
-            threading.Thread(target=self._warm_up, args=(warm,), name="sts-warm-up", daemon=True).start()
+            self.warm(warm)
+
+    def warm(self, target: StsTarget) -> None:
+        """Import boto3 and make ``target``'s client in the background (see the class)."""
+        threading.Thread(target=self._warm_up, args=(target,), name="sts-warm-up", daemon=True).start()
 
     def _warm_up(self, target: StsTarget) -> None:
         try:

@@ -50,6 +50,9 @@ class BrowserLogin:
     # Once the SAMLResponse is in hand, return it while the browser shuts down in a thread (the
     # caller overlaps STS with it and must call wait_closed()); False: return after shutdown.
     close_in_background: bool = False
+    # Called once the browser process has been launched (before it is ready): the caller starts
+    # its own slow work (imports) then, not before, so that it does not delay the browser.
+    launched: Callable[[], None] | None = None
 
     def __repr__(self) -> str:  # the callables could be closures over secrets: show no more
         return (f"BrowserLogin(idp_url={self.idp_url!r}, browser={self.browser!r}, "

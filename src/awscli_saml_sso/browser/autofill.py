@@ -64,7 +64,7 @@ class Autofill:
     # ---- main loop ----------------------------------------------------------------------------
 
     def run(self, deadline: float) -> str:
-        from selenium.common.exceptions import WebDriverException
+        from awscli_saml_sso.browser.pageapi import PAGE_ERRORS
 
         failures, wait = 0, 0.0
         while True:
@@ -84,7 +84,7 @@ class Autofill:
                 else:
                     self.step()
                 failures = 0
-            except WebDriverException as exc:  # pages change under our feet: look again
+            except PAGE_ERRORS as exc:  # pages change under our feet: look again
                 failures += 1
                 log.debug("page changed while reading it: %s", type(exc).__name__)
                 if failures >= 25 or _browser_gone(exc):
@@ -131,7 +131,7 @@ class Autofill:
     # ---- reading the page ---------------------------------------------------------------------
 
     def _follow_windows(self) -> None:
-        from selenium.common.exceptions import NoSuchWindowException
+        from awscli_saml_sso.browser.pageapi import NO_SUCH_WINDOW
 
         handles = self.driver.window_handles
         if not handles:
@@ -140,7 +140,7 @@ class Autofill:
         self.known_windows = set(handles)
         try:
             current = self.driver.current_window_handle
-        except NoSuchWindowException:  # the window we were on has closed
+        except NO_SUCH_WINDOW:  # the window we were on has closed
             current = None
         if new and new[-1] != current:
             self.driver.switch_to.window(new[-1])  # the login moved to a popup or a new tab
@@ -148,18 +148,17 @@ class Autofill:
             self.driver.switch_to.window(handles[-1])
 
     def _read_page(self) -> dict[str, Any]:
-        from selenium.common.exceptions import WebDriverException
-        from selenium.webdriver.common.by import By
+        from awscli_saml_sso.browser.pageapi import CSS_SELECTOR, PAGE_ERRORS
 
         self.driver.switch_to.default_content()
         page = self._classify()
         if _actionable(page) or not page["frames"]:
             return page
-        for frame in self.driver.find_elements(By.CSS_SELECTOR, "iframe, frame")[:5]:
+        for frame in self.driver.find_elements(CSS_SELECTOR, "iframe, frame")[:5]:
             try:
                 self.driver.switch_to.frame(frame)
                 inner = self._classify()
-            except WebDriverException:  # a frame that went away or cannot be read
+            except PAGE_ERRORS:  # a frame that went away or cannot be read
                 self.driver.switch_to.default_content()
                 continue
             if _actionable(inner):
@@ -168,13 +167,13 @@ class Autofill:
         return page
 
     def _classify(self) -> dict[str, Any]:
-        from selenium.common.exceptions import WebDriverException
+        from awscli_saml_sso.browser.cdp import CdpError
 
         page = self.driver.execute_script(page_js.CLASSIFY, self.login.username or "")
         if not isinstance(page, dict):
             # Firefox answers null when the document goes away under the script, as when the
             # SAML POST it was waiting on has just been answered: the page changed, look again.
-            raise WebDriverException("the page was replaced while it was read")
+            raise CdpError("the page was replaced while it was read")
         return page
 
     # ---- acting -------------------------------------------------------------------------------
@@ -396,15 +395,14 @@ class Autofill:
         return True
 
     def _click(self, button: Any, field: Any) -> None:
-        from selenium.common.exceptions import WebDriverException
-        from selenium.webdriver.common.keys import Keys
+        from awscli_saml_sso.browser.pageapi import ENTER, PAGE_ERRORS
 
         if button is None:
-            field.send_keys(Keys.ENTER)
+            field.send_keys(ENTER)
             return
         try:
             button.click()
-        except WebDriverException:  # covered by an overlay, or moving: click it in the page
+        except PAGE_ERRORS:  # covered by an overlay, or moving: click it in the page
             self.driver.execute_script("arguments[0].click()", button)
 
     def _type(self, field: Any, value: str, filled: bool = True) -> None:

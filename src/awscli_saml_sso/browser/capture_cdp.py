@@ -1,13 +1,10 @@
 """Catch the SAMLResponse POST in Chrome/Chromium/Edge with the DevTools protocol's Fetch domain.
 
-One browser-level DevTools websocket (not Selenium's per-tab one) auto-attaches to every target,
-so popups and new tabs are covered: each new target waits for us (``waitForDebuggerOnStart``)
-until ``Fetch.enable`` holds requests to the AWS sign-in hosts and the SAML endpoints. A POST of
-``SAMLResponse`` to an endpoint is recorded and answered with a local page; every other request
-to an AWS sign-in host fails in the browser. Nothing reaches AWS, and no TLS is touched.
-
-The message plumbing (threads, pending answers, a dying connection) is :mod:`wsrpc`, shared
-with the Firefox capture.
+It rides on the page driver's pipe connection (:mod:`pagedriver`), whose auto-attach covers the
+first tab, popups, new tabs and out-of-process iframes: each new target waits until our attach
+hook has ``Fetch.enable``d it for the AWS sign-in hosts and the SAML endpoints (Request stage).
+A POST of ``SAMLResponse`` to an endpoint is recorded and answered with a local page; every other
+request to an AWS sign-in host fails in the browser. Nothing reaches AWS, and no TLS is touched.
 """
 
 from __future__ import annotations
@@ -15,17 +12,14 @@ from __future__ import annotations
 import base64
 import email.parser
 import email.policy
-import json
 import logging
-import threading
-import urllib.request
 from typing import Any
 from urllib.parse import parse_qs
 
 from awscli_saml_sso.browser import endpoints as ep
-from awscli_saml_sso.errors import BrowserError
-from awscli_saml_sso.browser import wsrpc
 from awscli_saml_sso.browser.capture import Capture
+from awscli_saml_sso.browser.cdp import CdpError
+from awscli_saml_sso.errors import BrowserError
 
 log = logging.getLogger(__name__)
 
@@ -37,122 +31,46 @@ DONE_PAGE = (
 ATTACH_TYPES = {"page", "iframe"}  # targets whose network requests Fetch can hold
 
 
-class CdpError(Exception):
-    pass
-
-
-def _command(method: str, params: dict[str, Any] | None, session: str | None) -> dict[str, Any]:
-    message: dict[str, Any] = {"method": method, "params": params or {}}
-    if session:
-        message["sessionId"] = session
-    return message
-
-
-def browser_websocket_url(debugger_address: str, timeout: float = 5.0) -> str:
-    """``/json/version`` on the browser's debugging port gives the browser-level websocket."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
-    with opener.open(f"http://{debugger_address}/json/version", timeout=timeout) as answer:
-        return str(json.load(answer)["webSocketDebuggerUrl"])
-
-
 class CdpCapture(Capture):
-    """Holds the DevTools connection; :meth:`result` hands the captured value to the caller."""
+    """Guards every target of the driver's browser; :meth:`result` hands over the value."""
 
-    def __init__(self, debugger_address: str, endpoints: tuple[str, ...]) -> None:
+    def __init__(self, driver: Any, endpoints: tuple[str, ...]) -> None:
         super().__init__()
         self.endpoints = endpoints
-        self._address = debugger_address
-        self._rpc = wsrpc.WsRpc(
-            "DevTools",
-            on_event=self._on_event,
-            is_event=lambda message: "id" not in message,
-            error_answer=lambda why: {"error": {"message": why}},
-            error_type=CdpError,
-        )
-        self._sessions: dict[str, str] = {}  # sessionId -> targetId
-        self._ready: set[str] = set()  # targetIds whose requests Fetch holds
-        self._ready_cond = threading.Condition()
+        self._driver = driver
+        self._connection = driver.connection
         self._crashed: str | None = None
-
-    # ---- lifecycle ----------------------------------------------------------------------------
+        self._closed = False
 
     def start(self) -> None:
-        self._rpc.open(browser_websocket_url(self._address))
-        pages = {
-            info["targetId"]
-            for info in self.call("Target.getTargets")["targetInfos"]
-            if info["type"] == "page"
-        }
-        # At browser level, auto-attach also attaches the targets that already exist (measured on
-        # Chromium 156), so one call covers the first tab, popups and new tabs alike.
-        self.call(
-            "Target.setAutoAttach",
-            {"autoAttach": True, "waitForDebuggerOnStart": True, "flatten": True},
-        )
-        with self._ready_cond:  # the first tab must be guarded before the caller navigates it
-            self._ready_cond.wait_for(lambda: pages <= self._ready or self.failure, timeout=10)
-        if not pages <= self._ready:
-            raise CdpError(self.failure or "the open tab could not be guarded")
+        self._connection.on("Fetch.requestPaused", self._on_request)
+        self._connection.on("Inspector.targetCrashed", self._on_crash)
+        self._driver.add_attach_hook(self._guard)  # also guards the tab already open
+        if self._connection.failure or not self._driver.window_handles:
+            raise CdpError(self._connection.failure or "the browser has no tab to guard")
 
     @property
     def failure(self) -> str | None:
         """Why capturing stopped: the connection died, or the tab crashed."""
-        return self._rpc.failure or self._crashed
+        if self._closed:
+            return None
+        return self._connection.failure or self._crashed
 
     def close(self) -> None:
-        self._rpc.close()
+        self._closed = True  # the driver owns the connection; it goes with the browser
 
-    # ---- protocol plumbing --------------------------------------------------------------------
+    def _guard(self, session: str, info: dict[str, Any]) -> None:
+        if info["type"] not in ATTACH_TYPES:
+            return
+        self._connection.send("Inspector.enable", None, session)
+        self._connection.call("Fetch.enable", {"patterns": ep.fetch_patterns(self.endpoints)},
+                              session, timeout=10)
 
-    def call(
-        self, method: str, params: dict[str, Any] | None = None, session: str | None = None,
-        timeout: float = 10.0,
-    ) -> dict[str, Any]:
-        answer = self._rpc.request(_command(method, params, session), timeout)
-        if "error" in answer:
-            raise CdpError(f"{method}: {answer['error'].get('message')}")
-        return dict(answer.get("result", {}))
+    def _on_crash(self, event: dict[str, Any]) -> None:
+        self._crashed = "the browser tab crashed"
 
-    def _send(self, method: str, params: dict[str, Any] | None, session: str | None) -> int:
-        """Fire and forget: the answer is not awaited."""
-        return self._rpc.send(_command(method, params, session))
-
-    # ---- events -------------------------------------------------------------------------------
-
-    def _on_event(self, event: dict[str, Any]) -> None:
-        method, params = event.get("method"), event.get("params", {})
-        if method == "Target.attachedToTarget":
-            self._setup_session(params["sessionId"], params["targetInfo"],
-                                params.get("waitingForDebugger", False))
-        elif method == "Target.detachedFromTarget":
-            self._sessions.pop(params.get("sessionId", ""), None)
-        elif method == "Fetch.requestPaused":
-            self._on_request(event.get("sessionId"), params)
-        elif method == "Inspector.targetCrashed":
-            self._crashed = "the browser tab crashed"
-
-    def _setup_session(self, session: str, info: dict[str, Any], waiting: bool) -> None:
-        duplicate = info["targetId"] in self._sessions.values()
-        log.debug("attached to %s %s%s", info["type"], ep.strip_query(info.get("url", "")),
-                  " (again)" if duplicate else "")
-        try:
-            if info["type"] in ATTACH_TYPES and not duplicate:
-                self._sessions[session] = info["targetId"]
-                self.call("Fetch.enable", {"patterns": ep.fetch_patterns(self.endpoints)}, session)
-                self._send("Inspector.enable", None, session)
-                # Out-of-process iframes are separate targets: attach to them as well.
-                self.call("Target.setAutoAttach", {"autoAttach": True,
-                          "waitForDebuggerOnStart": True, "flatten": True}, session)
-                with self._ready_cond:
-                    self._ready.add(info["targetId"])
-                    self._ready_cond.notify_all()
-        finally:
-            if waiting:
-                self._send("Runtime.runIfWaitingForDebugger", None, session)
-            if duplicate:
-                self._send("Target.detachFromTarget", {"sessionId": session}, None)
-
-    def _on_request(self, session: str | None, params: dict[str, Any]) -> None:
+    def _on_request(self, event: dict[str, Any]) -> None:
+        session, params = event.get("sessionId"), event["params"]
         request, request_id = params["request"], params["requestId"]
         url, method = request["url"], request["method"]
         log.debug("held %s %s (%s)", method, ep.strip_query(url), params.get("resourceType"))
@@ -164,20 +82,20 @@ class CdpCapture(Capture):
                             "SAMLResponse")
         if value is None:
             self.blocked.append(f"{method} {ep.strip_query(url)}")
-            self._send("Fetch.failRequest", {"requestId": request_id,
-                       "errorReason": "BlockedByClient"}, session)
+            self._connection.send("Fetch.failRequest", {"requestId": request_id,
+                                  "errorReason": "BlockedByClient"}, session)
             return
         # Answer first, hand over second: once the caller has the value it shuts the browser
         # down, and no request should still be held (undecided) at that moment.
         try:
-            self.call("Fetch.fulfillRequest", {
+            self._connection.call("Fetch.fulfillRequest", {
                 "requestId": request_id, "responseCode": 200,
                 "responseHeaders": [
                     {"name": "Content-Type", "value": "text/html; charset=utf-8"},
                     {"name": "Cache-Control", "value": "no-store"},
                 ],
                 "body": base64.b64encode(DONE_PAGE.encode()).decode(),
-            }, session)
+            }, session, timeout=10)
         finally:
             self._deliver(value)
 
@@ -214,9 +132,7 @@ def saml_response_from(body: bytes | None, content_type: str) -> str | None:
     return values[0] if values else None
 
 
-def start_capture(debugger_address: str | None, endpoints: tuple[str, ...]) -> CdpCapture:
-    if not debugger_address:
-        raise BrowserError("the browser did not expose its DevTools address")
-    capture = CdpCapture(debugger_address, endpoints)
-    capture.start_or_close(lambda exc: BrowserError(f"could not connect to the browser's DevTools: {exc}"))
+def start_capture(driver: Any, endpoints: tuple[str, ...]) -> CdpCapture:
+    capture = CdpCapture(driver, endpoints)
+    capture.start_or_close(lambda exc: BrowserError(f"could not guard the browser's tabs: {exc}"))
     return capture

@@ -1,9 +1,10 @@
-"""Find a browser and its driver, start it with safe options, and shut it all down.
+"""Find a browser, start it with safe options, and shut it all down.
 
-Driver resolution, in order: ``--driver-path``; the driver on PATH (chromedriver, msedgedriver,
-geckodriver); Selenium Manager (bundled with selenium). Selenium Manager runs with
-``SE_AVOID_STATS`` always and ``SE_OFFLINE`` when the browser binary is installed locally, so
-it never downloads when nothing needs downloading.
+Chromium, Chrome and Edge: started by us and driven over ``--remote-debugging-pipe`` (no driver,
+no TCP port; :mod:`chromium`, :mod:`pagedriver`). Firefox: Selenium and geckodriver, resolved in
+this order: ``--driver-path``; geckodriver on PATH; Selenium Manager (bundled with selenium),
+run with ``SE_AVOID_STATS`` always and ``SE_OFFLINE`` when the browser binary is installed
+locally, so it never downloads when nothing needs downloading.
 """
 
 from __future__ import annotations
@@ -15,19 +16,18 @@ import shutil
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from awscli_saml_sso.browser import endpoints, quiet, watchdog
-from awscli_saml_sso.browser.processes import shutdown
+from awscli_saml_sso.browser import endpoints, watchdog
+from awscli_saml_sso.browser.processes import shutdown, shutdown_chromium
 from awscli_saml_sso.errors import BrowserError
 
 ENV_TEST_RESOLVER_RULES = "ASS_TEST_HOST_RESOLVER_RULES"
 PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 INSTALL_HINT = (
-    "install Chromium and its driver (Debian/Ubuntu: apt-get install chromium chromium-driver), "
-    "or Chrome, Edge or Firefox; or pass --browser-path/--driver-path"
+    "install Chromium (Debian/Ubuntu: apt-get install chromium), Chrome, Edge, or Firefox with "
+    "geckodriver; or pass --browser-path (and --driver-path for geckodriver)"
 )
 
 
@@ -109,7 +109,10 @@ def choose_browser(name: str | None, browser_path: str | None) -> tuple[BrowserK
 
 
 def find_driver(kind: BrowserKind, driver_path: str | None) -> str | None:
-    """``--driver-path``, else the driver on PATH, else None (Selenium Manager decides)."""
+    """Firefox's geckodriver: ``--driver-path``, else on PATH, else None (Selenium Manager
+    decides). The Chromium family needs no driver: None."""
+    if kind.chromium_family:
+        return None
     if driver_path:
         if not os.path.isfile(driver_path):
             raise BrowserError(f"driver not found: {driver_path}", hint=INSTALL_HINT)
@@ -146,6 +149,11 @@ def resolver_rules() -> str | None:
 
 def chromium_arguments(mode: str, profile_dir: Path) -> list[str]:
     args = [
+        # what chromedriver used to add: a popup opened by the IdP's script must open, a form
+        # re-posted must not ask, a slow page must not bring up the "page unresponsive" dialog
+        "--disable-popup-blocking",
+        "--disable-prompt-on-repost",
+        "--disable-hang-monitor",
         "--disable-gpu",
         "--disable-background-networking",
         "--disable-component-update",
@@ -220,11 +228,12 @@ CHROMIUM_PREFS = {
 
 @dataclasses.dataclass
 class Session:
-    """A running browser: the driver, its service and the profile directory it owns."""
+    """A running browser: the driver, the process (Chromium family) or driver service (Firefox)
+    behind it, and the profile directory it owns."""
 
     kind: BrowserKind
     driver: Any
-    service: Any
+    service: Any  # chromium.BrowserProcess, or Selenium's geckodriver service
     profile_dir: Path
     temp_profile: bool
     started_in: float
@@ -235,18 +244,14 @@ class Session:
     def version(self) -> str:
         return str(self.driver.capabilities.get("browserVersion", ""))
 
-    def debugger_address(self) -> str | None:
-        caps = self.driver.capabilities
-        for key in ("goog:chromeOptions", "ms:edgeOptions"):
-            address = (caps.get(key) or {}).get("debuggerAddress")
-            if address:
-                return str(address)
-        return None
-
     def close(self, hurry: bool = False) -> None:
         try:
-            shutdown(self.driver, self.service, self.profile_dir, self.temp_profile, hurry=hurry,
-                     scratch=self.scratch)
+            if self.kind.chromium_family:
+                shutdown_chromium(self.driver, self.service, self.profile_dir, self.temp_profile,
+                                  hurry=hurry, scratch=self.scratch)
+            else:
+                shutdown(self.driver, self.service, self.profile_dir, self.temp_profile,
+                         hurry=hurry, scratch=self.scratch)
         finally:
             if self.watchdog is not None:
                 self.watchdog.release()
@@ -288,6 +293,7 @@ def start(
     mode: str,
     profile_dir: Path | None,
     status: Callable[[str], None],
+    launched: Callable[[], None] | None = None,
 ) -> Session:
     kind, binary = choose_browser(name, browser_path)
     if mode != "headless" and sys.platform.startswith("linux") and not (
@@ -310,66 +316,96 @@ def start(
     guard = watchdog.start(scratch)
     status(f"starting {kind.label}" + (" (headless)" if mode == "headless" else ""))
     began = time.monotonic()
-    service = None
+    service = driver = None
+    started: dict[str, Any] = {}  # what a start cut short has running: shut down below
     try:
-        with selenium_manager_env(offline=binary is not None):
-            # the driver's environment, which the browser inherits: its temporary files go into
-            # our scratch
-            env = dict(os.environ)
-            if len(str(scratch / "tmp")) <= MAX_BROWSER_TMP:
-                env["TMPDIR"] = str(scratch / "tmp")
-            if kind.chromium_family:
-                driver, service = _start_chromium(kind, binary, driver_file, mode, profile, env)
-            else:
-                from awscli_saml_sso.browser import capture_bidi
+        # the browser's environment: its temporary files go into our scratch
+        env = dict(os.environ)
+        if len(str(scratch / "tmp")) <= MAX_BROWSER_TMP:
+            env["TMPDIR"] = str(scratch / "tmp")
+        if kind.chromium_family:
+            driver, service = _start_chromium(kind, binary, mode, profile, env, scratch, guard,
+                                              started, launched)
+        else:
+            from awscli_saml_sso.browser import capture_bidi
 
+            with selenium_manager_env(offline=binary is not None):
                 driver, service = capture_bidi.start_firefox(binary, driver_file, mode, profile,
                                                              env)
+            if launched is not None:
+                launched()
     except BaseException as exc:
         try:
-            shutdown(None, service, profile, temp, scratch=scratch)
+            if kind.chromium_family:
+                shutdown_chromium(started.get("driver"), started.get("process"), profile, temp,
+                                  hurry=True, scratch=scratch)
+            else:
+                shutdown(None, service, profile, temp, scratch=scratch)
         finally:
             if guard is not None:
                 guard.release()
-        if isinstance(exc, Exception) and _is_selenium_error(exc):
+        if isinstance(exc, Exception) and (_is_selenium_error(exc) or _is_cdp_error(exc)):
             raise BrowserError(f"could not start {kind.label}: {_first_line(exc)}",
                                hint=INSTALL_HINT) from exc
         raise
     session = Session(kind, driver, service, profile, temp, time.monotonic() - began, scratch, guard)
-    if guard is not None:
+    if guard is not None and not kind.chromium_family:
         guard.watch(watchdog.browser_pids(service, profile))
     status(f"{kind.label} {session.version} started in {session.started_in:.1f} s")
     return session
 
 
-def _start_chromium(
-    kind: BrowserKind, binary: str | None, driver_file: str | None, mode: str, profile: Path,
-    env: dict[str, str] | None = None,
-) -> tuple[Any, Any]:
-    from selenium import webdriver
+def browser_environment(env: dict[str, str], scratch: Path) -> dict[str, str]:
+    """Chromium writes ``Crash Reports`` (crashpad's database) under ``$XDG_CONFIG_HOME`` and a
+    dconf cache under ``$XDG_CACHE_HOME`` even with crash reporting off: both into the scratch,
+    so a login leaves nothing in the person's home."""
+    env = dict(env)
+    for var, name in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
+        path = scratch / name
+        path.mkdir(mode=0o700, exist_ok=True)
+        env[var] = str(path)
+    return env
 
-    edge = kind.name == "edge"
-    options = webdriver.EdgeOptions() if edge else webdriver.ChromeOptions()
-    for arg in chromium_arguments(mode, profile):
-        options.add_argument(arg)
-    options.add_experimental_option("prefs", CHROMIUM_PREFS)
-    # Selenium would send its own commands to the driver on 127.0.0.1 through HTTP(S)_PROXY.
-    # (Deprecated in favour of a ClientConfig, which the local Chrome/Edge constructors of
-    # selenium 4.x do not accept: this is the only switch for a local driver.)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        options.ignore_local_proxy_environment_variables()
-    if binary:
-        options.binary_location = binary
-    service_cls = webdriver.EdgeService if edge else webdriver.ChromeService
-    service = service_cls(executable_path=driver_file, env=env)
-    driver_cls = webdriver.Edge if edge else webdriver.Chrome
+
+def _start_chromium(
+    kind: BrowserKind, binary: str | None, mode: str, profile: Path, env: dict[str, str],
+    scratch: Path, guard: Any = None, started: dict[str, Any] | None = None,
+    launched: Callable[[], None] | None = None,
+) -> tuple[Any, Any]:
+    from awscli_saml_sso.browser import chromium
+    from awscli_saml_sso.browser.cdp import CdpError
+    from awscli_saml_sso.browser.pagedriver import CdpDriver
+
+    if not binary:
+        raise BrowserError(f"{kind.label} is not installed", hint=INSTALL_HINT)
+    if not (os.path.isfile(binary) or shutil.which(binary)):
+        raise BrowserError(f"browser not found: {binary}", hint=INSTALL_HINT)
+    chromium.write_preferences(profile, CHROMIUM_PREFS)
+    log_file = scratch / "browser.log"
     try:
-        return driver_cls(options=options, service=service), service
-    except BaseException:
-        with quiet.quietly("stopping the driver"):
-            service.stop()
-        raise
+        process, connection = chromium.launch(binary, chromium_arguments(mode, profile),
+                                              browser_environment(env, scratch), log_file)
+    except OSError as exc:
+        raise BrowserError(f"could not start {kind.label} ({binary}): {exc.strerror or exc}",
+                           hint=INSTALL_HINT) from exc
+    if guard is not None:  # at once: the watchdog kills the browser's group if we die now
+        guard.watch([process.pid])
+    driver = CdpDriver(connection)
+    if started is not None:
+        started.update(process=process, driver=driver)
+    if launched is not None:  # the caller's slow work overlaps the browser's start from here
+        launched()
+    try:
+        driver.start()
+    except CdpError as exc:
+        raise CdpError(chromium.last_log_line(log_file) or exc.msg) from exc
+    return driver, process
+
+
+def _is_cdp_error(exc: BaseException) -> bool:
+    from awscli_saml_sso.browser.cdp import CdpError
+
+    return isinstance(exc, CdpError)
 
 
 def _is_selenium_error(exc: BaseException) -> bool:

@@ -23,7 +23,8 @@ def run(login: Any) -> str:
     began = time.monotonic()
     deadline = began + login.timeout
     session = drivers.start(login.browser, login.browser_path, login.driver_path, login.mode,
-                            login.profile_dir, login.status)
+                            login.profile_dir, login.status,
+                            launched=getattr(login, "launched", None))
     capture = value = None
     hurry = False
     try:
@@ -78,7 +79,7 @@ def _start_capture(session: drivers.Session, endpoints: tuple[str, ...]) -> Any:
     if session.kind.chromium_family:
         from awscli_saml_sso.browser import capture_cdp
 
-        return capture_cdp.start_capture(session.debugger_address(), endpoints)
+        return capture_cdp.start_capture(session.driver, endpoints)
     from awscli_saml_sso.browser import capture_bidi
 
     return capture_bidi.start_capture(session.driver, endpoints)
@@ -139,19 +140,22 @@ def _raise_if_idp_said_no(driver: Any, url: str) -> None:
 
 def _open(driver: Any, url: str, deadline: float) -> None:
     """Navigate; a slow page is fine (the loop keeps waiting), an unreachable IdP is not."""
-    from selenium.common.exceptions import TimeoutException, WebDriverException
+    from awscli_saml_sso.browser.pageapi import PAGE_ERRORS, PAGE_LOAD_TIMEOUT
 
-    with contextlib.suppress(WebDriverException):
+    with contextlib.suppress(*PAGE_ERRORS):
         driver.set_page_load_timeout(max(1.0, min(60.0, deadline - time.monotonic())))
     try:
         driver.get(url)
-        _raise_if_error_page(driver, url)
-    except TimeoutException:
+    except PAGE_LOAD_TIMEOUT:
         return
-    except WebDriverException as exc:
+    except PAGE_ERRORS as exc:
         text = str(getattr(exc, "msg", "") or exc)
         if "net::ERR_" in text:
             code = "net::ERR_" + text.split("net::ERR_", 1)[1].split()[0]
             raise NetworkError(f"cannot reach the IdP at {strip_query(url)} ({code})") from exc
         raise BrowserError(f"the browser could not open {strip_query(url)}: "
                            f"{text.strip().splitlines()[0][:160]}") from exc
+    # A page that has already moved on (an IdP session that posts the SAML response at once)
+    # cannot be read any more: that is no error page.
+    with contextlib.suppress(*PAGE_ERRORS):
+        _raise_if_error_page(driver, url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from typing import Callable, Iterator
 
 from awscli_saml_sso.errors import SamlSsoError
@@ -26,10 +27,12 @@ def run_all(steps: list[tuple[str, Callable[[], object]]]) -> None:
     """Run every cleanup step even if one is interrupted; re-raise the interruption at the end."""
     deferred: BaseException | None = None
     for what, step in steps:
+        began = time.monotonic()
         try:
             with quietly(what):
                 step()
         except (SamlSsoError, KeyboardInterrupt) as exc:
             deferred = deferred or exc
+        log.debug("%s: %.0f ms", what, (time.monotonic() - began) * 1000)
     if deferred is not None:
         raise deferred

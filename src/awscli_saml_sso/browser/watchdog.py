@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 # environment variables or user site; -S: no site-packages). The scratch path comes by the pipe,
 # so the watchdog is never one of the processes that name it.
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from awscli_saml_sso.browser import watchdog; watchdog.main()"
-CALM_ROUNDS = 3  # sweeps in a row that find nothing, after a dead CLI
-SWEEP_EVERY = 0.1
+CALM_ROUNDS = 2  # sweeps in a row that find nothing, after a dead CLI
+SWEEP_EVERY = 0.05
 SWEEP_FOR = 5.0
 
 

@@ -56,7 +56,7 @@ def _terminal() -> Any:
 @click.option("--endpoint-url", metavar="URL", envvar="ASS_ENDPOINT_URL", help="STS endpoint URL. [env ASS_ENDPOINT_URL]")
 @click.option("--show-browser", is_flag=True, help="Visible browser window when a login is needed.")
 @click.option("--browser-path", metavar="PATH", help="Browser binary.")
-@click.option("--driver-path", metavar="PATH", help="WebDriver binary.")
+@click.option("--driver-path", metavar="PATH", help="geckodriver binary (Firefox only; Chrome, Chromium and Edge need no driver).")
 @click.option("--timeout", type=click.FloatRange(1, 3600), default=120, metavar="SECONDS", help="Wait this long for the SAML response [120].")
 @click.pass_context
 def credential_process(ctx: click.Context, log_level: str | None, idp_nickname: str, **options: Any) -> None:

@@ -1,0 +1,493 @@
+"""A page driver over our own DevTools connection, with the small Selenium-shaped surface autofill
+uses (``execute_script`` with element handles, windows, frames, ``get``, screenshots).
+
+Targets: one browser-level auto-attach (flattened sessions) covers the first tab, popups and new
+tabs; each page and out-of-process iframe also auto-attaches its own children. Every new target
+waits for us (``waitForDebuggerOnStart``) while the attach hooks run (the capture enables
+``Fetch`` there), and only then runs.
+
+Scripts: ``execute_script(js, *args)`` runs ``js`` as a function body in the current document
+(the top frame's page world, or an isolated world of the frame switched to) with
+``Runtime.callFunctionOn`` / ``Runtime.evaluate``; DOM nodes in the result, also nested in lists
+and dicts, come back as :class:`Element` handles (remote object ids).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+import json
+import logging
+import threading
+import time
+from typing import Any, Callable
+
+from awscli_saml_sso.browser.cdp import CdpError, CdpTimeout, Connection
+from awscli_saml_sso.browser.pageapi import (
+    CSS_SELECTOR, ENTER, ClickIntercepted, NoSuchWindow, PageLoadTimeout,
+)
+
+log = logging.getLogger(__name__)
+
+AttachHook = Callable[[str, dict[str, Any]], None]  # (sessionId, targetInfo)
+FRAME_TYPES = {"page", "iframe"}
+WORLD = "awscli-saml-sso"
+CALL_TIMEOUT = 30.0
+READ_TIMEOUT = 5.0  # screenshot, URL and source for diagnostics: never worth a long wait
+EL = "__awscli_saml_sso_element__"
+
+# The result of the caller's function, with DOM nodes replaced by {EL: index}: a JSON string, or
+# [json, node0, node1, ...] when there are nodes (their object ids are read in one more call).
+_WRAP = """function() {
+const __value = (function() {
+%s
+}).apply(window, arguments);
+const __nodes = [];
+const __walk = (v, depth) => {
+  if (v === undefined || v === null || typeof v === 'function' || typeof v === 'symbol') return null;
+  if (typeof v !== 'object') return v;
+  if (depth > 20) return null;
+  if (typeof v.nodeType === 'number' && typeof v.nodeName === 'string') {
+    __nodes.push(v); return {%s: __nodes.length - 1};
+  }
+  if (Array.isArray(v) || (typeof v.length === 'number' && typeof v.item === 'function')) {
+    return Array.prototype.map.call(v, (x) => __walk(x, depth + 1));
+  }
+  const out = {};
+  for (const k of Object.keys(v)) out[k] = __walk(v[k], depth + 1);
+  return out;
+};
+const __json = JSON.stringify(__walk(__value, 0));
+return __nodes.length ? [__json, ...__nodes] : __json;
+}"""
+
+_CLICK_POINT = """function() {
+  this.scrollIntoView({block: 'center', inline: 'center'});
+  let top = false;
+  try { top = window.top === window; } catch (e) { top = false; }
+  const r = this.getBoundingClientRect();
+  if (!top || r.width < 1 || r.height < 1) { this.click(); return 'clicked'; }
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  const hit = document.elementFromPoint(x, y);
+  if (!hit || !(hit === this || this.contains(hit) || (hit.control && hit.control === this))) {
+    return 'covered';
+  }
+  return [x, y];
+}"""
+
+_FOCUS = """function() {
+  this.focus();
+  if (typeof this.setSelectionRange === 'function') {
+    try { const n = String(this.value || '').length; this.setSelectionRange(n, n); } catch (e) {}
+  }
+}"""
+
+_CLEAR = """function() {
+  this.focus();
+  if (this.isContentEditable) { this.textContent = ''; }
+  else {
+    const d = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(this), 'value');
+    if (d && d.set) { d.set.call(this, ''); } else { this.value = ''; }
+  }
+  this.dispatchEvent(new Event('input', {bubbles: true}));
+  this.dispatchEvent(new Event('change', {bubbles: true}));
+}"""
+
+_OLD_MARK = "__awscli_saml_sso_old_document__"
+_LOADED = f"document.readyState === 'complete' && !window.{_OLD_MARK}"
+
+_SOURCE = ("return (document.doctype ? new XMLSerializer().serializeToString(document.doctype) "
+           ": '') + document.documentElement.outerHTML;")
+
+
+@dataclasses.dataclass
+class Target:
+    target_id: str
+    session: str
+    type: str
+    parent: str | None  # the session that attached it (None: browser level)
+    loaded: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+
+@dataclasses.dataclass(frozen=True)
+class Realm:
+    """Where a script runs: a session, and an execution context in it (None: the page's own
+    context of the top frame)."""
+
+    session: str
+    context: int | None = None
+
+
+class Element:
+    """A DOM node in the page: a remote object id in one session."""
+
+    def __init__(self, driver: CdpDriver, session: str, object_id: str) -> None:
+        self._driver = driver
+        self.session = session
+        self.object_id = object_id
+
+    def _call(self, function: str, *args: Any) -> Any:
+        return self._driver._call_on(self, function, list(args))
+
+    def click(self) -> None:
+        point = self._call(_CLICK_POINT)
+        if point == "covered":
+            raise ClickIntercepted("element click intercepted: something else is on top of it")
+        if isinstance(point, list):
+            x, y = point
+            page = self._driver._page_session(self.session)
+            for kind in ("mousePressed", "mouseReleased"):
+                self._driver._cmd("Input.dispatchMouseEvent", {
+                    "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1,
+                }, page)
+
+    def send_keys(self, text: str) -> None:
+        self._call(_FOCUS)
+        page = self._driver._page_session(self.session)
+        keys: list[tuple[dict[str, Any], str]] = []
+        for char in text:
+            if char in (ENTER, "\ue006"):  # ENTER, RETURN
+                events = [{"type": "keyDown", "key": "Enter", "code": "Enter",
+                           "windowsVirtualKeyCode": 13, "text": "\r", "unmodifiedText": "\r"},
+                          {"type": "keyUp", "key": "Enter", "code": "Enter",
+                           "windowsVirtualKeyCode": 13}]
+            elif "\ue000" <= char <= "\ue0ff":  # another WebDriver special key: not used here
+                continue
+            else:
+                events = [{"type": "keyDown", "key": char, "text": char, "unmodifiedText": char},
+                          {"type": "keyUp", "key": char}]
+            keys += [(event, page) for event in events]
+        # Input events are handled in order, and each is answered once the page has handled
+        # it: awaiting the last one means all have landed (a script call would not do: it
+        # takes another path and can overtake them, and the next field's focus with it).
+        for index, (event, session) in enumerate(keys):
+            if index == len(keys) - 1:
+                self._driver._cmd("Input.dispatchKeyEvent", event, session)
+            else:
+                self._driver.connection.send("Input.dispatchKeyEvent", event, session)
+
+    def clear(self) -> None:
+        self._call(_CLEAR)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Element) and other.object_id == self.object_id
+
+    def __hash__(self) -> int:
+        return hash(self.object_id)
+
+
+class _SwitchTo:
+    def __init__(self, driver: CdpDriver) -> None:
+        self._driver = driver
+
+    def window(self, handle: str) -> None:
+        self._driver._switch_window(handle)
+
+    def frame(self, element: Element) -> None:
+        self._driver._switch_frame(element)
+
+    def default_content(self) -> None:
+        self._driver._realm = None
+
+
+class CdpDriver:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._lock = threading.RLock()  # attaching vs. adding hooks
+        self._targets: dict[str, Target] = {}  # sessionId -> target, in attach order
+        self._hooks: list[AttachHook] = []
+        self._current: str | None = None  # the window's targetId
+        self._realm: Realm | None = None  # a frame switched to, or None: the window's top frame
+        self._page_load_timeout = 300.0
+        self._navigating = False  # our get() gave up waiting on the page (it may still come)
+        self._attached = threading.Condition()
+        self.switch_to = _SwitchTo(self)
+        self.capabilities: dict[str, Any] = {}
+        connection.on("Target.attachedToTarget", self._on_attached)
+        connection.on("Target.detachedFromTarget", self._on_detached)
+        connection.on("Page.loadEventFired", self._on_load)
+        connection.on("Page.javascriptDialogOpening", self._on_dialog)
+
+    # ---- start --------------------------------------------------------------------------------
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Ask for the browser's version (the first answer: it is up) and attach to its tab."""
+        version = self.connection.call("Browser.getVersion", timeout=timeout)
+        log.debug("browser answered: %s", version.get("product"))
+        self.capabilities["browserVersion"] = str(version.get("product", "")).split("/")[-1]
+        self.connection.call("Target.setAutoAttach", {
+            "autoAttach": True, "waitForDebuggerOnStart": True, "flatten": True,
+        })
+        with self._attached:
+            self._attached.wait_for(lambda: self.window_handles or self.connection.failure,
+                                    timeout=timeout)
+        handles = self.window_handles
+        if not handles:
+            raise CdpError(self.connection.failure or "the browser opened no tab", closed=True)
+        self._current = handles[0]
+
+    def add_attach_hook(self, hook: AttachHook) -> None:
+        """Run ``hook`` for each attached target from now on (before it runs) and, at once, for
+        those already attached."""
+        with self._lock:
+            self._hooks.append(hook)
+            for session, target in list(self._targets.items()):
+                hook(session, {"targetId": target.target_id, "type": target.type})
+
+    # ---- events -------------------------------------------------------------------------------
+
+    def _on_attached(self, event: dict[str, Any]) -> None:
+        params = event["params"]
+        session, info = params["sessionId"], params["targetInfo"]
+        waiting = params.get("waitingForDebugger", False)
+        try:
+            with self._lock:
+                duplicate = any(t.target_id == info["targetId"] for t in self._targets.values())
+                if info["type"] in FRAME_TYPES and not duplicate:
+                    self._setup(session, info, event.get("sessionId"))
+        finally:
+            if waiting:
+                self.connection.send("Runtime.runIfWaitingForDebugger", None, session)
+        if duplicate:
+            self.connection.send("Target.detachFromTarget", {"sessionId": session})
+        with self._attached:
+            self._attached.notify_all()
+
+    def _setup(self, session: str, info: dict[str, Any], parent: str | None) -> None:
+        log.debug("attached to %s", info["type"])
+        self._targets[session] = Target(info["targetId"], session, info["type"], parent)
+        send = self.connection.send
+        if info["type"] == "page":
+            send("Page.enable", None, session)
+        # out-of-process iframes are targets of their own: attach to them too, before they run
+        send("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True,
+                                      "flatten": True}, session)
+        for hook in self._hooks:
+            hook(session, info)
+
+    def _on_detached(self, event: dict[str, Any]) -> None:
+        with self._lock:
+            self._targets.pop(event["params"].get("sessionId", ""), None)
+
+    def _on_load(self, event: dict[str, Any]) -> None:
+        target = self._targets.get(event.get("sessionId", ""))
+        if target is not None:
+            target.loaded.set()
+
+    def _on_dialog(self, event: dict[str, Any]) -> None:
+        # alert/confirm/beforeunload would block the page for good: accept, as a person would
+        self.connection.send("Page.handleJavaScriptDialog", {"accept": True},
+                             event.get("sessionId"))
+
+    # ---- windows and frames -------------------------------------------------------------------
+
+    @property
+    def window_handles(self) -> list[str]:
+        return [t.target_id for t in list(self._targets.values()) if t.type == "page"]
+
+    @property
+    def current_window_handle(self) -> str:
+        if self._current is None or self._current not in self.window_handles:
+            raise NoSuchWindow("no such window: the window has closed")
+        return self._current
+
+    def _switch_window(self, handle: str) -> None:
+        if handle not in self.window_handles:
+            raise NoSuchWindow(f"no such window: {handle}")
+        self._current, self._realm = handle, None
+
+    def _window_session(self) -> str:
+        handle = self.current_window_handle
+        for session, target in list(self._targets.items()):
+            if target.target_id == handle:
+                return session
+        raise NoSuchWindow("no such window: the window has closed")
+
+    def _page_session(self, session: str) -> str:
+        """The page a (frame's) session belongs to: input events go to the page."""
+        seen = 0
+        target = self._targets.get(session)
+        while target is not None and target.type != "page" and target.parent and seen < 10:
+            session, target, seen = target.parent, self._targets.get(target.parent), seen + 1
+        return session
+
+    def _switch_frame(self, element: Element) -> None:
+        node = self._cmd("DOM.describeNode", {"objectId": element.object_id},
+                         element.session)["node"]
+        frame_id = node.get("frameId")
+        if not frame_id:
+            raise CdpError("no such frame: the element is not a frame")
+        for session, target in list(self._targets.items()):
+            if target.target_id == frame_id:  # out of process: a target of its own
+                self._realm = Realm(session)
+                return
+        world = self._cmd("Page.createIsolatedWorld", {"frameId": frame_id, "worldName": WORLD},
+                          element.session)
+        self._realm = Realm(element.session, int(world["executionContextId"]))
+
+    # ---- scripts ------------------------------------------------------------------------------
+
+    def _cmd(self, method: str, params: dict[str, Any] | None, session: str | None,
+             timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
+        return self.connection.call(method, params, session, timeout)
+
+    def execute_script(self, script: str, *args: Any) -> Any:
+        realm = self._realm or Realm(self._window_session())
+        function = _WRAP % (script, json.dumps(EL))
+        element = next((a for a in args if isinstance(a, Element)), None)
+        if element is not None:  # runs in the element's own context
+            session = element.session
+            answer = self._cmd("Runtime.callFunctionOn", {
+                "functionDeclaration": function, "objectId": element.object_id,
+                "arguments": [_argument(a) for a in args], "awaitPromise": True,
+                "userGesture": True,
+            }, session)
+        else:  # one round trip: the arguments are plain JSON
+            session = realm.session
+            params: dict[str, Any] = {
+                "expression": f"({function}).apply(window, {json.dumps(list(args))})",
+                "awaitPromise": True, "userGesture": True,
+            }
+            if realm.context is not None:
+                params["contextId"] = realm.context
+            answer = self._cmd("Runtime.evaluate", params, session)
+        return self._result(answer, session)
+
+    def _call_on(self, element: Element, function: str, args: list[Any]) -> Any:
+        answer = self._cmd("Runtime.callFunctionOn", {
+            "functionDeclaration": function, "objectId": element.object_id,
+            "arguments": [_argument(a) for a in args], "returnByValue": True,
+            "userGesture": True,
+        }, element.session)
+        _raise_exception(answer)
+        return answer.get("result", {}).get("value")
+
+    def _result(self, answer: dict[str, Any], session: str) -> Any:
+        _raise_exception(answer)
+        result = answer.get("result", {})
+        if result.get("type") == "string":
+            return json.loads(result["value"])
+        object_id = result.get("objectId")
+        if not object_id:
+            return None
+        props = self._cmd("Runtime.getProperties", {"objectId": object_id,
+                                                     "ownProperties": True}, session)
+        self.connection.send("Runtime.releaseObject", {"objectId": object_id}, session)
+        by_index = {p["name"]: p.get("value", {}) for p in props.get("result", [])}
+        nodes = {int(name) - 1: Element(self, session, value["objectId"])
+                 for name, value in by_index.items() if name.isdigit() and int(name) > 0
+                 and value.get("objectId")}
+        return _revive(json.loads(by_index["0"]["value"]), nodes)
+
+    def find_elements(self, by: str, selector: str) -> list[Element]:
+        if by != CSS_SELECTOR:
+            raise CdpError(f"unsupported locator {by!r}")
+        found = self.execute_script("return Array.from(document.querySelectorAll(arguments[0]))",
+                                    selector)
+        return [e for e in found or [] if isinstance(e, Element)]
+
+    # ---- navigation and the rest --------------------------------------------------------------
+
+    def set_page_load_timeout(self, seconds: float) -> None:
+        self._page_load_timeout = float(seconds)
+
+    def get(self, url: str) -> None:
+        """Navigate the window and wait for the new document's load event. The event alone is
+        not enough: it is sometimes not sent for the first navigation of a fresh tab, so the
+        document is also asked (the old one carries a mark the new one lacks)."""
+        session = self._window_session()
+        self._realm = None
+        target = self._targets[session]
+        deadline = time.monotonic() + self._page_load_timeout
+        self._cmd("Runtime.evaluate", {"expression": f"window.{_OLD_MARK} = true"}, session)
+        target.loaded.clear()
+        try:  # answered once the response starts: a server that never answers is a slow page
+            answer = self._cmd("Page.navigate", {"url": url}, session,
+                               max(0.1, deadline - time.monotonic()))
+        except CdpTimeout:
+            self._navigating = True
+            raise PageLoadTimeout(f"timeout: {url.split('?')[0]} did not answer within "
+                                  f"{self._page_load_timeout:g} s") from None
+        if answer.get("errorText"):
+            raise CdpError(f"unknown error: {answer['errorText']}")
+        if not answer.get("loaderId"):  # same document: nothing loads
+            return
+        log.debug("navigation committed")
+        while not target.loaded.wait(0.05):
+            with contextlib.suppress(CdpError):  # a context destroyed by the navigation
+                state = self._cmd("Runtime.evaluate", {"expression": _LOADED, "returnByValue": True},
+                                  session, 5.0)
+                if state.get("result", {}).get("value") is True:
+                    log.debug("page loaded (document complete)")
+                    return
+            if time.monotonic() >= deadline:
+                self._navigating = True
+                raise PageLoadTimeout(f"timeout: page load of {url.split('?')[0]} took longer "
+                                      f"than {self._page_load_timeout:g} s")
+        log.debug("page loaded (load event)")
+
+    @property
+    def current_url(self) -> str:
+        session = self._settled_window()
+        answer = self._cmd("Runtime.evaluate", {"expression": "location.href",
+                                                "returnByValue": True}, session, READ_TIMEOUT)
+        return str(answer.get("result", {}).get("value", ""))
+
+    @property
+    def page_source(self) -> str:
+        session = self._settled_window()
+        answer = self._cmd("Runtime.evaluate", {"expression": f"(function() {{ {_SOURCE} }})()",
+                                                "returnByValue": True}, session, READ_TIMEOUT)
+        return str(answer.get("result", {}).get("value", ""))
+
+    def get_screenshot_as_png(self) -> bytes:
+        answer = self._cmd("Page.captureScreenshot", {"format": "png"}, self._settled_window(),
+                           READ_TIMEOUT)
+        return base64.b64decode(answer["data"])
+
+    def _settled_window(self) -> str:
+        """The window's session, for reading it as it is (diagnostics): while our own ``get``
+        is still waiting on a server that does not answer, Chromium holds back every command to
+        the page until the navigation commits; that navigation is stopped first."""
+        session = self._window_session()
+        target = self._targets.get(session)
+        if target is not None and self._navigating and not target.loaded.is_set():
+            self.connection.send("Page.stopLoading", None, session)
+            self._navigating = False
+        return session
+
+    def execute_cdp_cmd(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A browser-level DevTools command (e.g. ``Storage.getCookies``)."""
+        return self._cmd(method, params or {}, None)
+
+    def quit(self, timeout: float = 3.0) -> None:
+        """Ask the browser to close (it exits on its own); the caller ends the process."""
+        with_deadline = time.monotonic() + timeout
+        try:
+            self._cmd("Browser.close", None, None, max(0.1, with_deadline - time.monotonic()))
+        except CdpError:  # it closed the connection on its way out, or is already gone
+            pass
+
+
+def _argument(value: Any) -> dict[str, Any]:
+    if isinstance(value, Element):
+        return {"objectId": value.object_id}
+    return {"value": value}
+
+
+def _revive(value: Any, nodes: dict[int, Element]) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and EL in value:
+            return nodes.get(int(value[EL]))
+        return {k: _revive(v, nodes) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_revive(v, nodes) for v in value]
+    return value
+
+
+def _raise_exception(answer: dict[str, Any]) -> None:
+    details = answer.get("exceptionDetails")
+    if details:
+        text = (details.get("exception") or {}).get("description") or details.get("text", "")
+        raise CdpError(f"javascript error: {str(text).splitlines()[0][:200] if text else ''}")
