@@ -293,6 +293,7 @@ def configure(settings: Settings) -> None:
     try:
         admin = Admin.of(settings)
         admin.call("POST", "/partialImport", json.loads(IMPORT_FILE.read_text()))
+        admin.call("PUT", "", {"rememberMe": True})  # as keycloak/configure.sh: a lasting SSO cookie
         listener = admin.client(LISTENER_CLIENT_ID)
         acs = settings.listener_acs_url
         listener["redirectUris"] = [acs]

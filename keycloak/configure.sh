@@ -28,6 +28,10 @@ kcadm config credentials --server "$server" --realm master \
 
 echo "Importing clients, roles and users from ${import_file} into realm master..."
 kcadm create partialImport -r master -f "$import_file" -o >/dev/null
+# "Remember me" on the login page: ticked, the SSO cookie outlives the browser, so a stored IdP's
+# persistent browser profile logs in without the password page the next time (as Entra's
+# "Stay signed in?" does).
+kcadm update realms/master -s rememberMe=true
 
 # Fail here, not later in LocalStack, if the client did not land where the tool expects it.
 found="$(kcadm get clients -r master -q clientId=urn:amazon:webservices --fields clientId)"

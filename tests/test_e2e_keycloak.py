@@ -91,3 +91,20 @@ def test_metadata_and_assertion_name_the_same_issuer(keycloak_aws, cli_env):
     assert f'entityID="{keycloak_aws.settings.keycloak_base_url}/realms/master"' in metadata
     assert login(keycloak_aws, cli_env, "aws_user").code == 0
 
+
+
+def test_stored_idp_logs_in_again_on_keycloaks_sso_cookie(keycloak_aws, cli_env, home):
+    """A stored IdP's persistent browser profile keeps Keycloak's SSO session: the tool ticks
+    "Remember me" (the realm offers it, as keycloak/configure.sh sets), so the second login shows
+    no password page and needs no password (none is given, and there is no terminal)."""
+    aws = keycloak_aws
+    added = run_cli(["idp", "add", "kc", "--url", aws.idp_url, "--username", "aws_user"], env=cli_env)
+    assert added.code == 0, added
+    args = ["--idp-nickname", "kc", "--endpoint-url", aws.aws_endpoint_url, "--timeout", "90"]
+    first = run_cli([*args, "--password-stdin"], env=cli_env, stdin="aws_user\n")
+    assert first.code == 0, first
+    second = run_cli([*args, "--force"], env=cli_env)
+    assert second.code == 0, second  # no password to give: Keycloak's remembered session did it
+    arn = boto3.Session(profile_name="saml").client(
+        "sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    assert arn == f"arn:aws:sts::{realm.ACCOUNT_ID}:assumed-role/Role.User/aws_user"

@@ -341,6 +341,8 @@ class Autofill:
                 self._type(page["user"], self._username(), page["userFilled"])
         password = self._get_password()
         self._type(page["password"], password, page["passwordFilled"])
+        if self.login.profile_dir is not None and self.driver.execute_script(page_js.REMEMBER, page["password"]):
+            log.debug("ticked 'remember me': the persistent profile keeps the IdP's session")
         self.login.status("submitting the password")
         return self._submit(page, place, "password", page["password"])
 
