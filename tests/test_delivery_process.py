@@ -243,3 +243,21 @@ def test_concurrent_calls_log_in_once(aws, keyring_env) -> None:
     assert [p.returncode for p in procs] == [0, 0, 0], answers
     keys = {json.loads(out)["AccessKeyId"] for out, _err in answers}
     assert len(keys) == 1  # one login; the two others waited and read the cache
+
+
+def test_the_number_to_tap_goes_to_the_controlling_terminal(monkeypatch, capsys) -> None:
+    """credential_process: the SDK captures stderr (shown only on failure), so a number to match
+    on the phone must reach the person on /dev/tty; with no terminal, stderr is all there is."""
+    import io
+
+    from awscli_saml_sso import ui as ui_module
+
+    tty = io.StringIO()
+    monkeypatch.setattr(ui_module, "_open_tty", lambda: tty)  # the boundary: the terminal device
+    process._NonInteractive().notice("approve the sign-in on your phone: 47")
+    assert tty.getvalue() == "approve the sign-in on your phone: 47\n"
+    assert "47" not in capsys.readouterr().err
+
+    monkeypatch.setattr(ui_module, "_open_tty", lambda: None)
+    process._NonInteractive().notice("approve the sign-in on your phone: 12")
+    assert "approve the sign-in on your phone: 12" in capsys.readouterr().err

@@ -194,6 +194,16 @@ def _NonInteractive():  # noqa: ANN202, N802 - a class built on first use (ui is
             self.quiet = True
             self.is_tty = False
 
+        def notice(self, message: str) -> None:
+            """The number to tap on the phone: the SDK captures our stderr (it shows it only if
+            we fail), so the person sees it only on the controlling terminal, when there is one."""
+            tty = self.tty()
+            if tty is None:
+                super().notice(message)
+                return
+            tty.write(message + "\n")
+            tty.flush()
+
     return NonInteractive()
 
 
