@@ -103,7 +103,10 @@ def test_no_tcp_port_and_no_chromedriver_during_a_headless_login(idp, sink, tmp_
         listening = listening_inodes(tree + [os.getpid()])
         seen["browsers"] = browsers
         seen["drivers"] = [p for p in tree if "chromedriver" in cmdline(p)]
-        seen["ports"] = [(p, listening[i]) for p in tree for i in socket_inodes(p) if i in listening]
+        # The browser's processes and whatever they started: not the rest of pytest's tree (a
+        # session-wide IdP stack started by an earlier test listens, as it should).
+        ours = set(browsers).union(*(descendants(b) for b in browsers))
+        seen["ports"] = [(p, listening[i]) for p in sorted(ours) for i in socket_inodes(p) if i in listening]
         seen["port_flags"] = [p for p in tree if "--remote-debugging-port" in cmdline(p)]
         seen["pipe_flag"] = [p for p in browsers if "--remote-debugging-pipe" in cmdline(p)]
         return USERS["alice"]

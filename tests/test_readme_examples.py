@@ -25,7 +25,8 @@ def _blocks(kind: str) -> list[str]:
 
 def test_readme_credential_process_profile_works_with_every_command(aws, cli_env, tmp_path):
     config = next(b for b in _blocks("ini") if "credential_process = awscli_saml_sso" in b)
-    commands = next(b for b in _blocks("sh") if "--profile work --server" in b)
+    profile = re.search(r"^\[profile (\S+)\]", config, flags=re.M).group(1)
+    commands = next(b for b in _blocks("sh") if f"--profile {profile} --server" in b)
     bin_dir = str(Path(sys.executable).parent)
     cli_env.update(PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring", XDG_DATA_HOME=str(tmp_path / "xdg"),
                    ASS_ENDPOINT_URL=aws.aws_endpoint_url, AWS_ENDPOINT_URL=aws.aws_endpoint_url,
@@ -48,6 +49,6 @@ def test_readme_credential_process_profile_works_with_every_command(aws, cli_env
     # the AWS CLI directly, exec, exec --server and the eval'd variables: the same role, four times
     assert ran.stdout.count("assumed-role/Role.User/aws_user") == 4, ran.stdout
     assert federation.url + "?Action=login" in ran.stdout  # console --print
-    status = next(line for line in ran.stdout.splitlines() if line.startswith("work "))
+    status = next(line for line in ran.stdout.splitlines() if line.startswith(f"{profile} "))
     assert realm.ROLE_USER in status and "credential_process, IdP work" in status
     assert not Path(cli_env["AWS_SHARED_CREDENTIALS_FILE"]).exists()  # nothing shadows credential_process
