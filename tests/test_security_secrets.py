@@ -175,7 +175,9 @@ class EchoingIdp:
                 form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
                 typed = html.escape(form.get("p", [""])[0])
                 self._send(f"<h1>Scan your badge</h1><p>Your password {typed} is about to expire</p>"
-                           f'<input type=password value="{typed}"><div data-x="{typed}"></div>')
+                           # disabled: no field to fill, so the tool is stuck here (a password
+                           # field it could fill would be a rejected login, exit 3, no diagnostics)
+                           f'<input type=password value="{typed}" disabled><div data-x="{typed}"></div>')
 
             def _send(self, body: str) -> None:
                 data = f"<!doctype html><html><body>{body}</body></html>".encode()
