@@ -1,7 +1,8 @@
 """python -m devstack up|down|status|env|install [--idp-port N] [--aws-port N] ...
 
 The local stack without Docker: SimpleSAMLphp (IdP; or Keycloak with --idp keycloak) + moto with
-a strict STS (AWS).
+a strict STS (AWS; or LocalStack 4.13.1 itself with --aws localstack, which takes single-role
+assertions only).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 
 from devstack import install, keycloak, stack
 from devstack.procs import StackError
-from devstack.settings import IDPS, Settings
+from devstack.settings import AWS_SIDES, IDPS, Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--idp", choices=IDPS,
                         help="simplesamlphp (default: fast) or keycloak (the real Keycloak, "
                              "fetched once into ~/.cache/awscli-saml-sso) (env ASS_STACK_IDP)")
+    parser.add_argument("--aws", choices=AWS_SIDES,
+                        help="moto (default: the strict STS emulator) or localstack (LocalStack "
+                             "4.13.1, installed once into its own venv in ~/.cache/awscli-saml-sso; "
+                             "its STS fails on assertions with two roles) (env ASS_STACK_AWS)")
     parser.add_argument("--install", action="store_true",
                         help="with up: apt-get install missing system packages first")
     return parser
@@ -50,7 +55,8 @@ def _env(settings: Settings) -> int:
 def _status(settings: Settings) -> int:
     running = stack.status(settings.state_dir)
     current = stack.load(settings.state_dir) or settings
-    where = {"idp": f"{current.idp_base_url} ({current.idp})", "aws": current.aws_endpoint_url}
+    where = {"idp": f"{current.idp_base_url} ({current.idp})",
+             "aws": f"{current.aws_endpoint_url} ({current.aws})"}
     for name, alive in running.items():
         print(f"{name}: {'running at ' + where[name] if alive else 'stopped'}")
     if all(running.values()):
@@ -62,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env(state_dir=args.state_dir, idp_port=args.idp_port,
                                  aws_port=args.aws_port, listener_port=args.listener_port,
-                                 idp=args.idp)
+                                 idp=args.idp, aws=args.aws)
     try:
         if args.command == "install" or args.install:
             done = install.install(log=_say)
