@@ -12,9 +12,9 @@ import shlex
 import sys
 import time
 
-from devstack import install, keycloak, stack
+from devstack import install, keycloak, localstack, stack
 from devstack.procs import StackError
-from devstack.settings import AWS_SIDES, IDPS, Settings
+from devstack.settings import AWS_SIDES, IDPS, LOCALSTACK, Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,7 +22,8 @@ def _parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["up", "down", "status", "env", "install", "fetch"],
                         help="fetch: download and unpack Keycloak into its cache (once; up "
-                             "--idp keycloak does it too)")
+                             "--idp keycloak does it too); fetch --aws localstack: install "
+                             "LocalStack's venv instead (once; up --aws localstack does it too)")
     parser.add_argument("--state-dir", help="default <repo>/.stack (env ASS_STACK_DIR)")
     parser.add_argument("--idp-port", type=int, help="default 8080 (env ASS_STACK_IDP_PORT)")
     parser.add_argument("--aws-port", type=int, help="default 4566 (env ASS_STACK_AWS_PORT)")
@@ -76,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
                 _say(f"installed: {' '.join(done)}")
             if args.command == "install":
                 return 0
+        if args.command == "fetch" and args.aws == LOCALSTACK:
+            started = time.monotonic()
+            python = localstack.ensure(log=_say)
+            _say(f"LocalStack {localstack.VERSION} ready in {python.parent.parent} "
+                 f"({time.monotonic() - started:.1f}s)")
+            return 0
         if args.command == "fetch":
             started = time.monotonic()
             where = keycloak.ensure(log=_say)
