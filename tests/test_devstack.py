@@ -541,6 +541,7 @@ def test_localstack_ready_venv_is_reused_without_installing(tmp_path, monkeypatc
     assert localstack.ensure() == venv / "bin" / "python"
 
 
+@pytest.mark.e2e
 @pytest.mark.localstack
 def test_cli_up_aws_localstack_status_down_leaves_nothing(tmp_path):
     from devstack import procs
