@@ -82,7 +82,7 @@ def _cache_lock():
 
 
 def ensure(log=lambda msg: None) -> Path:  # noqa: ANN001
-    """The venv with LocalStack, made once (~1-2 min from PyPI); its Python."""
+    """The venv with LocalStack, made once (~1.5-2 min from PyPI); its Python."""
     venv = venv_dir()
     if _ready_stamp(venv).exists():
         return venv_python()
@@ -96,7 +96,7 @@ def ensure(log=lambda msg: None) -> Path:  # noqa: ANN001
         _run([base_python(), "-m", "venv", str(building)], "making its venv")
         _run([str(building / "bin" / "python"), "-m", "pip", "install", "-q",
               "--disable-pip-version-check", *PINS], "pip install " + " ".join(PINS))
-        # venv scripts name their venv's absolute path: build in place of the final name.
+        # Built aside and renamed only when complete: an interrupted install never looks ready.
         shutil.rmtree(venv, ignore_errors=True)
         building.rename(venv)
         _fix_shebangs(building, venv)
@@ -106,8 +106,8 @@ def ensure(log=lambda msg: None) -> Path:  # noqa: ANN001
 
 
 def _fix_shebangs(old: Path, new: Path) -> None:
-    """The venv was built under another name: its scripts' #! lines and pyvenv.cfg-less paths
-    name it; we only run ``bin/python -m``, but keep ``bin/localstack`` usable by hand."""
+    """The venv was built under another name, which its scripts' #! lines carry. The stack only
+    runs ``bin/python -m`` (relocatable); this keeps ``bin/localstack`` usable by hand."""
     for script in (new / "bin").iterdir():
         if script.is_symlink() or not script.is_file():
             continue
