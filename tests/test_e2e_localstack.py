@@ -82,3 +82,71 @@ def test_two_roles_upstream_bug_is_one_clear_sts_error_line(localstack_aws, cli_
     assert "AWS STS error InternalError" in line, line
     assert "list indices must be integers" in line, line
     assert not (home / ".aws" / "credentials").exists()
+
+
+@pytest.fixture
+def metadata_at_keycloak_path(localstack_aws):
+    """The IdP's metadata where localstack-setup.sh looks for it (Keycloak's descriptor path
+    under $KEYCLOAK_URL): SimpleSAMLphp serves it elsewhere. Yields that KEYCLOAK_URL."""
+    import http.server
+    import threading
+    import urllib.request
+
+    with urllib.request.urlopen(localstack_aws.idp_metadata_url, timeout=10) as answer:  # noqa: S310
+        metadata = answer.read()
+
+    class Descriptor(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            found = self.path == "/auth/realms/master/protocol/saml/descriptor"
+            self.send_response(200 if found else 404)
+            self.end_headers()
+            if found:
+                self.wfile.write(metadata)
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Descriptor)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/auth"
+    server.shutdown()
+    server.server_close()
+
+
+def _forget_the_realm(aws) -> None:
+    """Remove what the stack seeded, so the script creates it from nothing (as in Docker)."""
+    session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test",
+                            region_name="us-east-1")
+    iam = session.client("iam", endpoint_url=aws.aws_endpoint_url)
+    for role_arn in realm.ROLES:
+        name = role_arn.rsplit("/", 1)[-1]
+        for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=name, PolicyName=policy)
+        iam.delete_role(RoleName=name)
+    iam.delete_saml_provider(SAMLProviderArn=realm.PROVIDER_ARN)
+    session.client("s3", endpoint_url=aws.aws_endpoint_url).delete_bucket(Bucket=realm.BUCKET)
+
+
+def test_docker_stacks_localstack_setup_script_runs_unchanged_and_a_login_works(
+        localstack_aws, metadata_at_keycloak_path, cli_env, home, tmp_path):
+    """localstack-setup.sh (the compose stack's LocalStack hook) against LocalStack 4.13.1 without
+    Docker: `awslocal` is the AWS CLI with the endpoint, as in the LocalStack image."""
+    aws = localstack_aws
+    _forget_the_realm(aws)
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "awslocal").write_text(f'#!/bin/sh\nexec "{AWS_CLI}" --endpoint-url "{aws.aws_endpoint_url}" "$@"\n')
+    (shim / "awslocal").chmod(0o755)
+    env = {**cli_env, "PATH": f"{shim}:{cli_env['PATH']}", "KEYCLOAK_URL": metadata_at_keycloak_path,
+           "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+    script = Path(__file__).resolve().parent.parent / "localstack-setup.sh"
+    done = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "... AWS side ready" in done.stdout
+
+    result = login(aws, cli_env, "aws_user")
+    assert result.code == 0, result
+    buckets = boto3.Session(profile_name="saml").client(
+        "s3", endpoint_url=aws.aws_endpoint_url).list_buckets()["Buckets"]
+    assert realm.BUCKET in [b["Name"] for b in buckets]
