@@ -67,7 +67,8 @@ def base_python() -> str:
         return sys.executable
     found = shutil.which("python3.11")
     if found is None:
-        raise StackError("LocalStack 4.13.1 needs Python 3.11: install it or set ASS_LOCALSTACK_PYTHON")
+        raise StackError("LocalStack 4.13.1 needs Python 3.11: install it or set "
+                         "ASS_LOCALSTACK_PYTHON (dev/test.sh: ASS_SKIP_LOCALSTACK=1 skips its tests)")
     return found
 
 
@@ -140,13 +141,12 @@ def environment(settings: Settings) -> dict[str, str]:
         "LOCALSTACK_HOST": f"{HOST}:{settings.aws_port}",
         # Its host-mode directories default to shared places; each stack gets its own.
         "FILESYSTEM_ROOT": str(home / "fs"),
-        "TMPDIR": str(home / "tmp"),
         "HOME": str(home),
-        "SKIP_SSL_CERT_DOWNLOAD": "1",
-        "DISABLE_EVENTS": "1",
+        "SKIP_SSL_CERT_DOWNLOAD": "1",  # no fetch of localstack.cloud's certificate
+        "DISABLE_EVENTS": "1",  # no analytics sent home
         "DNS_ADDRESS": "0",  # no DNS server of its own (it would try port 53)
-        "SERVICES": "iam,sts,s3",
-        "LOCALSTACK_CLI": "0",
+        "SERVICES": "iam,sts,s3",  # what the realm uses
+        "LOCALSTACK_CLI": "0",  # host-mode directories (under FILESYSTEM_ROOT), not the CLI's
     })
     return env
 
@@ -154,8 +154,7 @@ def environment(settings: Settings) -> dict[str, str]:
 def start(settings: Settings, name: str) -> int:
     python = ensure()
     home = settings.state_dir / "localstack"
-    for sub in ("fs", "tmp"):
-        (home / sub).mkdir(parents=True, exist_ok=True)
+    (home / "fs").mkdir(parents=True, exist_ok=True)
     argv = [str(python), "-m", "localstack.runtime.main"]
     return procs.start(name, argv, run_dir=settings.state_dir, env=environment(settings),
                        cwd=home)
