@@ -10,11 +10,23 @@ export SE_OFFLINE=true SE_AVOID_STATS=true
 # The Keycloak-parametrised tests need Keycloak in its cache (~/.cache/awscli-saml-sso): fetched
 # here once (Maven Central, sha256 checked), so a download problem is one clear line, not a
 # failing test; later runs find it cached.
-kc_args=()
+skip=()  # markers to deselect (pytest honours only one -m: joined below)
 if [ "${ASS_SKIP_KEYCLOAK:-}" != 1 ]; then
   .venv/bin/python -m devstack fetch
 else
-  kc_args=(-m "not keycloak")
+  skip+=("not keycloak")
+fi
+# The LocalStack tests (single-role logins against LocalStack 4.13.1 itself) need its venv in the
+# same cache: installed here once from PyPI (~1.5-2 min), reused later. ASS_SKIP_LOCALSTACK=1 skips.
+if [ "${ASS_SKIP_LOCALSTACK:-}" != 1 ]; then
+  .venv/bin/python -m devstack fetch --aws localstack
+else
+  skip+=("not localstack")
+fi
+kc_args=()
+if ((${#skip[@]})); then
+  joined=$(printf ' and %s' "${skip[@]}")
+  kc_args=(-m "${joined# and }")
 fi
 status=0
 .venv/bin/python -m pytest -q ${kc_args[@]+"${kc_args[@]}"} "$@" || status=$?

@@ -1,7 +1,8 @@
 """python -m devstack up|down|status|env|install [--idp-port N] [--aws-port N] ...
 
 The local stack without Docker: SimpleSAMLphp (IdP; or Keycloak with --idp keycloak) + moto with
-a strict STS (AWS).
+a strict STS (AWS; or LocalStack 4.13.1 itself with --aws localstack, which takes single-role
+assertions only).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import shlex
 import sys
 import time
 
-from devstack import install, keycloak, stack
+from devstack import install, keycloak, localstack, stack
 from devstack.procs import StackError
-from devstack.settings import IDPS, Settings
+from devstack.settings import AWS_SIDES, IDPS, LOCALSTACK, Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,7 +22,8 @@ def _parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["up", "down", "status", "env", "install", "fetch"],
                         help="fetch: download and unpack Keycloak into its cache (once; up "
-                             "--idp keycloak does it too)")
+                             "--idp keycloak does it too); fetch --aws localstack: install "
+                             "LocalStack's venv instead (once; up --aws localstack does it too)")
     parser.add_argument("--state-dir", help="default <repo>/.stack (env ASS_STACK_DIR)")
     parser.add_argument("--idp-port", type=int, help="default 8080 (env ASS_STACK_IDP_PORT)")
     parser.add_argument("--aws-port", type=int, help="default 4566 (env ASS_STACK_AWS_PORT)")
@@ -31,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--idp", choices=IDPS,
                         help="simplesamlphp (default: fast) or keycloak (the real Keycloak, "
                              "fetched once into ~/.cache/awscli-saml-sso) (env ASS_STACK_IDP)")
+    parser.add_argument("--aws", choices=AWS_SIDES,
+                        help="moto (default: the strict STS emulator) or localstack (LocalStack "
+                             "4.13.1, installed once into its own venv in ~/.cache/awscli-saml-sso; "
+                             "its STS fails on assertions with two roles) (env ASS_STACK_AWS)")
     parser.add_argument("--install", action="store_true",
                         help="with up: apt-get install missing system packages first")
     return parser
@@ -50,7 +56,8 @@ def _env(settings: Settings) -> int:
 def _status(settings: Settings) -> int:
     running = stack.status(settings.state_dir)
     current = stack.load(settings.state_dir) or settings
-    where = {"idp": f"{current.idp_base_url} ({current.idp})", "aws": current.aws_endpoint_url}
+    where = {"idp": f"{current.idp_base_url} ({current.idp})",
+             "aws": f"{current.aws_endpoint_url} ({current.aws})"}
     for name, alive in running.items():
         print(f"{name}: {'running at ' + where[name] if alive else 'stopped'}")
     if all(running.values()):
@@ -62,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env(state_dir=args.state_dir, idp_port=args.idp_port,
                                  aws_port=args.aws_port, listener_port=args.listener_port,
-                                 idp=args.idp)
+                                 idp=args.idp, aws=args.aws)
     try:
         if args.command == "install" or args.install:
             done = install.install(log=_say)
@@ -70,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
                 _say(f"installed: {' '.join(done)}")
             if args.command == "install":
                 return 0
+        if args.command == "fetch" and args.aws == LOCALSTACK:
+            started = time.monotonic()
+            python = localstack.ensure(log=_say)
+            _say(f"LocalStack {localstack.VERSION} ready in {python.parent.parent} "
+                 f"({time.monotonic() - started:.1f}s)")
+            return 0
         if args.command == "fetch":
             started = time.monotonic()
             where = keycloak.ensure(log=_say)

@@ -14,6 +14,10 @@ HOST = "127.0.0.1"
 SIMPLESAMLPHP = "simplesamlphp"
 KEYCLOAK = "keycloak"
 IDPS = (SIMPLESAMLPHP, KEYCLOAK)
+# The AWS side: the strict STS on moto (default), or LocalStack itself (single-role assertions only).
+MOTO = "moto"
+LOCALSTACK = "localstack"
+AWS_SIDES = (MOTO, LOCALSTACK)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,6 +27,7 @@ class Settings:
     aws_port: int = realm.DEFAULT_AWS_PORT
     listener_port: int = realm.LISTENER_DEFAULT_PORT
     idp: str = SIMPLESAMLPHP  # or KEYCLOAK (slower to start, the real thing)
+    aws: str = MOTO  # or LOCALSTACK
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -36,6 +41,7 @@ class Settings:
                 env.get("ASS_STACK_LISTENER_PORT") or realm.LISTENER_DEFAULT_PORT
             ),
             "idp": env.get("ASS_STACK_IDP") or SIMPLESAMLPHP,
+            "aws": env.get("ASS_STACK_AWS") or MOTO,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["state_dir"] = Path(values["state_dir"]).resolve()
@@ -104,4 +110,5 @@ class Settings:
             "ASS_DEV_LISTENER_PORT": str(self.listener_port),
             "ASS_DEV_IDP_BASE_URL": self.idp_base_url,
             "ASS_DEV_IDP": self.idp,
+            "ASS_DEV_AWS": self.aws,
         }

@@ -8,9 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-from devstack import idp, keycloak, procs, realm, watchdog
+from devstack import idp, keycloak, localstack, procs, realm, watchdog
 from devstack.procs import StackError
-from devstack.settings import HOST, IDPS, KEYCLOAK, REPO_ROOT, SIMPLESAMLPHP, Settings
+from devstack.settings import (
+    AWS_SIDES, HOST, IDPS, KEYCLOAK, LOCALSTACK, MOTO, REPO_ROOT, SIMPLESAMLPHP, Settings,
+)
 
 STATE_FILE = "stack.json"
 STATE_VERSION = 1
@@ -32,7 +34,9 @@ def load(state_dir: Path) -> Settings | None:
     return Settings(state_dir=state_dir, idp_port=data["idp_port"], aws_port=data["aws_port"],
                     listener_port=data["listener_port"],
                     # A state file written before Keycloak was an option ran SimpleSAMLphp.
-                    idp=data.get("idp", SIMPLESAMLPHP))
+                    idp=data.get("idp", SIMPLESAMLPHP),
+                    # ... and one written before LocalStack was an option ran moto.
+                    aws=data.get("aws", MOTO))
 
 
 def _save(settings: Settings) -> None:
@@ -43,6 +47,7 @@ def _save(settings: Settings) -> None:
         "aws_port": settings.aws_port,
         "listener_port": settings.listener_port,
         "idp": settings.idp,
+        "aws": settings.aws,
     }, indent=2) + "\n")
 
 
@@ -65,6 +70,10 @@ def _python_env(**extra: str) -> dict[str, str]:
 
 
 def _start_aws(settings: Settings) -> int:
+    if settings.aws not in AWS_SIDES:
+        raise StackError(f"unknown AWS side {settings.aws!r}: choose one of {', '.join(AWS_SIDES)}")
+    if settings.aws == LOCALSTACK:
+        return localstack.start(settings, AWS)
     env = _python_env(MOTO_ACCOUNT_ID=realm.ACCOUNT_ID)
     argv = [sys.executable, "-m", "devstack.aws", "--host", HOST,
             "--port", str(settings.aws_port)]
@@ -121,10 +130,11 @@ def up(settings: Settings, log=lambda msg: None,  # noqa: ANN001
     _check_ports(settings)
     _save(settings)
     try:
+        if settings.aws == LOCALSTACK:
+            localstack.ensure(log=log)  # its venv, made once (~1-2 min), before any server starts
         idp_pid = _start_idp(settings, log)
         aws_pid = _start_aws(settings)
-        procs.wait_http(HOST, settings.aws_port, "/moto-api/data.json", pid=aws_pid,
-                        name="AWS (moto)", log=settings.state_dir / f"{AWS}.log")
+        _wait_aws(settings, aws_pid)
         # Started together: Keycloak's ~15-60 s start overlaps moto's second.
         if watch_pid is not None:
             # Before the slow wait: a test run killed during Keycloak's start leaves nothing.
@@ -136,6 +146,14 @@ def up(settings: Settings, log=lambda msg: None,  # noqa: ANN001
         raise
     log(f"up in {time.monotonic() - started:.1f}s")
     return settings
+
+
+def _wait_aws(settings: Settings, pid: int) -> None:
+    if settings.aws == LOCALSTACK:
+        localstack.wait_ready(settings, pid, AWS)
+    else:
+        procs.wait_http(HOST, settings.aws_port, "/moto-api/data.json", pid=pid,
+                        name="AWS (moto)", log=settings.state_dir / f"{AWS}.log")
 
 
 def _start_watchdog(settings: Settings, watch_pid: int) -> None:

@@ -7,6 +7,8 @@ process left. ``aws`` (function): the same stack with moto reset and re-seeded.
 keycloak/master-partial-import.json, the Docker stack's file), started lazily: only when a test
 asks for it, once per session. ``idp_aws`` (function, parametrised): ``aws`` on each IdP in turn,
 for the end-to-end tests that must hold for both.
+``localstack_aws`` (function): SimpleSAMLphp + LocalStack 4.13.1 itself (its own venv, installed
+once into the cache), one per session, started lazily; its STS takes single-role assertions only.
 ``saml_response_for(username)``: a real signed SAMLResponse by plain-HTTP login, no browser.
 """
 
@@ -32,7 +34,7 @@ if str(ROOT) not in sys.path:  # devstack/ sits at the repository root, beside s
     sys.path.insert(0, str(ROOT))
 
 from devstack import httplogin, keycloak, procs, realm, stack as devstack  # noqa: E402
-from devstack.settings import IDPS, KEYCLOAK, SIMPLESAMLPHP, Settings  # noqa: E402
+from devstack.settings import IDPS, KEYCLOAK, LOCALSTACK, MOTO, SIMPLESAMLPHP, Settings  # noqa: E402
 
 # Keycloak users only the tests need, added through the admin REST API by `keycloak_stack`, not
 # in keycloak/master-partial-import.json: that file is the original project's dev realm, which
@@ -135,6 +137,11 @@ class Stack:
         """Forget everything in moto (and any STS clock shift), then seed the realm again."""
         if self.external:
             return
+        if self.settings.aws == LOCALSTACK:
+            # No moto-api there; the tests on it only log in and read: seeding again (idempotent)
+            # puts back the provider metadata and roles.
+            self.seed()
+            return
         self._post("/moto-api/reset", b"")
         self.seed()
 
@@ -202,17 +209,17 @@ def _reserve_port() -> socket.socket:
     return hold
 
 
-def _session_stack(tmp_path_factory: pytest.TempPathFactory, idp: str):
+def _session_stack(tmp_path_factory: pytest.TempPathFactory, idp: str, aws: str = MOTO):
     listener_hold = _reserve_port()
-    settings = Settings(state_dir=tmp_path_factory.mktemp(f"stack-{idp}"),
+    settings = Settings(state_dir=tmp_path_factory.mktemp(f"stack-{idp}-{aws}"),
                         idp_port=procs.free_port(), aws_port=procs.free_port(),
-                        listener_port=listener_hold.getsockname()[1], idp=idp)
+                        listener_port=listener_hold.getsockname()[1], idp=idp, aws=aws)
     started = time.monotonic()
     try:
         devstack.up(settings, watch_pid=os.getpid())
     except procs.StackError as err:
         listener_hold.close()
-        pytest.fail(f"the local stack ({idp}) did not start: {err}", pytrace=False)
+        pytest.fail(f"the local stack ({idp}, {aws}) did not start: {err}", pytrace=False)
     try:
         yield Stack(settings, up_seconds=time.monotonic() - started)
     finally:
@@ -296,3 +303,21 @@ def aws(stack: Stack) -> Stack:
     """The stack with moto reset and re-seeded: every test starts from the realm's state."""
     stack.reset_aws()
     return stack
+
+
+@pytest.fixture(scope="session")
+def localstack_stack(tmp_path_factory: pytest.TempPathFactory):
+    """SimpleSAMLphp + LocalStack 4.13.1 (not the strict emulator), once per session and only if a
+    test asks. The first run ever installs LocalStack's venv into ~/.cache/awscli-saml-sso."""
+    missing = _missing_tools()
+    if missing:
+        pytest.fail(f"the local stack needs {', '.join(missing)}: run "
+                    "`python -m devstack install` (or dev/stack install) as root", pytrace=False)
+    yield from _session_stack(tmp_path_factory, SIMPLESAMLPHP, LOCALSTACK)
+
+
+@pytest.fixture
+def localstack_aws(localstack_stack: Stack) -> Stack:
+    """LocalStack seeded with the realm (bucket, SAML provider from the IdP's metadata, roles)."""
+    localstack_stack.reset_aws()
+    return localstack_stack

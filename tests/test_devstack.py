@@ -346,7 +346,7 @@ def test_headless_chromium_logs_in_and_the_page_auto_posts(aws, listener, tmp_pa
 # -- the command line: up is idempotent, down leaves nothing, a taken port is a clear error ---
 
 
-def devstack_cli(state_dir, *args, env_extra=None):
+def devstack_cli(state_dir, *args, env_extra=None, timeout=60):
     import os
     import subprocess
     import sys
@@ -355,7 +355,7 @@ def devstack_cli(state_dir, *args, env_extra=None):
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "ASS_STACK_DIR": str(state_dir), **(env_extra or {})}
     return subprocess.run([str(root / "dev" / "stack"), *args], capture_output=True, text=True,
-                          env={**env, "PYTHON": sys.executable}, timeout=60, check=False)
+                          env={**env, "PYTHON": sys.executable}, timeout=timeout, check=False)
 
 
 def test_cli_up_status_env_down(tmp_path):
@@ -481,3 +481,82 @@ def test_keycloak_settings_urls_and_state_round_trip(tmp_path):
     assert settings.exports()["ASS_DEV_IDP"] == "keycloak"
     stack._save(settings)
     assert stack.load(tmp_path) == settings
+
+
+# --- LocalStack (devstack/localstack.py): --aws localstack ----------------------------------
+
+def test_localstack_settings_state_round_trip_and_exports(tmp_path):
+    from devstack import stack
+    from devstack.settings import Settings
+
+    settings = Settings(state_dir=tmp_path, idp_port=18080, aws_port=14566, listener_port=18090,
+                        aws="localstack")
+    assert settings.exports()["ASS_DEV_AWS"] == "localstack"
+    stack._save(settings)
+    assert stack.load(tmp_path) == settings
+
+
+def test_localstack_state_written_before_the_option_means_moto(tmp_path):
+    import json
+
+    from devstack import stack
+
+    (tmp_path / "stack.json").write_text(json.dumps(
+        {"version": 1, "idp_port": 1, "aws_port": 2, "listener_port": 3, "idp": "keycloak"}))
+    assert stack.load(tmp_path).aws == "moto"
+
+
+def test_localstack_listens_on_loopback_only_with_its_own_directories(tmp_path):
+    from devstack import localstack
+    from devstack.settings import Settings
+
+    env = localstack.environment(Settings(state_dir=tmp_path, aws_port=14566))
+    # hypercorn: the default gateway server binds 0.0.0.0 whatever GATEWAY_LISTEN's host says.
+    assert env["GATEWAY_SERVER"] == "hypercorn"
+    assert env["GATEWAY_LISTEN"] == "127.0.0.1:14566"
+    assert env["FILESYSTEM_ROOT"].startswith(str(tmp_path))
+    assert not any(key.startswith("AWS_") for key in env)
+
+
+def test_localstack_venv_install_failure_is_one_clear_error(tmp_path, monkeypatch):
+    from devstack import localstack
+    from devstack.procs import StackError
+
+    monkeypatch.setenv("ASS_LOCALSTACK_VENV", str(tmp_path / "venv"))
+    monkeypatch.setenv("ASS_LOCALSTACK_PYTHON", "/bin/false")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with pytest.raises(StackError, match="LocalStack install: making its venv failed"):
+        localstack.ensure()
+    assert not (tmp_path / "venv").exists()
+
+
+def test_localstack_ready_venv_is_reused_without_installing(tmp_path, monkeypatch):
+    from devstack import localstack
+
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / ".awscli-saml-sso-ready").write_text("4.13.1\n")
+    monkeypatch.setenv("ASS_LOCALSTACK_VENV", str(venv))
+    monkeypatch.setenv("ASS_LOCALSTACK_PYTHON", "/bin/false")  # would fail if it installed
+    assert localstack.ensure() == venv / "bin" / "python"
+
+
+@pytest.mark.e2e
+@pytest.mark.localstack
+def test_cli_up_aws_localstack_status_down_leaves_nothing(tmp_path):
+    from devstack import procs
+
+    ports = ["--idp-port", str(procs.free_port()), "--aws-port", str(procs.free_port())]
+    state = tmp_path / "state"
+    try:
+        up = devstack_cli(state, "up", "--aws", "localstack", *ports, timeout=300)
+        assert up.returncode == 0, up.stderr
+        status = devstack_cli(state, "status")
+        assert status.returncode == 0 and "(localstack)" in status.stdout, status.stdout
+        assert "export ASS_DEV_AWS=localstack" in devstack_cli(state, "env").stdout
+        pid = procs.read_pid("aws", state)
+        assert procs.group_members(pid)
+    finally:
+        down = devstack_cli(state, "down")
+    assert down.returncode == 0 and "stopped: idp, aws" in down.stderr
+    assert not procs.group_members(pid)
