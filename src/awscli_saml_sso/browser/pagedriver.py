@@ -414,7 +414,12 @@ class CdpDriver:
         if not answer.get("loaderId"):  # same document: nothing loads
             return
         log.debug("navigation committed")
-        while not target.loaded.wait(0.05):
+        while True:
+            # The load event only says "look now": the old document's (about:blank's) may arrive
+            # after the navigation committed, so only the document itself decides (it lacks the
+            # old one's mark and is complete). Seen: the check for an error page read about:blank.
+            if target.loaded.wait(0.05):
+                target.loaded.clear()
             with contextlib.suppress(CdpError):  # a context destroyed by the navigation
                 state = self._cmd("Runtime.evaluate", {"expression": _LOADED, "returnByValue": True},
                                   session, 5.0)
@@ -425,7 +430,6 @@ class CdpDriver:
                 self._navigating = True
                 raise PageLoadTimeout(f"timeout: page load of {url.split('?')[0]} took longer "
                                       f"than {self._page_load_timeout:g} s")
-        log.debug("page loaded (load event)")
 
     @property
     def current_url(self) -> str:
