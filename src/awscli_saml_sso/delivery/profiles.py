@@ -56,13 +56,14 @@ def resolve(profile: str, environ: Mapping[str, str], status, renew_before: dt.t
     """The profile's credentials from ``~/.aws/credentials`` (renewed as ``load_or_renew`` does),
     or, when it is not there, from the ``credential_process`` of ``[profile P]`` in
     ``~/.aws/config`` when that is this tool (its cache, else a login), as the SDKs would."""
-    if awsfiles.read_profile(profile, environ) is None:
+    info = awsfiles.read_profile(profile, environ)
+    if info is None:
         from awscli_saml_sso.delivery import configprofiles  # noqa: PLC0415
 
         request = configprofiles.find(profile, environ)
         if request is not None:
             return from_process(profile, request, environ)
-    return load_or_renew(profile, environ, status, renew_before)
+    return load_or_renew(profile, environ, status, renew_before, read=info)
 
 
 def from_process(profile: str, request, environ: Mapping[str, str]) -> ProfileCredentials:  # noqa: ANN001
@@ -83,13 +84,15 @@ def from_process(profile: str, request, environ: Mapping[str, str]) -> ProfileCr
 
 def load_or_renew(profile: str, environ: Mapping[str, str], status,  # noqa: ANN001
                   renew_before: dt.timedelta = RENEW_BEFORE,
-                  remembered: awsfiles.ProfileInfo | None = None) -> ProfileCredentials:
+                  remembered: awsfiles.ProfileInfo | None = None,
+                  read: awsfiles.ProfileInfo | None = None) -> ProfileCredentials:
     """``load``, but a profile that a stored IdP wrote (``x_idp_nickname``) and that has expired
     (or has less than 5 minutes left) is renewed first, without prompts: keyring password, same
-    role, the browser profile's SSO cookie. Anything else is ``NotLoggedIn`` naming the fix."""
+    role, the browser profile's SSO cookie. Anything else is ``NotLoggedIn`` naming the fix.
+    ``read``: the profile as the caller has just read it (the file is parsed once, not again)."""
     now = dt.datetime.now(dt.timezone.utc)
     try:
-        return load(profile, environ, now=now + renew_before)
+        return load(profile, environ, now=now + renew_before, info=read)
     except NotLoggedIn:
         info = awsfiles.read_profile(profile, environ)
         if remembered is not None and remembered.idp_nickname and (info is None or not info.idp_nickname):
@@ -109,10 +112,12 @@ def load_or_renew(profile: str, environ: Mapping[str, str], status,  # noqa: ANN
     return load(profile, environ, now=now)
 
 
-def load(profile: str, environ: Mapping[str, str], now: dt.datetime | None = None) -> ProfileCredentials:
-    """The profile's credentials, valid at ``now``; else ``NotLoggedIn`` naming the fix."""
+def load(profile: str, environ: Mapping[str, str], now: dt.datetime | None = None,
+         info: awsfiles.ProfileInfo | None = None) -> ProfileCredentials:
+    """The profile's credentials, valid at ``now``; else ``NotLoggedIn`` naming the fix.
+    ``info``: the profile already read from the credentials file (else it is read here)."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    info = awsfiles.read_profile(profile, environ)
+    info = info or awsfiles.read_profile(profile, environ)
     where = awsfiles.credentials_path(environ)
     if info is None:
         raise NotLoggedIn(f"no profile [{profile}] in {where}", hint=login_hint(profile))

@@ -74,9 +74,12 @@ def _process_records(environ: Mapping[str, str], now: dt.datetime) -> list[dict]
     those of its cache entry (none yet: expiration None)."""
     from awscli_saml_sso.delivery import cache, configprofiles  # noqa: PLC0415
 
+    profiles = configprofiles.all_profiles(environ)
+    if not profiles:  # the usual case: no second parse of a credentials file that may be large
+        return []
     shadowed = {p.profile for p in awsfiles.tool_profiles(environ)}
     records = []
-    for name, (request, region) in configprofiles.all_profiles(environ).items():
+    for name, (request, region) in profiles.items():
         entry = cache.read(cache.file_for(environ, request.cache_key)) or {}
         try:
             expiration = cache.parse_expiration(entry["Expiration"]) if entry.get("Expiration") else None
