@@ -223,7 +223,9 @@ def start(settings: Settings) -> int:
         "SIMPLESAMLPHP_CONFIG_DIR": str(root / "config"),
         "PHP_CLI_SERVER_WORKERS": "4",
     }
-    argv = [php_bin, "-d", "display_errors=stderr", "-d", "log_errors=Off",
+    # opcache (on for PHP's built-in server) rechecks a file's mtime only every 2 s by default:
+    # every request, so a test that changes config.php is served by the new one at once.
+    argv = [php_bin, "-d", "display_errors=stderr", "-d", "log_errors=Off", "-d", "opcache.revalidate_freq=0",
             "-d", f"session.save_path={root / 'sessions'}",
             "-S", f"{HOST}:{settings.idp_port}", "-t", str(root / "docroot"),
             str(root / "router.php")]

@@ -321,3 +321,13 @@ def localstack_aws(localstack_stack: Stack) -> Stack:
     """LocalStack seeded with the realm (bucket, SAML provider from the IdP's metadata, roles)."""
     localstack_stack.reset_aws()
     return localstack_stack
+
+
+def rewrite_php(path: Path, data: bytes) -> None:
+    """Write a PHP file the running IdP includes (config.php) so that it is seen at once: PHP's
+    opcache keys on the mtime in whole seconds, and a rewrite within the same second as the
+    version it compiled would be served stale; a later mtime never is."""
+    previous = path.stat().st_mtime
+    path.write_bytes(data)
+    later = max(time.time(), previous) + 2
+    os.utime(path, (later, later))

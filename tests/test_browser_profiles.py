@@ -18,6 +18,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from stackfixtures import rewrite_php
 
 sys.path.insert(0, os.path.dirname(__file__))
 
@@ -64,11 +65,11 @@ def remembering_idp(aws):
     must: a persistent profile cannot keep them. SimpleSAMLphp reads config.php per request."""
     config = aws.state_dir / "idp" / "config" / "config.php"
     original = config.read_bytes()
-    config.write_bytes(original + b"\n$config['session.cookie.lifetime'] = 8 * 3600;\n")
+    rewrite_php(config, original + b"\n$config['session.cookie.lifetime'] = 8 * 3600;\n")
     try:
         yield aws
     finally:
-        config.write_bytes(original)
+        rewrite_php(config, original)
 
 
 def caller_arn(aws) -> str:

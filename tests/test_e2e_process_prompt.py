@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from stackfixtures import rewrite_php
 from clirun import run_cli
 
 from devstack import realm
@@ -56,11 +57,11 @@ def remembering_idp(aws):
     test_browser_profiles.py)."""
     config = aws.state_dir / "idp" / "config" / "config.php"
     original = config.read_bytes()
-    config.write_bytes(original + b"\n$config['session.cookie.lifetime'] = 8 * 3600;\n")
+    rewrite_php(config, original + b"\n$config['session.cookie.lifetime'] = 8 * 3600;\n")
     try:
         yield aws
     finally:
-        config.write_bytes(original)
+        rewrite_php(config, original)
 
 
 def test_a_live_idp_session_needs_no_password_and_no_terminal(remembering_idp, cli_env, tmp_path):
