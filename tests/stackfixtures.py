@@ -331,3 +331,18 @@ def rewrite_php(path: Path, data: bytes) -> None:
     path.write_bytes(data)
     later = max(time.time(), previous) + 2
     os.utime(path, (later, later))
+
+
+@pytest.fixture
+def remembering_idp(aws):
+    """The stack's SimpleSAMLphp, for one test, with a persistent session cookie: what a real IdP
+    gives after "stay signed in" / "remember me" (Entra's KMSI, Keycloak's remember-me). Out of
+    the box it sends session cookies only, which every browser drops when it quits, as it must:
+    a persistent profile cannot keep them."""
+    config = aws.state_dir / "idp" / "config" / "config.php"
+    original = config.read_bytes()
+    rewrite_php(config, original + b"\n$config['session.cookie.lifetime'] = 8 * 3600;\n")
+    try:
+        yield aws
+    finally:
+        rewrite_php(config, original)

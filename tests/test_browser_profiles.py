@@ -18,7 +18,6 @@ from pathlib import Path
 
 import boto3
 import pytest
-from stackfixtures import rewrite_php
 
 sys.path.insert(0, os.path.dirname(__file__))
 
@@ -55,21 +54,6 @@ def env(cli_env, no_process_left):
     yield {**cli_env, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
            "TMPDIR": str(scratch)}
     shutil.rmtree(scratch, ignore_errors=True)
-
-
-@pytest.fixture
-def remembering_idp(aws):
-    """The stack's SimpleSAMLphp, for this test, with a persistent session cookie: what a real
-    IdP gives after "stay signed in" / "remember me" (Entra's KMSI, Keycloak's remember-me).
-    Out of the box it sends session cookies only, which every browser drops when it quits, as it
-    must: a persistent profile cannot keep them. SimpleSAMLphp reads config.php per request."""
-    config = aws.state_dir / "idp" / "config" / "config.php"
-    original = config.read_bytes()
-    rewrite_php(config, original + b"\n$config['session.cookie.lifetime'] = 8 * 3600;\n")
-    try:
-        yield aws
-    finally:
-        rewrite_php(config, original)
 
 
 def caller_arn(aws) -> str:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from stackfixtures import rewrite_php
 from clirun import run_cli
 
 from devstack import realm
@@ -48,20 +47,6 @@ def test_aws_cli_credential_process_asks_the_password_on_the_terminal(aws, cli_e
     assert child.exitstatus == 0, child.before
     answer = json.loads(child.before[child.before.index("{"):])
     assert answer["Arn"].endswith("assumed-role/Role.User/aws_user")
-
-
-@pytest.fixture
-def remembering_idp(aws):
-    """SimpleSAMLphp with a persistent session cookie, as a real IdP's "stay signed in" gives (out
-    of the box it sends session cookies, which a browser drops when it quits; see
-    test_browser_profiles.py)."""
-    config = aws.state_dir / "idp" / "config" / "config.php"
-    original = config.read_bytes()
-    rewrite_php(config, original + b"\n$config['session.cookie.lifetime'] = 8 * 3600;\n")
-    try:
-        yield aws
-    finally:
-        rewrite_php(config, original)
 
 
 def test_a_live_idp_session_needs_no_password_and_no_terminal(remembering_idp, cli_env, tmp_path):
