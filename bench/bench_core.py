@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from awscli_saml_sso import awsfiles, roles, saml  # noqa: E402
+from awscli_saml_sso import awsfiles, roles, saml
 
 RUNS = 50
 ROLE_ATTR = "https://aws.amazon.com/SAML/Attributes/Role"
@@ -80,8 +80,7 @@ def main() -> None:
     print("| operation | median ms | min ms | max ms | target ms |")
     print("|---|---:|---:|---:|---:|")
     for name, samples, target in rows:
-        print(f"| {name} | {statistics.median(samples):.1f} | {min(samples):.1f} | "
-              f"{max(samples):.1f} | < {target} |")
+        print(f"| {name} | {statistics.median(samples):.1f} | {min(samples):.1f} | {max(samples):.1f} | < {target} |")
 
 
 if __name__ == "__main__":

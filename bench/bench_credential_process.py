@@ -53,9 +53,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "HOME": tmp, "ASS_HOME": str(Path(tmp) / ".awscli_saml_sso"),
-               "AWS_SHARED_CREDENTIALS_FILE": str(Path(tmp) / "credentials"),
-               "AWS_CONFIG_FILE": str(Path(tmp) / "config")}
+        env = {
+            **os.environ,
+            "HOME": tmp,
+            "ASS_HOME": str(Path(tmp) / ".awscli_saml_sso"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(Path(tmp) / "credentials"),
+            "AWS_CONFIG_FILE": str(Path(tmp) / "config"),
+        }
         env.pop("AWS_PROFILE", None)
         seed(env)
         argv = [*command(), "credential-process", "--idp-nickname", "bench"]
@@ -69,13 +73,19 @@ def main() -> int:
                 print(f"credential-process failed: {proc.stderr.decode(errors='replace')}", file=sys.stderr)
                 return 1
     median, floor = statistics.median(times), statistics.median(bare)
-    print(f"credential-process from cache: median {median * 1000:.0f} ms over {args.runs} runs "
-          f"(min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms; target < {TARGET_SECONDS * 1000:.0f} ms)")
-    print(f"bare `python -c pass` on this machine now: median {floor * 1000:.0f} ms "
-          f"(our own cost: {max(0.0, median - floor) * 1000:.0f} ms)")
+    print(
+        f"credential-process from cache: median {median * 1000:.0f} ms over {args.runs} runs "
+        f"(min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms; target < {TARGET_SECONDS * 1000:.0f} ms)"
+    )
+    print(
+        f"bare `python -c pass` on this machine now: median {floor * 1000:.0f} ms "
+        f"(our own cost: {max(0.0, median - floor) * 1000:.0f} ms)"
+    )
     if any(_CPU):  # wall time suffers on a loaded machine; CPU time much less
         ours, theirs = statistics.median(_CPU[1::2]), statistics.median(_CPU[0::2])
-        print(f"CPU (user+sys): credential-process median {ours * 1000:.0f} ms, bare interpreter {theirs * 1000:.0f} ms")
+        print(
+            f"CPU (user+sys): credential-process median {ours * 1000:.0f} ms, bare interpreter {theirs * 1000:.0f} ms"
+        )
     return 0 if median < TARGET_SECONDS else 2
 
 
@@ -92,7 +102,7 @@ _CPU: list[float] = []  # CPU seconds (user + system) of each child, in order
 
 def _children_cpu() -> float:
     try:
-        import resource  # noqa: PLC0415 - POSIX only
+        import resource  # POSIX only
     except ImportError:  # Windows: wall time only
         return 0.0
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -5,19 +5,20 @@ user ``aws_many`` (devstack/realm.py BENCH_USERS), which the shared seed does no
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
+from scenarios import StackInfo
 
 from devstack import httplogin, procs, realm, seed, stack
 from devstack.settings import Settings
 
-from scenarios import StackInfo
-
 
 class BenchStack:
     def __init__(self, state_dir: Path, log: Callable[[str], None]) -> None:
-        self.settings = Settings(state_dir=state_dir, idp_port=procs.free_port(),
-                                 aws_port=procs.free_port(), listener_port=procs.free_port())
+        self.settings = Settings(
+            state_dir=state_dir, idp_port=procs.free_port(), aws_port=procs.free_port(), listener_port=procs.free_port()
+        )
         self.log = log
 
     def __enter__(self) -> BenchStack:
@@ -36,8 +37,7 @@ class BenchStack:
         self.log(f"stack stopped: {', '.join(stopped)}")
 
     def info(self) -> StackInfo:
-        return StackInfo(self.settings.idp_url, self.settings.aws_endpoint_url,
-                         realm.ROLE_USER, realm.PROVIDER_ARN)
+        return StackInfo(self.settings.idp_url, self.settings.aws_endpoint_url, realm.ROLE_USER, realm.PROVIDER_ARN)
 
     def many_roles_response(self) -> str:
         username, (password, _) = next(iter(realm.BENCH_USERS.items()))
@@ -56,5 +56,8 @@ class BenchStack:
         existing = {r["Arn"] for r in iam.list_roles(MaxItems=1000)["Roles"]}
         for arn in realm.BENCH_ROLES:
             if arn not in existing:
-                iam.create_role(RoleName=arn.rsplit("/", 1)[1], MaxSessionDuration=3600,
-                                AssumeRolePolicyDocument=seed.trust_policy())
+                iam.create_role(
+                    RoleName=arn.rsplit("/", 1)[1],
+                    MaxSessionDuration=3600,
+                    AssumeRolePolicyDocument=seed.trust_policy(),
+                )

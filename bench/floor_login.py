@@ -14,20 +14,20 @@ import time
 
 T0 = time.time()
 
-import base64  # noqa: E402
-import json  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import urllib.request  # noqa: E402
-from pathlib import Path  # noqa: E402
-from urllib.parse import parse_qs  # noqa: E402
+import base64
+import json
+import sys
+import tempfile
+import threading
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs
 
-import websocket  # noqa: E402 - comes with selenium
-from selenium import webdriver  # noqa: E402
+import websocket  # comes with selenium
+from selenium import webdriver
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from awscli_saml_sso.browser.drivers import CHROMIUM_PREFS, chromium_arguments  # noqa: E402
+from awscli_saml_sso.browser.drivers import CHROMIUM_PREFS, chromium_arguments
 
 SAML_PATTERN = "https://signin.aws.amazon.com/saml*"
 # one script: fill both fields by name and submit (no element round trips, no key events)
@@ -67,28 +67,30 @@ def main() -> None:
     finally:
         driver.quit()
     marks["browser_closed"] = time.time()
-    import boto3  # noqa: PLC0415 - as late as the tool would need it
-    from botocore import UNSIGNED  # noqa: PLC0415
-    from botocore.config import Config  # noqa: PLC0415
+    import boto3  # as late as the tool would need it
+    from botocore import UNSIGNED
+    from botocore.config import Config
 
-    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=endpoint_url,
-                       config=Config(signature_version=UNSIGNED))
-    creds = sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=principal_arn,
-                                      SAMLAssertion=saml_response)["Credentials"]
+    sts = boto3.client(
+        "sts", region_name="us-east-1", endpoint_url=endpoint_url, config=Config(signature_version=UNSIGNED)
+    )
+    creds = sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=principal_arn, SAMLAssertion=saml_response)[
+        "Credentials"
+    ]
     marks["assumed"] = time.time()
     Path(out_file).write_text(
         f"[floor]\naws_access_key_id = {creds['AccessKeyId']}\n"
         f"aws_secret_access_key = {creds['SecretAccessKey']}\n"
-        f"aws_session_token = {creds['SessionToken']}\n")
+        f"aws_session_token = {creds['SessionToken']}\n"
+    )
     marks["written"] = time.time()
     print(json.dumps(marks))
 
 
 def hold_saml_endpoint(driver: webdriver.Chrome) -> tuple[websocket.WebSocket, str]:
     address = driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
-    with urllib.request.urlopen(f"http://{address}/json/version") as answer:  # noqa: S310
-        ws = websocket.create_connection(json.load(answer)["webSocketDebuggerUrl"],
-                                         suppress_origin=True)
+    with urllib.request.urlopen(f"http://{address}/json/version") as answer:
+        ws = websocket.create_connection(json.load(answer)["webSocketDebuggerUrl"], suppress_origin=True)
     targets = call(ws, "Target.getTargets")["targetInfos"]
     page = next(t["targetId"] for t in targets if t["type"] == "page")
     session = call(ws, "Target.attachToTarget", {"targetId": page, "flatten": True})["sessionId"]
@@ -118,9 +120,16 @@ def wait_for_saml_post(ws: websocket.WebSocket, session: str) -> str:
             continue
         request = event["params"]["request"]
         body = request.get("postData", "")
-        call(ws, "Fetch.fulfillRequest", {
-            "requestId": event["params"]["requestId"], "responseCode": 200,
-            "body": base64.b64encode(b"done").decode()}, session)
+        call(
+            ws,
+            "Fetch.fulfillRequest",
+            {
+                "requestId": event["params"]["requestId"],
+                "responseCode": 200,
+                "body": base64.b64encode(b"done").decode(),
+            },
+            session,
+        )
         return parse_qs(body)["SAMLResponse"][0]
 
 

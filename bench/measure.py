@@ -42,8 +42,9 @@ def run(argv: list[str], env: dict[str, str], stdin: bytes = b"", timeout: float
     """Run ``argv`` without a controlling terminal (nothing can prompt), stdin given."""
     started_at = time.time()
     began = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     out, err = _communicate(proc, stdin, timeout)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - began
@@ -55,12 +56,14 @@ def _communicate(proc: subprocess.Popen, stdin: bytes, timeout: float) -> tuple[
     """Like communicate(), but leaves the child unreaped so that wait4 can read its rusage."""
     chunks: dict[str, list[bytes]] = {"out": [], "err": []}
 
-    def drain(stream, key: str) -> None:  # noqa: ANN001
+    def drain(stream, key: str) -> None:
         for block in iter(lambda: stream.read(65536), b""):
             chunks[key].append(block)
 
-    readers = [threading.Thread(target=drain, args=(proc.stdout, "out"), daemon=True),
-               threading.Thread(target=drain, args=(proc.stderr, "err"), daemon=True)]
+    readers = [
+        threading.Thread(target=drain, args=(proc.stdout, "out"), daemon=True),
+        threading.Thread(target=drain, args=(proc.stderr, "err"), daemon=True),
+    ]
     for reader in readers:
         reader.start()
     try:
@@ -77,11 +80,12 @@ def _communicate(proc: subprocess.Popen, stdin: bytes, timeout: float) -> tuple[
     return b"".join(chunks["out"]), b"".join(chunks["err"])
 
 
-def argv_text(argv) -> str:  # noqa: ANN001
+def argv_text(argv) -> str:
     return " ".join(str(a) for a in argv)
 
 
 # ---- memory ------------------------------------------------------------------------------------
+
 
 @dataclasses.dataclass
 class Memory:
@@ -94,8 +98,13 @@ class Memory:
 class MemorySampler:
     """Samples the child's process tree every ``interval`` seconds until stopped."""
 
-    def __init__(self, pid: int, browser_names: tuple[str, ...] = ("chrom",),
-                 driver_names: tuple[str, ...] = ("chromedriver",), interval: float = 0.02) -> None:
+    def __init__(
+        self,
+        pid: int,
+        browser_names: tuple[str, ...] = ("chrom",),
+        driver_names: tuple[str, ...] = ("chromedriver",),
+        interval: float = 0.02,
+    ) -> None:
         self.pid, self.interval = pid, interval
         self.browser_names, self.driver_names = browser_names, driver_names
         self.memory = Memory()
@@ -175,12 +184,14 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
-def run_with_memory(argv: list[str], env: dict[str, str], stdin: bytes = b"",
-                    timeout: float = 180) -> tuple[Run, Memory]:
+def run_with_memory(
+    argv: list[str], env: dict[str, str], stdin: bytes = b"", timeout: float = 180
+) -> tuple[Run, Memory]:
     started_at = time.time()
     began = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     with MemorySampler(proc.pid) as sampler:
         out, err = _communicate(proc, stdin, timeout)
     _, status, usage = os.wait4(proc.pid, 0)

@@ -25,9 +25,9 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path[:0] = [str(BENCH), str(REPO), str(REPO / "src")]
 
-import chart  # noqa: E402
-import report  # noqa: E402
-import scenarios  # noqa: E402
+import chart
+import report
+import scenarios
 
 SECTIONS = ("cli", "cache", "server", "core", "login", "valid", "cookie", "allroles", "memory")
 ORIG_VENV = BENCH / ".venv-orig"
@@ -37,10 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="runs per process figure [10]")
     parser.add_argument("--cli-runs", type=int, default=20, help="runs of --help/--version [20]")
-    parser.add_argument("--only", default=",".join(SECTIONS),
-                        help=f"comma-separated sections [{','.join(SECTIONS)}]")
-    parser.add_argument("--orig-venv", type=Path, default=ORIG_VENV,
-                        help="venv holding awscli-saml-sso 0.3.2 [bench/.venv-orig; made if missing]")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections [{','.join(SECTIONS)}]")
+    parser.add_argument(
+        "--orig-venv",
+        type=Path,
+        default=ORIG_VENV,
+        help="venv holding awscli-saml-sso 0.3.2 [bench/.venv-orig; made if missing]",
+    )
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "performance.md")
     args = parser.parse_args(argv)
     wanted = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -62,10 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     if doc.login is not None:
         svg = args.output.with_suffix(".svg")
-        svg.write_text(chart.stacked_bars(
-            "Fresh headless login: median seconds per phase",
-            [("awscli_saml_sso", doc.login.phases["tool"]), ("floor", doc.login.phases["floor"])],
-            [name for name, _ in scenarios.PHASES]))
+        svg.write_text(
+            chart.stacked_bars(
+                "Fresh headless login: median seconds per phase",
+                [("awscli_saml_sso", doc.login.phases["tool"]), ("floor", doc.login.phases["floor"])],
+                [name for name, _ in scenarios.PHASES],
+            )
+        )
         doc.chart = svg.name
     args.output.write_text(doc.markdown() + _kept_by_hand(args.output))
     _say(f"wrote {args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output}")
@@ -86,23 +92,27 @@ def _kept_by_hand(output: Path) -> str:
     return "" if at < 0 else "\n" + old[at:]
 
 
-def _run_sections(wanted: list[str], args: argparse.Namespace, tools: scenarios.Tools, tmp: Path,
-                  doc: report.Report) -> None:
+def _run_sections(
+    wanted: list[str], args: argparse.Namespace, tools: scenarios.Tools, tmp: Path, doc: report.Report
+) -> None:
     if "cli" in wanted:
         rows = _timed_section(doc, "cli", lambda: scenarios.help_and_version(tools, args.cli_runs, tmp)[0])
         doc.add("Start-up: `--help` and `--version`, side by side with awscli-saml-sso 0.3.2", rows)
     if "cache" in wanted:
-        doc.add("credential-process", _timed_section(
-            doc, "cache", lambda: scenarios.credential_process(tools, args.runs, tmp)))
+        doc.add(
+            "credential-process",
+            _timed_section(doc, "cache", lambda: scenarios.credential_process(tools, args.runs, tmp)),
+        )
     if "server" in wanted:
-        doc.add("exec --server", _timed_section(
-            doc, "server", lambda: scenarios.credential_server(tools, args.runs, tmp)))
+        doc.add(
+            "exec --server", _timed_section(doc, "server", lambda: scenarios.credential_server(tools, args.runs, tmp))
+        )
     if "core" in wanted:
         doc.add("Scale", _timed_section(doc, "core", lambda: scenarios.core(50)))
     on_stack = [s for s in wanted if s in ("login", "valid", "cookie", "allroles", "memory")]
     if not on_stack:
         return
-    from benchstack import BenchStack  # noqa: PLC0415
+    from benchstack import BenchStack
 
     with BenchStack(tmp / "stack", log=_say) as stack:
         info = stack.info()
@@ -110,19 +120,29 @@ def _run_sections(wanted: list[str], args: argparse.Namespace, tools: scenarios.
             doc.login = _timed_section(doc, "login", lambda: scenarios.fresh_login(tools, info, args.runs, tmp))
             doc.add("Fresh headless login against the local stack", doc.login.rows)
         if "valid" in wanted:
-            doc.add("Repeat logins", _timed_section(
-                doc, "valid", lambda: scenarios.still_valid(tools, info, args.runs, tmp)))
+            doc.add(
+                "Repeat logins",
+                _timed_section(doc, "valid", lambda: scenarios.still_valid(tools, info, args.runs, tmp)),
+            )
         if "cookie" in wanted:
-            doc.add("Repeat logins", _timed_section(
-                doc, "cookie", lambda: scenarios.persistent_profile(tools, info, args.runs, tmp)))
+            doc.add(
+                "Repeat logins",
+                _timed_section(doc, "cookie", lambda: scenarios.persistent_profile(tools, info, args.runs, tmp)),
+            )
         if "allroles" in wanted:
-            doc.add("Scale", _timed_section(doc, "allroles", lambda: scenarios.all_roles(
-                tools, info, max(3, args.runs // 2), tmp, stack.many_roles_response)))
+            doc.add(
+                "Scale",
+                _timed_section(
+                    doc,
+                    "allroles",
+                    lambda: scenarios.all_roles(tools, info, max(3, args.runs // 2), tmp, stack.many_roles_response),
+                ),
+            )
         if "memory" in wanted:
             doc.memory = _timed_section(doc, "memory", lambda: scenarios.memory(tools, info, 3, tmp))
 
 
-def _timed_section(doc: report.Report, name: str, fn):  # noqa: ANN001, ANN202
+def _timed_section(doc: report.Report, name: str, fn):
     _say(f"{name}: running (load average {report.load_text()})")
     before = os.getloadavg()
     began = time.monotonic()
@@ -148,8 +168,17 @@ def ensure_orig_venv(venv: Path) -> Path:
         return venv
     _say(f"creating {venv} with awscli-saml-sso 0.3.2 (once)")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "awscli-saml-sso==0.3.2",
-                    "-c", str(BENCH / "orig-constraints.txt")], check=True)
+    subprocess.run(
+        [
+            str(venv / "bin" / "pip"),
+            "install",
+            "--quiet",
+            "awscli-saml-sso==0.3.2",
+            "-c",
+            str(BENCH / "orig-constraints.txt"),
+        ],
+        check=True,
+    )
     return venv
 
 

@@ -14,8 +14,8 @@ import re
 import statistics
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import measure
 from measure import Stats
@@ -45,39 +45,50 @@ class Tools:
 
 
 def private_env(home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "ASS_")) or k.startswith("ASS_STACK")}
-    env.update({
-        "HOME": str(home), "ASS_HOME": str(home / ".awscli_saml_sso"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
-        "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",  # never the real keyring
-        **extra,
-    })
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ASS_")) or k.startswith("ASS_STACK")}
+    env.update(
+        {
+            "HOME": str(home),
+            "ASS_HOME": str(home / ".awscli_saml_sso"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
+            "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",  # never the real keyring
+            **extra,
+        }
+    )
     return env
 
 
-def timed_runs(argv: list[str], env_for: Callable[[int], dict[str, str]], runs: int,
-               stdin: bytes = b"", check: Callable[[measure.Run], str | None] | None = None
-               ) -> list[measure.Run]:
+def timed_runs(
+    argv: list[str],
+    env_for: Callable[[int], dict[str, str]],
+    runs: int,
+    stdin: bytes = b"",
+    check: Callable[[measure.Run], str | None] | None = None,
+) -> list[measure.Run]:
     done = []
     for index in range(runs):
         result = measure.run(argv, env_for(index), stdin)
         problem = check(result) if check else (None if result.returncode == 0 else "failed")
         if problem:
-            raise RuntimeError(f"{measure.argv_text(argv)}: {problem}\n"
-                               f"{result.stderr.decode(errors='replace')[-2000:]}")
+            raise RuntimeError(
+                f"{measure.argv_text(argv)}: {problem}\n{result.stderr.decode(errors='replace')[-2000:]}"
+            )
         done.append(result)
     return done
 
 
-def row_of(name: str, results: list[measure.Run], argv: list[str], target: float | None = None,
-           **kw: object) -> Row:
+def row_of(name: str, results: list[measure.Run], argv: list[str], target: float | None = None, **kw: object) -> Row:
     wall = Stats.of([r.wall for r in results])
-    return Row(name, wall, Stats.of([r.cpu for r in results]),
-               target=f"< {target * 1000:.0f} ms" if target else "",
-               met=(wall.median < target) if target else None,
-               command=shell(argv), **kw)  # type: ignore[arg-type]
+    return Row(
+        name,
+        wall,
+        Stats.of([r.cpu for r in results]),
+        target=f"< {target * 1000:.0f} ms" if target else "",
+        met=(wall.median < target) if target else None,
+        command=shell(argv),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def shell(argv: list[str]) -> str:
@@ -93,13 +104,14 @@ def _short(text: str) -> str:
     """Our venv's scripts by name, the repository's files relative to it, $TMP for scratch."""
     ours = str(Path(sys.executable).parent) + "/"
     if text.startswith(ours):
-        return text[len(ours):]
+        return text[len(ours) :]
     for scratch in SCRATCH:
         text = text.replace(scratch, "$TMP")
     return text.replace(str(REPO) + "/", "")
 
 
 # ---- 1. --help / --version ---------------------------------------------------------------------
+
 
 def help_and_version(tools: Tools, runs: int, tmp: Path) -> tuple[list[Row], dict[str, float]]:
     env = private_env(tmp / "home-help")
@@ -132,6 +144,7 @@ def _all_ok(results: list[measure.Run], what: str) -> None:
 
 
 # ---- 5. credential-process from its cache ------------------------------------------------------
+
 
 def credential_process(tools: Tools, runs: int, tmp: Path) -> list[Row]:
     home = tmp / "home-cp"
@@ -191,23 +204,40 @@ def credential_server(tools: Tools, runs: int, tmp: Path) -> list[Row]:
     )
     measure.run([tools.python, "-c", code], env)
     requests = max(50, runs * 5)
-    argv = [*tools.ours, "exec", "--profile", "bench", "--server", "--", tools.python, "-c", SERVER_CLIENT,
-            str(requests)]
+    argv = [
+        *tools.ours,
+        "exec",
+        "--profile",
+        "bench",
+        "--server",
+        "--",
+        tools.python,
+        "-c",
+        SERVER_CLIENT,
+        str(requests),
+    ]
     result = measure.run(argv, env)
     if result.returncode != 0:
         raise RuntimeError(f"exec --server failed: {result.stderr.decode(errors='replace')[-500:]}")
     samples = json.loads(result.stdout)[1:]  # the first pays the server thread's first imports
-    return [_ms_row(f"`exec --server`: one credentials request, new connection ({len(samples)} requests)",
-                    samples, 0.02, shell([*tools.ours, "exec", "--profile", "bench", "--server", "--", "CLIENT"]))]
+    return [
+        _ms_row(
+            f"`exec --server`: one credentials request, new connection ({len(samples)} requests)",
+            samples,
+            0.02,
+            shell([*tools.ours, "exec", "--profile", "bench", "--server", "--", "CLIENT"]),
+        )
+    ]
 
 
 # ---- 6. scale: in-process core ----------------------------------------------------------------
 
+
 def core(runs: int) -> list[Row]:
     sys.path.insert(0, str(BENCH))
-    import bench_core  # noqa: PLC0415
+    import bench_core
 
-    from awscli_saml_sso import awsfiles, roles, saml  # noqa: PLC0415
+    from awscli_saml_sso import awsfiles, roles, saml
 
     data = bench_core.assertion_with_roles(500)
 
@@ -226,8 +256,12 @@ def core(runs: int) -> list[Row]:
     cmd = "in-process, bench/bench_core.py functions"
     return [
         _ms_row("parse + choose, 500-role assertion (base64, 500 Role values)", parse, 0.05, cmd),
-        _ms_row(f"update 1 profile in a 1,000-profile credentials file ({size // 1024} KiB, "
-                "locked, fsync, rename)", update, 0.1, cmd),
+        _ms_row(
+            f"update 1 profile in a 1,000-profile credentials file ({size // 1024} KiB, locked, fsync, rename)",
+            update,
+            0.1,
+            cmd,
+        ),
     ]
 
 
@@ -237,6 +271,7 @@ def _ms_row(name: str, samples_ms: list[float], target: float, command: str) -> 
 
 
 # ---- logins on the stack -----------------------------------------------------------------------
+
 
 @dataclasses.dataclass
 class StackInfo:
@@ -264,8 +299,13 @@ PHASES = (
     ("GetCallerIdentity (verify)", "verified"),
     ("exit (tool: waits for the browser to be gone)", "end"),
 )
-FLOOR_MARKS = {"browser_begin": "imported", "browser_started": "browser_started",
-               "captured": "captured", "parsed": "browser_closed", "written": "written"}
+FLOOR_MARKS = {
+    "browser_begin": "imported",
+    "browser_started": "browser_started",
+    "captured": "captured",
+    "parsed": "browser_closed",
+    "written": "written",
+}
 
 
 def tool_marks(result: measure.Run) -> dict[str, float]:
@@ -303,17 +343,36 @@ def phase_seconds(marks: dict[str, float]) -> list[float]:
 
 def median_phases(all_marks: list[dict[str, float]]) -> list[float]:
     per_run = [phase_seconds(m) for m in all_marks]
-    return [statistics.median(column) for column in zip(*per_run)]
+    return [statistics.median(column) for column in zip(*per_run, strict=True)]
 
 
 def login_argv(tools: Tools, stack: StackInfo, *extra: str) -> list[str]:
-    return [*tools.ours, "--log-level", "INFO", "--idp-url", stack.idp_url, "--username", "aws_user",
-            "--password-stdin", "--endpoint-url", stack.aws_endpoint_url, *extra]
+    return [
+        *tools.ours,
+        "--log-level",
+        "INFO",
+        "--idp-url",
+        stack.idp_url,
+        "--username",
+        "aws_user",
+        "--password-stdin",
+        "--endpoint-url",
+        stack.aws_endpoint_url,
+        *extra,
+    ]
 
 
 def floor_argv(tools: Tools, stack: StackInfo, out: Path) -> list[str]:
-    return [tools.python, str(BENCH / "floor_login.py"), stack.idp_url, "aws_user", stack.role_arn,
-            stack.provider_arn, stack.aws_endpoint_url, str(out)]
+    return [
+        tools.python,
+        str(BENCH / "floor_login.py"),
+        stack.idp_url,
+        "aws_user",
+        stack.role_arn,
+        stack.provider_arn,
+        stack.aws_endpoint_url,
+        str(out),
+    ]
 
 
 @dataclasses.dataclass
@@ -329,21 +388,32 @@ def fresh_login(tools: Tools, stack: StackInfo, runs: int, tmp: Path) -> LoginFi
     argv = login_argv(tools, stack)
     for index in range(runs):  # interleaved, each in a fresh HOME (no profile, no cookies)
         home = tmp / f"home-fresh-{index}"
-        tool_runs += timed_runs(argv, lambda _: private_env(home), 1, PASSWORD)
+        tool_runs += timed_runs(argv, lambda _, home=home: private_env(home), 1, PASSWORD)
         floor = floor_argv(tools, stack, tmp / f"floor-{index}.ini")
         floor_runs += timed_runs(floor, lambda _: private_env(tmp / "home-floor"), 1, PASSWORD)
-    tool = row_of("fresh headless login (browser start → profile written → caller verified)",
-                  tool_runs, argv, 1.5)
-    base = row_of("floor: minimal Selenium + chromedriver script, same browser and form "
-                  "(bench/floor_login.py)",
-                  floor_runs, floor)
+    tool = row_of("fresh headless login (browser start → profile written → caller verified)", tool_runs, argv, 1.5)
+    base = row_of(
+        "floor: minimal Selenium + chromedriver script, same browser and form (bench/floor_login.py)", floor_runs, floor
+    )
     ratio = tool.wall.median / base.wall.median
     tool.note = f"{ratio:.2f} × the floor; floor's own median {base.wall.median * 1000:.0f} ms"
-    versus = Row("fresh headless login ÷ floor (same run, interleaved)", tool.wall, tool.cpu,
-                 "≤ 0.85 ×", ratio <= 0.85, note=f"{ratio:.2f} ×")
-    return LoginFigures([tool, base], {"tool": median_phases([tool_marks(r) for r in tool_runs]),
-                                       "floor": median_phases([floor_marks(r) for r in floor_runs])},
-                        ratio, versus)
+    versus = Row(
+        "fresh headless login ÷ floor (same run, interleaved)",
+        tool.wall,
+        tool.cpu,
+        "≤ 0.85 ×",
+        ratio <= 0.85,
+        note=f"{ratio:.2f} ×",
+    )
+    return LoginFigures(
+        [tool, base],
+        {
+            "tool": median_phases([tool_marks(r) for r in tool_runs]),
+            "floor": median_phases([floor_marks(r) for r in floor_runs]),
+        },
+        ratio,
+        versus,
+    )
 
 
 def still_valid(tools: Tools, stack: StackInfo, runs: int, tmp: Path) -> list[Row]:
@@ -366,46 +436,56 @@ def persistent_profile(tools: Tools, stack: StackInfo, runs: int, tmp: Path) -> 
     env = private_env(tmp / "home-cookie")
     add = [*tools.ours, "idp", "add", "bench", "--url", stack.idp_url, "--username", "aws_user"]
     timed_runs(add, lambda _: env, 1)
-    argv = [*tools.ours, "--log-level", "INFO", "--idp-nickname", "bench", "--password-stdin",
-            "--endpoint-url", stack.aws_endpoint_url, "--force"]
+    argv = [
+        *tools.ours,
+        "--log-level",
+        "INFO",
+        "--idp-nickname",
+        "bench",
+        "--password-stdin",
+        "--endpoint-url",
+        stack.aws_endpoint_url,
+        "--force",
+    ]
     timed_runs(argv, lambda _: env, 1, PASSWORD)  # the first login leaves the IdP's cookie
     results = timed_runs(argv, lambda _: env, runs, PASSWORD)
     asked = sum(b"asks for the password" in r.stderr for r in results)
-    row = row_of("repeat login with the stored IdP's browser profile (IdP session cookie, "
-                 "\"stay signed in\")",
-                 results, argv)
-    row.note = (f"password page skipped in {runs - asked}/{runs} runs; phases (median): "
-                + _phase_text(median_phases([tool_marks(r) for r in results])))
+    row = row_of(
+        'repeat login with the stored IdP\'s browser profile (IdP session cookie, "stay signed in")', results, argv
+    )
+    row.note = f"password page skipped in {runs - asked}/{runs} runs; phases (median): " + _phase_text(
+        median_phases([tool_marks(r) for r in results])
+    )
     return [row]
 
 
 def _phase_text(phases: list[float]) -> str:
-    return ", ".join(f"{name} {value * 1000:.0f} ms" for (name, _), value in zip(PHASES, phases)
-                     if value > 0.0005)
+    return ", ".join(
+        f"{name} {value * 1000:.0f} ms" for (name, _), value in zip(PHASES, phases, strict=False) if value > 0.0005
+    )
 
 
-def all_roles(tools: Tools, stack: StackInfo, runs: int, tmp: Path,
-              saml_response: Callable[[], str]) -> list[Row]:
+def all_roles(tools: Tools, stack: StackInfo, runs: int, tmp: Path, saml_response: Callable[[], str]) -> list[Row]:
     results, argv = [], []
     for index in range(runs):
         home = tmp / f"home-all-{index}"
         home.mkdir(parents=True)
         response = home / "saml.b64"
         response.write_text(saml_response())  # fresh and signed by the IdP; not timed
-        argv = [*tools.ours, "--saml-response", str(response), "--all-roles",
-                "--endpoint-url", stack.aws_endpoint_url]
-        results += timed_runs(argv, lambda _: private_env(home), 1)
+        argv = [*tools.ours, "--saml-response", str(response), "--all-roles", "--endpoint-url", stack.aws_endpoint_url]
+        results += timed_runs(argv, lambda _, home=home: private_env(home), 1)
         written = (home / ".aws" / "credentials").read_text().count("[000000000000-Bench.Role")
         if written != 50:
             raise RuntimeError(f"--all-roles wrote {written} profiles, not 50")
-    return [row_of("`--all-roles` over 50 roles (50 × AssumeRoleWithSAML + write + verify)",
-                   results, argv)]
+    return [row_of("`--all-roles` over 50 roles (50 × AssumeRoleWithSAML + write + verify)", results, argv)]
 
 
 def memory(tools: Tools, stack: StackInfo, runs: int, tmp: Path) -> list[tuple[str, measure.Memory]]:
     out = []
-    for label, make in (("awscli_saml_sso, fresh headless login", lambda i: login_argv(tools, stack)),
-                        ("floor script", lambda i: floor_argv(tools, stack, tmp / f"mem-{i}.ini"))):
+    for label, make in (
+        ("awscli_saml_sso, fresh headless login", lambda i: login_argv(tools, stack)),
+        ("floor script", lambda i: floor_argv(tools, stack, tmp / f"mem-{i}.ini")),
+    ):
         samples = []
         for index in range(runs):
             env = private_env(tmp / f"home-mem-{label[:5]}-{index}")
@@ -413,9 +493,15 @@ def memory(tools: Tools, stack: StackInfo, runs: int, tmp: Path) -> list[tuple[s
             if result.returncode != 0:
                 raise RuntimeError(f"{label} failed: {result.stderr.decode(errors='replace')[-800:]}")
             samples.append(mem)
-        out.append((label, measure.Memory(
-            tool_peak_kib=int(statistics.median(m.tool_peak_kib for m in samples)),
-            browser_peak_kib=int(statistics.median(m.browser_peak_kib for m in samples)),
-            browser_processes=max(m.browser_processes for m in samples),
-            driver_peak_kib=int(statistics.median(m.driver_peak_kib for m in samples)))))
+        out.append(
+            (
+                label,
+                measure.Memory(
+                    tool_peak_kib=int(statistics.median(m.tool_peak_kib for m in samples)),
+                    browser_peak_kib=int(statistics.median(m.browser_peak_kib for m in samples)),
+                    browser_processes=max(m.browser_processes for m in samples),
+                    driver_peak_kib=int(statistics.median(m.driver_peak_kib for m in samples)),
+                ),
+            )
+        )
     return out

@@ -29,6 +29,9 @@ if ((${#skip[@]})); then
   kc_args=(-m "${joined# and }")
 fi
 status=0
+# Lint and format check first (config in pyproject.toml): seconds, and a failure names the line.
+.venv/bin/ruff check . || status=$?
+.venv/bin/ruff format --check . || status=$?
 .venv/bin/python -m pytest -q ${kc_args[@]+"${kc_args[@]}"} "$@" || status=$?
 # "3.10+" is a promise: run the unit tests (no stack, no browser) on the oldest and newest
 # Pythons this machine has, when it has them.

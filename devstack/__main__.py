@@ -18,27 +18,36 @@ from devstack.settings import AWS_SIDES, IDPS, LOCALSTACK, Settings
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["up", "down", "status", "env", "install", "fetch"],
-                        help="fetch: download and unpack Keycloak into its cache (once; up "
-                             "--idp keycloak does it too); fetch --aws localstack: install "
-                             "LocalStack's venv instead (once; up --aws localstack does it too)")
+    parser = argparse.ArgumentParser(
+        prog="python -m devstack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "command",
+        choices=["up", "down", "status", "env", "install", "fetch"],
+        help="fetch: download and unpack Keycloak into its cache (once; up "
+        "--idp keycloak does it too); fetch --aws localstack: install "
+        "LocalStack's venv instead (once; up --aws localstack does it too)",
+    )
     parser.add_argument("--state-dir", help="default <repo>/.stack (env ASS_STACK_DIR)")
     parser.add_argument("--idp-port", type=int, help="default 8080 (env ASS_STACK_IDP_PORT)")
     parser.add_argument("--aws-port", type=int, help="default 4566 (env ASS_STACK_AWS_PORT)")
-    parser.add_argument("--listener-port", type=int,
-                        help="ACS port of the --listen SP, default 8090 "
-                             "(env ASS_STACK_LISTENER_PORT)")
-    parser.add_argument("--idp", choices=IDPS,
-                        help="simplesamlphp (default: fast) or keycloak (the real Keycloak, "
-                             "fetched once into ~/.cache/awscli-saml-sso) (env ASS_STACK_IDP)")
-    parser.add_argument("--aws", choices=AWS_SIDES,
-                        help="moto (default: the strict STS emulator) or localstack (LocalStack "
-                             "4.13.1, installed once into its own venv in ~/.cache/awscli-saml-sso; "
-                             "its STS fails on assertions with two roles) (env ASS_STACK_AWS)")
-    parser.add_argument("--install", action="store_true",
-                        help="with up: apt-get install missing system packages first")
+    parser.add_argument(
+        "--listener-port", type=int, help="ACS port of the --listen SP, default 8090 (env ASS_STACK_LISTENER_PORT)"
+    )
+    parser.add_argument(
+        "--idp",
+        choices=IDPS,
+        help="simplesamlphp (default: fast) or keycloak (the real Keycloak, "
+        "fetched once into ~/.cache/awscli-saml-sso) (env ASS_STACK_IDP)",
+    )
+    parser.add_argument(
+        "--aws",
+        choices=AWS_SIDES,
+        help="moto (default: the strict STS emulator) or localstack (LocalStack "
+        "4.13.1, installed once into its own venv in ~/.cache/awscli-saml-sso; "
+        "its STS fails on assertions with two roles) (env ASS_STACK_AWS)",
+    )
+    parser.add_argument("--install", action="store_true", help="with up: apt-get install missing system packages first")
     return parser
 
 
@@ -56,8 +65,7 @@ def _env(settings: Settings) -> int:
 def _status(settings: Settings) -> int:
     running = stack.status(settings.state_dir)
     current = stack.load(settings.state_dir) or settings
-    where = {"idp": f"{current.idp_base_url} ({current.idp})",
-             "aws": f"{current.aws_endpoint_url} ({current.aws})"}
+    where = {"idp": f"{current.idp_base_url} ({current.idp})", "aws": f"{current.aws_endpoint_url} ({current.aws})"}
     for name, alive in running.items():
         print(f"{name}: {'running at ' + where[name] if alive else 'stopped'}")
     if all(running.values()):
@@ -67,9 +75,14 @@ def _status(settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_env(state_dir=args.state_dir, idp_port=args.idp_port,
-                                 aws_port=args.aws_port, listener_port=args.listener_port,
-                                 idp=args.idp, aws=args.aws)
+    settings = Settings.from_env(
+        state_dir=args.state_dir,
+        idp_port=args.idp_port,
+        aws_port=args.aws_port,
+        listener_port=args.listener_port,
+        idp=args.idp,
+        aws=args.aws,
+    )
     try:
         if args.command == "install" or args.install:
             done = install.install(log=_say)
@@ -80,8 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "fetch" and args.aws == LOCALSTACK:
             started = time.monotonic()
             python = localstack.ensure(log=_say)
-            _say(f"LocalStack {localstack.VERSION} ready in {python.parent.parent} "
-                 f"({time.monotonic() - started:.1f}s)")
+            _say(f"LocalStack {localstack.VERSION} ready in {python.parent.parent} ({time.monotonic() - started:.1f}s)")
             return 0
         if args.command == "fetch":
             started = time.monotonic()
@@ -90,9 +102,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "up":
             current = stack.up(settings, log=_say)
-            _say(f"IdP  {current.idp_url}\nAWS  {current.aws_endpoint_url}\n"
-                 f"users: aws_user, aws_admin, aws_void (password = username)\n"
-                 f"eval \"$(python -m devstack env)\" to point the tool and the AWS CLI here")
+            _say(
+                f"IdP  {current.idp_url}\nAWS  {current.aws_endpoint_url}\n"
+                f"users: aws_user, aws_admin, aws_void (password = username)\n"
+                f'eval "$(python -m devstack env)" to point the tool and the AWS CLI here'
+            )
             return 0
         if args.command == "down":
             stopped = stack.down(settings.state_dir)

@@ -30,17 +30,16 @@ CALLS_PATH = "/devstack/calls"  # GET: {"AssumeRoleWithSAML": N} since the last 
 
 
 class StrictSamlMiddleware:
-    def __init__(self, app) -> None:  # noqa: ANN001 (any WSGI app)
+    def __init__(self, app) -> None:  # any WSGI app
         self.app = app
         self.clock_offset = 0.0
         self.assume_calls = 0
         self._lock = threading.Lock()
 
     def now(self) -> datetime.datetime:
-        return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(
-            seconds=self.clock_offset)
+        return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=self.clock_offset)
 
-    def __call__(self, environ, start_response):  # noqa: ANN001
+    def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         params = _params(environ)
         if path == CLOCK_PATH and environ["REQUEST_METHOD"] == "POST":
@@ -58,27 +57,27 @@ class StrictSamlMiddleware:
             return self.assume_role_with_saml(params, start_response)
         return self.app(environ, start_response)
 
-    def assume_role_with_saml(self, params: dict[str, str], start_response):  # noqa: ANN001
+    def assume_role_with_saml(self, params: dict[str, str], start_response):
         request_id = str(uuid.uuid4())
         try:
             with self._lock:
                 body = stsrules.assume_role_with_saml(params, self.now())
         except StsFault as fault:
-            return _reply(start_response, fault.status, "text/xml",
-                          _error_xml(fault, request_id))
-        xml = (f'<AssumeRoleWithSAMLResponse xmlns="{STS_NS}">'
-               f"<AssumeRoleWithSAMLResult>{body}</AssumeRoleWithSAMLResult>"
-               f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
-               "</AssumeRoleWithSAMLResponse>")
+            return _reply(start_response, fault.status, "text/xml", _error_xml(fault, request_id))
+        xml = (
+            f'<AssumeRoleWithSAMLResponse xmlns="{STS_NS}">'
+            f"<AssumeRoleWithSAMLResult>{body}</AssumeRoleWithSAMLResult>"
+            f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
+            "</AssumeRoleWithSAMLResponse>"
+        )
         return _reply(start_response, 200, "text/xml", xml.encode())
 
 
-def _params(environ) -> dict[str, str]:  # noqa: ANN001
+def _params(environ) -> dict[str, str]:
     """Query-protocol parameters from the query string or a form body (body is put back)."""
     pairs = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     ctype = environ.get("CONTENT_TYPE", "")
-    if environ["REQUEST_METHOD"] == "POST" and ctype.startswith(
-            "application/x-www-form-urlencoded"):
+    if environ["REQUEST_METHOD"] == "POST" and ctype.startswith("application/x-www-form-urlencoded"):
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
@@ -87,10 +86,11 @@ def _params(environ) -> dict[str, str]:  # noqa: ANN001
     return {k: v[0] for k, v in pairs.items()}
 
 
-def _reply(start_response, status: int, ctype: str, body: bytes):  # noqa: ANN001
+def _reply(start_response, status: int, ctype: str, body: bytes):
     reasons = {200: "OK", 400: "Bad Request", 403: "Forbidden", 500: "Internal Server Error"}
-    start_response(f"{status} {reasons.get(status, 'Error')}",
-                   [("Content-Type", ctype), ("Content-Length", str(len(body)))])
+    start_response(
+        f"{status} {reasons.get(status, 'Error')}", [("Content-Type", ctype), ("Content-Length", str(len(body)))]
+    )
     return [body]
 
 
@@ -98,9 +98,11 @@ def _error_xml(fault: StsFault, request_id: str) -> bytes:
     from xml.sax.saxutils import escape
 
     kind = "Receiver" if fault.status >= 500 else "Sender"
-    return (f'<ErrorResponse xmlns="{STS_NS}"><Error><Type>{kind}</Type>'
-            f"<Code>{escape(fault.code)}</Code><Message>{escape(fault.message)}</Message>"
-            f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>").encode()
+    return (
+        f'<ErrorResponse xmlns="{STS_NS}"><Error><Type>{kind}</Type>'
+        f"<Code>{escape(fault.code)}</Code><Message>{escape(fault.message)}</Message>"
+        f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+    ).encode()
 
 
 def make_app():
@@ -114,8 +116,7 @@ def serve(host: str, port: int) -> None:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
-    server = make_server(host, port, make_app(), threaded=True,
-                         request_handler=MotoRequestHandler)
+    server = make_server(host, port, make_app(), threaded=True, request_handler=MotoRequestHandler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"strict STS + moto on http://{host}:{port}", flush=True)
     try:

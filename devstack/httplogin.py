@@ -43,8 +43,7 @@ def login_page(session: requests.Session, idp_url: str) -> requests.Response:
     return response
 
 
-def submit_login(session: requests.Session, page: requests.Response, username: str,
-                 password: str) -> requests.Response:
+def submit_login(session: requests.Session, page: requests.Response, username: str, password: str) -> requests.Response:
     form = next((f for f in parse_forms(page.text) if "password" in f["fields"]), None)
     if form is None:
         raise LoginFailed(f"no login form at {page.url}")

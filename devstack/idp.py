@@ -74,8 +74,7 @@ def sp_metadata(acs_url: str, *, extra_audience: list[str] | None = None) -> dic
         "attributes": [ROLE_ATTR, SESSION_NAME_ATTR, DURATION_ATTR],
         "attributes.NameFormat": URI_FORMAT,
         "authproc": {
-            10: {"class": "saml:AttributeNameID", "attribute": "uid",
-                 "Format": PERSISTENT},
+            10: {"class": "saml:AttributeNameID", "attribute": "uid", "Format": PERSISTENT},
             20: {"class": "core:AttributeCopy", "uid": SESSION_NAME_ATTR},
             30: {"class": "core:AttributeAdd", DURATION_ATTR: [str(realm.SESSION_DURATION)]},
             # Only what AWS reads (the "attributes" list above), as a real AWS app would send.
@@ -94,17 +93,25 @@ def write_config(settings: Settings) -> Path:
         (root / sub).mkdir(parents=True, exist_ok=True)
     _ensure_keypair(root / "cert")
     _write_php(root / "config" / "config.php", "config", _config(root))
-    _write_php(root / "config" / "authsources.php", "config", {
-        "admin": ["core:AdminPassword"],
-        "example-userpass": {0: "exampleauth:UserPass", **users()},
-    })
-    _write_php(root / "metadata" / "saml20-idp-hosted.php", "metadata['__DYNAMIC:1__']", {
-        "host": "__DEFAULT__",
-        "privatekey": "idp.key",
-        "certificate": "idp.crt",
-        "auth": "example-userpass",
-        "signature.algorithm": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-    })
+    _write_php(
+        root / "config" / "authsources.php",
+        "config",
+        {
+            "admin": ["core:AdminPassword"],
+            "example-userpass": {0: "exampleauth:UserPass", **users()},
+        },
+    )
+    _write_php(
+        root / "metadata" / "saml20-idp-hosted.php",
+        "metadata['__DYNAMIC:1__']",
+        {
+            "host": "__DEFAULT__",
+            "privatekey": "idp.key",
+            "certificate": "idp.crt",
+            "auth": "example-userpass",
+            "signature.algorithm": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        },
+    )
     sps = (
         f"$metadata[{php(realm.SP_ENTITY_ID)}] = {php(sp_metadata(realm.AWS_ACS_URL))};\n"
         f"$metadata[{php(realm.LISTENER_SP_ENTITY_ID)}] = "
@@ -202,11 +209,13 @@ def _ensure_keypair(cert_dir: Path) -> None:
         .not_valid_after(now + datetime.timedelta(days=3650))
         .sign(key, hashes.SHA256())
     )
-    key_path.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
     os.chmod(key_path, 0o600)
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
@@ -214,9 +223,7 @@ def _ensure_keypair(cert_dir: Path) -> None:
 def start(settings: Settings) -> int:
     php_bin = shutil.which("php")
     if php_bin is None or not SIMPLESAMLPHP_WWW.is_dir():
-        raise procs.StackError(
-            "php or SimpleSAMLphp is missing: run `python -m devstack install` (needs root/apt)"
-        )
+        raise procs.StackError("php or SimpleSAMLphp is missing: run `python -m devstack install` (needs root/apt)")
     root = write_config(settings)
     env = {
         **os.environ,
@@ -225,15 +232,31 @@ def start(settings: Settings) -> int:
     }
     # opcache (on for PHP's built-in server) rechecks a file's mtime only every 2 s by default:
     # every request, so a test that changes config.php is served by the new one at once.
-    argv = [php_bin, "-d", "display_errors=stderr", "-d", "log_errors=Off", "-d", "opcache.revalidate_freq=0",
-            "-d", f"session.save_path={root / 'sessions'}",
-            "-S", f"{HOST}:{settings.idp_port}", "-t", str(root / "docroot"),
-            str(root / "router.php")]
+    argv = [
+        php_bin,
+        "-d",
+        "display_errors=stderr",
+        "-d",
+        "log_errors=Off",
+        "-d",
+        "opcache.revalidate_freq=0",
+        "-d",
+        f"session.save_path={root / 'sessions'}",
+        "-S",
+        f"{HOST}:{settings.idp_port}",
+        "-t",
+        str(root / "docroot"),
+        str(root / "router.php"),
+    ]
     return procs.start(NAME, argv, run_dir=settings.state_dir, env=env, cwd=root)
 
 
 def wait_ready(settings: Settings, pid: int) -> None:
-    procs.wait_http(HOST, settings.idp_port, "/simplesaml/saml2/idp/metadata.php",
-                    pid=pid, name="IdP (SimpleSAMLphp)",
-                    log=settings.state_dir / f"{NAME}.log")
-
+    procs.wait_http(
+        HOST,
+        settings.idp_port,
+        "/simplesaml/saml2/idp/metadata.php",
+        pid=pid,
+        name="IdP (SimpleSAMLphp)",
+        log=settings.state_dir / f"{NAME}.log",
+    )

@@ -90,15 +90,17 @@ def _cache_lock():
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _fetch(log) -> Path:  # noqa: ANN001
+def _fetch(log) -> Path:
     """The zip in the local Maven repository, downloaded by Maven if absent."""
     path = maven_zip()
     if path.is_file():
         return path
     mvn = shutil.which("mvn")
     if mvn is None:
-        raise procs.StackError("Keycloak is not cached and Maven (mvn) is missing: run "
-                               "`bash dev/setup.sh --keycloak` (installs maven and a Java 17)")
+        raise procs.StackError(
+            "Keycloak is not cached and Maven (mvn) is missing: run "
+            "`bash dev/setup.sh --keycloak` (installs maven and a Java 17)"
+        )
     log(f"fetching Keycloak {VERSION} from Maven Central (once; ~165 MB)")
     argv = [mvn, "-q", "-B", "dependency:get", f"-Dartifact={ARTIFACT}", "-Dtransitive=false"]
     if os.environ.get("ASS_MAVEN_REPO"):
@@ -109,7 +111,7 @@ def _fetch(log) -> Path:  # noqa: ANN001
     return path
 
 
-def ensure(log=lambda msg: None) -> Path:  # noqa: ANN001
+def ensure(log=lambda msg: None) -> Path:
     """The unpacked, checksum-verified distribution in the cache; fetched and unpacked once."""
     dist = dist_dir()
     stamp = dist / ".verified-sha256"
@@ -122,8 +124,9 @@ def ensure(log=lambda msg: None) -> Path:  # noqa: ANN001
         actual = sha256_of(archive)
         if actual != SHA256:
             archive.unlink()  # a corrupt or tampered download must not stay in Maven's cache
-            raise procs.StackError(f"{archive.name}: sha256 {actual} is not the pinned {SHA256}; "
-                                   "deleted it, run again to fetch it anew")
+            raise procs.StackError(
+                f"{archive.name}: sha256 {actual} is not the pinned {SHA256}; deleted it, run again to fetch it anew"
+            )
         log(f"unpacking Keycloak {VERSION} into {cache_root()}")
         scratch = cache_root() / f".unpack-{os.getpid()}"
         shutil.rmtree(scratch, ignore_errors=True)
@@ -177,12 +180,13 @@ def admin_password(settings: Settings) -> str:
 def java() -> str:
     found = shutil.which("java")
     if found is None:
-        raise procs.StackError("Keycloak needs Java 17+: run `bash dev/setup.sh --keycloak` "
-                               "(installs openjdk-17-jre-headless)")
+        raise procs.StackError(
+            "Keycloak needs Java 17+: run `bash dev/setup.sh --keycloak` (installs openjdk-17-jre-headless)"
+        )
     return found
 
 
-def start(settings: Settings, log=lambda msg: None) -> int:  # noqa: ANN001
+def start(settings: Settings, log=lambda msg: None) -> int:
     java()
     dist = ensure(log)
     home = settings.state_dir / "keycloak"
@@ -199,10 +203,15 @@ def start(settings: Settings, log=lambda msg: None) -> int:  # noqa: ANN001
     }
     env.pop("JAVA_OPTS", None)  # kc.sh would then drop its own defaults, heap included
     base = f"http://{HOST}:{settings.idp_port}{realm.KEYCLOAK_PREFIX}"
-    argv = [str(home / "bin" / "kc.sh"), "start-dev", *BUILD_OPTIONS,
-            f"--http-host={HOST}", f"--http-port={settings.idp_port}",
-            # A fixed hostname: metadata and every assertion name the same issuer, whoever asks.
-            f"--hostname={base}"]
+    argv = [
+        str(home / "bin" / "kc.sh"),
+        "start-dev",
+        *BUILD_OPTIONS,
+        f"--http-host={HOST}",
+        f"--http-port={settings.idp_port}",
+        # A fixed hostname: metadata and every assertion name the same issuer, whoever asks.
+        f"--hostname={base}",
+    ]
     return procs.start(NAME, argv, run_dir=settings.state_dir, env=env, cwd=home)
 
 
@@ -216,10 +225,17 @@ def wait_ready(settings: Settings, pid: int) -> None:
     size = -1
     while True:
         try:
-            procs.wait_http(HOST, settings.idp_port, f"{realm.KEYCLOAK_PREFIX}/realms/{REALM}",
-                            pid=pid, name="IdP (Keycloak)", log=log, timeout=15.0,
-                            # Seconds to wait, not milliseconds: leave the CPU to its start.
-                            interval=0.5)
+            procs.wait_http(
+                HOST,
+                settings.idp_port,
+                f"{realm.KEYCLOAK_PREFIX}/realms/{REALM}",
+                pid=pid,
+                name="IdP (Keycloak)",
+                log=log,
+                timeout=15.0,
+                # Seconds to wait, not milliseconds: leave the CPU to its start.
+                interval=0.5,
+            )
             break
         except procs.StackError:
             now = time.monotonic()
@@ -232,7 +248,8 @@ def wait_ready(settings: Settings, pid: int) -> None:
                 raise procs.StackError(
                     f"IdP (Keycloak) not ready on port {settings.idp_port} after "
                     f"{now - started:.0f}s (log silent for {now - last_progress:.0f}s):\n"
-                    f"{procs.tail(log)}") from None
+                    f"{procs.tail(log)}"
+                ) from None
     _keep_build(settings.state_dir / "keycloak")
 
 
@@ -256,21 +273,30 @@ class Admin:
     def token(self) -> str:
         # admin-cli tokens live 60 s: take a new one well before that.
         if time.monotonic() - self._token_at > 30:
-            body = urllib.parse.urlencode({"grant_type": "password", "client_id": "admin-cli",
-                                           "username": self._username,
-                                           "password": self._password})
-            answer = self._raw("POST", f"/realms/{REALM}/protocol/openid-connect/token",
-                               body.encode(), "application/x-www-form-urlencoded", auth=False)
+            body = urllib.parse.urlencode(
+                {
+                    "grant_type": "password",
+                    "client_id": "admin-cli",
+                    "username": self._username,
+                    "password": self._password,
+                }
+            )
+            answer = self._raw(
+                "POST",
+                f"/realms/{REALM}/protocol/openid-connect/token",
+                body.encode(),
+                "application/x-www-form-urlencoded",
+                auth=False,
+            )
             self._token, self._token_at = json.loads(answer)["access_token"], time.monotonic()
         return self._token
 
-    def _raw(self, method: str, path: str, body: bytes | None, content_type: str,
-             auth: bool = True) -> bytes:
+    def _raw(self, method: str, path: str, body: bytes | None, content_type: str, auth: bool = True) -> bytes:
         headers = {"Content-Type": content_type}
         if auth:
             headers["Authorization"] = f"Bearer {self.token()}"
         request = urllib.request.Request(self.base + path, data=body, method=method, headers=headers)
-        with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(request, timeout=60) as answer:  # loopback
             return answer.read()
 
     def call(self, method: str, path: str, payload: object = None) -> object:

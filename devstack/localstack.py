@@ -28,8 +28,7 @@ from devstack.settings import HOST, Settings
 VERSION = "4.13.1"
 # cbor2 6 ("No component plugins found"), pyopenssl 26 ('X509' has no 'add_extensions') and
 # cryptography 44 break 4.13.1; service_identity for its TLS certificate code.
-PINS = (f"localstack-core[runtime]=={VERSION}", "cbor2<6", "pyopenssl<24.3", "cryptography<44",
-        "service_identity")
+PINS = (f"localstack-core[runtime]=={VERSION}", "cbor2<6", "pyopenssl<24.3", "cryptography<44", "service_identity")
 HEALTH_PATH = "/_localstack/health"
 # Ready ~3-5 s after start idle (measured: docs/performance.md); far more on a loaded machine.
 START_TIMEOUT = 180.0
@@ -67,8 +66,10 @@ def base_python() -> str:
         return sys.executable
     found = shutil.which("python3.11")
     if found is None:
-        raise StackError("LocalStack 4.13.1 needs Python 3.11: install it or set "
-                         "ASS_LOCALSTACK_PYTHON (dev/test.sh: ASS_SKIP_LOCALSTACK=1 skips its tests)")
+        raise StackError(
+            "LocalStack 4.13.1 needs Python 3.11: install it or set "
+            "ASS_LOCALSTACK_PYTHON (dev/test.sh: ASS_SKIP_LOCALSTACK=1 skips its tests)"
+        )
     return found
 
 
@@ -82,7 +83,7 @@ def _cache_lock():
         yield
 
 
-def ensure(log=lambda msg: None) -> Path:  # noqa: ANN001
+def ensure(log=lambda msg: None) -> Path:
     """The venv with LocalStack, made once (~1.5-2 min from PyPI); its Python."""
     venv = venv_dir()
     if _ready_stamp(venv).exists():
@@ -95,8 +96,10 @@ def ensure(log=lambda msg: None) -> Path:  # noqa: ANN001
         building = venv.with_name(venv.name + ".partial")
         shutil.rmtree(building, ignore_errors=True)
         _run([base_python(), "-m", "venv", str(building)], "making its venv")
-        _run([str(building / "bin" / "python"), "-m", "pip", "install", "-q",
-              "--disable-pip-version-check", *PINS], "pip install " + " ".join(PINS))
+        _run(
+            [str(building / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *PINS],
+            "pip install " + " ".join(PINS),
+        )
         # Built aside and renamed only when complete: an interrupted install never looks ready.
         shutil.rmtree(venv, ignore_errors=True)
         building.rename(venv)
@@ -133,21 +136,22 @@ def _run(argv: list[str], what: str) -> None:
 def environment(settings: Settings) -> dict[str, str]:
     """Its settings: loopback only, state and caches under this stack's state directory."""
     home = settings.state_dir / "localstack"
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "PYTHON", "VIRTUAL_ENV"))}
-    env.update({
-        "GATEWAY_SERVER": "hypercorn",
-        "GATEWAY_LISTEN": f"{HOST}:{settings.aws_port}",
-        "LOCALSTACK_HOST": f"{HOST}:{settings.aws_port}",
-        # Its host-mode directories default to shared places; each stack gets its own.
-        "FILESYSTEM_ROOT": str(home / "fs"),
-        "HOME": str(home),
-        "SKIP_SSL_CERT_DOWNLOAD": "1",  # no fetch of localstack.cloud's certificate
-        "DISABLE_EVENTS": "1",  # no analytics sent home
-        "DNS_ADDRESS": "0",  # no DNS server of its own (it would try port 53)
-        "SERVICES": "iam,sts,s3",  # what the realm uses
-        "LOCALSTACK_CLI": "0",  # host-mode directories (under FILESYSTEM_ROOT), not the CLI's
-    })
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON", "VIRTUAL_ENV"))}
+    env.update(
+        {
+            "GATEWAY_SERVER": "hypercorn",
+            "GATEWAY_LISTEN": f"{HOST}:{settings.aws_port}",
+            "LOCALSTACK_HOST": f"{HOST}:{settings.aws_port}",
+            # Its host-mode directories default to shared places; each stack gets its own.
+            "FILESYSTEM_ROOT": str(home / "fs"),
+            "HOME": str(home),
+            "SKIP_SSL_CERT_DOWNLOAD": "1",  # no fetch of localstack.cloud's certificate
+            "DISABLE_EVENTS": "1",  # no analytics sent home
+            "DNS_ADDRESS": "0",  # no DNS server of its own (it would try port 53)
+            "SERVICES": "iam,sts,s3",  # what the realm uses
+            "LOCALSTACK_CLI": "0",  # host-mode directories (under FILESYSTEM_ROOT), not the CLI's
+        }
+    )
     return env
 
 
@@ -156,11 +160,16 @@ def start(settings: Settings, name: str) -> int:
     home = settings.state_dir / "localstack"
     (home / "fs").mkdir(parents=True, exist_ok=True)
     argv = [str(python), "-m", "localstack.runtime.main"]
-    return procs.start(name, argv, run_dir=settings.state_dir, env=environment(settings),
-                       cwd=home)
+    return procs.start(name, argv, run_dir=settings.state_dir, env=environment(settings), cwd=home)
 
 
 def wait_ready(settings: Settings, pid: int, name: str) -> None:
-    procs.wait_http(HOST, settings.aws_port, HEALTH_PATH, pid=pid, name="AWS (LocalStack)",
-                    log=settings.state_dir / f"{name}.log", timeout=START_TIMEOUT)
-
+    procs.wait_http(
+        HOST,
+        settings.aws_port,
+        HEALTH_PATH,
+        pid=pid,
+        name="AWS (LocalStack)",
+        log=settings.state_dir / f"{name}.log",
+        timeout=START_TIMEOUT,
+    )

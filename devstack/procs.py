@@ -140,8 +140,17 @@ def _reap_if_exited(pid: int) -> None:
         proc.poll()
 
 
-def wait_http(url_host: str, port: int, path: str, *, pid: int, name: str, log: Path,
-              timeout: float = 20.0, interval: float = 0.05) -> None:
+def wait_http(
+    url_host: str,
+    port: int,
+    path: str,
+    *,
+    pid: int,
+    name: str,
+    log: Path,
+    timeout: float = 20.0,
+    interval: float = 0.05,
+) -> None:
     """Poll until ``GET path`` answers below 500; fail at once if the server died."""
     deadline = time.monotonic() + timeout
     last = "no answer"

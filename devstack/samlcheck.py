@@ -54,8 +54,14 @@ class Assertion:
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, huge_tree=False, remove_comments=False)
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=False,
+    )
 
 
 def parse_xml(data: bytes) -> etree._Element:
@@ -80,8 +86,7 @@ def decode(saml_assertion: str) -> bytes:
 def metadata_certs(metadata_document: str) -> tuple[str, list[str]]:
     """(entityID, signing certificates in PEM) from an IdP's SAML metadata."""
     root = parse_xml(metadata_document.encode())
-    entity = root if root.tag == f"{{{NS['md']}}}EntityDescriptor" else root.find(
-        ".//md:EntityDescriptor", NS)
+    entity = root if root.tag == f"{{{NS['md']}}}EntityDescriptor" else root.find(".//md:EntityDescriptor", NS)
     if entity is None:
         raise invalid("The SAML provider's metadata has no EntityDescriptor")
     certs = []
@@ -89,9 +94,8 @@ def metadata_certs(metadata_document: str) -> tuple[str, list[str]]:
         if key.get("use") in (None, "signing"):
             for cert in key.iterfind(".//ds:X509Certificate", NS):
                 b64 = "".join((cert.text or "").split())
-                lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
-                certs.append("-----BEGIN CERTIFICATE-----\n" + "\n".join(lines)
-                             + "\n-----END CERTIFICATE-----\n")
+                lines = [b64[i : i + 64] for i in range(0, len(b64), 64)]
+                certs.append("-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n")
     return entity.get("entityID", ""), certs
 
 
@@ -146,8 +150,10 @@ def check_response_status(root: etree._Element) -> None:
 
 def check_window(assertion: etree._Element, now: datetime.datetime) -> None:
     conditions = assertion.find("saml:Conditions", NS)
-    limits = [_time(c.get("NotOnOrAfter")) for c in assertion.iterfind(
-        "saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData", NS)]
+    limits = [
+        _time(c.get("NotOnOrAfter"))
+        for c in assertion.iterfind("saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData", NS)
+    ]
     if conditions is not None:
         limits.append(_time(conditions.get("NotOnOrAfter")))
         not_before = _time(conditions.get("NotBefore"))
@@ -155,15 +161,18 @@ def check_window(assertion: etree._Element, now: datetime.datetime) -> None:
             raise invalid("Invalid SAML response: assertion is not yet valid")
     if any(limit is not None and now >= limit for limit in limits):
         raise StsFault(400, "ExpiredTokenException", "Token must be fresh")
-    audiences = {(a.text or "").strip() for a in assertion.iterfind(
-        "saml:Conditions/saml:AudienceRestriction/saml:Audience", NS)}
+    audiences = {
+        (a.text or "").strip() for a in assertion.iterfind("saml:Conditions/saml:AudienceRestriction/saml:Audience", NS)
+    }
     if not audiences & AWS_AUDIENCES:
         raise invalid(f"Invalid SAML response: audience {sorted(audiences)} is not AWS")
 
 
 def _values(assertion: etree._Element, name: str) -> list[str]:
-    return [(v.text or "").strip() for v in assertion.iterfind(
-        f"saml:AttributeStatement/saml:Attribute[@Name='{name}']/saml:AttributeValue", NS)]
+    return [
+        (v.text or "").strip()
+        for v in assertion.iterfind(f"saml:AttributeStatement/saml:Attribute[@Name='{name}']/saml:AttributeValue", NS)
+    ]
 
 
 def role_pairs(values: list[str]) -> frozenset[tuple[str, str]]:
@@ -181,8 +190,7 @@ def role_pairs(values: list[str]) -> frozenset[tuple[str, str]]:
 
 def facts(assertion: etree._Element) -> Assertion:
     name_id = assertion.find("saml:Subject/saml:NameID", NS)
-    confirmation = assertion.find(
-        "saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData", NS)
+    confirmation = assertion.find("saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData", NS)
     authn = assertion.find("saml:AuthnStatement", NS)
     names = _values(assertion, SESSION_NAME_ATTR)
     return Assertion(
@@ -192,8 +200,7 @@ def facts(assertion: etree._Element) -> Assertion:
         recipient=confirmation.get("Recipient", "") if confirmation is not None else "",
         roles=role_pairs(_values(assertion, ROLE_ATTR)),
         session_name=names[0] if len(names) == 1 else None,
-        session_not_on_or_after=_time(authn.get("SessionNotOnOrAfter"))
-        if authn is not None else None,
+        session_not_on_or_after=_time(authn.get("SessionNotOnOrAfter")) if authn is not None else None,
     )
 
 

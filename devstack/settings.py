@@ -37,9 +37,7 @@ class Settings:
             "state_dir": Path(env.get("ASS_STACK_DIR") or REPO_ROOT / ".stack"),
             "idp_port": int(env.get("ASS_STACK_IDP_PORT") or realm.DEFAULT_IDP_PORT),
             "aws_port": int(env.get("ASS_STACK_AWS_PORT") or realm.DEFAULT_AWS_PORT),
-            "listener_port": int(
-                env.get("ASS_STACK_LISTENER_PORT") or realm.LISTENER_DEFAULT_PORT
-            ),
+            "listener_port": int(env.get("ASS_STACK_LISTENER_PORT") or realm.LISTENER_DEFAULT_PORT),
             "idp": env.get("ASS_STACK_IDP") or SIMPLESAMLPHP,
             "aws": env.get("ASS_STACK_AWS") or MOTO,
         }
@@ -58,10 +56,7 @@ class Settings:
         return f"http://{HOST}:{self.aws_port}"
 
     def idp_initiated_url(self, sp_entity_id: str) -> str:
-        return (
-            f"{self.idp_base_url}/simplesaml/saml2/idp/SSOService.php"
-            f"?spentityid={quote(sp_entity_id, safe='')}"
-        )
+        return f"{self.idp_base_url}/simplesaml/saml2/idp/SSOService.php?spentityid={quote(sp_entity_id, safe='')}"
 
     @property
     def keycloak(self) -> bool:

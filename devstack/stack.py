@@ -11,7 +11,15 @@ from pathlib import Path
 from devstack import idp, keycloak, localstack, procs, realm, watchdog
 from devstack.procs import StackError
 from devstack.settings import (
-    AWS_SIDES, HOST, IDPS, KEYCLOAK, LOCALSTACK, MOTO, REPO_ROOT, SIMPLESAMLPHP, Settings,
+    AWS_SIDES,
+    HOST,
+    IDPS,
+    KEYCLOAK,
+    LOCALSTACK,
+    MOTO,
+    REPO_ROOT,
+    SIMPLESAMLPHP,
+    Settings,
 )
 
 STATE_FILE = "stack.json"
@@ -31,24 +39,34 @@ def load(state_dir: Path) -> Settings | None:
         return None
     if data.get("version") != STATE_VERSION:
         return None
-    return Settings(state_dir=state_dir, idp_port=data["idp_port"], aws_port=data["aws_port"],
-                    listener_port=data["listener_port"],
-                    # A state file written before Keycloak was an option ran SimpleSAMLphp.
-                    idp=data.get("idp", SIMPLESAMLPHP),
-                    # ... and one written before LocalStack was an option ran moto.
-                    aws=data.get("aws", MOTO))
+    return Settings(
+        state_dir=state_dir,
+        idp_port=data["idp_port"],
+        aws_port=data["aws_port"],
+        listener_port=data["listener_port"],
+        # A state file written before Keycloak was an option ran SimpleSAMLphp.
+        idp=data.get("idp", SIMPLESAMLPHP),
+        # ... and one written before LocalStack was an option ran moto.
+        aws=data.get("aws", MOTO),
+    )
 
 
 def _save(settings: Settings) -> None:
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    _state_path(settings.state_dir).write_text(json.dumps({
-        "version": STATE_VERSION,
-        "idp_port": settings.idp_port,
-        "aws_port": settings.aws_port,
-        "listener_port": settings.listener_port,
-        "idp": settings.idp,
-        "aws": settings.aws,
-    }, indent=2) + "\n")
+    _state_path(settings.state_dir).write_text(
+        json.dumps(
+            {
+                "version": STATE_VERSION,
+                "idp_port": settings.idp_port,
+                "aws_port": settings.aws_port,
+                "listener_port": settings.listener_port,
+                "idp": settings.idp,
+                "aws": settings.aws,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 def status(state_dir: Path) -> dict[str, bool]:
@@ -60,7 +78,8 @@ def _check_ports(settings: Settings) -> None:
         if not procs.port_is_free(HOST, port):
             raise StackError(
                 f"port {port} ({what}) is already in use: stop what uses it, or pick another "
-                f"with --{what.lower()}-port / ASS_STACK_{what.upper()}_PORT")
+                f"with --{what.lower()}-port / ASS_STACK_{what.upper()}_PORT"
+            )
 
 
 def _python_env(**extra: str) -> dict[str, str]:
@@ -75,12 +94,11 @@ def _start_aws(settings: Settings) -> int:
     if settings.aws == LOCALSTACK:
         return localstack.start(settings, AWS)
     env = _python_env(MOTO_ACCOUNT_ID=realm.ACCOUNT_ID)
-    argv = [sys.executable, "-m", "devstack.aws", "--host", HOST,
-            "--port", str(settings.aws_port)]
+    argv = [sys.executable, "-m", "devstack.aws", "--host", HOST, "--port", str(settings.aws_port)]
     return procs.start(AWS, argv, run_dir=settings.state_dir, env=env, cwd=REPO_ROOT)
 
 
-def _start_idp(settings: Settings, log) -> int:  # noqa: ANN001
+def _start_idp(settings: Settings, log) -> int:
     if settings.idp not in IDPS:
         raise StackError(f"unknown IdP {settings.idp!r}: choose one of {', '.join(IDPS)}")
     if settings.idp == KEYCLOAK:
@@ -106,11 +124,11 @@ def preflight() -> None:
         raise StackError(
             f"{sys.executable} lacks {', '.join(lacking)}: use the project's venv "
             "(bash dev/setup.sh, then .venv/bin/python -m devstack up) or "
-            "pip install -e '.[test]'")
+            "pip install -e '.[test]'"
+        )
 
 
-def up(settings: Settings, log=lambda msg: None,  # noqa: ANN001
-       watch_pid: int | None = None) -> Settings:
+def up(settings: Settings, log=lambda msg: None, watch_pid: int | None = None) -> Settings:
     """Start what is not running, wait until both answer, seed AWS. Idempotent.
 
     With ``watch_pid`` the stack also stops by itself when that process dies (test runs).
@@ -152,15 +170,25 @@ def _wait_aws(settings: Settings, pid: int) -> None:
     if settings.aws == LOCALSTACK:
         localstack.wait_ready(settings, pid, AWS)
     else:
-        procs.wait_http(HOST, settings.aws_port, "/moto-api/data.json", pid=pid,
-                        name="AWS (moto)", log=settings.state_dir / f"{AWS}.log")
+        procs.wait_http(
+            HOST,
+            settings.aws_port,
+            "/moto-api/data.json",
+            pid=pid,
+            name="AWS (moto)",
+            log=settings.state_dir / f"{AWS}.log",
+        )
 
 
 def _start_watchdog(settings: Settings, watch_pid: int) -> None:
     env = _python_env()
-    procs.start(watchdog.NAME, [sys.executable, "-m", "devstack.watchdog", str(watch_pid),
-                                str(settings.state_dir)],
-                run_dir=settings.state_dir, env=env, cwd=REPO_ROOT)
+    procs.start(
+        watchdog.NAME,
+        [sys.executable, "-m", "devstack.watchdog", str(watch_pid), str(settings.state_dir)],
+        run_dir=settings.state_dir,
+        env=env,
+        cwd=REPO_ROOT,
+    )
 
 
 def seed(settings: Settings) -> None:

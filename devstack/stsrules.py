@@ -35,22 +35,27 @@ def _duration(params: dict[str, str]) -> int:
         raise validation(f"Value '{raw}' at 'durationSeconds' is not a number") from None
     if not 900 <= seconds <= 43200:
         bound = "greater than or equal to 900" if seconds < 900 else "less than or equal to 43200"
-        raise validation(f"1 validation error detected: Value '{seconds}' at 'durationSeconds' "
-                         f"failed to satisfy constraint: Member must have value {bound}")
+        raise validation(
+            f"1 validation error detected: Value '{seconds}' at 'durationSeconds' "
+            f"failed to satisfy constraint: Member must have value {bound}"
+        )
     return seconds
 
 
 def _validate(params: dict[str, str]) -> tuple[str, str, str, int]:
     missing = [p for p in ("RoleArn", "PrincipalArn", "SAMLAssertion") if not params.get(p)]
     if missing:
-        raise validation(f"1 validation error detected: Value null at '{missing[0]}' failed to "
-                         "satisfy constraint: Member must not be null")
-    role_arn, provider_arn, saml = (params["RoleArn"], params["PrincipalArn"],
-                                    params["SAMLAssertion"])
+        raise validation(
+            f"1 validation error detected: Value null at '{missing[0]}' failed to "
+            "satisfy constraint: Member must not be null"
+        )
+    role_arn, provider_arn, saml = (params["RoleArn"], params["PrincipalArn"], params["SAMLAssertion"])
     if not 4 <= len(saml) <= 100_000:
-        raise validation("1 validation error detected: Value at 'sAMLAssertion' failed to "
-                         "satisfy constraint: Member must have length between 4 and 100000")
-    for name, arn in (("roleArn", role_arn), ("principalArn", provider_arn)):
+        raise validation(
+            "1 validation error detected: Value at 'sAMLAssertion' failed to "
+            "satisfy constraint: Member must have length between 4 and 100000"
+        )
+    for _name, arn in (("roleArn", role_arn), ("principalArn", provider_arn)):
         if not 20 <= len(arn) <= 2048 or not ARN.match(arn):
             raise validation(f"{arn} is invalid")  # AWS: "Request ARN is invalid"
     return role_arn, provider_arn, saml, _duration(params)
@@ -88,13 +93,15 @@ def trusts(policy_document: str, provider_arn: str) -> bool:
         return False
     statements = policy.get("Statement", [])
     for st in statements if isinstance(statements, list) else [statements]:
-        federated = st.get("Principal", {}).get("Federated", []) if isinstance(
-            st.get("Principal"), dict) else []
+        federated = st.get("Principal", {}).get("Federated", []) if isinstance(st.get("Principal"), dict) else []
         actions = st.get("Action", [])
         federated = [federated] if isinstance(federated, str) else federated
         actions = [actions] if isinstance(actions, str) else actions
-        if st.get("Effect") == "Allow" and provider_arn in federated and any(
-                a in ("sts:AssumeRoleWithSAML", "sts:*", "*") for a in actions):
+        if (
+            st.get("Effect") == "Allow"
+            and provider_arn in federated
+            and any(a in ("sts:AssumeRoleWithSAML", "sts:*", "*") for a in actions)
+        ):
             return True
     return False
 
@@ -110,16 +117,13 @@ def assume_role_with_saml(params: dict[str, str], now: datetime.datetime) -> str
     if not trusts(role.assume_role_policy_document, provider_arn):
         raise denied()
     if duration > int(role.max_session_duration or 3600):
-        raise validation(
-            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+        raise validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
     if not facts.session_name or not SESSION_NAME.match(facts.session_name):
-        raise StsFault(400, "InvalidIdentityToken",
-                       "RoleSessionName in the SAML assertion is missing or invalid")
+        raise StsFault(400, "InvalidIdentityToken", "RoleSessionName in the SAML assertion is missing or invalid")
     return _result(facts, role_arn, provider_arn, duration, now)
 
 
-def _result(facts: Assertion, role_arn: str, provider_arn: str, duration: int,
-            now: datetime.datetime) -> str:
+def _result(facts: Assertion, role_arn: str, provider_arn: str, duration: int, now: datetime.datetime) -> str:
     from moto.sts.models import sts_backends
 
     expiration = now + datetime.timedelta(seconds=duration)
@@ -127,13 +131,23 @@ def _result(facts: Assertion, role_arn: str, provider_arn: str, duration: int,
         expiration = facts.session_not_on_or_after
     seconds = max(1, int((expiration - now).total_seconds()))
     assumed = sts_backends[realm.ACCOUNT_ID]["aws"].assume_role(
-        region_name="us-east-1", role_session_name=facts.session_name, role_arn=role_arn,
-        policy="", duration=seconds, external_id="")
+        region_name="us-east-1",
+        role_session_name=facts.session_name,
+        role_arn=role_arn,
+        policy="",
+        duration=seconds,
+        external_id="",
+    )
     provider_name = provider_arn.rsplit("/", 1)[-1]
-    qualifier = base64.b64encode(hashlib.sha1(  # noqa: S324 (AWS's documented formula)
-        (facts.issuer + realm.ACCOUNT_ID + provider_name).encode()).digest()).decode()
-    short = {"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent": "persistent",
-             "urn:oasis:names:tc:SAML:2.0:nameid-format:transient": "transient"}
+    qualifier = base64.b64encode(
+        hashlib.sha1(  # AWS's documented formula
+            (facts.issuer + realm.ACCOUNT_ID + provider_name).encode()
+        ).digest()
+    ).decode()
+    short = {
+        "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent": "persistent",
+        "urn:oasis:names:tc:SAML:2.0:nameid-format:transient": "transient",
+    }
     fields = {
         "Issuer": facts.issuer,
         "Audience": facts.recipient,

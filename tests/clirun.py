@@ -19,8 +19,9 @@ class Run:
         return f"exit {self.code}\n--- stdout\n{self.out}\n--- stderr\n{self.err}"
 
 
-def run_cli(args: Sequence[str], env: Mapping[str, str] | None = None, stdin: str | bytes | None = None,
-            timeout: float = 120) -> Run:
+def run_cli(
+    args: Sequence[str], env: Mapping[str, str] | None = None, stdin: str | bytes | None = None, timeout: float = 120
+) -> Run:
     """``python -m awscli_saml_sso ARGS`` in a new session, so it has no controlling terminal."""
     data = stdin.encode() if isinstance(stdin, str) else stdin
     proc = subprocess.run(

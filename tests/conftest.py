@@ -29,8 +29,17 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    for key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "ASS_ENDPOINT_URL", "ASS_PROFILE", "ASS_LOG_LEVEL"):
+    for key in (
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_STS",
+        "ASS_ENDPOINT_URL",
+        "ASS_PROFILE",
+        "ASS_LOG_LEVEL",
+    ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("SE_OFFLINE", "true")
     monkeypatch.setenv("SE_AVOID_STATS", "true")

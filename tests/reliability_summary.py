@@ -36,8 +36,7 @@ class Ledger:
 
     def summary_lines(self) -> list[str]:
         tried = ", ".join(f"{self.tried[k]} {label}" for k, label in KINDS.items() if self.tried[k])
-        lines = [f"tried: {tried or 'nothing'} in {len(self.tests)} tests "
-                 f"({len(self.failed_tests)} failed)"]
+        lines = [f"tried: {tried or 'nothing'} in {len(self.tests)} tests ({len(self.failed_tests)} failed)"]
         checks = ", ".join(f"{self.checks[k]} {k}" for k in sorted(self.checks))
         lines.append(f"checks made: {checks or 'none'}")
         for kind, label in VIOLATIONS.items():
@@ -80,7 +79,7 @@ class _Plugin:
             LEDGER.failed_tests.add(report.nodeid)
 
     @pytest.hookimpl
-    def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
         if not LEDGER.tests:
             return
         terminalreporter.section("fail-safe summary (issue 8)")

@@ -19,9 +19,9 @@ import hashlib
 import hmac
 import json
 import os
-import struct
 import shutil
 import socket
+import struct
 import sys
 import time
 import urllib.request
@@ -33,8 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # devstack/ sits at the repository root, beside src/
     sys.path.insert(0, str(ROOT))
 
-from devstack import httplogin, keycloak, procs, realm, stack as devstack  # noqa: E402
-from devstack.settings import IDPS, KEYCLOAK, LOCALSTACK, MOTO, SIMPLESAMLPHP, Settings  # noqa: E402
+from devstack import httplogin, keycloak, procs, realm
+from devstack import stack as devstack
+from devstack.settings import IDPS, KEYCLOAK, LOCALSTACK, MOTO, SIMPLESAMLPHP, Settings
 
 # Keycloak users only the tests need, added through the admin REST API by `keycloak_stack`, not
 # in keycloak/master-partial-import.json: that file is the original project's dev realm, which
@@ -48,21 +49,35 @@ KC_DISABLED_USER = "kc_disabled"
 KC_UPDATE_PASSWORD_USER = "kc_update_password"
 
 
-def _kc_user(username: str, *, roles: tuple[str, ...] = (), enabled: bool = True,
-             required_actions: tuple[str, ...] = (), otp_secret: str | None = None) -> dict:
+def _kc_user(
+    username: str,
+    *,
+    roles: tuple[str, ...] = (),
+    enabled: bool = True,
+    required_actions: tuple[str, ...] = (),
+    otp_secret: str | None = None,
+) -> dict:
     credentials = [{"type": "password", "value": username, "temporary": False}]
     if otp_secret is not None:
-        credentials.append({
-            "type": "otp",
-            "secretData": json.dumps({"value": otp_secret}),
-            "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
-                                          "algorithm": "HmacSHA1", "counter": 0}),
-        })
+        credentials.append(
+            {
+                "type": "otp",
+                "secretData": json.dumps({"value": otp_secret}),
+                "credentialData": json.dumps(
+                    {"subType": "totp", "digits": 6, "period": 30, "algorithm": "HmacSHA1", "counter": 0}
+                ),
+            }
+        )
     pairs = [f"{role},{realm.PROVIDER_ARN}" for role in roles]
     return {
-        "username": username, "enabled": enabled, "email": f"{username}@example.com",
-        "emailVerified": True, "firstName": username, "lastName": "Test",
-        "credentials": credentials, "requiredActions": list(required_actions),
+        "username": username,
+        "enabled": enabled,
+        "email": f"{username}@example.com",
+        "emailVerified": True,
+        "firstName": username,
+        "lastName": "Test",
+        "credentials": credentials,
+        "requiredActions": list(required_actions),
         "clientRoles": {realm.SP_ENTITY_ID: pairs} if pairs else {},
     }
 
@@ -79,7 +94,7 @@ def totp(secret: str, at: float | None = None) -> str:
     counter = int((time.time() if at is None else at) // 30)
     digest = hmac.new(secret.encode(), struct.pack(">Q", counter), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
     return f"{value % 1_000_000:06d}"
 
 
@@ -152,13 +167,12 @@ class Stack:
 
     def assume_calls(self) -> int:
         """AssumeRoleWithSAML calls the emulator received since the last ``reset_aws``."""
-        import json  # noqa: PLC0415
+        import json
 
-        with urllib.request.urlopen(self.aws_endpoint_url + "/devstack/calls", timeout=10) as answer:  # noqa: S310
+        with urllib.request.urlopen(self.aws_endpoint_url + "/devstack/calls", timeout=10) as answer:
             return int(json.loads(answer.read())["AssumeRoleWithSAML"])
 
-    def saml_response_for(self, username: str, password: str | None = None, *,
-                          listener: bool = False) -> str:
+    def saml_response_for(self, username: str, password: str | None = None, *, listener: bool = False) -> str:
         if self.idp != SIMPLESAMLPHP:
             # httplogin's plain-HTTP form post loses Keycloak's login state (seen: HTTP 400
             # "Restart login cookie not found"); the browser tests log in to Keycloak instead.
@@ -168,17 +182,19 @@ class Stack:
 
     def _post(self, path: str, body: bytes) -> None:
         request = urllib.request.Request(
-            self.aws_endpoint_url + path, data=body, method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded"})
-        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (loopback)
+            self.aws_endpoint_url + path,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:  # loopback
             answer.read()
 
 
 _CURRENT: Stack | None = None
 
 
-def saml_response_for(username: str, password: str | None = None, *,
-                      idp_url: str | None = None) -> str:
+def saml_response_for(username: str, password: str | None = None, *, idp_url: str | None = None) -> str:
     """Log in as ``username`` (password defaults to the realm's) over plain HTTP and return the
     base64 SAMLResponse the IdP signs for AWS. Needs the ``stack`` fixture to be running
     (or an explicit ``idp_url``)."""
@@ -211,9 +227,14 @@ def _reserve_port() -> socket.socket:
 
 def _session_stack(tmp_path_factory: pytest.TempPathFactory, idp: str, aws: str = MOTO):
     listener_hold = _reserve_port()
-    settings = Settings(state_dir=tmp_path_factory.mktemp(f"stack-{idp}-{aws}"),
-                        idp_port=procs.free_port(), aws_port=procs.free_port(),
-                        listener_port=listener_hold.getsockname()[1], idp=idp, aws=aws)
+    settings = Settings(
+        state_dir=tmp_path_factory.mktemp(f"stack-{idp}-{aws}"),
+        idp_port=procs.free_port(),
+        aws_port=procs.free_port(),
+        listener_port=listener_hold.getsockname()[1],
+        idp=idp,
+        aws=aws,
+    )
     started = time.monotonic()
     try:
         devstack.up(settings, watch_pid=os.getpid())
@@ -232,8 +253,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
     global _CURRENT
     missing = _missing_tools()
     if missing:
-        pytest.fail(f"the local stack needs {', '.join(missing)}: run "
-                    "`python -m devstack install` (or dev/stack install) as root", pytrace=False)
+        pytest.fail(
+            f"the local stack needs {', '.join(missing)}: run "
+            "`python -m devstack install` (or dev/stack install) as root",
+            pytrace=False,
+        )
     for current in _session_stack(tmp_path_factory, SIMPLESAMLPHP):
         _CURRENT = current
         try:
@@ -250,10 +274,17 @@ EXTERNAL_ENV = "ASS_TEST_KEYCLOAK_STACK"
 
 
 def _docker_keycloak(tmp_path_factory: pytest.TempPathFactory):
-    settings = Settings(state_dir=tmp_path_factory.mktemp("stack-docker"), idp=KEYCLOAK,
-                        idp_port=realm.DEFAULT_IDP_PORT, aws_port=realm.DEFAULT_AWS_PORT)
-    admin = keycloak.Admin(settings.keycloak_base_url, os.environ.get("KEYCLOAK_ADMIN_USER", "admin"),
-                           os.environ.get("KEYCLOAK_ADMIN_PASSWORD", "admin"))
+    settings = Settings(
+        state_dir=tmp_path_factory.mktemp("stack-docker"),
+        idp=KEYCLOAK,
+        idp_port=realm.DEFAULT_IDP_PORT,
+        aws_port=realm.DEFAULT_AWS_PORT,
+    )
+    admin = keycloak.Admin(
+        settings.keycloak_base_url,
+        os.environ.get("KEYCLOAK_ADMIN_USER", "admin"),
+        os.environ.get("KEYCLOAK_ADMIN_PASSWORD", "admin"),
+    )
     yield Stack(settings, external=True), admin
 
 
@@ -311,8 +342,11 @@ def localstack_stack(tmp_path_factory: pytest.TempPathFactory):
     test asks. The first run ever installs LocalStack's venv into ~/.cache/awscli-saml-sso."""
     missing = _missing_tools()
     if missing:
-        pytest.fail(f"the local stack needs {', '.join(missing)}: run "
-                    "`python -m devstack install` (or dev/stack install) as root", pytrace=False)
+        pytest.fail(
+            f"the local stack needs {', '.join(missing)}: run "
+            "`python -m devstack install` (or dev/stack install) as root",
+            pytrace=False,
+        )
     yield from _session_stack(tmp_path_factory, SIMPLESAMLPHP, LOCALSTACK)
 
 

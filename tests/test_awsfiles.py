@@ -42,7 +42,9 @@ def botocore_parse(text: str, tmp_path: Path) -> dict:
 NEW = {"aws_access_key_id": "AKIANEW", "aws_session_token": "TOKEN/NEW+=="}
 
 CASES = [
-    pytest.param("", "saml", "[saml]\naws_access_key_id = AKIANEW\naws_session_token = TOKEN/NEW+==\n", id="empty-file"),
+    pytest.param(
+        "", "saml", "[saml]\naws_access_key_id = AKIANEW\naws_session_token = TOKEN/NEW+==\n", id="empty-file"
+    ),
     pytest.param(
         "[default]\naws_access_key_id = A\n",
         "saml",
@@ -110,12 +112,14 @@ CASES = [
         id="mixed-endings-use-the-first",
     ),
     pytest.param(
-        "[profile saml]\nk = v\n", "saml",
+        "[profile saml]\nk = v\n",
+        "saml",
         "[profile saml]\nk = v\n\n[saml]\naws_access_key_id = AKIANEW\naws_session_token = TOKEN/NEW+==\n",
         id="exact-section-name",
     ),
     pytest.param(
-        "[a]\nk = v\n     [saml]\n", "saml",
+        "[a]\nk = v\n     [saml]\n",
+        "saml",
         "[a]\nk = v\n     [saml]\n\n[saml]\naws_access_key_id = AKIANEW\naws_session_token = TOKEN/NEW+==\n",
         id="indented-header-is-a-continuation",
     ),
@@ -220,8 +224,7 @@ def ini_files(draw):
 @given(
     ini_files(),
     st.sampled_from(NAMES + ["new-profile"]),
-    st.dictionaries(st.sampled_from(["aws_access_key_id", "aws_session_token", "region", "dev"]),
-                    VALUE, min_size=1),
+    st.dictionaries(st.sampled_from(["aws_access_key_id", "aws_session_token", "region", "dev"]), VALUE, min_size=1),
 )
 def test_edit_touches_only_its_section(tmp_path, generated, target, values):
     names, chunks = generated
@@ -250,6 +253,7 @@ def test_edit_touches_only_its_section(tmp_path, generated, target, values):
 
 # --- paths ------------------------------------------------------------------------------------
 
+
 def test_paths_from_environment(tmp_path):
     env = {"HOME": str(tmp_path / "h")}
     assert awsfiles.credentials_path(env) == tmp_path / "h" / ".aws" / "credentials"
@@ -263,6 +267,7 @@ def test_paths_from_environment(tmp_path):
 
 
 # --- atomic, private, locked writes -----------------------------------------------------------
+
 
 @pytest.fixture
 def loose_umask():
@@ -336,7 +341,7 @@ def test_failure_leaves_old_file_and_no_temp(tmp_path, monkeypatch, target, err)
 
         class HalfWriter:
             def __init__(self, fd, *_a, **_k):
-                self.raw = open(fd, "wb", closefd=True)  # noqa: SIM115
+                self.raw = open(fd, "wb", closefd=True)
 
             def __enter__(self):
                 return self
@@ -360,7 +365,9 @@ def test_failure_leaves_old_file_and_no_temp(tmp_path, monkeypatch, target, err)
     assert leftovers(tmp_path) == []
 
 
-@pytest.mark.skipif(getattr(os, "geteuid", lambda: 0)() == 0, reason="root (or Windows) writes into read-only directories")
+@pytest.mark.skipif(
+    getattr(os, "geteuid", lambda: 0)() == 0, reason="root (or Windows) writes into read-only directories"
+)
 def test_read_only_directory(tmp_path):
     path = tmp_path / "ro" / "credentials"
     path.parent.mkdir()

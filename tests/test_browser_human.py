@@ -20,12 +20,12 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from pages.fixtures import sink  # noqa: E402,F401 - fixture, used by name
-from pages.human import CODE, DISABLED, PASSWORD, HumanIdp  # noqa: E402
-from test_browser_capture import display, leftovers, offline  # noqa: E402,F401 - fixtures
+from pages.fixtures import sink  # noqa: F401 - fixture, used by name
+from pages.human import CODE, DISABLED, PASSWORD, HumanIdp
+from test_browser_capture import display, leftovers, offline  # noqa: F401 - fixtures
 
-from awscli_saml_sso.browser import BrowserLogin, capture_saml_response  # noqa: E402
-from awscli_saml_sso.errors import AuthError, UsageError  # noqa: E402
+from awscli_saml_sso.browser import BrowserLogin, capture_saml_response
+from awscli_saml_sso.errors import AuthError, UsageError
 
 pytestmark = [
     pytest.mark.browser,
@@ -84,9 +84,17 @@ def make_login(human, sink, tmp_path):
     profile = tmp_path / "profile"
 
     def make(path: str, person: Person, **overrides) -> BrowserLogin:
-        values = dict(idp_url=human.base + path, endpoints=(sink.url,), username="alice",
-                      password=lambda: PASSWORD, timeout=60.0, profile_dir=profile,
-                      diagnostics_dir=tmp_path / "diag", status=person.step, notice=person.notice)
+        values = dict(
+            idp_url=human.base + path,
+            endpoints=(sink.url,),
+            username="alice",
+            password=lambda: PASSWORD,
+            timeout=60.0,
+            profile_dir=profile,
+            diagnostics_dir=tmp_path / "diag",
+            status=person.step,
+            notice=person.notice,
+        )
         values.update(overrides)
         return BrowserLogin(**values)
 
@@ -140,19 +148,35 @@ def test_mfa_method_not_offered_lists_what_is(make_login, saml, human):
 # ---- the IdP says no ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path, username, password, code, sentence, label, posts", [
-    ("/ms", "dora", PASSWORD, None, DISABLED, "account disabled", 1),
-    ("/ms", "alice", "nope", None, "Your account or password is incorrect.", "wrong username or password", 1),
-    ("/plain", "alice", "nope", None, "Incorrect user ID or password.", "wrong username or password", 1),
-    ("/f5", "alice", PASSWORD, "000000", "Invalid passcode. Try again.", "wrong one-time code", 1),
-    ("/adfs", "alice", PASSWORD, None, "Enter your user ID in the format domain\\user or user@domain.",
-     "format", 0),
-], ids=["disabled", "wrong-password-elsewhere", "wrong-password", "wrong-code", "format-hint"])
-def test_refusal_in_the_idps_words(make_login, saml, human, path, username, password, code,
-                                   sentence, label, posts):
+@pytest.mark.parametrize(
+    "path, username, password, code, sentence, label, posts",
+    [
+        ("/ms", "dora", PASSWORD, None, DISABLED, "account disabled", 1),
+        ("/ms", "alice", "nope", None, "Your account or password is incorrect.", "wrong username or password", 1),
+        ("/plain", "alice", "nope", None, "Incorrect user ID or password.", "wrong username or password", 1),
+        ("/f5", "alice", PASSWORD, "000000", "Invalid passcode. Try again.", "wrong one-time code", 1),
+        (
+            "/adfs",
+            "alice",
+            PASSWORD,
+            None,
+            "Enter your user ID in the format domain\\user or user@domain.",
+            "format",
+            0,
+        ),
+    ],
+    ids=["disabled", "wrong-password-elsewhere", "wrong-password", "wrong-code", "format-hint"],
+)
+def test_refusal_in_the_idps_words(make_login, saml, human, path, username, password, code, sentence, label, posts):
     person = Person(human, answer=None)
-    login = make_login(path, person, username=username, password=lambda: password,
-                       mfa_code=(lambda: code) if code else None, prefer_code=bool(code))
+    login = make_login(
+        path,
+        person,
+        username=username,
+        password=lambda: password,
+        mfa_code=(lambda: code) if code else None,
+        prefer_code=bool(code),
+    )
     with pytest.raises(AuthError) as err:
         capture_saml_response(login)
     ended = time.monotonic()
@@ -171,7 +195,6 @@ def test_cli_prints_the_number_on_stderr_and_finishes_the_login(aws, cli_env, hu
     import subprocess
 
     import boto3
-
     from pages.listeners import RecordingTcp
 
     trap = RecordingTcp()
@@ -180,11 +203,28 @@ def test_cli_prints_the_number_on_stderr_and_finishes_the_login(aws, cli_env, hu
     human.saml_value = aws.saml_response_for("aws_user")
     env = {**cli_env, "ASS_TEST_HOST_RESOLVER_RULES": f"MAP signin.aws.amazon.com 127.0.0.1:{trap.port}"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "awscli_saml_sso", "--idp-url", human.base + "/ms", "--browser", "chromium",
-         "--username", "alice", "--password-stdin", "--endpoint-url", aws.aws_endpoint_url,
-         "--timeout", "60"],
-        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "awscli_saml_sso",
+            "--idp-url",
+            human.base + "/ms",
+            "--browser",
+            "chromium",
+            "--username",
+            "alice",
+            "--password-stdin",
+            "--endpoint-url",
+            aws.aws_endpoint_url,
+            "--timeout",
+            "60",
+        ],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     lines: list[tuple[float, str]] = []
     try:
         proc.stdin.write((PASSWORD + "\n").encode())
@@ -206,8 +246,9 @@ def test_cli_prints_the_number_on_stderr_and_finishes_the_login(aws, cli_env, hu
     assert len(relayed) == 1, lines
     assert relayed[0][0] - human.seen_at() < 1.0
     assert trap.connections == [] and len(human.password_posts) == 1
-    arn = boto3.Session(profile_name="saml").client(
-        "sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    arn = (
+        boto3.Session(profile_name="saml").client("sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    )
     assert arn.endswith(":assumed-role/Role.User/aws_user")
 
 
@@ -245,9 +286,25 @@ def test_security_key_handed_over_to_a_visible_window_in_a_pty(aws, cli_env, hum
     scratch = tempfile.mkdtemp(prefix="ass-ho-", dir="/tmp")  # short: a socket path goes under it
     env = {**cli_env, "DISPLAY": display, "TMPDIR": scratch}
     child = pexpect.spawn(
-        sys.executable, ["-m", "awscli_saml_sso", "--idp-url", human.base + "/key", "--browser", "chromium",
-                         "--username", "alice", "--endpoint-url", aws.aws_endpoint_url, "--timeout", "90"],
-        env=env, timeout=60, encoding="utf-8")
+        sys.executable,
+        [
+            "-m",
+            "awscli_saml_sso",
+            "--idp-url",
+            human.base + "/key",
+            "--browser",
+            "chromium",
+            "--username",
+            "alice",
+            "--endpoint-url",
+            aws.aws_endpoint_url,
+            "--timeout",
+            "90",
+        ],
+        env=env,
+        timeout=60,
+        encoding="utf-8",
+    )
     try:
         child.expect("Password for alice")
         child.sendline(PASSWORD)
@@ -267,8 +324,9 @@ def test_security_key_handed_over_to_a_visible_window_in_a_pty(aws, cli_env, hum
     assert child.exitstatus == 0, child.before
     assert any("Headless" in ua for ua in human.key_pages)  # first shown headless
     assert len(human.password_posts) == 1  # the visible window went on with the same session
-    arn = boto3.Session(profile_name="saml").client(
-        "sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    arn = (
+        boto3.Session(profile_name="saml").client("sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    )
     assert arn.endswith(":assumed-role/Role.User/aws_user")
 
 
@@ -296,18 +354,20 @@ def test_push_preferred_without_a_code_and_relayed(make_login, saml, human):
 
 
 def test_a_page_not_understood_offers_the_window_and_declined_keeps_the_diagnostics(
-        make_login, saml, human, monkeypatch, display):
+    make_login, saml, human, monkeypatch, display
+):
     from awscli_saml_sso.browser import autofill
     from awscli_saml_sso.errors import BrowserError
 
     monkeypatch.setattr(autofill, "STUCK_AFTER", 1.5)
     person, asked, noted = Person(human, answer=None), [], []
-    login = make_login("/odd", person, confirm=lambda q: asked.append(q) or False,
-                       remember_step=noted.append)
+    login = make_login("/odd", person, confirm=lambda q: asked.append(q) or False, remember_step=noted.append)
     with pytest.raises(BrowserError) as err:
         capture_saml_response(login)
-    assert asked == ["the IdP asks for a step the tool does not understand, which cannot be done "
-                     "headless. Open this sign-in in a visible window to do it there?"]
+    assert asked == [
+        "the IdP asks for a step the tool does not understand, which cannot be done "
+        "headless. Open this sign-in in a visible window to do it there?"
+    ]
     assert str(err.value).startswith("cannot handle the login page 'Pick one'") and ".png" in str(err.value)
     assert noted == []  # a page we could not read is no fact about the IdP
 

@@ -16,10 +16,10 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from pages.idp import USERS  # noqa: E402
-from pages.fixtures import idp, sink  # noqa: E402,F401 - fixtures, used by name
+from pages.fixtures import idp, sink  # noqa: F401 - fixtures, used by name
+from pages.idp import USERS
 
-from awscli_saml_sso.browser import BrowserLogin, capture_saml_response  # noqa: E402
+from awscli_saml_sso.browser import BrowserLogin, capture_saml_response
 
 pytestmark = [
     pytest.mark.browser,
@@ -31,7 +31,7 @@ LISTEN = "0A"  # TCP state in /proc/net/tcp{,6}
 def _ppid(pid: int) -> int | None:
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
-        return int(raw[raw.rindex(")") + 2:].split()[1])
+        return int(raw[raw.rindex(")") + 2 :].split()[1])
     except (OSError, ValueError, IndexError):
         return None
 
@@ -111,8 +111,9 @@ def test_no_tcp_port_and_no_chromedriver_during_a_headless_login(idp, sink, tmp_
         seen["pipe_flag"] = [p for p in browsers if "--remote-debugging-pipe" in cmdline(p)]
         return USERS["alice"]
 
-    login = BrowserLogin(idp_url=idp.base + "/a", endpoints=(sink.url,), username="alice",
-                         password=password, timeout=30.0)
+    login = BrowserLogin(
+        idp_url=idp.base + "/a", endpoints=(sink.url,), username="alice", password=password, timeout=30.0
+    )
     assert capture_saml_response(login) == idp.saml_value
     assert len(seen["browsers"]) >= 2, seen  # the browser and its helpers were looked at
     assert seen["pipe_flag"], seen
@@ -127,9 +128,17 @@ def test_the_walk_does_see_a_listening_port(tmp_path):
     import socket
     import subprocess
 
-    child = subprocess.Popen([sys.executable, "-c", (
-        "import socket, sys, time; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen();"
-        " print(s.getsockname()[1], flush=True); time.sleep(30)")], stdout=subprocess.PIPE)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import socket, sys, time; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen();"
+                " print(s.getsockname()[1], flush=True); time.sleep(30)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+    )
     try:
         port = int(child.stdout.readline())
         tree = descendants(os.getpid())
@@ -152,8 +161,8 @@ def test_chromium_leaves_nothing_in_home(idp, sink, tmp_path, monkeypatch):
         monkeypatch.delenv(var, raising=False)
     idp.saml_target = sink.url
     idp.saml_value = base64.b64encode(secrets.token_bytes(300)).decode()
-    login = BrowserLogin(idp_url=idp.base + "/a", endpoints=(sink.url,), username="alice",
-                         password=lambda: USERS["alice"], timeout=30.0)
+    login = BrowserLogin(
+        idp_url=idp.base + "/a", endpoints=(sink.url,), username="alice", password=lambda: USERS["alice"], timeout=30.0
+    )
     assert capture_saml_response(login) == idp.saml_value
     assert sorted(str(p.relative_to(home)) for p in home.rglob("*")) == []
-

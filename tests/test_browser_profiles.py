@@ -21,12 +21,16 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from clirun import run_cli  # noqa: E402
-from test_browser_firefox import (  # noqa: E402,F401 - fixtures
-    FIREFOX, GECKODRIVER, SKIP_REASON, no_process_left, shared_profile,
+from clirun import run_cli
+from test_browser_firefox import (  # noqa: F401 - fixtures
+    FIREFOX,
+    GECKODRIVER,
+    SKIP_REASON,
+    no_process_left,
+    shared_profile,
 )
 
-from awscli_saml_sso import paths  # noqa: E402
+from awscli_saml_sso import paths
 
 pytestmark = pytest.mark.browser
 
@@ -51,22 +55,21 @@ def env(cli_env, no_process_left):
     """No keyring anywhere (the fail backend) and a short TMPDIR of the test's own (Chromium
     puts a socket under it; socket paths are short)."""
     scratch = Path(tempfile.mkdtemp(prefix="ass-prof-", dir="/tmp"))
-    yield {**cli_env, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-           "TMPDIR": str(scratch)}
+    yield {**cli_env, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "TMPDIR": str(scratch)}
     shutil.rmtree(scratch, ignore_errors=True)
 
 
 def caller_arn(aws) -> str:
-    return boto3.Session(profile_name="saml").client(
-        "sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    return (
+        boto3.Session(profile_name="saml").client("sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    )
 
 
 def test_stored_idp_profile_keeps_the_idp_session(remembering_idp, env, home, browser):
     aws = remembering_idp
     added = run_cli(["idp", "add", "dev", "--url", aws.idp_url, "--username", "aws_user"], env=env)
     assert added.code == 0, added
-    login = ["--idp-nickname", "dev", "--endpoint-url", aws.aws_endpoint_url, "--timeout", "60",
-             *browser]
+    login = ["--idp-nickname", "dev", "--endpoint-url", aws.aws_endpoint_url, "--timeout", "60", *browser]
 
     first = run_cli([*login, "--password-stdin"], env=env, stdin="aws_user\n")
     assert first.code == 0, first
@@ -89,8 +92,18 @@ def test_without_the_profile_the_password_is_needed(remembering_idp, env, home):
     if not BROWSERS["chromium"][0]:
         pytest.skip(BROWSERS["chromium"][1])
     aws = remembering_idp
-    login = ["--idp-url", aws.idp_url, "--username", "aws_user", "--endpoint-url",
-             aws.aws_endpoint_url, "--timeout", "60", "--browser", "chromium"]
+    login = [
+        "--idp-url",
+        aws.idp_url,
+        "--username",
+        "aws_user",
+        "--endpoint-url",
+        aws.aws_endpoint_url,
+        "--timeout",
+        "60",
+        "--browser",
+        "chromium",
+    ]
     first = run_cli([*login, "--password-stdin"], env=env, stdin="aws_user\n")
     assert first.code == 0, first
     assert list(Path(env["TMPDIR"]).iterdir()) == []  # the throw-away profile is gone

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import http.server
-import socket
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -13,38 +13,45 @@ from types import SimpleNamespace
 
 import pytest
 
-from awscli_saml_sso.browser import drivers, endpoints as ep, processes
+from awscli_saml_sso.browser import drivers, processes
+from awscli_saml_sso.browser import endpoints as ep
 from awscli_saml_sso.browser.autofill import Autofill
 from awscli_saml_sso.browser.capture import Capture
 from awscli_saml_sso.browser.capture_cdp import saml_response_from
 from awscli_saml_sso.browser.diagnostics import scrub
 
 
-@pytest.mark.parametrize("url", [
-    "https://signin.aws.amazon.com/saml",
-    "https://signin.aws.amazon.com/saml/",
-    "https://signin.aws.amazon.com:443/saml?SAMLRelayState=x",
-    "https://eu-central-1.signin.aws.amazon.com/saml",
-    "https://us-east-1.signin.aws.amazon.com/saml/acs/SAMLSP4SHN3UIS2D558H46",
-    "https://signin.amazonaws-us-gov.com/saml",
-    "https://signin.amazonaws.cn/saml/acs/abc",
-    "HTTPS://SIGNIN.AWS.AMAZON.COM/saml",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://signin.aws.amazon.com/saml",
+        "https://signin.aws.amazon.com/saml/",
+        "https://signin.aws.amazon.com:443/saml?SAMLRelayState=x",
+        "https://eu-central-1.signin.aws.amazon.com/saml",
+        "https://us-east-1.signin.aws.amazon.com/saml/acs/SAMLSP4SHN3UIS2D558H46",
+        "https://signin.amazonaws-us-gov.com/saml",
+        "https://signin.amazonaws.cn/saml/acs/abc",
+        "HTTPS://SIGNIN.AWS.AMAZON.COM/saml",
+    ],
+)
 def test_saml_endpoints(url):
     assert ep.is_saml_endpoint(url)
     assert ep.is_signin_host(url)
 
 
-@pytest.mark.parametrize("url", [
-    "http://signin.aws.amazon.com/saml",  # not https
-    "https://signin.aws.amazon.com/samlx",
-    "https://signin.aws.amazon.com/federation",
-    "https://evil.com/saml",
-    "https://signin.aws.amazon.com.evil.com/saml",
-    "https://a.b.signin.aws.amazon.com/saml",  # one label only
-    "https://signin.aws.amazon.com:8443/saml",
-    "not a url",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://signin.aws.amazon.com/saml",  # not https
+        "https://signin.aws.amazon.com/samlx",
+        "https://signin.aws.amazon.com/federation",
+        "https://evil.com/saml",
+        "https://signin.aws.amazon.com.evil.com/saml",
+        "https://a.b.signin.aws.amazon.com/saml",  # one label only
+        "https://signin.aws.amazon.com:8443/saml",
+        "not a url",
+    ],
+)
 def test_not_saml_endpoints(url):
     assert not ep.is_saml_endpoint(url)
 
@@ -110,14 +117,15 @@ def test_form_bodies():
     assert saml_response_from(b"SAMLResponse=", "application/x-www-form-urlencoded") == ""
     assert saml_response_from(b"other=1", "") is None
     assert saml_response_from(None, "") is None
-    body = (b"--XX\r\nContent-Disposition: form-data; name=\"SAMLResponse\"\r\n\r\n"
-            b"PHg+/==\r\n--XX--\r\n")
+    body = b'--XX\r\nContent-Disposition: form-data; name="SAMLResponse"\r\n\r\nPHg+/==\r\n--XX--\r\n'
     assert saml_response_from(body, "multipart/form-data; boundary=XX") == "PHg+/=="
 
 
 def test_scrub_removes_secrets():
-    page = ('<input type="password" name="p" value="hunter22"><input name=SAMLResponse value=abc>'
-            '<input name="u" value="alice"><p>echo hunter22</p>')
+    page = (
+        '<input type="password" name="p" value="hunter22"><input name=SAMLResponse value=abc>'
+        '<input name="u" value="alice"><p>echo hunter22</p>'
+    )
     clean = scrub(page, ["hunter22"])
     assert "hunter22" not in clean and "abc" not in clean and 'value="alice"' in clean
 
@@ -254,8 +262,9 @@ def test_a_driver_without_shutdown_is_not_waited_for():
         process.kill()
         process.wait()
 
-    service = SimpleNamespace(service_url=f"http://127.0.0.1:{server.server_port}",
-                              process=process, _terminate_process=terminate)
+    service = SimpleNamespace(
+        service_url=f"http://127.0.0.1:{server.server_port}", process=process, _terminate_process=terminate
+    )
     try:
         processes._stop_driver(service)
     finally:
@@ -277,11 +286,11 @@ def test_a_capture_that_cannot_connect_is_one_browser_error():
     closed.close()  # a port nobody listens on
     endpoints = ("https://signin.aws.amazon.com/saml",)
     with pytest.raises(BrowserError) as err:
-        driver = SimpleNamespace(capabilities={"webSocketUrl": f"ws://127.0.0.1:{port}/session",
-                                               "browserVersion": "153.0"})
+        driver = SimpleNamespace(
+            capabilities={"webSocketUrl": f"ws://127.0.0.1:{port}/session", "browserVersion": "153.0"}
+        )
         capture_bidi.start_capture(driver, endpoints)
-    assert str(err.value).startswith(
-        "could not guard the SAML endpoints through Firefox 153.0's WebDriver BiDi: ")
+    assert str(err.value).startswith("could not guard the SAML endpoints through Firefox 153.0's WebDriver BiDi: ")
     assert "refused" in str(err.value)
 
 

@@ -24,14 +24,22 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from clirun import run_cli  # noqa: E402
-from test_browser_capture import display  # noqa: E402,F401 - fixture
-from test_browser_firefox import (  # noqa: E402,F401 - fixtures
-    gecko, idp, make_login, marked_processes, no_process_left, offline, saml, shared_profile, sink,
+from clirun import run_cli
+from test_browser_capture import display  # noqa: F401 - fixture
+from test_browser_firefox import (  # noqa: F401 - fixtures
+    gecko,
+    idp,
+    make_login,
+    marked_processes,
+    no_process_left,
+    offline,
+    saml,
+    shared_profile,
+    sink,
 )
 
-from awscli_saml_sso.browser import capture_saml_response  # noqa: E402
-from devstack import realm  # noqa: E402
+from awscli_saml_sso.browser import capture_saml_response
+from devstack import realm
 
 pytestmark = pytest.mark.browser
 
@@ -85,43 +93,72 @@ def test_show_browser_cli_end_to_end(chromium, aws, cli_env, display, no_process
     watch = CommandLines(no_process_left)
     try:
         result = run_cli(
-            ["--show-browser", "--browser", "chromium", "--idp-url", aws.idp_url,
-             "--username", "aws_user", "--password-stdin", "--endpoint-url",
-             aws.aws_endpoint_url, "--timeout", "60"],
-            env=visible_env(cli_env, display, scratch), stdin="aws_user\n")
+            [
+                "--show-browser",
+                "--browser",
+                "chromium",
+                "--idp-url",
+                aws.idp_url,
+                "--username",
+                "aws_user",
+                "--password-stdin",
+                "--endpoint-url",
+                aws.aws_endpoint_url,
+                "--timeout",
+                "60",
+            ],
+            env=visible_env(cli_env, display, scratch),
+            stdin="aws_user\n",
+        )
     finally:
         seen = watch.stop()
     assert result.code == 0, result
     main = browser_main(seen)
     assert main and not any("--headless" in c for c in main), main  # a real window
     assert list(scratch.iterdir()) == []  # the throw-away profile is gone
-    arn = boto3.Session(profile_name="saml").client(
-        "sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    arn = (
+        boto3.Session(profile_name="saml").client("sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    )
     assert arn == f"arn:aws:sts::{realm.ACCOUNT_ID}:assumed-role/Role.User/aws_user"
 
 
 def xdotool(*args: str, timeout: float = 20) -> str:
-    return subprocess.run(["xdotool", *args], capture_output=True, text=True, check=True,
-                          timeout=timeout).stdout.strip()
+    return subprocess.run(
+        ["xdotool", *args], capture_output=True, text=True, check=True, timeout=timeout
+    ).stdout.strip()
 
 
-def test_use_browser_the_person_logs_in(
-    chromium, aws, cli_env, display, no_process_left, scratch
-):
+def test_use_browser_the_person_logs_in(chromium, aws, cli_env, display, no_process_left, scratch):
     """The tool has no username and no password (no --username, no --password-stdin, no
     terminal, no keyring): only the person, typing into the window, can log in."""
     if not shutil.which("xdotool"):
         pytest.skip("needs xdotool (apt-get install xdotool) to type like a person")
     env = visible_env(cli_env, display, scratch)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "awscli_saml_sso", "--use-browser", "--browser", "chromium",
-         "--idp-url", aws.idp_url, "--endpoint-url", aws.aws_endpoint_url, "--timeout", "60"],
-        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "awscli_saml_sso",
+            "--use-browser",
+            "--browser",
+            "chromium",
+            "--idp-url",
+            aws.idp_url,
+            "--endpoint-url",
+            aws.aws_endpoint_url,
+            "--timeout",
+            "60",
+        ],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     try:
-        window = xdotool("search", "--sync", "--onlyvisible", "--name",
-                         "Enter your username and password").splitlines()[0]
+        window = xdotool(
+            "search", "--sync", "--onlyvisible", "--name", "Enter your username and password"
+        ).splitlines()[0]
         time.sleep(0.5)  # the page's autofocus script runs on load
         xdotool("windowfocus", "--sync", window)
         xdotool("type", "--delay", "30", "aws_user")  # into the autofocused username field
@@ -135,8 +172,9 @@ def test_use_browser_the_person_logs_in(
             proc.wait()
     assert proc.returncode == 0, err.decode(errors="replace")
     assert list(scratch.iterdir()) == []
-    arn = boto3.Session(profile_name="saml").client(
-        "sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    arn = (
+        boto3.Session(profile_name="saml").client("sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    )
     assert arn.endswith(":assumed-role/Role.User/aws_user")
 
 

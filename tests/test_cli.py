@@ -73,8 +73,9 @@ def test_shell_completion_of_commands_options_and_stored_nicknames(cli_env):
 
 
 def test_password_stdin_that_is_not_utf8_is_a_usage_error():
-    result = run_cli(["--idp-url", "https://idp.example/sso", "--username", "u", "--password-stdin"],
-                     stdin=b"\xff\xfe\xfa\n")
+    result = run_cli(
+        ["--idp-url", "https://idp.example/sso", "--username", "u", "--password-stdin"], stdin=b"\xff\xfe\xfa\n"
+    )
     assert result.code == 2 and "not UTF-8" in result.err and "Traceback" not in result.err
 
 
@@ -98,11 +99,14 @@ cli.main(["replaces-it"])
 """
 
 
-@pytest.mark.parametrize("name, code, line", [
-    ("SIGINT", 130, "error: interrupted"), ("SIGTERM", 143, "error: terminated"),
-    ("SIGHUP", 129, "error: hung up (the terminal was closed)"),
-])
+@pytest.mark.parametrize(
+    "name, code, line",
+    [
+        ("SIGINT", 130, "error: interrupted"),
+        ("SIGTERM", 143, "error: terminated"),
+        ("SIGHUP", 129, "error: hung up (the terminal was closed)"),
+    ],
+)
 def test_a_signal_replaced_on_its_way_up_still_exits_as_that_signal(name, code, line):
-    done = subprocess.run([sys.executable, "-c", REPLACED, name], capture_output=True, text=True,
-                          timeout=30)
+    done = subprocess.run([sys.executable, "-c", REPLACED, name], capture_output=True, text=True, timeout=30)
     assert (done.returncode, done.stderr.strip()) == (code, line)

@@ -27,7 +27,7 @@ class Federation:
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 parts = urllib.parse.urlsplit(self.path)
                 owner.requests.append((parts.path, urllib.parse.parse_qs(parts.query, keep_blank_values=True)))
                 body = json.dumps({"SigninToken": token}).encode() if status == 200 else b"Bad Request"
@@ -85,8 +85,9 @@ def test_print_makes_exactly_the_documented_requests(cli_env, federation) -> Non
 def test_destination_and_option_override(cli_env, federation) -> None:
     write_profile("work")
     dest = "https://console.aws.amazon.com/s3/home?region=eu-west-1#x"
-    result = run_deliver(["console", "--profile", "work", "--print", "--destination", dest,
-                          "--federation-url", federation.url], cli_env)
+    result = run_deliver(
+        ["console", "--profile", "work", "--print", "--destination", dest, "--federation-url", federation.url], cli_env
+    )
     assert result.code == 0, result
     login = urllib.parse.parse_qs(urllib.parse.urlsplit(result.out.strip()).query)
     assert login["Destination"] == [dest]
@@ -161,7 +162,7 @@ def test_the_sign_in_token_is_on_no_command_line(cli_env, federation, tmp_path) 
     assert b"ARGV" in recorded and b"file://" in recorded and len(recorded.splitlines()) > 3
     for form in (b"TOKEN-abc", b"SigninToken"):
         assert form not in recorded
-    argv = ast.literal_eval(recorded.splitlines()[0].decode()[len("ARGV "):])
+    argv = ast.literal_eval(recorded.splitlines()[0].decode()[len("ARGV ") :])
     page = Path(urllib.parse.unquote(urllib.parse.urlsplit(argv[-1]).path))
     st = page.stat()
     assert stat.S_IMODE(st.st_mode) == 0o600 and stat.S_IMODE(page.parent.stat().st_mode) == 0o700
@@ -180,8 +181,11 @@ def test_the_sign_in_page_cannot_be_broken_out_of() -> None:
     ("role_arn", "federation_url", "console_url"),
     [
         ("arn:aws:iam::1:role/R", "https://signin.aws.amazon.com/federation", "https://console.aws.amazon.com/"),
-        ("arn:aws-us-gov:iam::1:role/R", "https://signin.amazonaws-us-gov.com/federation",
-         "https://console.amazonaws-us-gov.com/"),
+        (
+            "arn:aws-us-gov:iam::1:role/R",
+            "https://signin.amazonaws-us-gov.com/federation",
+            "https://console.amazonaws-us-gov.com/",
+        ),
         ("arn:aws-cn:iam::1:role/R", "https://signin.amazonaws.cn/federation", "https://console.amazonaws.cn/"),
         (None, "https://signin.aws.amazon.com/federation", "https://console.aws.amazon.com/"),
     ],

@@ -33,15 +33,24 @@ def _cached(cli_env, line: str = LINE, minutes_left: float = 50) -> Credentials:
     return creds
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    (LINE, {"nickname": "corp", "role_arn": ROLE}),
-    ("/opt/venv/bin/awscli_saml_sso --log-level debug credential-process --idp-nickname=corp --profile x",
-     {"nickname": "corp", "profile": "x"}),
-    ('"C:\\\\Program Files\\\\awscli_saml_sso.exe" credential-process --idp-nickname corp --timeout 30',
-     {"nickname": "corp", "timeout": 30.0}),
-    ("python3 -m awscli_saml_sso credential-process --idp-nickname corp --show-browser",
-     {"nickname": "corp", "show_browser": True}),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (LINE, {"nickname": "corp", "role_arn": ROLE}),
+        (
+            "/opt/venv/bin/awscli_saml_sso --log-level debug credential-process --idp-nickname=corp --profile x",
+            {"nickname": "corp", "profile": "x"},
+        ),
+        (
+            '"C:\\\\Program Files\\\\awscli_saml_sso.exe" credential-process --idp-nickname corp --timeout 30',
+            {"nickname": "corp", "timeout": 30.0},
+        ),
+        (
+            "python3 -m awscli_saml_sso credential-process --idp-nickname corp --show-browser",
+            {"nickname": "corp", "show_browser": True},
+        ),
+    ],
+)
 def test_our_credential_process_lines_are_read_back(line, expected) -> None:
     request = configprofiles.request_from_command(line)
     assert request is not None
@@ -49,12 +58,15 @@ def test_our_credential_process_lines_are_read_back(line, expected) -> None:
         assert getattr(request, field) == value
 
 
-@pytest.mark.parametrize("line", [
-    "aws-vault export --format=json work",
-    "other-tool credential-process --idp-nickname corp",
-    "awscli_saml_sso credential-process",  # no IdP: the tool itself would refuse it
-    "awscli_saml_sso credential-process --idp-nickname 'unbalanced",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "aws-vault export --format=json work",
+        "other-tool credential-process --idp-nickname corp",
+        "awscli_saml_sso credential-process",  # no IdP: the tool itself would refuse it
+        "awscli_saml_sso credential-process --idp-nickname 'unbalanced",
+    ],
+)
 def test_other_lines_are_not_ours(line) -> None:
     assert configprofiles.request_from_command(line) is None
 
@@ -67,8 +79,9 @@ def test_env_and_exec_serve_a_credential_process_profile(cli_env, tmp_path) -> N
     doc = json.loads(result.out)
     assert doc["AccessKeyId"] == creds.access_key_id and doc["SessionToken"] == creds.session_token
     out = tmp_path / "seen"
-    code = ("import os, sys; open(sys.argv[1], 'w').write(os.environ['AWS_ACCESS_KEY_ID'] + ' ' "
-            "+ os.environ['AWS_REGION'])")
+    code = (
+        "import os, sys; open(sys.argv[1], 'w').write(os.environ['AWS_ACCESS_KEY_ID'] + ' ' + os.environ['AWS_REGION'])"
+    )
     ran = run_deliver(["exec", "--profile", "work", "--", sys.executable, "-c", code, str(out)], cli_env)
     assert ran.code == 0, ran
     assert out.read_text() == f"{creds.access_key_id} eu-central-1"
@@ -84,8 +97,11 @@ def test_a_profile_that_is_not_ours_still_says_how_to_log_in(cli_env) -> None:
 def test_status_shows_both_kinds_and_json(cli_env) -> None:
     write_profile("saml", minutes_left=90)
     aliases.remember(cli_env, "123456789012", "corp-dev")
-    _config(cli_env, f"[profile work]\ncredential_process = {LINE}\n\n[profile fresh]\n"
-                     "credential_process = awscli_saml_sso credential-process --idp-nickname corp --profile z\n")
+    _config(
+        cli_env,
+        f"[profile work]\ncredential_process = {LINE}\n\n[profile fresh]\n"
+        "credential_process = awscli_saml_sso credential-process --idp-nickname corp --profile z\n",
+    )
     _cached(cli_env)
     table = run_deliver(["status"], cli_env)
     assert table.code == 0, table

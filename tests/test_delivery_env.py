@@ -60,7 +60,9 @@ def test_exec_command_not_found_is_127_in_one_line(cli_env) -> None:
 
 def test_exec_killed_by_a_signal_is_128_plus_n(cli_env) -> None:
     write_profile()
-    result = run_deliver(["exec", "--", sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"], cli_env)
+    result = run_deliver(
+        ["exec", "--", sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"], cli_env
+    )
     assert result.code == 128 + signal.SIGKILL, result
 
 
@@ -76,8 +78,13 @@ def test_exec_forwards_sigterm_to_the_child(cli_env, tmp_path) -> None:
     )
     from test_delivery_support import _MAIN
 
-    proc = subprocess.Popen([sys.executable, "-c", _MAIN, "exec", "--", sys.executable, "-c", child],
-                            env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _MAIN, "exec", "--", sys.executable, "-c", child],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         for _ in range(200):
             if marker.exists():
@@ -114,8 +121,13 @@ def test_env_sh_round_trips_through_a_real_shell(cli_env) -> None:
     assert result.out.splitlines()[0] == "unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN"
     assert f"export AWS_SECRET_ACCESS_KEY={shlex.quote(creds.secret_access_key)}" in result.out
     shell_env = {**cli_env, "AWS_PROFILE": "x"}
-    got = subprocess.run(["sh", "-c", result.out + 'printf "%s\\n%s\\n" "$AWS_SECRET_ACCESS_KEY" "${AWS_PROFILE-unset}"'],
-                         env=shell_env, capture_output=True, text=True, check=True).stdout.splitlines()
+    got = subprocess.run(
+        ["sh", "-c", result.out + 'printf "%s\\n%s\\n" "$AWS_SECRET_ACCESS_KEY" "${AWS_PROFILE-unset}"'],
+        env=shell_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     assert got == [creds.secret_access_key, "unset"]
 
 
@@ -136,8 +148,14 @@ def test_env_every_shell_through_the_cli(cli_env, shell) -> None:
     creds = write_profile()
     result = run_deliver(["env", "--shell", shell], cli_env)
     assert result.code == 0, result
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
-                 "AWS_DEFAULT_REGION", "AWS_CREDENTIAL_EXPIRATION"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_CREDENTIAL_EXPIRATION",
+    ):
         assert name in result.out
     assert creds.session_token in result.out
     assert result.err == ""
@@ -150,8 +168,9 @@ def test_env_fish_is_valid_fish_if_installed(cli_env) -> None:
         pytest.skip("fish is not installed")
     creds = write_profile()
     text = run_deliver(["env", "--shell", "fish"], cli_env).out
-    got = subprocess.run(["fish", "-c", text + "echo $AWS_SECRET_ACCESS_KEY"], env=cli_env, capture_output=True,
-                         text=True, check=True).stdout.strip()
+    got = subprocess.run(
+        ["fish", "-c", text + "echo $AWS_SECRET_ACCESS_KEY"], env=cli_env, capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert got == creds.secret_access_key
 
 
@@ -163,6 +182,11 @@ def test_env_powershell_is_valid_powershell_if_installed(cli_env) -> None:
         pytest.skip("PowerShell is not installed")
     creds = write_profile()
     text = run_deliver(["env", "--shell", "powershell"], cli_env).out
-    got = subprocess.run([pwsh, "-NoProfile", "-Command", text + "\nWrite-Output $Env:AWS_SECRET_ACCESS_KEY"],
-                         env=cli_env, capture_output=True, text=True, check=True).stdout.strip()
+    got = subprocess.run(
+        [pwsh, "-NoProfile", "-Command", text + "\nWrite-Output $Env:AWS_SECRET_ACCESS_KEY"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert got == creds.secret_access_key

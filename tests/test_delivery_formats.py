@@ -16,22 +16,39 @@ from awscli_saml_sso.delivery import envvars
 from awscli_saml_sso.delivery.profiles import ProfileCredentials
 
 GOLDEN = Path(__file__).parent / "fixtures" / "env"
-NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION",
-         "AWS_CREDENTIAL_EXPIRATION")
+NAMES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_CREDENTIAL_EXPIRATION",
+)
 PRINT = "".join(f'printf "%s\\n" "${{{n}-unset}}"; ' for n in (*NAMES, "AWS_PROFILE"))
 
 
 def _expected(creds, region="eu-west-1") -> list[str]:
-    return [creds.access_key_id, creds.secret_access_key, creds.session_token, region, region,
-            creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ")]
+    return [
+        creds.access_key_id,
+        creds.secret_access_key,
+        creds.session_token,
+        region,
+        region,
+        creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    ]
 
 
 def test_sh_is_evaluated_by_bash_and_unsets_the_profile(cli_env) -> None:
-    creds = write_profile(secret="se'cret/with \"quotes\" $HOME")
+    creds = write_profile(secret='se\'cret/with "quotes" $HOME')
     out = run_deliver(["env", "--format", "sh"], cli_env)
     assert out.code == 0, out
-    got = subprocess.run(["bash", "-c", f'eval "$1"; {PRINT}', "_", out.out], env={**cli_env, "AWS_PROFILE": "x"},
-                         capture_output=True, text=True, check=True).stdout.splitlines()
+    got = subprocess.run(
+        ["bash", "-c", f'eval "$1"; {PRINT}', "_", out.out],
+        env={**cli_env, "AWS_PROFILE": "x"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     assert got == [*_expected(creds), "unset"]
 
 
@@ -43,8 +60,13 @@ def test_env_no_export_is_sourced_by_bash_with_allexport(cli_env, tmp_path) -> N
     assert f"AWS_SECRET_ACCESS_KEY={creds.secret_access_key}" in out.out.splitlines()  # no quotes when none needed
     dotenv = tmp_path / "aws.env"
     dotenv.write_text(out.out)
-    got = subprocess.run(["bash", "-c", f'set -a; . "$1"; set +a; bash -c \'{PRINT}\'', "_", str(dotenv)],
-                         env=cli_env, capture_output=True, text=True, check=True).stdout.splitlines()
+    got = subprocess.run(
+        ["bash", "-c", f"set -a; . \"$1\"; set +a; bash -c '{PRINT}'", "_", str(dotenv)],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     assert got[:-1] == _expected(creds)
 
 
@@ -54,8 +76,13 @@ def test_fish_is_sourced_by_fish(cli_env) -> None:
     out = run_deliver(["env", "--format", "fish"], cli_env)
     assert out.code == 0, out
     script = out.out + "".join(f"echo ${n}\n" for n in NAMES) + "set -q AWS_PROFILE; or echo unset\n"
-    got = subprocess.run(["fish", "--no-config", "-c", script], env={**cli_env, "AWS_PROFILE": "x"},
-                         capture_output=True, text=True, check=True).stdout.splitlines()
+    got = subprocess.run(
+        ["fish", "--no-config", "-c", script],
+        env={**cli_env, "AWS_PROFILE": "x"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     assert got == [*_expected(creds), "unset"]
 
 
@@ -71,13 +98,22 @@ def test_json_is_the_credential_process_document(cli_env) -> None:
 
 def test_shell_stays_an_alias_of_format(cli_env) -> None:
     write_profile()
-    assert run_deliver(["env", "--shell", "windows-cmd"], cli_env).out == run_deliver(
-        ["env", "--format", "windows-cmd"], cli_env).out
+    assert (
+        run_deliver(["env", "--shell", "windows-cmd"], cli_env).out
+        == run_deliver(["env", "--format", "windows-cmd"], cli_env).out
+    )
 
 
 def _fixed() -> dict[str, str]:
-    creds = ProfileCredentials("p", "ASIAGOLDEN0000000001", "golden'Secret/Key+with$dollar", "FwoGZXIvYXdzEB0aDToken+/=",
-                               dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc), "eu-west-1", None)
+    creds = ProfileCredentials(
+        "p",
+        "ASIAGOLDEN0000000001",
+        "golden'Secret/Key+with$dollar",
+        "FwoGZXIvYXdzEB0aDToken+/=",
+        dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+        "eu-west-1",
+        None,
+    )
     return envvars.variables(creds)
 
 

@@ -46,8 +46,13 @@ def test_cache_round_trip_private_files_and_the_15_minute_rule(home) -> None:
 def test_cache_file_names_are_safe_and_distinct(home) -> None:
     names = {
         cache.file_for(os.environ, cache.key(n, r, p)).name
-        for n, r, p in [("corp", None, None), ("corp", "arn:aws:iam::1:role/R", None), ("corp", None, "x"),
-                        ("../../etc/passwd", None, None), ("..", None, None)]
+        for n, r, p in [
+            ("corp", None, None),
+            ("corp", "arn:aws:iam::1:role/R", None),
+            ("corp", None, "x"),
+            ("../../etc/passwd", None, None),
+            ("..", None, None),
+        ]
     }
     assert len(names) == 5
     for name in names:
@@ -70,8 +75,9 @@ def test_output_is_exactly_the_sdk_document() -> None:
 
 
 # -- the command, served from the cache -----------------------------------------------------
-def seed_cache(nickname: str = "corp", role_arn: str | None = None, profile: str | None = None,
-               minutes: float = 60) -> Credentials:
+def seed_cache(
+    nickname: str = "corp", role_arn: str | None = None, profile: str | None = None, minutes: float = 60
+) -> Credentials:
     key = cache.key(nickname, role_arn, profile)
     expiration = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=minutes)).replace(microsecond=0)
     creds = creds_expiring(expiration)
@@ -82,11 +88,17 @@ def seed_cache(nickname: str = "corp", role_arn: str | None = None, profile: str
 def test_cached_call_prints_only_the_json_and_imports_nothing_heavy(cli_env, tmp_path) -> None:
     creds = seed_cache()
     modules = tmp_path / "modules.json"
-    probe = ("import atexit, json, sys\n"
-             f"atexit.register(lambda: json.dump(sorted(sys.modules), open({str(modules)!r}, 'w')))\n") + _MAIN
+    probe = (
+        "import atexit, json, sys\n"
+        f"atexit.register(lambda: json.dump(sorted(sys.modules), open({str(modules)!r}, 'w')))\n"
+    ) + _MAIN
     cli_env["PATH"] = "/nonexistent"  # no browser, no driver: a login would fail
-    proc = subprocess.run([sys.executable, "-c", probe, "credential-process", "--idp-nickname", "corp"],
-                          env=cli_env, capture_output=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, "credential-process", "--idp-nickname", "corp"],
+        env=cli_env,
+        capture_output=True,
+        timeout=30,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == b""
     doc = json.loads(proc.stdout)
@@ -108,8 +120,10 @@ def test_warns_when_static_keys_shadow_credential_process(cli_env) -> None:
     seed_cache(profile="work")
     write_profile("work")  # static keys in the credentials file...
     config = Path(cli_env["AWS_CONFIG_FILE"])
-    config.write_text(config.read_text() + "\n[profile work]\ncredential_process = awscli_saml_sso credential-process "
-                      "--idp-nickname corp --profile work\n")
+    config.write_text(
+        config.read_text() + "\n[profile work]\ncredential_process = awscli_saml_sso credential-process "
+        "--idp-nickname corp --profile work\n"
+    )
     result = run_deliver(["credential-process", "--idp-nickname", "corp", "--profile", "work"], cli_env)
     assert result.code == 0, result
     assert json.loads(result.out)["Version"] == 1
@@ -139,8 +153,9 @@ def store_idp(cli_env, url: str, username: str, password: str | None, role_arn: 
         " role_arn=sys.argv[4] or None), os.environ)\n"
         "if sys.argv[3]: idps.set_password('corp', sys.argv[2], sys.argv[3])\n"
     )
-    subprocess.run([sys.executable, "-c", code, url, username, password or "", role_arn or ""],
-                   env=cli_env, check=True, timeout=30)
+    subprocess.run(
+        [sys.executable, "-c", code, url, username, password or "", role_arn or ""], env=cli_env, check=True, timeout=30
+    )
 
 
 @pytest.fixture
@@ -158,8 +173,10 @@ BOTO3_LIST = (
 
 
 def configure_profile(cli_env, endpoint: str, *extra: str) -> None:
-    command = " ".join(shlex.quote(a) for a in [*tool_command(), "credential-process", "--idp-nickname", "corp",
-                                                "--endpoint-url", endpoint, *extra])
+    command = " ".join(
+        shlex.quote(a)
+        for a in [*tool_command(), "credential-process", "--idp-nickname", "corp", "--endpoint-url", endpoint, *extra]
+    )
     Path(cli_env["AWS_CONFIG_FILE"]).parent.mkdir(parents=True, exist_ok=True)
     Path(cli_env["AWS_CONFIG_FILE"]).write_text(f"[profile cp]\ncredential_process = {command}\nregion = us-east-1\n")
 
@@ -172,8 +189,9 @@ def test_boto3_through_credential_process_then_the_cache(idp_aws, keyring_env, h
     env = keyring_env
     store_idp(env, aws.idp_url, "aws_user", realm.USERS["aws_user"][0], realm.ROLE_USER)
     configure_profile(env, aws.aws_endpoint_url)
-    first = subprocess.run([sys.executable, "-c", BOTO3_LIST, aws.aws_endpoint_url], env=env,
-                           capture_output=True, text=True, timeout=180)
+    first = subprocess.run(
+        [sys.executable, "-c", BOTO3_LIST, aws.aws_endpoint_url], env=env, capture_output=True, text=True, timeout=180
+    )
     assert first.returncode == 0, first.stderr
     assert realm.BUCKET in first.stdout.split()
     cached = list(paths.cache_dir(env).glob("credential-process-corp-*.json"))
@@ -183,11 +201,17 @@ def test_boto3_through_credential_process_then_the_cache(idp_aws, keyring_env, h
     assert leftovers == [cached[0].name]  # the scratch credentials file is gone
 
     # Second call: no browser and no driver anywhere; it can only be the cache.
-    configure_profile(env, aws.aws_endpoint_url, "--driver-path", "/nonexistent/driver",
-                      "--browser-path", "/nonexistent/browser")
+    configure_profile(
+        env, aws.aws_endpoint_url, "--driver-path", "/nonexistent/driver", "--browser-path", "/nonexistent/browser"
+    )
     no_browser = {**env, "PATH": "/nonexistent"}
-    second = subprocess.run([sys.executable, "-c", BOTO3_LIST, aws.aws_endpoint_url], env=no_browser,
-                            capture_output=True, text=True, timeout=60)
+    second = subprocess.run(
+        [sys.executable, "-c", BOTO3_LIST, aws.aws_endpoint_url],
+        env=no_browser,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert second.returncode == 0, second.stderr
     assert realm.BUCKET in second.stdout.split()
 
@@ -197,8 +221,18 @@ def test_boto3_through_credential_process_then_the_cache(idp_aws, keyring_env, h
     assert direct.code == 0 and json.loads(direct.out)["Version"] == 1, direct
     assert time.monotonic() - started < 5
     cached[0].unlink()
-    failing = run_deliver(["credential-process", "--idp-nickname", "corp", "--driver-path", "/nonexistent/driver",
-                           "--endpoint-url", aws.aws_endpoint_url], no_browser)
+    failing = run_deliver(
+        [
+            "credential-process",
+            "--idp-nickname",
+            "corp",
+            "--driver-path",
+            "/nonexistent/driver",
+            "--endpoint-url",
+            aws.aws_endpoint_url,
+        ],
+        no_browser,
+    )
     assert failing.code == 6 and failing.out == "", failing
     assert len(failing.err.strip().splitlines()) == 1
 
@@ -208,8 +242,21 @@ def test_with_profile_the_profile_is_written_too(aws, keyring_env, home) -> None
     from devstack import realm
 
     store_idp(keyring_env, aws.idp_url, "aws_admin", realm.USERS["aws_admin"][0], None)
-    result = run_deliver(["credential-process", "--idp-nickname", "corp", "--role-arn", realm.ROLE_ADMIN,
-                          "--profile", "written", "--endpoint-url", aws.aws_endpoint_url], keyring_env, timeout=180)
+    result = run_deliver(
+        [
+            "credential-process",
+            "--idp-nickname",
+            "corp",
+            "--role-arn",
+            realm.ROLE_ADMIN,
+            "--profile",
+            "written",
+            "--endpoint-url",
+            aws.aws_endpoint_url,
+        ],
+        keyring_env,
+        timeout=180,
+    )
     assert result.code == 0, result
     doc = json.loads(result.out)
     text = (home / ".aws" / "credentials").read_text()
@@ -221,8 +268,11 @@ def test_no_password_in_the_keyring_is_a_missing_answer_not_a_prompt(aws, keyrin
     from devstack import realm
 
     store_idp(keyring_env, aws.idp_url, "aws_user", None, realm.ROLE_USER)
-    result = run_deliver(["credential-process", "--idp-nickname", "corp", "--endpoint-url", aws.aws_endpoint_url],
-                         keyring_env, timeout=180)
+    result = run_deliver(
+        ["credential-process", "--idp-nickname", "corp", "--endpoint-url", aws.aws_endpoint_url],
+        keyring_env,
+        timeout=180,
+    )
     assert result.code == 2, result
     assert result.out == ""
     assert "the IdP password of aws_user (none in the keyring)" in result.err
@@ -230,15 +280,25 @@ def test_no_password_in_the_keyring_is_a_missing_answer_not_a_prompt(aws, keyrin
 
 @pytest.mark.e2e
 def test_concurrent_calls_log_in_once(aws, keyring_env) -> None:
-    from devstack import realm
-
     from test_delivery_support import _MAIN as main
 
+    from devstack import realm
+
     store_idp(keyring_env, aws.idp_url, "aws_user", realm.USERS["aws_user"][0], realm.ROLE_USER)
-    argv = [sys.executable, "-c", main, "credential-process", "--idp-nickname", "corp",
-            "--endpoint-url", aws.aws_endpoint_url]
-    procs = [subprocess.Popen(argv, env=keyring_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              start_new_session=True) for _ in range(3)]
+    argv = [
+        sys.executable,
+        "-c",
+        main,
+        "credential-process",
+        "--idp-nickname",
+        "corp",
+        "--endpoint-url",
+        aws.aws_endpoint_url,
+    ]
+    procs = [
+        subprocess.Popen(argv, env=keyring_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        for _ in range(3)
+    ]
     answers = [p.communicate(timeout=180) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], answers
     keys = {json.loads(out)["AccessKeyId"] for out, _err in answers}

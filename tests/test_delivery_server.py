@@ -40,15 +40,21 @@ sys.exit(9)
 def test_server_answers_only_the_token_holder_on_its_path(cli_env, tmp_path) -> None:
     creds = write_profile("work")
     out = tmp_path / "report.json"
-    result = run_deliver(["exec", "--profile", "work", "--server", "--", sys.executable, "-c", PROBE, str(out)],
-                         {**cli_env, "AWS_ACCESS_KEY_ID": "AKIASTATIC", "AWS_PROFILE": "x"})
+    result = run_deliver(
+        ["exec", "--profile", "work", "--server", "--", sys.executable, "-c", PROBE, str(out)],
+        {**cli_env, "AWS_ACCESS_KEY_ID": "AKIASTATIC", "AWS_PROFILE": "x"},
+    )
     assert result.code == 9, result
     report = json.loads(out.read_text())
     assert (report["missing"], report["wrong"], report["post"], report["other_path"]) == (401, 403, 405, 404)
     assert report["ok"] == 200 and report["while_idle"] == 200
-    assert report["body"] == {"AccessKeyId": creds.access_key_id, "SecretAccessKey": creds.secret_access_key,
-                              "Token": creds.session_token, "RoleArn": "arn:aws:iam::123456789012:role/Dev",
-                              "Expiration": creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    assert report["body"] == {
+        "AccessKeyId": creds.access_key_id,
+        "SecretAccessKey": creds.secret_access_key,
+        "Token": creds.session_token,
+        "RoleArn": "arn:aws:iam::123456789012:role/Dev",
+        "Expiration": creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
     env = report["env"]
     assert env["AWS_CONTAINER_CREDENTIALS_FULL_URI"].startswith("http://127.0.0.1:")
     assert "AWS_ACCESS_KEY_ID" not in env and "AWS_PROFILE" not in env and env["AWS_REGION"] == "eu-west-1"
@@ -60,9 +66,11 @@ def test_default_keys_are_hidden_from_the_command(cli_env, tmp_path) -> None:
     path = awsfiles.credentials_path(cli_env)
     path.write_text(path.read_text() + "\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = s\n")
     out = tmp_path / "report.json"
-    result = run_deliver(["exec", "--profile", "work", "--server", "--", sys.executable, "-c", PROBE, str(out)], cli_env)
+    result = run_deliver(
+        ["exec", "--profile", "work", "--server", "--", sys.executable, "-c", PROBE, str(out)], cli_env
+    )
     assert result.code == 9, result
-    import os  # noqa: PLC0415
+    import os
 
     assert json.loads(out.read_text())["env"]["AWS_SHARED_CREDENTIALS_FILE"] == os.devnull
 

@@ -31,19 +31,29 @@ _MAIN = (
 )
 
 
-def run_deliver(args: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 60,
-                stdin: bytes = b"") -> Run:
+def run_deliver(
+    args: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 60, stdin: bytes = b""
+) -> Run:
     proc = subprocess.run(
         [sys.executable, "-c", _MAIN, *args],
-        input=stdin, capture_output=True, env=dict(env if env is not None else os.environ),
-        timeout=timeout, start_new_session=True,
+        input=stdin,
+        capture_output=True,
+        env=dict(env if env is not None else os.environ),
+        timeout=timeout,
+        start_new_session=True,
     )
     return Run(proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace"))
 
 
-def write_profile(profile: str = "saml", *, minutes_left: float = 60, region: str | None = "eu-west-1",
-                  role_arn: str = ROLE, secret: str = "se'cret/with \"quotes\" $HOME",
-                  environ: Mapping[str, str] | None = None) -> Credentials:
+def write_profile(
+    profile: str = "saml",
+    *,
+    minutes_left: float = 60,
+    region: str | None = "eu-west-1",
+    role_arn: str = ROLE,
+    secret: str = 'se\'cret/with "quotes" $HOME',
+    environ: Mapping[str, str] | None = None,
+) -> Credentials:
     environ = environ if environ is not None else os.environ
     expiration = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=minutes_left)).replace(microsecond=0)
     creds = Credentials("ASIATESTKEY0000" + profile.upper()[:4], secret, "FwoGZXIvYXdzEB0aDToken+/=", expiration)

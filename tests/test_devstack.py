@@ -11,31 +11,39 @@ import requests
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from stackfixtures import saml_response_for
 
 from devstack import httplogin, realm
-from stackfixtures import saml_response_for
 
 
 def sts(stack, **credentials):
     config = None if credentials else Config(signature_version=UNSIGNED)
-    return boto3.client("sts", endpoint_url=stack.aws_endpoint_url, region_name="us-east-1",
-                        config=config, **credentials)
+    return boto3.client(
+        "sts", endpoint_url=stack.aws_endpoint_url, region_name="us-east-1", config=config, **credentials
+    )
 
 
 def client(stack, service):
-    return boto3.client(service, endpoint_url=stack.aws_endpoint_url, region_name="us-east-1",
-                        aws_access_key_id="test", aws_secret_access_key="test")
+    return boto3.client(
+        service,
+        endpoint_url=stack.aws_endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
 
 
 def assume(stack, saml, role=realm.ROLE_USER, provider=realm.PROVIDER_ARN, **extra):
-    return sts(stack).assume_role_with_saml(RoleArn=role, PrincipalArn=provider,
-                                            SAMLAssertion=saml, **extra)
+    return sts(stack).assume_role_with_saml(RoleArn=role, PrincipalArn=provider, SAMLAssertion=saml, **extra)
 
 
 def caller_arn(stack, creds) -> str:
-    client = sts(stack, aws_access_key_id=creds["AccessKeyId"],
-                 aws_secret_access_key=creds["SecretAccessKey"],
-                 aws_session_token=creds["SessionToken"])
+    client = sts(
+        stack,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
     return client.get_caller_identity()["Arn"]
 
 
@@ -47,7 +55,8 @@ def error(excinfo) -> tuple[str, int]:
 def test_user_with_one_role_gets_credentials(aws):
     answer = assume(aws, saml_response_for("aws_user"))
     assert caller_arn(aws, answer["Credentials"]) == (
-        f"arn:aws:sts::{realm.ACCOUNT_ID}:assumed-role/Role.User/aws_user")
+        f"arn:aws:sts::{realm.ACCOUNT_ID}:assumed-role/Role.User/aws_user"
+    )
     assert answer["Subject"] == "aws_user"
     assert answer["SubjectType"] == "persistent"
     assert answer["Audience"] == realm.AWS_ACS_URL
@@ -59,15 +68,12 @@ def test_user_with_one_role_gets_credentials(aws):
 def test_admin_two_role_assertion_works_for_each_role(aws, role):
     answer = assume(aws, saml_response_for("aws_admin"), role=role)
     name = role.rsplit("/", 1)[-1]
-    assert caller_arn(aws, answer["Credentials"]) == (
-        f"arn:aws:sts::{realm.ACCOUNT_ID}:assumed-role/{name}/aws_admin")
+    assert caller_arn(aws, answer["Credentials"]) == (f"arn:aws:sts::{realm.ACCOUNT_ID}:assumed-role/{name}/aws_admin")
 
 
 def test_duration_is_honoured(aws):
-    answer = assume(aws, saml_response_for("aws_admin"), role=realm.ROLE_ADMIN,
-                    DurationSeconds=43200)
-    remaining = (answer["Credentials"]["Expiration"]
-                 - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    answer = assume(aws, saml_response_for("aws_admin"), role=realm.ROLE_ADMIN, DurationSeconds=43200)
+    remaining = (answer["Credentials"]["Expiration"] - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
     assert 43000 < remaining <= 43200
 
 
@@ -97,9 +103,13 @@ def test_role_missing_in_iam_is_access_denied(aws):
 
 def test_role_that_does_not_trust_the_provider_is_access_denied(aws):
     saml = saml_response_for("aws_user")
-    client(aws, "iam").update_assume_role_policy(RoleName="Role.User", PolicyDocument=(
-        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": '
-        '{"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'))
+    client(aws, "iam").update_assume_role_policy(
+        RoleName="Role.User",
+        PolicyDocument=(
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": '
+            '{"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
+        ),
+    )
     with pytest.raises(ClientError) as excinfo:
         assume(aws, saml)
     assert error(excinfo) == ("AccessDenied", 403)
@@ -126,9 +136,11 @@ def _b64(root) -> str:
     return base64.b64encode(etree.tostring(root)).decode()
 
 
-NS = {"samlp": "urn:oasis:names:tc:SAML:2.0:protocol",
-      "saml": "urn:oasis:names:tc:SAML:2.0:assertion",
-      "ds": "http://www.w3.org/2000/09/xmldsig#"}
+NS = {
+    "samlp": "urn:oasis:names:tc:SAML:2.0:protocol",
+    "saml": "urn:oasis:names:tc:SAML:2.0:assertion",
+    "ds": "http://www.w3.org/2000/09/xmldsig#",
+}
 
 
 def test_assertion_signed_alone_is_accepted(aws):
@@ -158,20 +170,28 @@ def test_assertion_signed_by_another_key_is_invalid(aws):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "attacker")])
     now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(1)
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     root = _xml(saml_response_for("aws_user"))
     for signature in root.findall(".//ds:Signature", NS):
         signature.getparent().remove(signature)
     for value in root.iterfind(".//saml:AttributeValue", NS):
         value.text = (value.text or "").replace("role/Role.User,", "role/Role.Admin,")
     signed = XMLSigner(c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#").sign(
-        root, key=key.private_bytes(serialization.Encoding.PEM,
-                                    serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()),
-        cert=cert.public_bytes(serialization.Encoding.PEM).decode())
+        root,
+        key=key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+        cert=cert.public_bytes(serialization.Encoding.PEM).decode(),
+    )
     with pytest.raises(ClientError) as excinfo:
         assume(aws, _b64(signed), role=realm.ROLE_ADMIN)
     assert error(excinfo) == ("InvalidIdentityToken", 400)
@@ -194,15 +214,18 @@ def test_signature_wrapping_cannot_add_a_role(aws):
 
 
 def test_hostile_xml_is_invalid_not_500(aws):
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
-            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><r>&b;</r>')
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><r>&b;</r>'
+    )
     with pytest.raises(ClientError) as excinfo:
         assume(aws, base64.b64encode(bomb).decode())
     assert error(excinfo) == ("InvalidIdentityToken", 400)
 
 
-@pytest.mark.parametrize("garbage", ["!!!not base64!!!", base64.b64encode(b"not xml").decode(),
-                                     base64.b64encode(b"<a>unsigned</a>").decode()])
+@pytest.mark.parametrize(
+    "garbage",
+    ["!!!not base64!!!", base64.b64encode(b"not xml").decode(), base64.b64encode(b"<a>unsigned</a>").decode()],
+)
 def test_garbage_is_invalid_identity_token_not_500(aws, garbage):
     with pytest.raises(ClientError) as excinfo:
         assume(aws, garbage)
@@ -287,10 +310,9 @@ def listener(stack):
     posts: list[dict[str, str]] = []
 
     class Acs(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's naming)
+        def do_POST(self):  # http.server's naming
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-            posts.append({"path": self.path,
-                          **{k: v[0] for k, v in parse_qs(body).items()}})
+            posts.append({"path": self.path, **{k: v[0] for k, v in parse_qs(body).items()}})
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
             self.end_headers()
@@ -320,9 +342,16 @@ def test_headless_chromium_logs_in_and_the_page_auto_posts(aws, listener, tmp_pa
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         pytest.fail("needs chromium and chromedriver: python -m devstack install")
     options = webdriver.ChromeOptions()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ):
         options.add_argument(flag)
     options.binary_location = shutil.which("chromium")
     service = webdriver.ChromeService(executable_path=shutil.which("chromedriver"))
@@ -354,15 +383,20 @@ def devstack_cli(state_dir, *args, env_extra=None, timeout=60):
 
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "ASS_STACK_DIR": str(state_dir), **(env_extra or {})}
-    return subprocess.run([str(root / "dev" / "stack"), *args], capture_output=True, text=True,
-                          env={**env, "PYTHON": sys.executable}, timeout=timeout, check=False)
+    return subprocess.run(
+        [str(root / "dev" / "stack"), *args],
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHON": sys.executable},
+        timeout=timeout,
+        check=False,
+    )
 
 
 def test_cli_up_status_env_down(tmp_path):
     from devstack import procs
 
-    ports = {"ASS_STACK_IDP_PORT": str(procs.free_port()),
-             "ASS_STACK_AWS_PORT": str(procs.free_port())}
+    ports = {"ASS_STACK_IDP_PORT": str(procs.free_port()), "ASS_STACK_AWS_PORT": str(procs.free_port())}
     state = tmp_path / "state"
     try:
         first = devstack_cli(state, "up", env_extra=ports)
@@ -392,8 +426,7 @@ def test_cli_up_fails_clearly_when_a_port_is_taken(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = devstack_cli(tmp_path / "state", "up", "--idp-port", str(port),
-                              "--aws-port", str(procs.free_port()))
+        result = devstack_cli(tmp_path / "state", "up", "--idp-port", str(port), "--aws-port", str(procs.free_port()))
     assert result.returncode == 1
     assert f"port {port} (IdP) is already in use" in result.stderr
     assert "Traceback" not in result.stderr
@@ -410,6 +443,7 @@ def test_install_is_quiet_when_everything_is_present(tmp_path):
 
 
 # --- Keycloak (devstack/keycloak.py): the cache, without starting Keycloak ------------------
+
 
 @pytest.fixture
 def kc_cache(tmp_path, monkeypatch):
@@ -457,8 +491,7 @@ def test_keycloak_home_copies_what_it_writes_and_links_the_jars(kc_cache):
     dist = kc_cache / "dist"
     for sub in ("bin", "conf", "lib/app", "lib/lib/main", "lib/quarkus", "providers", "themes"):
         (dist / sub).mkdir(parents=True)
-    for name in ("bin/kc.sh", "conf/keycloak.conf", "lib/quarkus-run.jar", "lib/quarkus/x.dat",
-                 "version.txt"):
+    for name in ("bin/kc.sh", "conf/keycloak.conf", "lib/quarkus-run.jar", "lib/quarkus/x.dat", "version.txt"):
         (dist / name).write_text(name)
     home = kc_cache / "home"
     keycloak.make_home(dist, home)
@@ -474,8 +507,7 @@ def test_keycloak_settings_urls_and_state_round_trip(tmp_path):
     from devstack import stack
     from devstack.settings import Settings
 
-    settings = Settings(state_dir=tmp_path, idp_port=18080, aws_port=14566, listener_port=18090,
-                        idp="keycloak")
+    settings = Settings(state_dir=tmp_path, idp_port=18080, aws_port=14566, listener_port=18090, idp="keycloak")
     assert settings.idp_url == "http://127.0.0.1:18080" + realm.KEYCLOAK_IDP_INITIATED_PATH
     assert settings.idp_metadata_url == "http://127.0.0.1:18080/auth/realms/master/protocol/saml/descriptor"
     assert settings.exports()["ASS_DEV_IDP"] == "keycloak"
@@ -485,12 +517,12 @@ def test_keycloak_settings_urls_and_state_round_trip(tmp_path):
 
 # --- LocalStack (devstack/localstack.py): --aws localstack ----------------------------------
 
+
 def test_localstack_settings_state_round_trip_and_exports(tmp_path):
     from devstack import stack
     from devstack.settings import Settings
 
-    settings = Settings(state_dir=tmp_path, idp_port=18080, aws_port=14566, listener_port=18090,
-                        aws="localstack")
+    settings = Settings(state_dir=tmp_path, idp_port=18080, aws_port=14566, listener_port=18090, aws="localstack")
     assert settings.exports()["ASS_DEV_AWS"] == "localstack"
     stack._save(settings)
     assert stack.load(tmp_path) == settings
@@ -501,8 +533,9 @@ def test_localstack_state_written_before_the_option_means_moto(tmp_path):
 
     from devstack import stack
 
-    (tmp_path / "stack.json").write_text(json.dumps(
-        {"version": 1, "idp_port": 1, "aws_port": 2, "listener_port": 3, "idp": "keycloak"}))
+    (tmp_path / "stack.json").write_text(
+        json.dumps({"version": 1, "idp_port": 1, "aws_port": 2, "listener_port": 3, "idp": "keycloak"})
+    )
     assert stack.load(tmp_path).aws == "moto"
 
 

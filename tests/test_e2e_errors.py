@@ -51,16 +51,21 @@ def test_usage_errors(cli_env, args, stdin, code, words):
 @pytest.mark.browser
 @pytest.mark.parametrize("url", ["http://127.0.0.1:{port}/sso", "http://no-such-host.invalid/sso"])
 def test_idp_down_is_a_network_error(cli_env, url, home):
-    result = run_cli(["--idp-url", url.format(port=closed_port()), "--username", "u", "--password-stdin",
-                      "--timeout", "30"], env=cli_env, stdin="pw\n")
+    result = run_cli(
+        ["--idp-url", url.format(port=closed_port()), "--username", "u", "--password-stdin", "--timeout", "30"],
+        env=cli_env,
+        stdin="pw\n",
+    )
     assert result.code == 10, result
     assert "cannot reach the IdP" in one_line(result)
     assert not (home / ".aws" / "credentials").exists()
 
 
 def test_no_password_and_no_terminal_names_password_stdin(aws, cli_env):
-    result = run_cli(["--idp-url", aws.idp_url, "--username", "aws_user", "--endpoint-url", aws.aws_endpoint_url,
-                      "--timeout", "30"], env=cli_env)
+    result = run_cli(
+        ["--idp-url", aws.idp_url, "--username", "aws_user", "--endpoint-url", aws.aws_endpoint_url, "--timeout", "30"],
+        env=cli_env,
+    )
     assert result.code == 2, result
     assert "--password-stdin" in one_line(result)
 
@@ -68,11 +73,15 @@ def test_no_password_and_no_terminal_names_password_stdin(aws, cli_env):
 def test_use_stored_without_a_keyring_password_and_no_terminal(aws, cli_env, tmp_path):
     cli_env["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
     cli_env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
-    added = run_cli(["idp", "add", "dev", "--url", aws.idp_url, "--username", "aws_user",
-                     "--role-arn", realm.ROLE_USER], env=cli_env)
+    added = run_cli(
+        ["idp", "add", "dev", "--url", aws.idp_url, "--username", "aws_user", "--role-arn", realm.ROLE_USER],
+        env=cli_env,
+    )
     assert added.code == 0, added
-    result = run_cli(["--idp-nickname", "dev", "--use-stored", "--endpoint-url", aws.aws_endpoint_url,
-                      "--timeout", "30"], env=cli_env)
+    result = run_cli(
+        ["--idp-nickname", "dev", "--use-stored", "--endpoint-url", aws.aws_endpoint_url, "--timeout", "30"],
+        env=cli_env,
+    )
     assert result.code == 2, result
     assert "password" in one_line(result)
     # issue 13: the hint changes the password only (idp add would replace role, profile, region)

@@ -27,10 +27,27 @@ def expire(home) -> None:
 
 
 def test_exec_renews_an_expired_profile_through_its_stored_idp(aws, cli_env, home, tmp_path):
-    cli_env.update(PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring", XDG_DATA_HOME=str(tmp_path / "xdg"),
-                   ASS_ENDPOINT_URL=aws.aws_endpoint_url)
-    added = run_cli(["idp", "add", "dev", "--url", aws.idp_url, "--username", "aws_user", "--password-stdin",
-                     "--role-arn", realm.ROLE_USER], env=cli_env, stdin="aws_user\n")
+    cli_env.update(
+        PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
+        XDG_DATA_HOME=str(tmp_path / "xdg"),
+        ASS_ENDPOINT_URL=aws.aws_endpoint_url,
+    )
+    added = run_cli(
+        [
+            "idp",
+            "add",
+            "dev",
+            "--url",
+            aws.idp_url,
+            "--username",
+            "aws_user",
+            "--password-stdin",
+            "--role-arn",
+            realm.ROLE_USER,
+        ],
+        env=cli_env,
+        stdin="aws_user\n",
+    )
     assert added.code == 0, added
     first = run_cli(["--idp-nickname", "dev", "--use-stored"], env=cli_env)
     assert first.code == 0, first
@@ -57,10 +74,27 @@ def test_exec_on_an_expired_one_off_profile_says_how_to_log_in(aws, cli_env, hom
 
 
 def test_env_renews_an_expired_profile_as_exec_does(aws, cli_env, home, tmp_path):
-    cli_env.update(PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring", XDG_DATA_HOME=str(tmp_path / "xdg"),
-                   ASS_ENDPOINT_URL=aws.aws_endpoint_url)
-    added = run_cli(["idp", "add", "dev", "--url", aws.idp_url, "--username", "aws_user", "--password-stdin",
-                     "--role-arn", realm.ROLE_USER], env=cli_env, stdin="aws_user\n")
+    cli_env.update(
+        PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
+        XDG_DATA_HOME=str(tmp_path / "xdg"),
+        ASS_ENDPOINT_URL=aws.aws_endpoint_url,
+    )
+    added = run_cli(
+        [
+            "idp",
+            "add",
+            "dev",
+            "--url",
+            aws.idp_url,
+            "--username",
+            "aws_user",
+            "--password-stdin",
+            "--role-arn",
+            realm.ROLE_USER,
+        ],
+        env=cli_env,
+        stdin="aws_user\n",
+    )
     assert added.code == 0, added
     assert run_cli(["--idp-nickname", "dev", "--use-stored"], env=cli_env).code == 0
     old_key = profile(home)["aws_access_key_id"]

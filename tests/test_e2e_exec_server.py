@@ -46,10 +46,27 @@ def _profile(home) -> configparser.SectionProxy:
 
 
 def _stored_idp(aws, cli_env, tmp_path) -> None:
-    cli_env.update(PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring", XDG_DATA_HOME=str(tmp_path / "xdg"),
-                   ASS_ENDPOINT_URL=aws.aws_endpoint_url)
-    added = run_cli(["idp", "add", "dev", "--url", aws.idp_url, "--username", "aws_user", "--password-stdin",
-                     "--role-arn", realm.ROLE_USER], env=cli_env, stdin="aws_user\n")
+    cli_env.update(
+        PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
+        XDG_DATA_HOME=str(tmp_path / "xdg"),
+        ASS_ENDPOINT_URL=aws.aws_endpoint_url,
+    )
+    added = run_cli(
+        [
+            "idp",
+            "add",
+            "dev",
+            "--url",
+            aws.idp_url,
+            "--username",
+            "aws_user",
+            "--password-stdin",
+            "--role-arn",
+            realm.ROLE_USER,
+        ],
+        env=cli_env,
+        stdin="aws_user\n",
+    )
     assert added.code == 0, added
 
 
@@ -66,9 +83,27 @@ def test_exec_server_serves_aws_cli_boto3_and_node_and_logs_in_again(aws, cli_en
     cli_env["NODE_PATH"] = str(NODE_MODULES)
     cli_env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{cli_env['PATH']}"
     cli_env["AWS_PROFILE"] = "someone-else"  # must not reach the command: it would come first
-    result = run_cli(["exec", "--profile", "saml", "--server", "--", "bash", "-c", SCRIPT, "script", str(out),
-                      aws.aws_endpoint_url, sys.executable, str(AWS), str(CLIENTS), str(home / ".aws" / "credentials")],
-                     env=cli_env, timeout=300)
+    result = run_cli(
+        [
+            "exec",
+            "--profile",
+            "saml",
+            "--server",
+            "--",
+            "bash",
+            "-c",
+            SCRIPT,
+            "script",
+            str(out),
+            aws.aws_endpoint_url,
+            sys.executable,
+            str(AWS),
+            str(CLIENTS),
+            str(home / ".aws" / "credentials"),
+        ],
+        env=cli_env,
+        timeout=300,
+    )
     assert result.code == 5, result  # the command's own exit code
 
     probe = json.loads((out / "probe.json").read_text())

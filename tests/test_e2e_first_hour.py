@@ -35,8 +35,14 @@ def tty_env(cli_env, tmp_path):
 
 
 def spawn(args: list[str], env: dict[str, str]) -> pexpect.spawn:
-    return pexpect.spawn(sys.executable, ["-m", "awscli_saml_sso", *args], env=env, encoding="utf-8",
-                         timeout=TIMEOUT, dimensions=(40, 250))
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "awscli_saml_sso", *args],
+        env=env,
+        encoding="utf-8",
+        timeout=TIMEOUT,
+        dimensions=(40, 250),
+    )
 
 
 def finish(child: pexpect.spawn) -> tuple[int, str]:
@@ -85,8 +91,19 @@ def test_one_numbering_names_and_globs_and_the_default_role_said(aws, tty_env, t
     # The number shown next to a role is the number --role-selection takes.
     response = tmp_path / "response.b64"
     response.write_text(aws.saml_response_for("aws_admin"))
-    picked = run_cli(["--saml-response", str(response), "--role-selection", str(menu["Role.Admin"]),
-                      "--endpoint-url", aws.aws_endpoint_url, "--profile", "picked"], env=tty_env)
+    picked = run_cli(
+        [
+            "--saml-response",
+            str(response),
+            "--role-selection",
+            str(menu["Role.Admin"]),
+            "--endpoint-url",
+            aws.aws_endpoint_url,
+            "--profile",
+            "picked",
+        ],
+        env=tty_env,
+    )
     assert picked.code == 0, picked
     assert caller(aws, "picked").endswith("assumed-role/Role.Admin/aws_admin")
 
@@ -94,8 +111,14 @@ def test_one_numbering_names_and_globs_and_the_default_role_said(aws, tty_env, t
     child = spawn(["--idp-nickname", "dev", "--force", "--endpoint-url", aws.aws_endpoint_url], tty_env)
     child.expect("Password for aws_admin: ")
     child.sendline("aws_admin")
-    index = child.expect(["Choose: ", re.escape(f"using stored default role {realm.ROLE_USER} "
-                                                "(change: awscli_saml_sso idp set dev --role-arn ...)")])
+    index = child.expect(
+        [
+            "Choose: ",
+            re.escape(
+                f"using stored default role {realm.ROLE_USER} (change: awscli_saml_sso idp set dev --role-arn ...)"
+            ),
+        ]
+    )
     assert index == 1, child.before
     code, rest = finish(child)
     assert code == 0, rest
@@ -112,8 +135,10 @@ def test_a_keyring_that_cannot_store_is_a_warning_not_the_exit_status(aws, tty_e
     child.sendline("aws_user")
     child.expect(r"Store the password in the OS keyring for --use-stored\? \[y/N\]: ")
     child.sendline("y")
-    child.expect(r"warning: could not store the password for 'aws_user' \(dev\) in the OS keyring "
-                 r"\(PasswordSetError\); the login itself succeeded")
+    child.expect(
+        r"warning: could not store the password for 'aws_user' \(dev\) in the OS keyring "
+        r"\(PasswordSetError\); the login itself succeeded"
+    )
     child.expect("pipx inject awscli-saml-sso keyrings.alt")
     child.expect("next time: awscli_saml_sso --idp-nickname dev --use-stored")
     code, rest = finish(child)
@@ -121,10 +146,13 @@ def test_a_keyring_that_cannot_store_is_a_warning_not_the_exit_status(aws, tty_e
     assert caller(aws).endswith("assumed-role/Role.User/aws_user")
 
 
-@pytest.mark.parametrize(("wrong", "said"), [
-    ("unknown SP", "shows an error page ('Metadata not found', HTTP 200)"),  # SimpleSAMLphp answers 200
-    ("no such page", "answered HTTP 404"),
-])
+@pytest.mark.parametrize(
+    ("wrong", "said"),
+    [
+        ("unknown SP", "shows an error page ('Metadata not found', HTTP 200)"),  # SimpleSAMLphp answers 200
+        ("no such page", "answered HTTP 404"),
+    ],
+)
 def test_a_wrong_idp_url_fails_at_once_naming_status_and_host(aws, cli_env, wrong, said):
     """Stumble 5. Before: 20 s, then "cannot handle the login page ... use --show-browser"."""
     if wrong == "unknown SP":  # SimpleSAMLphp's own error page for an SP it does not know
@@ -132,15 +160,31 @@ def test_a_wrong_idp_url_fails_at_once_naming_status_and_host(aws, cli_env, wron
     else:
         url = aws.idp_base_url + "/simplesaml/no-such-page.php"
     started = time.monotonic()
-    result = run_cli(["--idp-url", url, "--username", "aws_user", "--password-stdin", "--timeout", "60",
-                      "--endpoint-url", aws.aws_endpoint_url], env=cli_env, stdin="aws_user\n")
+    result = run_cli(
+        [
+            "--idp-url",
+            url,
+            "--username",
+            "aws_user",
+            "--password-stdin",
+            "--timeout",
+            "60",
+            "--endpoint-url",
+            aws.aws_endpoint_url,
+        ],
+        env=cli_env,
+        stdin="aws_user\n",
+    )
     took = time.monotonic() - started
     assert result.code == 10, result
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.err, result
     # The same run with progress logged: how long from opening the IdP's page to the exit.
-    logged = run_cli(["--log-level", "INFO", "--idp-url", url, "--username", "aws_user", "--password-stdin",
-                      "--timeout", "60"], env=cli_env, stdin="aws_user\n")
+    logged = run_cli(
+        ["--log-level", "INFO", "--idp-url", url, "--username", "aws_user", "--password-stdin", "--timeout", "60"],
+        env=cli_env,
+        stdin="aws_user\n",
+    )
     ended = dt.datetime.now()
     opening = next(line for line in logged.err.splitlines() if "progress: opening http" in line)
     after_opening = (ended - dt.datetime.strptime(opening[:23], "%Y-%m-%d %H:%M:%S,%f")).total_seconds()

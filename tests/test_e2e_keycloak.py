@@ -10,7 +10,11 @@ import boto3
 import pytest
 from clirun import run_cli
 from stackfixtures import (
-    KC_DISABLED_USER, KC_OTP_SECRET, KC_OTP_USER, KC_UPDATE_PASSWORD_USER, totp,
+    KC_DISABLED_USER,
+    KC_OTP_SECRET,
+    KC_OTP_USER,
+    KC_UPDATE_PASSWORD_USER,
+    totp,
 )
 
 from devstack import realm
@@ -19,8 +23,18 @@ pytestmark = pytest.mark.e2e
 
 
 def login(aws, cli_env, user, *extra, password=None):
-    args = ["--idp-url", aws.idp_url, "--username", user, "--password-stdin",
-            "--endpoint-url", aws.aws_endpoint_url, "--timeout", "90", *extra]
+    args = [
+        "--idp-url",
+        aws.idp_url,
+        "--username",
+        user,
+        "--password-stdin",
+        "--endpoint-url",
+        aws.aws_endpoint_url,
+        "--timeout",
+        "90",
+        *extra,
+    ]
     return run_cli(args, env=cli_env, stdin=(password or user) + "\n")
 
 
@@ -43,8 +57,9 @@ def test_one_time_code_from_the_option_completes_the_login(keycloak_aws, cli_env
     aws = keycloak_aws
     result = login(aws, cli_env, KC_OTP_USER, "--mfa-code", fresh_code())
     assert result.code == 0, result
-    arn = boto3.Session(profile_name="saml").client(
-        "sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    arn = (
+        boto3.Session(profile_name="saml").client("sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    )
     assert arn == f"arn:aws:sts::{realm.ACCOUNT_ID}:assumed-role/Role.User/{KC_OTP_USER}"
 
 
@@ -85,12 +100,10 @@ def test_metadata_and_assertion_name_the_same_issuer(keycloak_aws, cli_env):
     works proves it, and the metadata must name the fixed base, not whatever the request said."""
     import urllib.request
 
-    with urllib.request.urlopen(keycloak_aws.idp_metadata_url.replace("127.0.0.1", "localhost"),
-                                timeout=30) as answer:
+    with urllib.request.urlopen(keycloak_aws.idp_metadata_url.replace("127.0.0.1", "localhost"), timeout=30) as answer:
         metadata = answer.read().decode()
     assert f'entityID="{keycloak_aws.settings.keycloak_base_url}/realms/master"' in metadata
     assert login(keycloak_aws, cli_env, "aws_user").code == 0
-
 
 
 def test_stored_idp_logs_in_again_on_keycloaks_sso_cookie(keycloak_aws, cli_env, home):
@@ -105,6 +118,7 @@ def test_stored_idp_logs_in_again_on_keycloaks_sso_cookie(keycloak_aws, cli_env,
     assert first.code == 0, first
     second = run_cli([*args, "--force"], env=cli_env)
     assert second.code == 0, second  # no password to give: Keycloak's remembered session did it
-    arn = boto3.Session(profile_name="saml").client(
-        "sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    arn = (
+        boto3.Session(profile_name="saml").client("sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
+    )
     assert arn == f"arn:aws:sts::{realm.ACCOUNT_ID}:assumed-role/Role.User/aws_user"

@@ -24,8 +24,18 @@ AWS_CLI = Path(sys.executable).parent / "aws"
 
 
 def login(stack, cli_env, user, password=None, *extra):
-    args = ["--idp-url", stack.idp_url, "--username", user, "--password-stdin",
-            "--endpoint-url", stack.aws_endpoint_url, "--timeout", "60", *extra]
+    args = [
+        "--idp-url",
+        stack.idp_url,
+        "--username",
+        user,
+        "--password-stdin",
+        "--endpoint-url",
+        stack.aws_endpoint_url,
+        "--timeout",
+        "60",
+        *extra,
+    ]
     return run_cli(args, env=cli_env, stdin=(password or realm.USERS[user][0]) + "\n")
 
 
@@ -40,8 +50,9 @@ def test_the_aws_side_is_localstack_not_the_emulator(localstack_aws):
     import json
     import urllib.request
 
-    with urllib.request.urlopen(localstack_aws.aws_endpoint_url + "/_localstack/health",
-                                timeout=10) as answer:  # noqa: S310 (loopback)
+    with urllib.request.urlopen(
+        localstack_aws.aws_endpoint_url + "/_localstack/health", timeout=10
+    ) as answer:  # loopback
         health = json.loads(answer.read())
     assert health["version"] == "4.13.1"
     assert health["services"]["sts"] in ("available", "running")
@@ -59,8 +70,13 @@ def test_aws_user_gets_role_user_and_the_profile_works_with_aws_cli_and_boto3(lo
     buckets = s.client("s3", endpoint_url=aws.aws_endpoint_url).list_buckets()["Buckets"]
     assert realm.BUCKET in [b["Name"] for b in buckets]
 
-    listing = subprocess.run([str(AWS_CLI), "--profile", "saml", "--endpoint-url", aws.aws_endpoint_url,
-                              "s3", "ls"], env=cli_env, capture_output=True, text=True, timeout=120)
+    listing = subprocess.run(
+        [str(AWS_CLI), "--profile", "saml", "--endpoint-url", aws.aws_endpoint_url, "s3", "ls"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert listing.returncode == 0, listing.stderr
     assert realm.BUCKET in listing.stdout
 
@@ -92,11 +108,11 @@ def metadata_at_keycloak_path(localstack_aws):
     import threading
     import urllib.request
 
-    with urllib.request.urlopen(localstack_aws.idp_metadata_url, timeout=10) as answer:  # noqa: S310
+    with urllib.request.urlopen(localstack_aws.idp_metadata_url, timeout=10) as answer:
         metadata = answer.read()
 
     class Descriptor(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's name)
+        def do_GET(self):  # http.server's name
             found = self.path == "/auth/realms/master/protocol/saml/descriptor"
             self.send_response(200 if found else 404)
             self.end_headers()
@@ -116,8 +132,7 @@ def metadata_at_keycloak_path(localstack_aws):
 
 def _forget_the_realm(aws) -> None:
     """Remove what the stack seeded, so the script creates it from nothing (as in Docker)."""
-    session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test",
-                            region_name="us-east-1")
+    session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
     iam = session.client("iam", endpoint_url=aws.aws_endpoint_url)
     for role_arn in realm.ROLES:
         name = role_arn.rsplit("/", 1)[-1]
@@ -129,7 +144,8 @@ def _forget_the_realm(aws) -> None:
 
 
 def test_docker_stacks_localstack_setup_script_runs_unchanged_and_a_login_works(
-        localstack_aws, metadata_at_keycloak_path, cli_env, home, tmp_path):
+    localstack_aws, metadata_at_keycloak_path, cli_env, home, tmp_path
+):
     """localstack-setup.sh (the compose stack's LocalStack hook) against LocalStack 4.13.1 without
     Docker: `awslocal` is the AWS CLI with the endpoint, as in the LocalStack image."""
     aws = localstack_aws
@@ -138,8 +154,14 @@ def test_docker_stacks_localstack_setup_script_runs_unchanged_and_a_login_works(
     shim.mkdir()
     (shim / "awslocal").write_text(f'#!/bin/sh\nexec "{AWS_CLI}" --endpoint-url "{aws.aws_endpoint_url}" "$@"\n')
     (shim / "awslocal").chmod(0o755)
-    env = {**cli_env, "PATH": f"{shim}:{cli_env['PATH']}", "KEYCLOAK_URL": metadata_at_keycloak_path,
-           "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+    env = {
+        **cli_env,
+        "PATH": f"{shim}:{cli_env['PATH']}",
+        "KEYCLOAK_URL": metadata_at_keycloak_path,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
     script = Path(__file__).resolve().parent.parent / "localstack-setup.sh"
     done = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -147,6 +169,7 @@ def test_docker_stacks_localstack_setup_script_runs_unchanged_and_a_login_works(
 
     result = login(aws, cli_env, "aws_user")
     assert result.code == 0, result
-    buckets = boto3.Session(profile_name="saml").client(
-        "s3", endpoint_url=aws.aws_endpoint_url).list_buckets()["Buckets"]
+    buckets = (
+        boto3.Session(profile_name="saml").client("s3", endpoint_url=aws.aws_endpoint_url).list_buckets()["Buckets"]
+    )
     assert realm.BUCKET in [b["Name"] for b in buckets]

@@ -24,8 +24,18 @@ def aws_signin_trap(cli_env):
 
 
 def login(stack, cli_env, user, password=None, *extra):
-    args = ["--idp-url", stack.idp_url, "--username", user, "--password-stdin",
-            "--endpoint-url", stack.aws_endpoint_url, "--timeout", "60", *extra]
+    args = [
+        "--idp-url",
+        stack.idp_url,
+        "--username",
+        user,
+        "--password-stdin",
+        "--endpoint-url",
+        stack.aws_endpoint_url,
+        "--timeout",
+        "60",
+        *extra,
+    ]
     return run_cli(args, env=cli_env, stdin=(password or realm.USERS[user][0]) + "\n")
 
 
@@ -50,8 +60,21 @@ def test_aws_user_gets_a_working_profile_and_nothing_reaches_aws(idp_aws, cli_en
 
 
 def test_keycloak_style_url_and_named_profile(aws, cli_env, home):
-    result = run_cli(["--idp-url", aws.keycloak_style_url, "--username", "aws_user", "--password-stdin",
-                      "--endpoint-url", aws.aws_endpoint_url, "--profile", "kc"], env=cli_env, stdin="aws_user\n")
+    result = run_cli(
+        [
+            "--idp-url",
+            aws.keycloak_style_url,
+            "--username",
+            "aws_user",
+            "--password-stdin",
+            "--endpoint-url",
+            aws.aws_endpoint_url,
+            "--profile",
+            "kc",
+        ],
+        env=cli_env,
+        stdin="aws_user\n",
+    )
     assert result.code == 0, result
     assert "[kc]" in (home / ".aws" / "credentials").read_text()
 

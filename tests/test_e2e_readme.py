@@ -47,16 +47,25 @@ def command(start: str) -> str:
 
 
 def with_stack_values(text: str, aws) -> str:
-    return (text.replace(EXAMPLE_URL, aws.idp_url)
-            .replace("arn:aws:iam::123456789012:role/Deploy", realm.ROLE_USER)
-            .replace("arn:aws:iam::123456789012:role/Dev", realm.ROLE_USER)
-            .replace("arn:aws:iam::123456789012:role/Admin", realm.ROLE_ADMIN)
-            .replace("me@example.com", "aws_admin").replace("ci-bot", "aws_user"))
+    return (
+        text.replace(EXAMPLE_URL, aws.idp_url)
+        .replace("arn:aws:iam::123456789012:role/Deploy", realm.ROLE_USER)
+        .replace("arn:aws:iam::123456789012:role/Dev", realm.ROLE_USER)
+        .replace("arn:aws:iam::123456789012:role/Admin", realm.ROLE_ADMIN)
+        .replace("me@example.com", "aws_admin")
+        .replace("ci-bot", "aws_user")
+    )
 
 
 def sh(line: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", line], env=env, capture_output=True, text=True,
-                          timeout=timeout, cwd=env.get("PWD"))
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", line],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=env.get("PWD"),
+    )
     assert done.returncode == 0, f"{line}\nexit {done.returncode}\n{done.stdout}\n{done.stderr}"
     return done
 
@@ -84,8 +93,13 @@ def installed(tmp_path_factory) -> Path:
 def user_env(installed, cli_env, aws, tmp_path) -> dict[str, str]:
     """A shell with the installed tool first on PATH, the stack's endpoint, and the README's
     keyring backend."""
-    env = {**cli_env, "PATH": f"{installed}:{os.environ['PATH']}", "AWS_ENDPOINT_URL": aws.aws_endpoint_url,
-           "XDG_DATA_HOME": str(tmp_path / "xdg"), "PWD": str(tmp_path)}
+    env = {
+        **cli_env,
+        "PATH": f"{installed}:{os.environ['PATH']}",
+        "AWS_ENDPOINT_URL": aws.aws_endpoint_url,
+        "XDG_DATA_HOME": str(tmp_path / "xdg"),
+        "PWD": str(tmp_path),
+    }
     export = command("export PYTHON_KEYRING_BACKEND=")
     name, value = export.removeprefix("export ").split("=", 1)
     env[name] = value
@@ -115,8 +129,10 @@ def test_the_scripted_login(installed, user_env, aws):
 def test_stored_idp_shorter_command_and_credential_process(installed, user_env, aws, home):
     env = {**user_env, "PASSWORD": "aws_admin"}
     sh(with_stack_values(command("awscli_saml_sso idp add work"), aws), env)
-    sh(with_stack_values(command("printf '%s\\n' \"$PASSWORD\" | awscli_saml_sso idp set work --password-stdin"), aws),
-       env)
+    sh(
+        with_stack_values(command("printf '%s\\n' \"$PASSWORD\" | awscli_saml_sso idp set work --password-stdin"), aws),
+        env,
+    )
     sh(with_stack_values(command("awscli_saml_sso idp set work --role-arn"), aws), env)
     shown = sh("awscli_saml_sso idp show work --json", env).stdout
     assert f'"role_arn": "{realm.ROLE_ADMIN}"' in shown and '"region": "eu-west-1"' in shown  # the rest kept
@@ -129,8 +145,7 @@ def test_stored_idp_shorter_command_and_credential_process(installed, user_env, 
     assert len(config) == 1
     with open(home / ".aws" / "config", "a") as handle:
         handle.write("\n" + with_stack_values(config[0], aws))
-    sdk = ("import boto3; "
-           "print(boto3.Session(profile_name='work-sdk').client('sts').get_caller_identity()['Arn'])")
+    sdk = "import boto3; print(boto3.Session(profile_name='work-sdk').client('sts').get_caller_identity()['Arn'])"
     arn = sh(f"python -c {shlex.quote(sdk)}", env).stdout.strip()
     assert arn.endswith("assumed-role/Role.User/aws_admin"), arn
     status = sh(command("awscli_saml_sso status"), env).stdout

@@ -18,15 +18,19 @@ from devstack import realm
 
 
 def _create_alias(aws, alias: str) -> None:
-    iam = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1") \
-        .client("iam", endpoint_url=aws.aws_endpoint_url)
+    iam = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1").client(
+        "iam", endpoint_url=aws.aws_endpoint_url
+    )
     iam.create_account_alias(AccountAlias=alias)
 
 
 def test_roles_json_logs_in_and_assumes_nothing(aws, cli_env, tmp_path):
     cli_env.update(PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring", XDG_DATA_HOME=str(tmp_path / "xdg"))
-    added = run_cli(["idp", "add", "dev", "--url", aws.idp_url, "--username", "aws_admin", "--password-stdin"],
-                    env=cli_env, stdin="aws_admin\n")
+    added = run_cli(
+        ["idp", "add", "dev", "--url", aws.idp_url, "--username", "aws_admin", "--password-stdin"],
+        env=cli_env,
+        stdin="aws_admin\n",
+    )
     assert added.code == 0, added
     result = run_cli(["roles", "--idp-nickname", "dev", "--use-stored", "--json"], env=cli_env)
     assert result.code == 0, result
@@ -55,10 +59,23 @@ def test_an_alias_from_the_emulator_is_learned_then_shown_in_menu_and_roles(aws,
     table = run_cli(["roles", "--saml-response", str(admin)], env=cli_env)
     assert f"{realm.ACCOUNT_ID}  corp-dev  {realm.ROLE_ADMIN}" in table.out, table
 
-    child = pexpect.spawn(sys.executable, ["-m", "awscli_saml_sso", "--saml-response", str(admin), "--endpoint-url",
-                                           aws.aws_endpoint_url, "--profile", "menu"],
-                          env={**cli_env, "TERM": "dumb", "NO_COLOR": "1"}, encoding="utf-8", timeout=60,
-                          dimensions=(40, 200))
+    child = pexpect.spawn(
+        sys.executable,
+        [
+            "-m",
+            "awscli_saml_sso",
+            "--saml-response",
+            str(admin),
+            "--endpoint-url",
+            aws.aws_endpoint_url,
+            "--profile",
+            "menu",
+        ],
+        env={**cli_env, "TERM": "dumb", "NO_COLOR": "1"},
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 200),
+    )
     child.expect("Choose: ")
     assert f"{realm.ACCOUNT_ID} (corp-dev) Role.Admin" in child.before, child.before
     child.sendline("1")  # the menu counts from 1

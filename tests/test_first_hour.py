@@ -4,7 +4,6 @@ Debian/Ubuntu (run here against stand-ins for apt, dpkg and sudo; nothing is ins
 
 from __future__ import annotations
 
-import os
 import shutil
 import stat
 import subprocess
@@ -18,8 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # ---- 7. a typo of a command --------------------------------------------------------------------
 
-@pytest.mark.parametrize(("word", "suggestion"), [("stauts", "status"), ("idps", "idp"), ("exex", "exec"),
-                                                  ("credential_process", "credential-process")])
+
+@pytest.mark.parametrize(
+    ("word", "suggestion"),
+    [("stauts", "status"), ("idps", "idp"), ("exex", "exec"), ("credential_process", "credential-process")],
+)
 def test_a_mistyped_command_is_named_with_a_suggestion(word, suggestion, cli_env):
     """Before: "Got unexpected extra argument (stauts)" under login's usage."""
     result = run_cli([word], env=cli_env)
@@ -39,12 +41,14 @@ def test_bare_login_options_still_log_in(cli_env):
     like a word, are login's."""
     result = run_cli(["--idp-nickname", "status"], env=cli_env)
     assert result.code == 2 and "unknown IdP nickname 'status'" in result.err, result
-    result = run_cli(["--profile", "stauts", "--idp-url", "http://127.0.0.1:9/", "--show-browser", "--use-browser"],
-                     env=cli_env)
+    result = run_cli(
+        ["--profile", "stauts", "--idp-url", "http://127.0.0.1:9/", "--show-browser", "--use-browser"], env=cli_env
+    )
     assert result.code == 2 and "exclude each other" in result.err, result
 
 
 # ---- 9. Firefox without geckodriver: one line, no stray Selenium warning -------------------------
+
 
 @pytest.mark.browser
 @pytest.mark.skipif(not (shutil.which("firefox-esr") or shutil.which("firefox")), reason="needs Firefox")
@@ -55,8 +59,11 @@ def test_firefox_without_geckodriver_is_one_line(cli_env, tmp_path):
         if shutil.which(name):
             (bin_dir / name).symlink_to(shutil.which(name))
     env = {**cli_env, "PATH": str(bin_dir), "SE_OFFLINE": "true", "SE_AVOID_STATS": "true"}
-    result = run_cli(["--browser", "firefox", "--idp-url", "http://127.0.0.1:9/sso", "--username", "u",
-                      "--password-stdin"], env=env, stdin="pw\n")
+    result = run_cli(
+        ["--browser", "firefox", "--idp-url", "http://127.0.0.1:9/sso", "--username", "u", "--password-stdin"],
+        env=env,
+        stdin="pw\n",
+    )
     assert result.code == 6, result
     assert result.err.splitlines() == [result.err.strip()], result  # before: a WARNING line first
     assert result.err.startswith("error: geckodriver (Firefox's driver) was not found"), result
@@ -75,8 +82,21 @@ exit 0
 """
 
 
-TOOLS = ("sh", "dirname", "cat", "readlink", "grep", "basename", "tail", "sha1sum", "cut", "tee", "chmod", "rm",
-         "touch")
+TOOLS = (
+    "sh",
+    "dirname",
+    "cat",
+    "readlink",
+    "grep",
+    "basename",
+    "tail",
+    "sha1sum",
+    "cut",
+    "tee",
+    "chmod",
+    "rm",
+    "touch",
+)
 
 
 @pytest.fixture
@@ -92,8 +112,9 @@ def fresh_machine(tmp_path):
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").write_text("#!/bin/sh\nexit 0\n")
     (venv / "bin" / "python").chmod(0o755)
-    digest = subprocess.run(["sha1sum", str(repo / "pyproject.toml")], capture_output=True, text=True,
-                            check=True).stdout[:12]
+    digest = subprocess.run(
+        ["sha1sum", str(repo / "pyproject.toml")], capture_output=True, text=True, check=True
+    ).stdout[:12]
     (venv / f".installed-{digest}").touch()
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -105,14 +126,25 @@ def fresh_machine(tmp_path):
     os_release = tmp_path / "os-release"
     policy = tmp_path / "policy-rc.d"
     log = tmp_path / "calls.log"
-    env = {"PATH": str(bin_dir), "LOG": str(log), "POLICY": str(policy),
-           "ASS_SETUP_OS_RELEASE": str(os_release), "ASS_SETUP_POLICY_RC_D": str(policy), "HOME": str(tmp_path),
-           "ASS_SKIP_KEYCLOAK": "1"}  # Java and Maven for Keycloak: a block of its own, not what is tested here
+    env = {
+        "PATH": str(bin_dir),
+        "LOG": str(log),
+        "POLICY": str(policy),
+        "ASS_SETUP_OS_RELEASE": str(os_release),
+        "ASS_SETUP_POLICY_RC_D": str(policy),
+        "HOME": str(tmp_path),
+        "ASS_SKIP_KEYCLOAK": "1",
+    }  # Java and Maven for Keycloak: a block of its own, not what is tested here
 
     def run(os_id: str, **extra: str) -> subprocess.CompletedProcess:
         os_release.write_text(f"ID={os_id}\n")
-        return subprocess.run([shutil.which("bash"), str(repo / "dev" / "setup.sh")], env={**env, **extra},
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [shutil.which("bash"), str(repo / "dev" / "setup.sh")],
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     run.policy, run.log, run.bin = policy, log, bin_dir
     return run
@@ -145,7 +177,7 @@ def test_setup_keeps_a_policy_it_did_not_make(fresh_machine):
 
 def test_setup_on_ubuntu_with_only_the_chromium_snap_says_what_to_do(fresh_machine):
     snap_wrapper = fresh_machine.bin / "chromium-browser"  # what Ubuntu's package installs
-    snap_wrapper.write_text("#!/bin/sh\nexec /snap/bin/chromium \"$@\"\n")
+    snap_wrapper.write_text('#!/bin/sh\nexec /snap/bin/chromium "$@"\n')
     snap_wrapper.chmod(snap_wrapper.stat().st_mode | stat.S_IXUSR)
     done = fresh_machine("ubuntu")
     assert done.returncode == 1

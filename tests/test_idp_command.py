@@ -97,10 +97,20 @@ def test_list_json_on_stdout(home, ring):
     run(["add", "corp", "--url", URL, "--username", "jdoe", "--duration", "7200", "--browser", "firefox"])
     result = run(["list", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == [{
-        "nickname": "corp", "url": URL, "username": "jdoe", "role_arn": None, "profile": None,
-        "region": None, "browser": "firefox", "duration": 7200, "mfa_method": None, "allowed_origins": None,
-    }]
+    assert json.loads(result.stdout) == [
+        {
+            "nickname": "corp",
+            "url": URL,
+            "username": "jdoe",
+            "role_arn": None,
+            "profile": None,
+            "region": None,
+            "browser": "firefox",
+            "duration": 7200,
+            "mfa_method": None,
+            "allowed_origins": None,
+        }
+    ]
 
 
 def test_list_empty_says_how_to_add(home):
@@ -110,8 +120,26 @@ def test_list_empty_says_how_to_add(home):
 
 
 def test_add_reports_and_stores_every_option(home, ring):
-    result = run(["add", "corp", "--url", URL, "--username", "jdoe", "--role-arn", ROLE, "--profile", "dev",
-                  "--region", "eu-west-1", "--browser", "chromium", "--duration", "3600"])
+    result = run(
+        [
+            "add",
+            "corp",
+            "--url",
+            URL,
+            "--username",
+            "jdoe",
+            "--role-arn",
+            ROLE,
+            "--profile",
+            "dev",
+            "--region",
+            "eu-west-1",
+            "--browser",
+            "chromium",
+            "--duration",
+            "3600",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "added IdP 'corp'" in result.stderr and "--idp-nickname corp" in result.stderr
     assert idps.get("corp", os.environ) == StoredIdp("corp", URL, "jdoe", "chromium", ROLE, "dev", "eu-west-1", 3600)
@@ -128,14 +156,17 @@ def test_add_password_stdin_goes_to_the_keyring_only(home, ring):
     assert b"Pa55-word!" not in idps.idps_path(os.environ).read_bytes()
 
 
-@pytest.mark.parametrize("args, stdin, message", [
-    (["add", "corp", "--url", URL, "--password-stdin"], "pw\n", "--password-stdin needs --username"),
-    (["add", "corp", "--url", URL, "--username", "u", "--password-stdin"], "", "standard input is empty"),
-    (["add", "c d", "--url", URL], None, "invalid IdP nickname"),
-    (["add", "corp", "--url", "idp.example.com"], None, "not an http(s) URL"),
-    (["add", "corp", "--url", URL, "--role-arn", "Dev"], None, "invalid role ARN"),
-    (["add", "corp", "--url", URL, "--region", "Paris"], None, "invalid region"),
-])
+@pytest.mark.parametrize(
+    "args, stdin, message",
+    [
+        (["add", "corp", "--url", URL, "--password-stdin"], "pw\n", "--password-stdin needs --username"),
+        (["add", "corp", "--url", URL, "--username", "u", "--password-stdin"], "", "standard input is empty"),
+        (["add", "c d", "--url", URL], None, "invalid IdP nickname"),
+        (["add", "corp", "--url", "idp.example.com"], None, "not an http(s) URL"),
+        (["add", "corp", "--url", URL, "--role-arn", "Dev"], None, "invalid role ARN"),
+        (["add", "corp", "--url", URL, "--region", "Paris"], None, "invalid region"),
+    ],
+)
 def test_add_rejects_bad_input_and_stores_nothing(home, ring, args, stdin, message):
     result = run(args, stdin=stdin)
     assert isinstance(result.exception, UsageError) and message in str(result.exception)
@@ -143,8 +174,14 @@ def test_add_rejects_bad_input_and_stores_nothing(home, ring, args, stdin, messa
     assert idps.get_password("corp", "u") is None
 
 
-@pytest.mark.parametrize("args", [["add", "corp"], ["add", "corp", "--url", URL, "--duration", "10"],
-                                  ["add", "corp", "--url", URL, "--browser", "safari"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add", "corp"],
+        ["add", "corp", "--url", URL, "--duration", "10"],
+        ["add", "corp", "--url", URL, "--browser", "safari"],
+    ],
+)
 def test_add_click_usage_errors(home, args):
     assert run(args).exit_code == 2
 
@@ -201,16 +238,18 @@ def test_first_use_migrates_and_says_so(home, ring):
 def test_subprocess_with_a_file_keyring(home, tmp_path):
     """The real process, no terminal, keyring chosen by PYTHON_KEYRING_BACKEND (keyrings.alt writes
     ``$XDG_DATA_HOME/python_keyring/keyring_pass.cfg``)."""
-    env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
-               XDG_DATA_HOME=str(tmp_path / "xdg"))
+    env = dict(
+        os.environ, PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring", XDG_DATA_HOME=str(tmp_path / "xdg")
+    )
     if WIRED:
         argv = [sys.executable, "-m", "awscli_saml_sso", "idp"]
     else:
         argv = [sys.executable, "-c", "from awscli_saml_sso.commands.idp import idp; idp()"]
 
     def call(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
-        return subprocess.run([*argv, *args], input=stdin.encode(), capture_output=True, env=env, timeout=60,
-                              start_new_session=True)
+        return subprocess.run(
+            [*argv, *args], input=stdin.encode(), capture_output=True, env=env, timeout=60, start_new_session=True
+        )
 
     added = call("add", "corp", "--url", URL, "--username", "jdoe", "--password-stdin", stdin="Sub-pr0cess!\n")
     assert added.returncode == 0, added.stderr.decode()
@@ -226,9 +265,28 @@ def test_subprocess_with_a_file_keyring(home, tmp_path):
 
 # ---- idp set: one field at a time (issue 13, stumble 3) ------------------------------------------
 
+
 def _full_entry() -> None:
-    result = run(["add", "corp", "--url", URL, "--username", "jdoe", "--role-arn", ROLE, "--profile", "dev",
-                  "--region", "eu-west-1", "--browser", "chromium", "--duration", "3600"])
+    result = run(
+        [
+            "add",
+            "corp",
+            "--url",
+            URL,
+            "--username",
+            "jdoe",
+            "--role-arn",
+            ROLE,
+            "--profile",
+            "dev",
+            "--region",
+            "eu-west-1",
+            "--browser",
+            "chromium",
+            "--duration",
+            "3600",
+        ]
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -248,8 +306,9 @@ def test_set_changes_only_the_given_fields_and_clears_with_empty(home, ring):
     _full_entry()
     result = run(["set", "corp", "--region", "us-west-2", "--mfa-method", "totp", "--profile", ""])
     assert result.exit_code == 0, result.output
-    assert idps.get("corp", os.environ) == StoredIdp("corp", URL, "jdoe", "chromium", ROLE, None, "us-west-2", 3600,
-                                                    mfa_method="totp")
+    assert idps.get("corp", os.environ) == StoredIdp(
+        "corp", URL, "jdoe", "chromium", ROLE, None, "us-west-2", 3600, mfa_method="totp"
+    )
     assert "region=us-west-2" in result.stderr and "profile cleared" in result.stderr
     shown = json.loads(run(["show", "corp", "--json"]).stdout)
     assert shown["mfa_method"] == "totp"
@@ -262,13 +321,16 @@ def test_add_takes_the_mfa_method_too(home, ring):
     assert run(["add", "corp", "--url", URL, "--mfa-method", "carrier-pigeon"]).exit_code == 2
 
 
-@pytest.mark.parametrize("args, stdin, message", [
-    (["set", "corp"], None, "nothing to change"),
-    (["set", "nope", "--region", "eu-west-1"], None, "unknown IdP nickname 'nope'"),
-    (["set", "corp", "--url", ""], None, "cannot be cleared"),
-    (["set", "corp", "--role-arn", "Dev"], None, "invalid role ARN"),
-    (["set", "corp", "--username", "", "--password-stdin"], "pw\n", "no username to keep the password for"),
-])
+@pytest.mark.parametrize(
+    "args, stdin, message",
+    [
+        (["set", "corp"], None, "nothing to change"),
+        (["set", "nope", "--region", "eu-west-1"], None, "unknown IdP nickname 'nope'"),
+        (["set", "corp", "--url", ""], None, "cannot be cleared"),
+        (["set", "corp", "--role-arn", "Dev"], None, "invalid role ARN"),
+        (["set", "corp", "--username", "", "--password-stdin"], "pw\n", "no username to keep the password for"),
+    ],
+)
 def test_set_rejects_bad_input_and_changes_nothing(home, ring, args, stdin, message):
     _full_entry()
     before = idps.idps_path(os.environ).read_bytes()

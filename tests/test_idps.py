@@ -63,8 +63,16 @@ def broken_ring():
 
 
 def full_idp(nickname: str = "corp") -> StoredIdp:
-    return StoredIdp(nickname=nickname, url=URL, username="jdoe", browser="chromium", role_arn=ROLE,
-                     profile="dev", region="eu-west-1", duration=7200)
+    return StoredIdp(
+        nickname=nickname,
+        url=URL,
+        username="jdoe",
+        browser="chromium",
+        role_arn=ROLE,
+        profile="dev",
+        region="eu-west-1",
+        duration=7200,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -115,8 +123,19 @@ def test_bad_nicknames(env, nick):
         idps.save(StoredIdp(nick, URL), env)
 
 
-@pytest.mark.parametrize("url", ["", "idp.example.com", "ftp://idp.example.com/", "https://", "https:///path",
-                                 "javascript:alert(1)", "https://idp.example.com/a b", "http://[::1/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "idp.example.com",
+        "ftp://idp.example.com/",
+        "https://",
+        "https:///path",
+        "javascript:alert(1)",
+        "https://idp.example.com/a b",
+        "http://[::1/",
+    ],
+)
 def test_bad_urls(url):
     with pytest.raises(UsageError, match="not an http"):
         idps.validate_url(url)
@@ -124,14 +143,24 @@ def test_bad_urls(url):
 
 def test_good_urls_are_trimmed():
     assert idps.validate_url(f"  {URL}\n") == URL
-    assert idps.validate_url("http://127.0.0.1:8080/simplesaml/saml2/idp/SSOService.php") .startswith("http://")
+    assert idps.validate_url("http://127.0.0.1:8080/simplesaml/saml2/idp/SSOService.php").startswith("http://")
 
 
-@pytest.mark.parametrize("change", [
-    {"browser": "safari"}, {"role_arn": "Dev"}, {"role_arn": "arn:aws:iam::12:role/x"}, {"region": "Europe"},
-    {"duration": 60}, {"duration": 50000}, {"duration": True}, {"profile": "a b"}, {"username": "a\nb"},
-    {"username": " "},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"browser": "safari"},
+        {"role_arn": "Dev"},
+        {"role_arn": "arn:aws:iam::12:role/x"},
+        {"region": "Europe"},
+        {"duration": 60},
+        {"duration": 50000},
+        {"duration": True},
+        {"profile": "a b"},
+        {"username": "a\nb"},
+        {"username": " "},
+    ],
+)
 def test_bad_fields(env, change):
     with pytest.raises(UsageError, match="invalid"):
         idps.save(StoredIdp("corp", URL, **change), env)
@@ -159,11 +188,22 @@ def test_newer_version_asks_to_upgrade(env):
     assert json.loads(path.read_text())["version"] == idps.VERSION + 1
 
 
-@pytest.mark.parametrize("content", [
-    b"{not json", b"\xff\xfe", b"[]", b'{"idps": {}}', b'{"version": "1", "idps": {}}', b'{"version": 0, "idps": {}}',
-    b'{"version": 1, "idps": []}', b'{"version": 1, "idps": {"a": {}}}', b'{"version": 1, "idps": {"a": "x"}}',
-    b'{"version": 1, "idps": {"a": {"url": "https://x", "duration": "3600"}}}', b"",
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{not json",
+        b"\xff\xfe",
+        b"[]",
+        b'{"idps": {}}',
+        b'{"version": "1", "idps": {}}',
+        b'{"version": 0, "idps": {}}',
+        b'{"version": 1, "idps": []}',
+        b'{"version": 1, "idps": {"a": {}}}',
+        b'{"version": 1, "idps": {"a": "x"}}',
+        b'{"version": 1, "idps": {"a": {"url": "https://x", "duration": "3600"}}}',
+        b"",
+    ],
+)
 def test_damaged_file_is_named_and_kept(env, content):
     path = idps.idps_path(env)
     path.parent.mkdir(parents=True)
@@ -367,8 +407,10 @@ def test_plaintext_password_in_the_original_goes_to_the_keyring(env, ring):
 
 def test_percent_in_the_original_is_read_as_it_did(env, ring):
     source = install_original(env)
-    source.write_text("[a]\nidp_url = https://idp.example.com/sso?rp=urn%%3Aamazon\n"
-                      "[b]\nidp_url = https://idp.example.com/sso?rp=urn%3Aamazon\n")
+    source.write_text(
+        "[a]\nidp_url = https://idp.example.com/sso?rp=urn%%3Aamazon\n"
+        "[b]\nidp_url = https://idp.example.com/sso?rp=urn%3Aamazon\n"
+    )
     known = idps.load_all(env)
     assert known["a"].url == known["b"].url == "https://idp.example.com/sso?rp=urn%3Aamazon"
 

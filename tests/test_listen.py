@@ -41,8 +41,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def request(port: int, method: str, path: str, body: bytes | None = None,
-            headers: dict[str, str] | None = None, host: str = "127.0.0.1") -> tuple[int, bytes]:
+def request(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    host: str = "127.0.0.1",
+) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(host, port, timeout=5)
     try:
         conn.request(method, path, body=body, headers=headers or {})
@@ -61,16 +67,20 @@ def listening_addresses(port: int) -> list[str]:
                 local, state = line.split()[1], line.split()[3]
                 address, hex_port = local.split(":")
                 if state == "0A" and int(hex_port, 16) == port:
-                    found.append(socket.inet_ntoa(bytes.fromhex(address)[::-1]) if len(address) == 8 else "ipv6:" + address)
+                    found.append(
+                        socket.inet_ntoa(bytes.fromhex(address)[::-1]) if len(address) == 8 else "ipv6:" + address
+                    )
     return found
 
 
 def oversized_post(port: int, length: int) -> bytes:
     """Announce a huge body, send a little of it: the answer must come without reading it all."""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(b"POST /saml HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: %s\r\n"
-                     b"Content-Type: application/x-www-form-urlencoded\r\n"
-                     b"Content-Length: %d\r\n\r\nSAMLResponse=AAAA" % (port, IDP_ORIGIN.encode(), length))
+        sock.sendall(
+            b"POST /saml HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: %s\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: %d\r\n\r\nSAMLResponse=AAAA" % (port, IDP_ORIGIN.encode(), length)
+        )
         return sock.recv(4096)
 
 
@@ -108,7 +118,7 @@ class Listening:
     def _run(self, timeout: float) -> None:
         try:
             self.result = listen.receive_saml_response("https://idp.example/sso", self.port, timeout, self.ui)
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
+        except BaseException as exc:  # handed to the test
             self.error = exc
 
     def join(self) -> None:
@@ -236,9 +246,25 @@ def test_listen_end_to_end_with_a_real_browser_and_idp(aws, cli_env, home, tmp_p
     port = aws.listener_port
     cli_env[listen.NO_BROWSER_ENV] = "1"
     cli = subprocess.Popen(
-        [sys.executable, "-m", "awscli_saml_sso", "--listen", str(port), "--idp-url", aws.listener_idp_url,
-         "--endpoint-url", aws.aws_endpoint_url, "--role-arn", realm.ROLE_USER, "--timeout", "90"],
-        env=cli_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "awscli_saml_sso",
+            "--listen",
+            str(port),
+            "--idp-url",
+            aws.listener_idp_url,
+            "--endpoint-url",
+            aws.aws_endpoint_url,
+            "--role-arn",
+            realm.ROLE_USER,
+            "--timeout",
+            "90",
+        ],
+        env=cli_env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     try:
@@ -273,15 +299,19 @@ def test_listen_end_to_end_with_a_real_browser_and_idp(aws, cli_env, home, tmp_p
 
 
 # -- issue 18: forged posts, bounds ------------------------------------------------------------------
-@pytest.mark.parametrize("headers", [
-    {"Origin": "https://evil.example"},  # any page open in the browser
-    {"Origin": "null"},  # a sandboxed frame, a data: page
-    {"Origin": "http://idp.example"},  # the IdP's host over another scheme
-    {"Origin": "https://idp.example:8443"},  # ... or on another port
-    {"Referer": "https://evil.example/forge.html"},  # no Origin: the Referer's origin counts
-    {},  # neither: the sender is unknown
-    {"Origin": IDP_ORIGIN, "Host": "rebound.example:{port}"},  # DNS rebinding: not our Host
-], ids=["other-origin", "null", "other-scheme", "other-port", "referer", "none", "host"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},  # any page open in the browser
+        {"Origin": "null"},  # a sandboxed frame, a data: page
+        {"Origin": "http://idp.example"},  # the IdP's host over another scheme
+        {"Origin": "https://idp.example:8443"},  # ... or on another port
+        {"Referer": "https://evil.example/forge.html"},  # no Origin: the Referer's origin counts
+        {},  # neither: the sender is unknown
+        {"Origin": IDP_ORIGIN, "Host": "rebound.example:{port}"},  # DNS rebinding: not our Host
+    ],
+    ids=["other-origin", "null", "other-scheme", "other-port", "referer", "none", "host"],
+)
 def test_a_forged_post_is_refused_and_the_wait_goes_on(headers) -> None:
     port = free_port()
     run = Listening(port)
@@ -292,8 +322,11 @@ def test_a_forged_post_is_refused_and_the_wait_goes_on(headers) -> None:
     assert run.thread.is_alive() and run.result is None
     # the IdP's own post, by Origin or (without one) by Referer, is still taken
     referer_only = {"Content-Type": "application/x-www-form-urlencoded", "Referer": IDP_ORIGIN + "/sso/post"}
-    real = (body.replace(b"Rk9SR0VE", b"UkVBTA%3D%3D"), referer_only) if "Origin" in headers else \
-        form(SAMLResponse="UkVBTA==")
+    real = (
+        (body.replace(b"Rk9SR0VE", b"UkVBTA%3D%3D"), referer_only)
+        if "Origin" in headers
+        else form(SAMLResponse="UkVBTA==")
+    )
     assert request(port, "POST", "/saml", *real)[0] == 200
     run.join()
     assert run.error is None and run.result == "UkVBTA=="
@@ -302,8 +335,14 @@ def test_a_forged_post_is_refused_and_the_wait_goes_on(headers) -> None:
 def test_an_allowed_second_origin_is_taken(monkeypatch) -> None:
     port = free_port()
     ui, got = RecordingUI(), []
-    worker = threading.Thread(target=lambda: got.append(listen.receive_saml_response(
-        "https://idp.example/sso", port, 10, ui, allowed_origins=("https://login.partner.example/",))), daemon=True)
+    worker = threading.Thread(
+        target=lambda: got.append(
+            listen.receive_saml_response(
+                "https://idp.example/sso", port, 10, ui, allowed_origins=("https://login.partner.example/",)
+            )
+        ),
+        daemon=True,
+    )
     worker.start()
     wait_listening(port)
     assert request(port, "POST", "/saml", *form("https://login.partner.example", SAMLResponse="UA=="))[0] == 200

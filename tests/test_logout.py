@@ -116,7 +116,7 @@ def test_remove_keys_keeps_what_is_not_ours_and_unknown_sections() -> None:
 
 
 def test_remove_keys_agrees_with_configparser() -> None:
-    import configparser  # noqa: PLC0415
+    import configparser
 
     text = "[a]\nk = 1\n\n[p]\n; note\naws_access_key_id = K\nother = 2\n\n[b]\nk = 3\n"
     out = inifile.remove_keys(text, "p", ["aws_access_key_id"])
@@ -124,11 +124,14 @@ def test_remove_keys_agrees_with_configparser() -> None:
     before.read_string(text)
     after.read_string(out)
     assert {s: dict(after[s]) for s in after.sections()} == {
-        "a": {"k": "1"}, "p": {"other": "2"}, "b": {"k": "3"}} and dict(before["p"])["aws_access_key_id"] == "K"
+        "a": {"k": "1"},
+        "p": {"other": "2"},
+        "b": {"k": "3"},
+    } and dict(before["p"])["aws_access_key_id"] == "K"
 
 
 def test_logout_of_a_credential_process_profile_removes_its_cache_entry(cli_env) -> None:
-    from awscli_saml_sso.delivery import configprofiles  # noqa: PLC0415
+    from awscli_saml_sso.delivery import configprofiles
 
     line = "awscli_saml_sso credential-process --idp-nickname corp"
     config = awsfiles.config_path(cli_env)

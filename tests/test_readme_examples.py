@@ -28,11 +28,18 @@ def test_readme_credential_process_profile_works_with_every_command(aws, cli_env
     profile = re.search(r"^\[profile (\S+)\]", config, flags=re.M).group(1)
     commands = next(b for b in _blocks("sh") if f"--profile {profile} --server" in b)
     bin_dir = str(Path(sys.executable).parent)
-    cli_env.update(PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring", XDG_DATA_HOME=str(tmp_path / "xdg"),
-                   ASS_ENDPOINT_URL=aws.aws_endpoint_url, AWS_ENDPOINT_URL=aws.aws_endpoint_url,
-                   PATH=f"{bin_dir}:{cli_env['PATH']}")
-    added = run_cli(["idp", "add", "work", "--url", aws.idp_url, "--username", "aws_user", "--password-stdin"],
-                    env=cli_env, stdin="aws_user\n")
+    cli_env.update(
+        PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
+        XDG_DATA_HOME=str(tmp_path / "xdg"),
+        ASS_ENDPOINT_URL=aws.aws_endpoint_url,
+        AWS_ENDPOINT_URL=aws.aws_endpoint_url,
+        PATH=f"{bin_dir}:{cli_env['PATH']}",
+    )
+    added = run_cli(
+        ["idp", "add", "work", "--url", aws.idp_url, "--username", "aws_user", "--password-stdin"],
+        env=cli_env,
+        stdin="aws_user\n",
+    )
     assert added.code == 0, added
     path = Path(cli_env["AWS_CONFIG_FILE"])
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,8 +48,9 @@ def test_readme_credential_process_profile_works_with_every_command(aws, cli_env
     try:
         cli_env["ASS_FEDERATION_URL"] = federation.url
         script = "set -eu\n" + commands + "aws sts get-caller-identity --output text --query Arn  # after eval\n"
-        ran = subprocess.run(["bash", "-c", script], env=cli_env, capture_output=True, text=True, timeout=300,
-                             start_new_session=True)
+        ran = subprocess.run(
+            ["bash", "-c", script], env=cli_env, capture_output=True, text=True, timeout=300, start_new_session=True
+        )
     finally:
         federation.close()
     assert ran.returncode == 0, ran.stderr

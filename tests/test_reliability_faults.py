@@ -20,14 +20,20 @@ import time
 from pathlib import Path
 
 import pytest
-
 from hostile import fakes
 from hostile.harness import (  # world, short_tmpdir: fixtures, used by name
-    OLD, world,
-    ProcessWatch, assert_no_temp_files, assert_unchanged, marked_processes, run_cli, short_tmpdir, snapshot,
-    wait_for, Cli,
+    OLD,
+    Cli,
+    ProcessWatch,
+    assert_no_temp_files,
+    assert_unchanged,
+    marked_processes,
+    run_cli,
+    short_tmpdir,
+    snapshot,
+    wait_for,
+    world,
 )
-from reliability_summary import reliability  # noqa: F401 - the fixture
 
 assert short_tmpdir and world  # fixtures, used by name below
 
@@ -107,17 +113,22 @@ def test_browser_killed_during_login(world, cli_env, reliability):
         run = cli.wait(60)
     finally:
         idp.close()
-    assert time.monotonic() - killed_at < 15, f"noticed the crash only after {time.monotonic() - killed_at:.0f} s\n{run}"
+    assert time.monotonic() - killed_at < 15, (
+        f"noticed the crash only after {time.monotonic() - killed_at:.0f} s\n{run}"
+    )
     _judge(run, 6, ["browser"], home, before, watch)
 
 
 # -- STS ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("mode", "code", "words", "attempts"), [
-    ("down", 10, ["cannot reach AWS STS"], 0),
-    ("500", 5, ["STS", "500"], 3),
-    ("throttle", 5, ["throttling"], 3),
-    ("garbage", 5, ["STS"], 1),
-])
+@pytest.mark.parametrize(
+    ("mode", "code", "words", "attempts"),
+    [
+        ("down", 10, ["cannot reach AWS STS"], 0),
+        ("500", 5, ["STS", "500"], 3),
+        ("throttle", 5, ["throttling"], 3),
+        ("garbage", 5, ["STS"], 1),
+    ],
+)
 def test_sts_faults(mode, code, words, attempts, world, cli_env, reliability):
     home, response, _ = world
     reliability.tried("fault", f"STS {mode}")

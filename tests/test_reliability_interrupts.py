@@ -21,18 +21,25 @@ import time
 from pathlib import Path
 
 import pytest
-
 from hostile import fakes
 from hostile.harness import (  # world, short_tmpdir: fixtures, used by name
-    OLD, world,
-    Cli, assert_no_temp_files, assert_unchanged, short_tmpdir, snapshot, wait_for,
+    OLD,
+    Cli,
+    assert_no_temp_files,
+    assert_unchanged,
+    short_tmpdir,
+    snapshot,
+    wait_for,
+    world,
 )
-from reliability_summary import reliability  # noqa: F401 - the fixture
 
 assert short_tmpdir and world  # fixtures, used by name below
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
-SIGNALS = [pytest.param(signal.SIGINT, id="SIGINT"), pytest.param(signal.SIGTERM, id="SIGTERM"),
-           pytest.param(signal.SIGHUP, id="SIGHUP")]
+SIGNALS = [
+    pytest.param(signal.SIGINT, id="SIGINT"),
+    pytest.param(signal.SIGTERM, id="SIGTERM"),
+    pytest.param(signal.SIGHUP, id="SIGHUP"),
+]
 LINES = ("error: interrupted", "error: terminated", "error: hung up (the terminal was closed)")
 
 
@@ -89,8 +96,9 @@ def prompt_limit(cli_env) -> float:
     exit after a signal is interpreter work too (unwinding, the one line, finalisation), slowed
     by the same load; a CLI that waits for something (a socket, a thread) still overshoots."""
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "awscli_saml_sso", "--version"], env=cli_env, capture_output=True,
-                   timeout=60, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "awscli_saml_sso", "--version"], env=cli_env, capture_output=True, timeout=60, check=True
+    )
     return PROMPT + 2 * (time.monotonic() - started)  # (the browser's shutdown is slowed as much)
 
 
@@ -129,8 +137,9 @@ def test_closing_the_terminal_mid_login(world, cli_env, reliability):
     pid, master = pty.fork()
     if pid == 0:  # the child: a session leader whose controlling terminal is the pty
         try:
-            os.execve(sys.executable, [sys.executable, "-m", "awscli_saml_sso",
-                                       *_browser_args(idp.url + "/sso")], cli_env)
+            os.execve(
+                sys.executable, [sys.executable, "-m", "awscli_saml_sso", *_browser_args(idp.url + "/sso")], cli_env
+            )
         finally:
             os._exit(127)
     status = None

@@ -68,7 +68,12 @@ def test_default_not_granted_is_ignored_with_a_note():
 @pytest.mark.parametrize(
     ("kwargs", "message", "hint_has", "hint_lacks"),
     [
-        ({"role_arn": "arn:aws:iam::999999999999:role/Gone"}, "does not grant the role", [A_ADMIN.role_arn, B_DEV.role_arn], []),
+        (
+            {"role_arn": "arn:aws:iam::999999999999:role/Gone"},
+            "does not grant the role",
+            [A_ADMIN.role_arn, B_DEV.role_arn],
+            [],
+        ),
         ({"pattern": "Nope*"}, "no granted role matches 'Nope*'", [A_READ.role_arn], []),
         ({"pattern": "admin"}, "no granted role matches", [], []),  # case-sensitive
         ({"pattern": "Admin"}, "2 granted roles match 'Admin'", [A_ADMIN.role_arn, B_ADMIN.role_arn], [B_DEV.role_arn]),
@@ -101,11 +106,14 @@ def test_same_role_through_two_providers_is_one_match():
     assert roles.choose_role(two, role_arn=two[1].role_arn).role == two[0]
 
 
-@pytest.mark.parametrize("chooser", [
-    lambda rs: roles.choose_role(rs),
-    lambda rs: roles.choose_role(rs, role_arn=B_DEV.role_arn),
-    lambda rs: roles.menu_entries(rs),
-])
+@pytest.mark.parametrize(
+    "chooser",
+    [
+        lambda rs: roles.choose_role(rs),
+        lambda rs: roles.choose_role(rs, role_arn=B_DEV.role_arn),
+        lambda rs: roles.menu_entries(rs),
+    ],
+)
 def test_no_roles(chooser):
     with pytest.raises(NoRoleError):
         chooser(())

@@ -45,8 +45,10 @@ def make_response(
 ) -> bytes:
     """A SAML Response (or bare Assertion) with the given Role values, built as text."""
     p = f"{prefix}:" if prefix else ""
-    ns = f'xmlns:{prefix}="urn:oasis:names:tc:SAML:2.0:assertion"' if prefix else (
-        'xmlns="urn:oasis:names:tc:SAML:2.0:assertion"'
+    ns = (
+        f'xmlns:{prefix}="urn:oasis:names:tc:SAML:2.0:assertion"'
+        if prefix
+        else ('xmlns="urn:oasis:names:tc:SAML:2.0:assertion"')
     )
     if statements is None:
         attrs = []
@@ -85,6 +87,7 @@ B64 = base64.b64encode(GOOD).decode()
 
 
 # --- input shapes -------------------------------------------------------------------------------
+
 
 def wrapped(text: str, width: int, sep: str) -> str:
     return sep.join(text[i : i + width] for i in range(0, len(text), width))
@@ -125,6 +128,7 @@ def test_base64_is_exactly_what_sts_gets():
 
 # --- attribute layouts --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
@@ -155,13 +159,16 @@ def test_base64_is_exactly_what_sts_gets():
 def test_role_layouts(kwargs, expected):
     assertion = saml.parse_assertion(make_response(**kwargs))
     assert [r.role_arn for r in assertion.roles] == expected
-    assert all(r.principal_arn.endswith(":saml-provider/SamlExampleProvider") or "saml-provider/P" in r.principal_arn
-               for r in assertion.roles)
+    assert all(
+        r.principal_arn.endswith(":saml-provider/SamlExampleProvider") or "saml-provider/P" in r.principal_arn
+        for r in assertion.roles
+    )
 
 
 def test_roles_sorted_across_accounts():
-    roles = [pair(f"arn:aws:iam::{n:012d}:role/R{n % 3}", f"arn:aws:iam::{n:012d}:saml-provider/P")
-             for n in (5, 3, 9, 1)]
+    roles = [
+        pair(f"arn:aws:iam::{n:012d}:role/R{n % 3}", f"arn:aws:iam::{n:012d}:saml-provider/P") for n in (5, 3, 9, 1)
+    ]
     got = saml.parse_assertion(make_response(roles)).roles
     assert list(got) == sorted(got)
     assert [r.account_id for r in got] == ["000000000001", "000000000003", "000000000005", "000000000009"]
@@ -190,10 +197,20 @@ def test_adfs_assertion_only_fixture():
 
 # --- session attributes, times, destination ---------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("duration", "expected"),
-    [("3600", 3600), (" 43200\n", 43200), ("", None), ("abc", None), ("-5", None), ("0", None),
-     ("1.5", None), ("٣٦٠٠", None), (None, None)],
+    [
+        ("3600", 3600),
+        (" 43200\n", 43200),
+        ("", None),
+        ("abc", None),
+        ("-5", None),
+        ("0", None),
+        ("1.5", None),
+        ("٣٦٠٠", None),
+        (None, None),
+    ],
 )
 def test_session_duration(duration, expected):
     assert saml.parse_assertion(make_response([pair(USER)], duration=duration)).session_duration == expected
@@ -262,6 +279,7 @@ def test_partition_falls_back_to_role_arns():
 
 # --- errors: each its own message ---------------------------------------------------------------
 
+
 def fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
@@ -292,13 +310,21 @@ DTD = "refused: the SAML response contains a DTD"
         pytest.param(base64.b64encode(fixture("xxe_file.xml")), SamlError, DTD, id="xxe-file-base64"),
         pytest.param(b"A" * (10 * 1024 * 1024), SamlError, "too big", id="10MB-base64"),
         pytest.param(b"<a>" + b"x" * (saml.MAX_SAML_BYTES + 1) + b"</a>", SamlError, "too big", id="xml-over-limit"),
-        pytest.param(base64.b64encode(b"<a>" + b"x" * (saml.MAX_SAML_BYTES + 1) + b"</a>"),
-                     SamlError, "too big", id="base64-over-limit"),
+        pytest.param(
+            base64.b64encode(b"<a>" + b"x" * (saml.MAX_SAML_BYTES + 1) + b"</a>"),
+            SamlError,
+            "too big",
+            id="base64-over-limit",
+        ),
         pytest.param(fixture("encrypted.xml"), SamlError, "the assertion is encrypted", id="encrypted"),
         pytest.param(fixture("status_responder.xml"), SamlError, "RequestDenied", id="status-denied"),
         pytest.param(make_response(None), NoRoleError, "the IdP granted no AWS role", id="no-role-attribute"),
-        pytest.param(make_response(["offline_access", "uma_authorization"]), NoRoleError,
-                     "the IdP granted no AWS role", id="no-valid-role"),
+        pytest.param(
+            make_response(["offline_access", "uma_authorization"]),
+            NoRoleError,
+            "the IdP granted no AWS role",
+            id="no-valid-role",
+        ),
         pytest.param(make_response([]), NoRoleError, "the IdP granted no AWS role", id="empty-role-attribute"),
     ],
 )
@@ -389,8 +415,7 @@ def test_encrypted_beside_plain_assertion_with_roles_is_fine():
 
 
 def test_500_roles_fast():
-    roles = [pair(f"arn:aws:iam::{n:012d}:role/Role{n}", f"arn:aws:iam::{n:012d}:saml-provider/P")
-             for n in range(500)]
+    roles = [pair(f"arn:aws:iam::{n:012d}:role/Role{n}", f"arn:aws:iam::{n:012d}:saml-provider/P") for n in range(500)]
     data = base64.b64encode(make_response(roles))
     saml.parse_assertion(data)
     start = time.perf_counter()

@@ -8,7 +8,6 @@ Tests run as root here: "another user" is ``nobody`` (uid 65534), made with ``os
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import signal
 import stat
@@ -18,16 +17,18 @@ import threading
 from pathlib import Path
 
 import pytest
+from hostile.harness import run_cli as hostile_run_cli
 
 from awscli_saml_sso import atomicfile, awsfiles, idps, paths
 from awscli_saml_sso.delivery import cache
 from awscli_saml_sso.errors import ExitCode, FilesError
 from awscli_saml_sso.models import Credentials
-from hostile.harness import run_cli as hostile_run_cli
 
 NOBODY = 65534
-posix_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
-                                reason="chown to another user needs root (the CI and dev containers run as root)")
+posix_root = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="chown to another user needs root (the CI and dev containers run as root)",
+)
 posix = pytest.mark.skipif(os.name != "posix", reason="POSIX owners and modes")
 
 
@@ -46,11 +47,19 @@ def creds(key: str = "ASIAOWN") -> Credentials:
     return Credentials(key, "secret", "token", dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
 
 
-def run(args: list[str], env: dict[str, str], umask: int | None = None, timeout: float = 60) -> tuple[int, str, str, int]:
+def run(
+    args: list[str], env: dict[str, str], umask: int | None = None, timeout: float = 60
+) -> tuple[int, str, str, int]:
     """The CLI as a subprocess (killed after ``timeout``: a hang fails the test)."""
-    proc = subprocess.Popen([sys.executable, "-m", "awscli_saml_sso", *args], env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            preexec_fn=(lambda: os.umask(umask)) if umask is not None else None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "awscli_saml_sso", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=(lambda: os.umask(umask)) if umask is not None else None,
+    )
     killer = threading.Timer(timeout, os.killpg, (proc.pid, signal.SIGKILL))  # a hang fails, not blocks
     killer.start()
     try:
@@ -87,7 +96,7 @@ def test_cli_under_umask_000_leaves_only_0700_directories_and_0600_files(cli_env
     finally:
         os.umask(old)
     for top in (home / "deep", home / "new"):
-        for root, dirs, files in os.walk(top):
+        for root, _dirs, files in os.walk(top):
             assert mode(root) == 0o700, root
             for name in files:
                 assert mode(Path(root, name)) == 0o600, name
@@ -166,7 +175,9 @@ def test_a_link_to_another_users_file_is_refused_and_the_file_unchanged(tmp_path
     link = tmp_path / ".aws" / "credentials"
     link.parent.mkdir()
     link.symlink_to(other)
-    with pytest.raises(FilesError, match=f"refusing to write {other} \\(linked from {link}\\): it belongs to another user"):
+    with pytest.raises(
+        FilesError, match=f"refusing to write {other} \\(linked from {link}\\): it belongs to another user"
+    ):
         awsfiles.update_file(link, "saml", {"aws_access_key_id": "ASIANEW"})
     st = os.stat(other)
     assert (st.st_uid, stat.S_IMODE(st.st_mode), other.read_text()) == (NOBODY, 0o644, "[x]\nk = theirs\n")
@@ -214,7 +225,7 @@ def test_a_dangling_link_is_an_error_not_a_new_file(tmp_path, where):
 
 
 # -- 5. special files -----------------------------------------------------------------------------
-def within(seconds: float, func, *args):  # noqa: ANN001, ANN201 - any call
+def within(seconds: float, func, *args):  # any call
     """``func(*args)`` in a thread: its exception or result, or a failure if it takes longer
     (a blocking open of a FIFO would otherwise hang the test run, as it hung the tool)."""
     box: dict[str, object] = {}
@@ -222,7 +233,7 @@ def within(seconds: float, func, *args):  # noqa: ANN001, ANN201 - any call
     def call() -> None:
         try:
             box["result"] = func(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+        except BaseException as exc:  # handed back to the test
             box["error"] = exc
 
     worker = threading.Thread(target=call, daemon=True)

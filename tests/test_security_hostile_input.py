@@ -23,12 +23,11 @@ import signal
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from hostile import corpus, fakes
 from hostile.harness import assert_no_secrets, assert_no_temp_files, assert_unchanged, run_cli, snapshot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pages.listeners import RecordingHttp
-from reliability_summary import reliability  # noqa: F401 - the fixture
 
 CPU_LIMIT = 1.0  # seconds of CPU for the whole CLI process, interpreter start included
 MEMORY_LIMIT_MB = 100
@@ -100,8 +99,7 @@ def test_hostile_saml_response_through_the_cli(name, world, tmp_path, cli_env, c
     response.write_bytes(case.data)
     before = snapshot(home)
     run = run_cli(["--saml-response", str(response), "--endpoint-url", sts_500.url, "--no-verify"], cli_env)
-    _judge(run, case, home, before, canary_url,
-           sts=None if case.exit_code == corpus.STS else sts_500)
+    _judge(run, case, home, before, canary_url, sts=None if case.exit_code == corpus.STS else sts_500)
 
 
 def test_hostile_saml_response_on_stdin(world, cli_env, canary_url, sts_500, reliability):
@@ -114,8 +112,16 @@ def test_hostile_saml_response_on_stdin(world, cli_env, canary_url, sts_500, rel
 
 
 # -- names that could break out of an INI section ---------------------------------------------
-INJECTED_NAMES = ["x]\n[default", "x]\r\n[default", "x\r[default]", "[default]", "a b ", "x\u2028y",
-                  "DEFAULT", "x\x85[default]"]
+INJECTED_NAMES = [
+    "x]\n[default",
+    "x]\r\n[default",
+    "x\r[default]",
+    "[default]",
+    "a b ",
+    "x\u2028y",
+    "DEFAULT",
+    "x\x85[default]",
+]
 
 
 @pytest.mark.parametrize("profile", INJECTED_NAMES, ids=repr)
@@ -167,9 +173,10 @@ def test_hostile_idps_file(case, world, tmp_path, cli_env, canary_url, sts_500, 
     response = tmp_path / "response"
     response.write_text(fakes.saml_b64())
     before = snapshot(home)
-    for args in (["idp", "list"],
-                 ["--idp-nickname", "corp", "--saml-response", str(response), "--endpoint-url", sts_500.url,
-                  "--no-verify"]):
+    for args in (
+        ["idp", "list"],
+        ["--idp-nickname", "corp", "--saml-response", str(response), "--endpoint-url", sts_500.url, "--no-verify"],
+    ):
         run = run_cli(args, cli_env)
         allowed = case.exit_code if isinstance(case.exit_code, tuple) else (case.exit_code,)
         if args[0] == "--idp-nickname":
@@ -191,12 +198,20 @@ def _stored_idp_and_cache(cli_env) -> tuple[Path, dict]:
 
     tool_home = Path(cli_env["ASS_HOME"])
     tool_home.mkdir(mode=0o700, exist_ok=True)
-    (tool_home / "idps.json").write_text(json.dumps(
-        {"version": 1, "idps": {"corp": {"url": "http://127.0.0.1:9/idp", "username": "me"}}}))
+    (tool_home / "idps.json").write_text(
+        json.dumps({"version": 1, "idps": {"corp": {"url": "http://127.0.0.1:9/idp", "username": "me"}}})
+    )
     key = cache.key("corp", None, None)
     path = cache.file_for(cli_env, key)
-    valid = {"version": 1, "key": key, "AccessKeyId": "ASIACACHEDCACHED0001", "SecretAccessKey": "cached-secret",
-             "SessionToken": "cached-token", "Expiration": "2099-01-01T00:00:00Z", "RoleArn": fakes.ROLE_ARN}
+    valid = {
+        "version": 1,
+        "key": key,
+        "AccessKeyId": "ASIACACHEDCACHED0001",
+        "SecretAccessKey": "cached-secret",
+        "SessionToken": "cached-token",
+        "Expiration": "2099-01-01T00:00:00Z",
+        "RoleArn": fakes.ROLE_ARN,
+    }
     return path, valid
 
 
@@ -211,8 +226,18 @@ def test_hostile_cache_file_is_a_miss(name, world, cli_env, reliability):
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.write_bytes(case.data)
     before_aws = snapshot(home / ".aws")
-    run = run_cli(["credential-process", "--idp-nickname", "corp", "--driver-path", "/nonexistent/chromedriver",
-                   "--browser-path", "/nonexistent/chromium"], cli_env)
+    run = run_cli(
+        [
+            "credential-process",
+            "--idp-nickname",
+            "corp",
+            "--driver-path",
+            "/nonexistent/chromedriver",
+            "--browser-path",
+            "/nonexistent/chromium",
+        ],
+        cli_env,
+    )
     expected = case.exit_code if isinstance(case.exit_code, tuple) else (case.exit_code,)
     assert run.code in expected, run
     if run.code == corpus.FILES:  # too big to be ours: refused, not served
@@ -261,12 +286,16 @@ def test_hostile_config_file(case, world, cli_env, reliability):
     assert_unchanged(before, snapshot(home), f"config {case.name}")
 
 
-HOSTILE_BUT_READABLE = (b"# comment\n[default]\r\naws_access_key_id = \x00AKIA\r\n"
-                        b"[saml]\nnote = keep\n  continued = not a key\n[x]\r[y]\n")
+HOSTILE_BUT_READABLE = (
+    b"# comment\n[default]\r\naws_access_key_id = \x00AKIA\r\n[saml]\nnote = keep\n  continued = not a key\n[x]\r[y]\n"
+)
 
 
-@pytest.mark.parametrize(("data", "code"), [(HOSTILE_BUT_READABLE, 0), (b"\xff\xfe junk before any section\n" + HOSTILE_BUT_READABLE, 9)],
-                         ids=["readable", "unparsable"])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [(HOSTILE_BUT_READABLE, 0), (b"\xff\xfe junk before any section\n" + HOSTILE_BUT_READABLE, 9)],
+    ids=["readable", "unparsable"],
+)
 def test_login_into_a_hostile_credentials_file(data, code, world, tmp_path, cli_env, reliability):
     """Either every byte outside [saml] stays and the result still parses, or (a file botocore
     itself cannot parse) a files error before STS, the file unchanged."""
@@ -323,7 +352,7 @@ def _mutations(seed: bytes) -> st.SearchStrategy[bytes]:
     def mutate(args: tuple[int, int, bytes]) -> bytes:
         at, length, insert = args
         at %= len(seed) + 1
-        return seed[:at] + insert + seed[at + length:]
+        return seed[:at] + insert + seed[at + length :]
 
     return st.tuples(st.integers(0, len(seed)), st.integers(0, 40), st.binary(max_size=40)).map(mutate)
 
@@ -366,8 +395,11 @@ def test_fuzz_saml_response(home, tmp_path, monkeypatch, sts_500, reliability):
 
 
 def _ini_inputs() -> st.SearchStrategy[bytes]:
-    return st.one_of(st.binary(max_size=1500), _mutations(corpus.GOOD_PROFILE.encode()),
-                     _mutations((OTHER_PROFILES + corpus.GOOD_PROFILE).encode()))
+    return st.one_of(
+        st.binary(max_size=1500),
+        _mutations(corpus.GOOD_PROFILE.encode()),
+        _mutations((OTHER_PROFILES + corpus.GOOD_PROFILE).encode()),
+    )
 
 
 def test_fuzz_credentials_file(home, reliability):
@@ -401,13 +433,23 @@ def test_fuzz_idps_and_cache_files(home, reliability):
     key = cache.key("corp", None, None)
     cache_file = cache.file_for(dict(os.environ), key)
     cache_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    good_cache = json.dumps({"version": 1, "key": key, "AccessKeyId": "ASIAX", "SecretAccessKey": "s",
-                             "SessionToken": "t", "Expiration": "2099-01-01T00:00:00Z"}).encode()
+    good_cache = json.dumps(
+        {
+            "version": 1,
+            "key": key,
+            "AccessKeyId": "ASIAX",
+            "SecretAccessKey": "s",
+            "SessionToken": "t",
+            "Expiration": "2099-01-01T00:00:00Z",
+        }
+    ).encode()
     seen = []
 
     @FUZZ
-    @given(st.one_of(st.binary(max_size=800), _mutations(good_idps)),
-           st.one_of(st.binary(max_size=800), _mutations(good_cache)))
+    @given(
+        st.one_of(st.binary(max_size=800), _mutations(good_idps)),
+        st.one_of(st.binary(max_size=800), _mutations(good_cache)),
+    )
     def run(idps_data: bytes, cache_data: bytes) -> None:
         seen.append(1)
         idps.write_bytes(idps_data)
@@ -416,8 +458,17 @@ def test_fuzz_idps_and_cache_files(home, reliability):
         code, err = _main(["idp", "list"])
         assert code in (0, 9), (code, err)
         assert code == 0 or _one_line(err), err
-        code, err = _main(["credential-process", "--idp-nickname", "corp", "--driver-path", "/nonexistent/driver",
-                           "--browser-path", "/nonexistent/chromium"])
+        code, err = _main(
+            [
+                "credential-process",
+                "--idp-nickname",
+                "corp",
+                "--driver-path",
+                "/nonexistent/driver",
+                "--browser-path",
+                "/nonexistent/chromium",
+            ]
+        )
         assert code in (0, 2, 6, 9), (code, err)
         assert code == 0 or _one_line(err), err
         assert_unchanged(before, snapshot(home / ".aws"), "fuzzed idps/cache")

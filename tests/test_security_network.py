@@ -18,12 +18,10 @@ import time
 import urllib.parse
 
 import pytest
-
 from hostile import fakes
 from hostile.harness import Cli, ProcessWatch, run_cli, short_tmpdir, wait_for
-from pages.idp import IdpServer, USERS
+from pages.idp import USERS, IdpServer
 from pages.listeners import RecordingProxy, RecordingTcp
-from reliability_summary import reliability  # noqa: F401 - the fixture
 
 assert short_tmpdir  # a fixture, used by name below
 
@@ -47,9 +45,23 @@ def test_popup_post_never_reaches_aws(env, reliability):
     sts = fakes.FakeSts("ok")
     env["ASS_TEST_HOST_RESOLVER_RULES"] = f"MAP signin.aws.amazon.com 127.0.0.1:{trap.port}"
     try:
-        run = run_cli(["--idp-url", idp.base + "/e", "--username", "alice", "--password-stdin",
-                       "--endpoint-url", sts.url, "--no-verify", "--timeout", "30"], env,
-                      stdin=USERS["alice"] + "\n", timeout=60)
+        run = run_cli(
+            [
+                "--idp-url",
+                idp.base + "/e",
+                "--username",
+                "alice",
+                "--password-stdin",
+                "--endpoint-url",
+                sts.url,
+                "--no-verify",
+                "--timeout",
+                "30",
+            ],
+            env,
+            stdin=USERS["alice"] + "\n",
+            timeout=60,
+        )
         time.sleep(0.3)  # a late preconnect would show here
     finally:
         idp.close()
@@ -77,8 +89,9 @@ def _post(port: int, body: bytes, origin: str = "http://127.0.0.1:9") -> int:
     """A form post as the IdP's page makes it: ``Origin`` is the IdP's (``--idp-url``'s) origin."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
-        conn.request("POST", "/saml", body=body, headers={"Content-Type": "application/x-www-form-urlencoded",
-                                                          "Origin": origin})
+        conn.request(
+            "POST", "/saml", body=body, headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": origin}
+        )
         return conn.getresponse().status
     finally:
         conn.close()
@@ -91,8 +104,20 @@ def test_listen_binds_loopback_only_and_stops_after_one_assertion(env, reliabili
     env["ASS_LISTEN_NO_BROWSER"] = "1"
     sts = fakes.FakeSts("ok")
     try:
-        cli = Cli(["--listen", str(port), "--idp-url", "http://127.0.0.1:9/sso", "--endpoint-url", sts.url,
-                   "--no-verify", "--timeout", "20"], env)
+        cli = Cli(
+            [
+                "--listen",
+                str(port),
+                "--idp-url",
+                "http://127.0.0.1:9/sso",
+                "--endpoint-url",
+                sts.url,
+                "--no-verify",
+                "--timeout",
+                "20",
+            ],
+            env,
+        )
         wait_for(lambda: _listening(port), 10, "the listener")
         assert _listening(port) == ["127.0.0.1"]
         assert _post(port, b"RelayState=x") == 400  # junk: refused, still waiting
@@ -125,14 +150,35 @@ def test_a_login_contacts_no_host_but_the_idp_and_sts(aws, env, home, reliabilit
     env, watch = env
     reliability.tried("network", "hosts contacted")
     proxy = RecordingProxy()
-    env.update({
-        "HTTP_PROXY": proxy.url, "HTTPS_PROXY": proxy.url, "http_proxy": proxy.url, "https_proxy": proxy.url,
-        "ALL_PROXY": proxy.url, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
-        "ASS_TEST_HOST_RESOLVER_RULES": "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    })
+    env.update(
+        {
+            "HTTP_PROXY": proxy.url,
+            "HTTPS_PROXY": proxy.url,
+            "http_proxy": proxy.url,
+            "https_proxy": proxy.url,
+            "ALL_PROXY": proxy.url,
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+            "ASS_TEST_HOST_RESOLVER_RULES": "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        }
+    )
     try:
-        run = run_cli(["--idp-url", aws.idp_url, "--username", "aws_user", "--password-stdin",
-                       "--endpoint-url", aws.aws_endpoint_url, "--timeout", "60"], env, stdin="aws_user\n", timeout=90)
+        run = run_cli(
+            [
+                "--idp-url",
+                aws.idp_url,
+                "--username",
+                "aws_user",
+                "--password-stdin",
+                "--endpoint-url",
+                aws.aws_endpoint_url,
+                "--timeout",
+                "60",
+            ],
+            env,
+            stdin="aws_user\n",
+            timeout=90,
+        )
         time.sleep(0.5)
     finally:
         proxy.close()
@@ -151,12 +197,24 @@ def test_the_proxy_recorder_does_record(env, reliability):
     record above means something)."""
     env, watch = env
     proxy = RecordingProxy()
-    env.update({"HTTP_PROXY": proxy.url, "HTTPS_PROXY": proxy.url, "http_proxy": proxy.url,
-                "https_proxy": proxy.url, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
-                "ASS_TEST_HOST_RESOLVER_RULES": "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"})
+    env.update(
+        {
+            "HTTP_PROXY": proxy.url,
+            "HTTPS_PROXY": proxy.url,
+            "http_proxy": proxy.url,
+            "https_proxy": proxy.url,
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+            "ASS_TEST_HOST_RESOLVER_RULES": "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        }
+    )
     try:
-        run = run_cli(["--idp-url", "http://idp.example.test/sso", "--username", "a", "--password-stdin",
-                       "--timeout", "5"], env, stdin="pw\n", timeout=60)
+        run = run_cli(
+            ["--idp-url", "http://idp.example.test/sso", "--username", "a", "--password-stdin", "--timeout", "5"],
+            env,
+            stdin="pw\n",
+            timeout=60,
+        )
     finally:
         proxy.close()
     assert run.code != 0, run
@@ -170,14 +228,28 @@ def test_a_corporate_proxy_without_localhost_exemption_still_works(env, reliabil
     reliability.tried("network", "proxy without a localhost exemption")
     proxy = RecordingProxy()
     idp = fakes.SilentServer()
-    env.update({"HTTP_PROXY": proxy.url, "HTTPS_PROXY": proxy.url, "http_proxy": proxy.url,
-                "https_proxy": proxy.url, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"})
+    env.update(
+        {
+            "HTTP_PROXY": proxy.url,
+            "HTTPS_PROXY": proxy.url,
+            "http_proxy": proxy.url,
+            "https_proxy": proxy.url,
+            "NO_PROXY": "127.0.0.1",
+            "no_proxy": "127.0.0.1",
+        }
+    )
     try:
-        run = run_cli(["--idp-url", idp.url + "/sso", "--username", "a", "--password-stdin", "--timeout", "3"],
-                      env, stdin="pw\n", timeout=60)
+        run = run_cli(
+            ["--idp-url", idp.url + "/sso", "--username", "a", "--password-stdin", "--timeout", "3"],
+            env,
+            stdin="pw\n",
+            timeout=60,
+        )
     finally:
         proxy.close()
         idp.close()
     assert idp.connections, f"the browser never reached the IdP\n{run}"
-    assert not [line for line in proxy.asked if "localhost" in line], [line for line in proxy.asked if "localhost" in line]
+    assert not [line for line in proxy.asked if "localhost" in line], [
+        line for line in proxy.asked if "localhost" in line
+    ]
     watch.assert_none_left()

@@ -16,30 +16,45 @@ import threading
 
 import pexpect
 import pytest
+from clirun import run_cli
+from pages.idp import USERS, IdpServer
 
 from awscli_saml_sso import idps, login, origins
 from awscli_saml_sso.errors import ExitCode, UsageError
-from clirun import run_cli
-from pages.idp import USERS, IdpServer
 
 D = origins.Decision
 
 
 # -- the pure policy --------------------------------------------------------------------------------
-@pytest.mark.parametrize(("url", "trusted", "expected"), [
-    ("https://idp.example.com/login?x=1", ["https://idp.example.com/sso"], (D.ALLOWED, "https://idp.example.com")),
-    ("https://IDP.example.com:443/", ["https://idp.example.com"], (D.ALLOWED, "https://idp.example.com")),
-    ("https://login.partner.example/p", ["https://idp.example.com/sso"], (D.NEEDS_CONFIRMATION, "https://login.partner.example")),
-    ("https://idp.example.com:8443/", ["https://idp.example.com/sso"], (D.NEEDS_CONFIRMATION, "https://idp.example.com:8443")),
-    ("http://idp.example.com/login", ["http://idp.example.com/sso"], (D.REFUSED, "http://idp.example.com")),
-    ("http://127.0.0.1:8080/a", ["http://127.0.0.1:8080/"], (D.ALLOWED, "http://127.0.0.1:8080")),
-    ("http://127.3.4.5:81/a", [], (D.NEEDS_CONFIRMATION, "http://127.3.4.5:81")),
-    ("http://localhost:8080/a", ["http://localhost:8080"], (D.ALLOWED, "http://localhost:8080")),
-    ("http://[::1]:8080/a", ["http://[::1]:8080"], (D.ALLOWED, "http://[::1]:8080")),
-    ("http://127.0.0.1.evil.example/a", ["http://127.0.0.1.evil.example"], (D.REFUSED, "http://127.0.0.1.evil.example")),
-    ("data:text/html,<input type=password>", ["https://idp.example.com"], (D.REFUSED, "")),
-    ("about:blank", [], (D.REFUSED, "")),
-])
+@pytest.mark.parametrize(
+    ("url", "trusted", "expected"),
+    [
+        ("https://idp.example.com/login?x=1", ["https://idp.example.com/sso"], (D.ALLOWED, "https://idp.example.com")),
+        ("https://IDP.example.com:443/", ["https://idp.example.com"], (D.ALLOWED, "https://idp.example.com")),
+        (
+            "https://login.partner.example/p",
+            ["https://idp.example.com/sso"],
+            (D.NEEDS_CONFIRMATION, "https://login.partner.example"),
+        ),
+        (
+            "https://idp.example.com:8443/",
+            ["https://idp.example.com/sso"],
+            (D.NEEDS_CONFIRMATION, "https://idp.example.com:8443"),
+        ),
+        ("http://idp.example.com/login", ["http://idp.example.com/sso"], (D.REFUSED, "http://idp.example.com")),
+        ("http://127.0.0.1:8080/a", ["http://127.0.0.1:8080/"], (D.ALLOWED, "http://127.0.0.1:8080")),
+        ("http://127.3.4.5:81/a", [], (D.NEEDS_CONFIRMATION, "http://127.3.4.5:81")),
+        ("http://localhost:8080/a", ["http://localhost:8080"], (D.ALLOWED, "http://localhost:8080")),
+        ("http://[::1]:8080/a", ["http://[::1]:8080"], (D.ALLOWED, "http://[::1]:8080")),
+        (
+            "http://127.0.0.1.evil.example/a",
+            ["http://127.0.0.1.evil.example"],
+            (D.REFUSED, "http://127.0.0.1.evil.example"),
+        ),
+        ("data:text/html,<input type=password>", ["https://idp.example.com"], (D.REFUSED, "")),
+        ("about:blank", [], (D.REFUSED, "")),
+    ],
+)
 def test_decide(url, trusted, expected):
     assert origins.decide(url, trusted) == expected
 
@@ -64,17 +79,23 @@ class NoTerminal:
 
 def test_the_guard_names_the_origin_typed_into_and_refuses_new_ones_without_a_terminal():
     ui = NoTerminal()
-    opts = login.LoginOptions(idp_url="https://idp.example.com/sso", idp_nickname="corp",
-                              allowed_origins=("https://login.partner.example",))
+    opts = login.LoginOptions(
+        idp_url="https://idp.example.com/sso", idp_nickname="corp", allowed_origins=("https://login.partner.example",)
+    )
     check = login.origin_guard(opts, ui)
     check("https://idp.example.com/login")
     check("https://login.partner.example/p")
     assert ui.lines == ["typing into https://idp.example.com", "typing into https://login.partner.example"]
     with pytest.raises(UsageError) as refused:
         check("https://phish.example/login")
-    assert str(refused.value) == ("refusing to type the password into https://phish.example, an origin the IdP "
-                                  "corp does not trust (there is no terminal to confirm it on)")
-    assert refused.value.hint == "if it is your IdP's, allow it: awscli_saml_sso idp set corp --allow-origin https://phish.example"
+    assert str(refused.value) == (
+        "refusing to type the password into https://phish.example, an origin the IdP "
+        "corp does not trust (there is no terminal to confirm it on)"
+    )
+    assert (
+        refused.value.hint
+        == "if it is your IdP's, allow it: awscli_saml_sso idp set corp --allow-origin https://phish.example"
+    )
     with pytest.raises(UsageError, match="plain HTTP to another machine"):
         check("http://idp.example.com/login")
 
@@ -89,14 +110,29 @@ def test_allowed_origins_are_stored_canonical_in_a_version_2_file(home):
     document = json.loads(idps.idps_path(env).read_text())
     assert document["version"] == 2
     assert document["idps"]["corp"]["allowed_origins"] == ["https://login.partner.example"]
-    assert idps.trusted_origins(idps.get("corp", env)) == ("https://idp.example.com/sso", "https://login.partner.example")
+    assert idps.trusted_origins(idps.get("corp", env)) == (
+        "https://idp.example.com/sso",
+        "https://login.partner.example",
+    )
     with pytest.raises(UsageError, match="invalid origin"):
         idps.allow_origins("corp", ["https://x.example/path"], env)
 
 
 def test_idp_add_allow_origin(cli_env):
-    run = run_cli(["idp", "add", "corp", "--url", "https://idp.example.com/sso",
-                   "--allow-origin", "https://a.example", "--allow-origin", "https://b.example:8443/"], cli_env)
+    run = run_cli(
+        [
+            "idp",
+            "add",
+            "corp",
+            "--url",
+            "https://idp.example.com/sso",
+            "--allow-origin",
+            "https://a.example",
+            "--allow-origin",
+            "https://b.example:8443/",
+        ],
+        cli_env,
+    )
     assert run.code == 0, run
     assert idps.get("corp", cli_env).allowed_origins == ["https://a.example", "https://b.example:8443"]
     bad = run_cli(["idp", "add", "x", "--url", "https://idp.example.com/sso", "--allow-origin", "a.example"], cli_env)
@@ -109,7 +145,7 @@ class Redirect:
 
     def __init__(self, to: str) -> None:
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self.send_response(302)
                 self.send_header("Location", to)
                 self.send_header("Content-Length", "0")
@@ -145,8 +181,12 @@ def posted(idp: IdpServer) -> bool:
 def test_a_new_origin_of_a_stored_idp_is_refused_without_a_terminal(cli_env, chain):
     first, second = chain
     idps.save(idps.StoredIdp("corp", first.url, username="alice"), cli_env)
-    run = run_cli(["--idp-nickname", "corp", "--password-stdin", "--timeout", "60"], cli_env,
-                  stdin=USERS["alice"] + "\n", timeout=120)
+    run = run_cli(
+        ["--idp-nickname", "corp", "--password-stdin", "--timeout", "60"],
+        cli_env,
+        stdin=USERS["alice"] + "\n",
+        timeout=120,
+    )
     assert run.code == ExitCode.USAGE, run
     assert f"refusing to type the password into {second.base}, an origin the IdP corp does not trust" in run.err
     assert f"idp set corp --allow-origin {second.base}" in run.err
@@ -159,8 +199,14 @@ def test_a_new_origin_confirmed_on_a_terminal_is_used_and_remembered(cli_env, ch
     first, second = chain
     idps.save(idps.StoredIdp("corp", first.url, username="alice"), cli_env)
     env = dict(cli_env, TERM="dumb", NO_COLOR="1")
-    child = pexpect.spawn(sys.executable, ["-m", "awscli_saml_sso", "--idp-nickname", "corp", "--timeout", "60"],
-                          env=env, encoding="utf-8", timeout=90, dimensions=(40, 250))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "awscli_saml_sso", "--idp-nickname", "corp", "--timeout", "60"],
+        env=env,
+        encoding="utf-8",
+        timeout=90,
+        dimensions=(40, 250),
+    )
     try:
         child.expect(rf"asks for the password at {second.base}, not at the IdP's {first.url.rsplit('/', 1)[0]}\.")
         assert not posted(second)  # nothing typed before the answer
@@ -183,8 +229,12 @@ def test_no_password_over_plain_http_to_another_machine(cli_env):
     port = idp.server.server_address[1]
     cli_env["ASS_TEST_HOST_RESOLVER_RULES"] = f"MAP idp.example.test 127.0.0.1:{port}"
     try:
-        run = run_cli(["--idp-url", "http://idp.example.test/a", "--username", "alice", "--password-stdin",
-                       "--timeout", "60"], cli_env, stdin=USERS["alice"] + "\n", timeout=120)
+        run = run_cli(
+            ["--idp-url", "http://idp.example.test/a", "--username", "alice", "--password-stdin", "--timeout", "60"],
+            cli_env,
+            stdin=USERS["alice"] + "\n",
+            timeout=120,
+        )
     finally:
         idp.close()
     assert run.code == ExitCode.USAGE, run

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from hostile import fakes
 
 
@@ -23,9 +22,15 @@ def test_saml_time_with_out_of_range_offset_is_unreadable_not_a_crash():
     assert assertion.not_on_or_after is None and assertion.roles
 
 
-@pytest.mark.parametrize("raw", [b"[" * 100_000 + b"]" * 100_000, b'{"version": ' + b"9" * 5000 + b"}",
-                                 b'{"version": 1, "idps": {}, "x": "' + b"x" * (1024 * 1024) + b'"}'],
-                         ids=["deep-nesting", "huge-integer", "over-1-MB"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"version": ' + b"9" * 5000 + b"}",
+        b'{"version": 1, "idps": {}, "x": "' + b"x" * (1024 * 1024) + b'"}',
+    ],
+    ids=["deep-nesting", "huge-integer", "over-1-MB"],
+)
 def test_damaged_idps_file_is_a_files_error(tmp_path, raw):
     from awscli_saml_sso import idps
     from awscli_saml_sso.errors import FilesError
@@ -43,11 +48,19 @@ def test_unusable_cache_file_is_a_miss(tmp_path, name):
     from awscli_saml_sso.delivery import cache
 
     key = cache.key("corp", None, None)
-    valid = {"version": 1, "key": key, "AccessKeyId": "ASIAX", "SecretAccessKey": "s", "SessionToken": "t",
-             "Expiration": "2099-01-01T00:00:00Z"}
-    data = {"deep-nesting": b"[" * 100_000 + b"]" * 100_000,
-            "key-null": json.dumps({**valid, "AccessKeyId": None}).encode(),
-            "key-not-a-string": json.dumps({**valid, "SessionToken": {"a": 1}}).encode()}[name]
+    valid = {
+        "version": 1,
+        "key": key,
+        "AccessKeyId": "ASIAX",
+        "SecretAccessKey": "s",
+        "SessionToken": "t",
+        "Expiration": "2099-01-01T00:00:00Z",
+    }
+    data = {
+        "deep-nesting": b"[" * 100_000 + b"]" * 100_000,
+        "key-null": json.dumps({**valid, "AccessKeyId": None}).encode(),
+        "key-not-a-string": json.dumps({**valid, "SessionToken": {"a": 1}}).encode(),
+    }[name]
     path = tmp_path / "cache.json"
     path.write_bytes(data)
     now = dt.datetime.now(dt.timezone.utc)
@@ -72,8 +85,10 @@ def test_bad_profile_name_refused_before_sts(opts, tmp_path):
     environ = {"AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "c"), "AWS_CONFIG_FILE": str(tmp_path / "f")}
     import unittest.mock
 
-    with unittest.mock.patch.object(login.sts, "make_client", lambda target: NoSts()), \
-            pytest.raises(UsageError, match="invalid profile name"):
+    with (
+        unittest.mock.patch.object(login.sts, "make_client", lambda target: NoSts()),
+        pytest.raises(UsageError, match="invalid profile name"),
+    ):
         login.run_login(options, _QuietUI(), environ)
     assert calls == [] and not (tmp_path / "c").exists()
 
@@ -143,8 +158,10 @@ def test_errors_and_warnings_stay_one_line_whatever_they_quote():
     term.warn("role x]\n[default is not granted\x1b[2J")
     term.error("bad\r\nerror: forged", "hint\u2028two")
     lines = err.getvalue().splitlines()
-    assert lines == ["warning: role x]\\n[default is not granted\\x1b[2J",
-                     "error: bad\\r\\nerror: forged (hint\\u2028two)"]
+    assert lines == [
+        "warning: role x]\\n[default is not granted\\x1b[2J",
+        "error: bad\\r\\nerror: forged (hint\\u2028two)",
+    ]
 
 
 def test_sts_answer_that_is_not_xml_is_an_sts_error():

@@ -5,12 +5,12 @@ listener's traceback on a form of many fields (tests/test_listen.py)."""
 from __future__ import annotations
 
 import pytest
+from clirun import run_cli
+from hostile import fakes
 
 from awscli_saml_sso import saml
 from awscli_saml_sso.delivery import envvars
 from awscli_saml_sso.errors import SamlError
-from clirun import run_cli
-from hostile import fakes
 
 
 # -- status ---------------------------------------------------------------------------------------
@@ -38,7 +38,7 @@ def wrapped(where: str) -> str:
     """A response whose real assertion grants fakes.ROLE_ARN, plus an unsigned assertion wrapped
     ``where`` that grants another role (an XML signature wrapping attempt)."""
     inner = fakes.saml_xml(roles=[f"{WRAPPED_ROLE},{WRAPPED_PROVIDER}"], marker="wrapped")
-    assertion = inner[inner.index("<saml:Assertion"):inner.index("</samlp:Response>")]
+    assertion = inner[inner.index("<saml:Assertion") : inner.index("</samlp:Response>")]
     outer = fakes.saml_xml()
     if where == "extensions":
         return outer.replace("<samlp:Status>", f"<samlp:Extensions>{assertion}</samlp:Extensions><samlp:Status>")
@@ -54,7 +54,7 @@ def test_roles_come_only_from_the_assertion_sts_reads(where):
 
 def test_a_response_of_two_assertions_is_refused():
     one = fakes.saml_xml()
-    assertion = one[one.index("<saml:Assertion"):one.index("</samlp:Response>")]
+    assertion = one[one.index("<saml:Assertion") : one.index("</samlp:Response>")]
     two = one.replace("</samlp:Response>", assertion.replace('ID="_a', 'ID="_b') + "</samlp:Response>")
     with pytest.raises(SamlError, match="holds 2 assertions; AWS takes exactly one"):
         saml.parse_assertion(two.encode())
@@ -76,7 +76,7 @@ def powershell_single_quoted(text: str) -> tuple[str, str]:
                 value.append(text[i + 1])
                 i += 2
                 continue
-            return "".join(value), text[i + 1:]
+            return "".join(value), text[i + 1 :]
         value.append(text[i])
         i += 1
     raise AssertionError("unterminated string")
@@ -87,4 +87,4 @@ def test_powershell_quoting_handles_typographic_quotes(secret):
     assignment = "$Env:AWS_SECRET_ACCESS_KEY = "
     lines = envvars.render({"AWS_SECRET_ACCESS_KEY": secret}, "powershell").splitlines()
     line = next(line for line in lines if line.startswith(assignment))
-    assert powershell_single_quoted(line[len(assignment):]) == (secret, "")
+    assert powershell_single_quoted(line[len(assignment) :]) == (secret, "")

@@ -41,7 +41,9 @@ ASSERTION = Assertion(saml_response="PHNhbWw+" * 10, roles=(ROLE,), session_dura
 def test_sts_error_codes_become_plain_messages(code, message, expected, error_type):
     client = sts.make_client(sts.StsTarget("us-east-1", "http://127.0.0.1:9"))
     with Stubber(client) as stub:
-        stub.add_client_error("assume_role_with_saml", service_error_code=code, service_message=message, http_status_code=400)
+        stub.add_client_error(
+            "assume_role_with_saml", service_error_code=code, service_message=message, http_status_code=400
+        )
         with pytest.raises(error_type) as caught:
             sts.assume_role_with_saml(client, ASSERTION, ROLE, 3600)
     assert expected in caught.value.message
@@ -62,10 +64,20 @@ def test_success_returns_aware_utc_expiration():
     with Stubber(client) as stub:
         stub.add_response(
             "assume_role_with_saml",
-            {"Credentials": {"AccessKeyId": "ASIAEXAMPLEEXAMPLE", "SecretAccessKey": "s" * 40,
-                             "SessionToken": "t" * 100, "Expiration": expires}},
-            {"RoleArn": ROLE.role_arn, "PrincipalArn": ROLE.principal_arn,
-             "SAMLAssertion": ASSERTION.saml_response, "DurationSeconds": 3600},
+            {
+                "Credentials": {
+                    "AccessKeyId": "ASIAEXAMPLEEXAMPLE",
+                    "SecretAccessKey": "s" * 40,
+                    "SessionToken": "t" * 100,
+                    "Expiration": expires,
+                }
+            },
+            {
+                "RoleArn": ROLE.role_arn,
+                "PrincipalArn": ROLE.principal_arn,
+                "SAMLAssertion": ASSERTION.saml_response,
+                "DurationSeconds": 3600,
+            },
         )
         creds = sts.assume_role_with_saml(client, ASSERTION, ROLE, 3600)
     assert creds.expiration == expires and creds.access_key_id == "ASIAEXAMPLEEXAMPLE"
@@ -83,8 +95,13 @@ def test_duration_choice(requested, session_duration, expected):
 
 @pytest.mark.parametrize(
     ("partition", "region", "option", "expected"),
-    [("aws", None, None, "us-east-1"), ("aws", "eu-west-1", None, "eu-west-1"), ("aws", "eu-west-1", "us-west-2", "us-west-2"),
-     ("aws-us-gov", None, None, "us-gov-west-1"), ("aws-cn", None, None, "cn-north-1")],
+    [
+        ("aws", None, None, "us-east-1"),
+        ("aws", "eu-west-1", None, "eu-west-1"),
+        ("aws", "eu-west-1", "us-west-2", "us-west-2"),
+        ("aws-us-gov", None, None, "us-gov-west-1"),
+        ("aws-cn", None, None, "cn-north-1"),
+    ],
 )
 def test_target_region(partition, region, option, expected):
     assertion = Assertion(saml_response="x", roles=(ROLE,), partition=partition, region=region)

@@ -27,8 +27,14 @@ def tty_env(cli_env, tmp_path):
 
 
 def spawn(args: list[str], env: dict[str, str]) -> pexpect.spawn:
-    child = pexpect.spawn(sys.executable, ["-m", "awscli_saml_sso", *args], env=env, encoding="utf-8",
-                          timeout=TIMEOUT, dimensions=(40, 200))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "awscli_saml_sso", *args],
+        env=env,
+        encoding="utf-8",
+        timeout=TIMEOUT,
+        dimensions=(40, 200),
+    )
     return child
 
 

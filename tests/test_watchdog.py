@@ -54,8 +54,13 @@ def test_a_pid_that_runs_something_else_now_is_spared(tmp_path):
     scratch.mkdir()
     guard = watchdog.start(scratch)
     assert guard is not None
-    changes = subprocess.Popen([sys.executable, "-c", "import os, time; time.sleep(0.3); "
-                                "os.execv(os.path.realpath('/bin/sleep'), ['sleep', '60'])"])
+    changes = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os, time; time.sleep(0.3); os.execv(os.path.realpath('/bin/sleep'), ['sleep', '60'])",
+        ]
+    )
     try:
         guard.watch([changes.pid])
         deadline = time.monotonic() + 5

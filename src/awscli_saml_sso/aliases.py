@@ -43,8 +43,11 @@ def cache_path(environ: Mapping[str, str]) -> Path:
 
 def _clean(mapping: Mapping[str, Any]) -> dict[str, str]:
     """Only 12-digit accounts with an alias IAM would allow: nothing else reaches a terminal."""
-    return {k: v for k, v in mapping.items() if isinstance(k, str) and _ACCOUNT.match(k)
-            and isinstance(v, str) and _ALIAS.match(v)}
+    return {
+        k: v
+        for k, v in mapping.items()
+        if isinstance(k, str) and _ACCOUNT.match(k) and isinstance(v, str) and _ALIAS.match(v)
+    }
 
 
 def _learned(environ: Mapping[str, str]) -> dict[str, str]:
@@ -56,11 +59,11 @@ def _learned(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def _user_map(environ: Mapping[str, str]) -> dict[str, str]:
-    from awscli_saml_sso import atomicfile, inifile  # noqa: PLC0415
+    from awscli_saml_sso import atomicfile, inifile
 
     try:
         text = atomicfile.read_bytes(user_path(environ), limit=1024 * 1024).decode("utf-8", "replace")
-    except Exception:  # noqa: BLE001 - an unreadable map only costs the names
+    except Exception:  # an unreadable map only costs the names
         return {}
     return _clean(inifile.parse(text).get(SECTION) or {})
 
@@ -72,7 +75,7 @@ def load(environ: Mapping[str, str]) -> dict[str, str]:
 
 def remember(environ: Mapping[str, str], account: str, alias: str) -> None:
     """Add one learned alias to the cache (atomic, 0600 in the 0700 cache directory)."""
-    from awscli_saml_sso import atomicfile  # noqa: PLC0415
+    from awscli_saml_sso import atomicfile
 
     if not (_ACCOUNT.match(account) and _ALIAS.match(alias)):
         return
@@ -88,8 +91,8 @@ def fetch(credentials: Any, region: str, endpoint_url: str | None) -> str | None
     """The account's first alias through ``iam:ListAccountAliases``; None on any failure (the
     role may not call it, the network may be down): the alias is a nicety."""
     try:
-        import boto3  # noqa: PLC0415
-        from botocore.config import Config  # noqa: PLC0415
+        import boto3
+        from botocore.config import Config
 
         client = boto3.session.Session().client(
             "iam",
@@ -101,7 +104,7 @@ def fetch(credentials: Any, region: str, endpoint_url: str | None) -> str | None
             config=Config(connect_timeout=IAM_TIMEOUT, read_timeout=IAM_TIMEOUT, retries={"max_attempts": 1}),
         )
         names = client.list_account_aliases().get("AccountAliases") or []
-    except Exception as exc:  # noqa: BLE001 - quiet by design
+    except Exception as exc:  # quiet by design
         log.debug("iam:ListAccountAliases failed: %s", type(exc).__name__)
         return None
     return names[0] if names and isinstance(names[0], str) else None
@@ -117,8 +120,9 @@ def iam_endpoint(environ: Mapping[str, str], sts_endpoint_url: str | None) -> tu
     return True, configured
 
 
-def learn(environ: Mapping[str, str], account: str, credentials: Any, region: str,
-          sts_endpoint_url: str | None) -> None:
+def learn(
+    environ: Mapping[str, str], account: str, credentials: Any, region: str, sts_endpoint_url: str | None
+) -> None:
     """After a successful assume: ask IAM once per account not known yet."""
     ask, endpoint_url = iam_endpoint(environ, sts_endpoint_url)
     if not ask or account in load(environ):
@@ -127,5 +131,5 @@ def learn(environ: Mapping[str, str], account: str, credentials: Any, region: st
     if alias:
         try:
             remember(environ, account, alias)
-        except Exception as exc:  # noqa: BLE001 - a cache that cannot be written only costs the name
+        except Exception as exc:  # a cache that cannot be written only costs the name
             log.debug("could not cache the alias of %s: %s", account, type(exc).__name__)

@@ -34,23 +34,34 @@ def ensure_private_dir(directory: Path) -> None:
     """The directory and its missing parents, each created 0700 (see ``paths.private_dir``)."""
     if directory.is_dir():
         return
-    from . import paths  # noqa: PLC0415 - paths is light, but only needed here
+    from . import paths  # paths is light, but only needed here
 
     paths.private_dir(directory)
 
 
-_READ_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
-_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
+_READ_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
 
 
 def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def read_bytes(path: Path, limit: int | None = None, *, trusted: bool = False,
-               what: str = "AWS credentials or config file") -> bytes:
+def read_bytes(
+    path: Path, limit: int | None = None, *, trusted: bool = False, what: str = "AWS credentials or config file"
+) -> bytes:
     """The file's bytes (empty when it does not exist); more than ``limit`` bytes is an error.
 
     Regular files only: the file is opened non-blocking (a FIFO would otherwise block the open
@@ -67,10 +78,12 @@ def read_bytes(path: Path, limit: int | None = None, *, trusted: bool = False,
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise FilesError(f"cannot read {path}: it is {_kind(st.st_mode)}, not a regular file",
-                             hint="replace it with a regular file, or point the tool at another one")
+            raise FilesError(
+                f"cannot read {path}: it is {_kind(st.st_mode)}, not a regular file",
+                hint="replace it with a regular file, or point the tool at another one",
+            )
         if trusted:
-            from . import trust  # noqa: PLC0415
+            from . import trust
 
             trust.check_stat(path, st)
         data = _read_at_most(fd, limit + 1)
@@ -122,8 +135,10 @@ def write_target(path: Path | str) -> Path:
         raise FilesError(f"cannot check {real}: {_os_reason(exc)}") from exc
     via = f" (linked from {path})" if real != path.absolute() else ""
     if not stat.S_ISREG(st.st_mode):
-        raise FilesError(f"cannot write {real}{via}: it is {_kind(st.st_mode)}, not a regular file",
-                         hint="replace it with a regular file; nothing was written")
+        raise FilesError(
+            f"cannot write {real}{via}: it is {_kind(st.st_mode)}, not a regular file",
+            hint="replace it with a regular file; nothing was written",
+        )
     if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
         raise FilesError(
             f"refusing to write {real}{via}: it belongs to another user (uid {st.st_uid})",
@@ -204,8 +219,7 @@ def _acquire(fd: int, lock_path: Path, timeout: float) -> None:
     while not _try_lock(fd, lock_path):
         if time.monotonic() > deadline:
             raise FilesError(
-                f"{lock_path.with_suffix('')} is locked by another awscli_saml_sso run "
-                f"(waited {timeout:.0f} s)",
+                f"{lock_path.with_suffix('')} is locked by another awscli_saml_sso run (waited {timeout:.0f} s)",
                 hint="wait for the other run to finish, then try again",
             )
         time.sleep(0.02)
@@ -214,11 +228,11 @@ def _acquire(fd: int, lock_path: Path, timeout: float) -> None:
 def _try_lock(fd: int, lock_path: Path) -> bool:
     try:
         if os.name == "nt":
-            import msvcrt  # noqa: PLC0415  (Windows only)
+            import msvcrt  # Windows only
 
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         else:
-            import fcntl  # noqa: PLC0415  (POSIX only)
+            import fcntl  # POSIX only
 
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:

@@ -56,9 +56,7 @@ def config_section(profile: str) -> str:
 
 
 # -- locked, atomic update -------------------------------------------------------------------
-def update_file(
-    path: Path | str, section: str, values: Mapping[str, str], remove_keys: Iterable[str] = ()
-) -> Path:
+def update_file(path: Path | str, section: str, values: Mapping[str, str], remove_keys: Iterable[str] = ()) -> Path:
     """Set ``values`` in ``section`` of the INI file at ``path``; return the real path written.
 
     Symlinks are followed to a file of our own (the link stays, its target is updated); a
@@ -95,8 +93,16 @@ def remove_profile_keys(path: Path | str, section: str, keys: Iterable[str]) -> 
     return True
 
 
-TOOL_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token",
-             EXPIRES_KEY, PRINCIPAL_KEY, PROVIDER_KEY, IDP_KEY)  # what a login writes (logout removes)
+TOOL_KEYS = (
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+    EXPIRES_KEY,
+    PRINCIPAL_KEY,
+    PROVIDER_KEY,
+    IDP_KEY,
+)  # what a login writes (logout removes)
 
 
 # -- profiles --------------------------------------------------------------------------------
@@ -143,15 +149,17 @@ def credentials_values(creds: Credentials, role: Role, idp_nickname: str | None 
     }
 
 
-def write_credentials(profile: str, creds: Credentials, role: Role, environ: Mapping[str, str],
-                      idp_nickname: str | None = None) -> Path:
+def write_credentials(
+    profile: str, creds: Credentials, role: Role, environ: Mapping[str, str], idp_nickname: str | None = None
+) -> Path:
     """Write the login's credentials to ``[profile]`` of the credentials file; return its path
     (the path as configured, even when it is a symlink to the file really written). A login
     through a one-off URL removes an older ``x_idp_nickname``: it no longer says who wrote it."""
     inifile.check_name(profile)
     path = credentials_path(environ)
-    update_file(path, profile, credentials_values(creds, role, idp_nickname),
-                remove_keys=() if idp_nickname else (IDP_KEY,))
+    update_file(
+        path, profile, credentials_values(creds, role, idp_nickname), remove_keys=() if idp_nickname else (IDP_KEY,)
+    )
     return path
 
 
@@ -171,7 +179,7 @@ def read_text(path: Path) -> str:
 
 
 def _profile_info(profile: str, values: Mapping[str, str]) -> ProfileInfo:
-    from .saml import parse_saml_time  # noqa: PLC0415  (cheap: lxml is imported lazily there)
+    from .saml import parse_saml_time  # cheap: lxml is imported lazily there
 
     principal = values.get(PRINCIPAL_KEY) or None
     return ProfileInfo(

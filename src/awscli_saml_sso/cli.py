@@ -83,7 +83,7 @@ def _looks_like_command(word: str) -> bool:
 
 
 def _no_such_command_error(word: str, known: list[str]) -> UsageError:
-    import difflib  # noqa: PLC0415 - only on this error path
+    import difflib  # only on this error path
 
     close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
     message = f"no such command {word!r}" + (f"; did you mean {close[0]!r}?" if close else "")
@@ -96,7 +96,7 @@ def _complete_nicknames(ctx: click.Context, param: click.Parameter, incomplete: 
         from awscli_saml_sso import idps
 
         return [name for name in idps.load_all(os.environ) if name.startswith(incomplete)]
-    except Exception:  # noqa: BLE001 - completion must never print a traceback into the shell
+    except Exception:  # completion must never print a traceback into the shell
         return []
 
 
@@ -141,9 +141,14 @@ def _configure_logging(ctx: click.Context, log_level: str | None) -> str | None:
 @click.option("--username", metavar="NAME", help="Username to fill in.")
 @click.option("--password-stdin", is_flag=True, help="Read the IdP password from standard input.")
 @click.option("--mfa-code", metavar="CODE", help="One-time code for the IdP's second factor.")
-@click.option("--mfa-method", type=click.Choice(["totp", "push", "sms", "call", "email"]),
-              help="Second factor to choose where the IdP offers several.")
-@click.option("--profile", metavar="NAME", envvar="ASS_PROFILE", default=None, help="Profile to write [saml]. [env ASS_PROFILE]")
+@click.option(
+    "--mfa-method",
+    type=click.Choice(["totp", "push", "sms", "call", "email"]),
+    help="Second factor to choose where the IdP offers several.",
+)
+@click.option(
+    "--profile", metavar="NAME", envvar="ASS_PROFILE", default=None, help="Profile to write [saml]. [env ASS_PROFILE]"
+)
 @click.option("--role-arn", metavar="ARN", help="Choose this role (error if not granted).")
 @click.option("--role", "role_pattern", metavar="PATTERN", help="Choose by role name or account:role glob.")
 @click.option("--role-selection", type=int, metavar="INDEX", help="Choose by index in the sorted role list (as 0.3).")
@@ -158,15 +163,39 @@ def _configure_logging(ctx: click.Context, log_level: str | None) -> str | None:
 )
 @click.option("--duration", type=click.IntRange(900, 43200), metavar="SECONDS", help="Session length.")
 @click.option("--region", metavar="REGION", help="Region for STS and for the profile in ~/.aws/config.")
-@click.option("--endpoint-url", metavar="URL", envvar="ASS_ENDPOINT_URL", help="STS endpoint URL. [env ASS_ENDPOINT_URL]")
+@click.option(
+    "--endpoint-url", metavar="URL", envvar="ASS_ENDPOINT_URL", help="STS endpoint URL. [env ASS_ENDPOINT_URL]"
+)
 @click.option("--browser", type=click.Choice(["chrome", "chromium", "edge", "firefox"]), help="Browser to drive.")
 @click.option("--browser-path", metavar="PATH", help="Browser binary.")
-@click.option("--driver-path", metavar="PATH", help="geckodriver binary (Firefox only; Chrome, Chromium and Edge need no driver).")
+@click.option(
+    "--driver-path", metavar="PATH", help="geckodriver binary (Firefox only; Chrome, Chromium and Edge need no driver)."
+)
 @click.option("--show-browser", is_flag=True, help="Visible browser window, still filled in automatically.")
 @click.option("--use-browser", is_flag=True, help="Visible browser window; you log in yourself.")
-@click.option("--timeout", type=click.FloatRange(1, 3600), default=120, show_default=True, metavar="SECONDS", help="Wait this long for the SAML response.")
-@click.option("--saml-response", type=click.File("rb"), metavar="FILE", help="Use a captured SAMLResponse (base64 or XML); - = stdin.")
-@click.option("--listen", is_flag=False, flag_value=8090, type=click.IntRange(1, 65535), default=None, metavar="[PORT]", help="Receive the IdP's POST on 127.0.0.1:PORT/saml [8090].")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 3600),
+    default=120,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for the SAML response.",
+)
+@click.option(
+    "--saml-response",
+    type=click.File("rb"),
+    metavar="FILE",
+    help="Use a captured SAMLResponse (base64 or XML); - = stdin.",
+)
+@click.option(
+    "--listen",
+    is_flag=False,
+    flag_value=8090,
+    type=click.IntRange(1, 65535),
+    default=None,
+    metavar="[PORT]",
+    help="Receive the IdP's POST on 127.0.0.1:PORT/saml [8090].",
+)
 @click.option("--force", is_flag=True, help="Log in even if the profile is still valid.")
 @click.option("--no-verify", is_flag=True, help="Skip the final sts:GetCallerIdentity check.")
 @click.option("--clean", is_flag=True, help="Move the tool's home aside (asks first).")
@@ -244,7 +273,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     _install_signal_handlers()
     ctx_obj: dict[str, Any] = {}
     try:
-        code = cli.main(args=list(argv) if argv is not None else None, prog_name=PROG, standalone_mode=False, obj=ctx_obj)
+        code = cli.main(
+            args=list(argv) if argv is not None else None, prog_name=PROG, standalone_mode=False, obj=ctx_obj
+        )
         sys.exit(code if isinstance(code, int) else 0)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -260,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         _fail(Interrupted(signal.SIGINT), ctx_obj)
     except SamlSsoError as exc:
         _fail(exc, ctx_obj)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+    except Exception as exc:  # the last line of defence: one line, not a traceback
         if _SIGNALLED:  # our Interrupted, replaced on its way up (CPython 3.10 turns one raised
             # during a failing import into "TypeError: expected a message argument")
             _fail(Interrupted(_SIGNALLED[0]), ctx_obj)

@@ -23,7 +23,6 @@ import contextlib
 import dataclasses
 import json
 import logging
-import os
 import re
 import shutil
 from collections.abc import Iterator, Mapping
@@ -48,9 +47,24 @@ _REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 _PROFILE_RE = re.compile(r"[^\s\[\]]{1,128}")
 
 __all__ = [
-    "StoredIdp", "load_all", "load_all_with_note", "migrate", "get", "save", "update", "remove", "validate",
-    "validate_url", "validate_nickname", "idps_path", "allow_origins", "trusted_origins", "get_password",
-    "set_password", "delete_password", "remember_step",
+    "StoredIdp",
+    "load_all",
+    "load_all_with_note",
+    "migrate",
+    "get",
+    "save",
+    "update",
+    "remove",
+    "validate",
+    "validate_url",
+    "validate_nickname",
+    "idps_path",
+    "allow_origins",
+    "trusted_origins",
+    "get_password",
+    "set_password",
+    "delete_password",
+    "remember_step",
 ]
 
 
@@ -109,29 +123,50 @@ def validate(idp: StoredIdp) -> StoredIdp:
     """Raise ``UsageError`` naming the first bad field; returns a copy with the URL trimmed."""
     validate_nickname(idp.nickname)
     url = validate_url(idp.url)
-    _check(idp.username is None or (idp.username.strip() and "\n" not in idp.username), "username", idp.username,
-           "a non-empty, one-line username")
+    _check(
+        idp.username is None or (idp.username.strip() and "\n" not in idp.username),
+        "username",
+        idp.username,
+        "a non-empty, one-line username",
+    )
     _check(idp.browser is None or idp.browser in BROWSERS, "browser", idp.browser, "one of " + ", ".join(BROWSERS))
-    _check(idp.role_arn is None or _ROLE_ARN_RE.fullmatch(idp.role_arn), "role ARN", idp.role_arn,
-           "arn:aws:iam::123456789012:role/NAME")
-    _check(idp.profile is None or _PROFILE_RE.fullmatch(idp.profile), "profile", idp.profile,
-           "a profile name without spaces or brackets")
+    _check(
+        idp.role_arn is None or _ROLE_ARN_RE.fullmatch(idp.role_arn),
+        "role ARN",
+        idp.role_arn,
+        "arn:aws:iam::123456789012:role/NAME",
+    )
+    _check(
+        idp.profile is None or _PROFILE_RE.fullmatch(idp.profile),
+        "profile",
+        idp.profile,
+        "a profile name without spaces or brackets",
+    )
     _check(idp.region is None or _REGION_RE.fullmatch(idp.region), "region", idp.region, "e.g. eu-west-1")
     duration_ok = idp.duration is None or (
-        isinstance(idp.duration, int) and not isinstance(idp.duration, bool)
+        isinstance(idp.duration, int)
+        and not isinstance(idp.duration, bool)
         and MIN_DURATION <= idp.duration <= MAX_DURATION
     )
     _check(duration_ok, "duration", idp.duration, f"seconds from {MIN_DURATION} to {MAX_DURATION}")
-    _check(idp.mfa_method is None or idp.mfa_method in MFA_METHODS, "MFA method", idp.mfa_method,
-           "one of " + ", ".join(MFA_METHODS))
-    _check(idp.needs_person is None or (len(idp.needs_person) <= 100 and "\n" not in idp.needs_person),
-           "needs_person", idp.needs_person, "a short one-line note")
+    _check(
+        idp.mfa_method is None or idp.mfa_method in MFA_METHODS,
+        "MFA method",
+        idp.mfa_method,
+        "one of " + ", ".join(MFA_METHODS),
+    )
+    _check(
+        idp.needs_person is None or (len(idp.needs_person) <= 100 and "\n" not in idp.needs_person),
+        "needs_person",
+        idp.needs_person,
+        "a short one-line note",
+    )
     return dataclasses.replace(idp, url=url, allowed_origins=_origins(idp.allowed_origins))
 
 
 def _origins(given: list[str] | None) -> list[str] | None:
     """Canonical, without duplicates, in the order given; None when there are none."""
-    from awscli_saml_sso import origins  # noqa: PLC0415 - light
+    from awscli_saml_sso import origins  # light
 
     found: list[str] = []
     for origin in given or ():
@@ -230,6 +265,8 @@ def update(nickname: str, changes: Mapping[str, object], environ: Mapping[str, s
         _write(path, known)
     log.debug("changed %s of IdP %s in %s", ", ".join(sorted(changes)), nickname, path)
     return updated, path
+
+
 def remember_step(nickname: str, step: str, environ: Mapping[str, str]) -> None:
     """Note on the stored IdP that its login needed ``step`` from a person, to say so next time."""
     idp = get(nickname, environ)
@@ -346,7 +383,7 @@ def migrate(environ: Mapping[str, str]) -> str | None:
     path = idps_path(environ)
     if path.exists():
         return None
-    from awscli_saml_sso import legacy  # noqa: PLC0415 - configparser etc. only when migrating
+    from awscli_saml_sso import legacy  # configparser etc. only when migrating
 
     sources = [s for s in legacy.legacy_paths(environ) if s.is_file()]
     if not sources:

@@ -40,7 +40,7 @@ class Line:
 
 def split_lines(text: str) -> list[Line]:
     parts = _SPLIT.split(text)
-    lines = [Line(c, e) for c, e in zip(parts[0::2], parts[1::2] + [""])]
+    lines = [Line(c, e) for c, e in zip(parts[0::2], parts[1::2] + [""], strict=True)]
     if lines and not lines[-1].content and not lines[-1].eol:
         lines.pop()
     return lines
@@ -141,8 +141,7 @@ def check_key(key: str) -> str:
 def check_value(key: str, value: str) -> str:
     if not isinstance(value, str) or _FORBIDDEN.search(value) or value != value.strip():
         raise UsageError(
-            f"invalid value for {key}: it contains a line break, a control character or "
-            "surrounding spaces",
+            f"invalid value for {key}: it contains a line break, a control character or surrounding spaces",
             hint="",
         )
     return value
@@ -152,9 +151,7 @@ def _eol(lines: list[Line]) -> str:
     return next((line.eol for line in lines if line.eol), "\n")
 
 
-def set_section(
-    text: str, section: str, values: Mapping[str, str], remove_keys: Iterable[str] = ()
-) -> str:
+def set_section(text: str, section: str, values: Mapping[str, str], remove_keys: Iterable[str] = ()) -> str:
     """Return ``text`` with ``section`` holding ``values`` (created at the end if missing).
 
     Existing keys keep their line and position, new keys follow the section's last key,

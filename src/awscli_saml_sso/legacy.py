@@ -8,8 +8,8 @@ same in ``~/.awscli_saml_sso_credentials``. Passwords were in the keyring (servi
 
 from __future__ import annotations
 
-import logging
 import dataclasses
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -48,8 +48,10 @@ class _Converted:
 
     def note(self, source: Path, moved_to: Path) -> str:
         count = len(self.idps)
-        parts = [f"migrated {count} IdP{'s' if count != 1 else ''} from the original tool's file {source} "
-                 f"(kept as {moved_to.name})"]
+        parts = [
+            f"migrated {count} IdP{'s' if count != 1 else ''} from the original tool's file {source} "
+            f"(kept as {moved_to.name})"
+        ]
         parts += [f"renamed {old!r} to {new!r}" for old, new in self.renamed.items()]
         if self.skipped:
             parts.append("skipped (no valid URL): " + ", ".join(repr(s) for s in self.skipped))
@@ -83,10 +85,10 @@ def convert(source: Path) -> _Converted:
 
 
 def _read_legacy(source: Path):  # -> configparser.ConfigParser
-    import configparser  # noqa: PLC0415 - only for the one-time migration
+    import configparser  # only for the one-time migration
 
     # Default interpolation, as the original read it: '%%' in a stored value meant '%'.
-    from awscli_saml_sso import atomicfile  # noqa: PLC0415
+    from awscli_saml_sso import atomicfile
 
     parser = configparser.ConfigParser()
     # a regular file of ours only, like idps.json: its URLs are where passwords would be typed
@@ -102,7 +104,7 @@ def _read_legacy(source: Path):  # -> configparser.ConfigParser
 
 
 def _legacy_value(parser, section: str, key: str) -> str:
-    import configparser  # noqa: PLC0415
+    import configparser
 
     try:
         return parser.get(section, key)
@@ -139,7 +141,7 @@ def _move_password(section: str, nickname: str, username: str, values: dict[str,
 def move_aside(source: Path, scrub: list[tuple[str, str]]) -> Path:
     """Rename the original file to ``<name>.migrated-<UTC time>``; plaintext passwords that are now in
     the keyring are dropped from the kept copy."""
-    import datetime as dt  # noqa: PLC0415
+    import datetime as dt
 
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     target, number = source.with_name(f"{source.name}.migrated-{stamp}"), 2
@@ -150,7 +152,7 @@ def move_aside(source: Path, scrub: list[tuple[str, str]]) -> Path:
             parser = _read_legacy(source)
             for section, key in scrub:
                 parser.remove_option(section, key)
-            import io  # noqa: PLC0415
+            import io
 
             text = io.StringIO()
             parser.write(text)

@@ -128,7 +128,7 @@ def granted_roles(opts: LoginOptions, ui: LoginUI) -> Assertion:
 
 def _learn_aliases(written: list[WrittenProfile], target: sts.StsTarget, environ: Mapping[str, str]) -> None:
     """Account aliases for the menus, once per account, with the new credentials (quiet)."""
-    from awscli_saml_sso import aliases  # noqa: PLC0415
+    from awscli_saml_sso import aliases
 
     seen: set[str] = set()
     for profile in written:
@@ -151,7 +151,7 @@ def _likely_target(opts: LoginOptions) -> sts.StsTarget | None:
 def _still_valid(opts: LoginOptions, environ: Mapping[str, str]) -> LoginResult | None:
     if opts.force or opts.all_roles_template or opts.saml_response is not None:
         return None
-    from awscli_saml_sso import awsfiles  # noqa: PLC0415
+    from awscli_saml_sso import awsfiles
 
     info = awsfiles.read_profile(opts.profile, environ)
     if info is None or not info.role_arn:
@@ -169,25 +169,25 @@ def _still_valid(opts: LoginOptions, environ: Mapping[str, str]) -> LoginResult 
 
 
 def _pattern_matches(pattern: str, role_arn: str) -> bool:
-    from awscli_saml_sso import roles  # noqa: PLC0415
+    from awscli_saml_sso import roles
 
     return roles.role_matches(Role(role_arn, ""), pattern)
 
 
 # -- 2. the SAML response --------------------------------------------------------------------
-def _obtain_saml_response(opts: LoginOptions, ui: LoginUI,
-                          launched: Callable[[], None] | None = None) -> bytes | str:
+def _obtain_saml_response(opts: LoginOptions, ui: LoginUI, launched: Callable[[], None] | None = None) -> bytes | str:
     if opts.saml_response is not None:
         ui.status("using the SAML response given with --saml-response")
         return opts.saml_response
     if not opts.idp_url:
         raise UsageError("no IdP to log in to", hint="pass --idp-url URL or --idp-nickname NAME")
     if opts.listen_port is not None:
-        from awscli_saml_sso.delivery import listen  # noqa: PLC0415
+        from awscli_saml_sso.delivery import listen
 
-        return listen.receive_saml_response(opts.idp_url, opts.listen_port, opts.timeout, ui,
-                                           allowed_origins=opts.allowed_origins)
-    from awscli_saml_sso import browser  # noqa: PLC0415
+        return listen.receive_saml_response(
+            opts.idp_url, opts.listen_port, opts.timeout, ui, allowed_origins=opts.allowed_origins
+        )
+    from awscli_saml_sso import browser
 
     request = browser.BrowserLogin(
         idp_url=opts.idp_url,
@@ -219,7 +219,7 @@ def origin_guard(opts: LoginOptions, ui: LoginUI) -> Callable[[str], None]:
     """The browser's ``check_origin``: a secret is typed only into a page whose origin
     ``origins.decide`` allows; a new origin is confirmed on the terminal (and remembered for a
     stored IdP), refused without one; plain HTTP off this machine is refused outright."""
-    from awscli_saml_sso import origins  # noqa: PLC0415
+    from awscli_saml_sso import origins
 
     confirmed: list[str] = []
     announced: set[str] = set()
@@ -228,9 +228,11 @@ def origin_guard(opts: LoginOptions, ui: LoginUI) -> Callable[[str], None]:
         decision, origin = origins.decide(url, (opts.idp_url or "", *opts.allowed_origins, *confirmed))
         if decision is origins.Decision.REFUSED:
             where = origin or (origins.origin_of(url) or url.split("?")[0][:100])
-            raise UsageError(f"refusing to type the password into {where}: "
-                             + ("plain HTTP to another machine" if origin else "not a web page of the IdP"),
-                             hint="give the IdP's https:// URL; anyone on the way could read a password sent over http")
+            raise UsageError(
+                f"refusing to type the password into {where}: "
+                + ("plain HTTP to another machine" if origin else "not a web page of the IdP"),
+                hint="give the IdP's https:// URL; anyone on the way could read a password sent over http",
+            )
         if decision is origins.Decision.NEEDS_CONFIRMATION:
             _confirm_origin(origin, opts, ui)
             confirmed.append(origin)
@@ -243,22 +245,32 @@ def origin_guard(opts: LoginOptions, ui: LoginUI) -> Callable[[str], None]:
 
 def _confirm_origin(origin: str, opts: LoginOptions, ui: LoginUI) -> None:
     """Ask the person (only on a terminal) before a secret goes to an origin not trusted yet."""
-    from awscli_saml_sso import origins  # noqa: PLC0415
+    from awscli_saml_sso import origins
 
     nick = opts.idp_nickname
-    allow = (f"awscli_saml_sso idp set {nick} --allow-origin {origin}" if nick
-             else f"store the IdP: awscli_saml_sso idp add NICK --url URL --allow-origin {origin}")
+    allow = (
+        f"awscli_saml_sso idp set {nick} --allow-origin {origin}"
+        if nick
+        else f"store the IdP: awscli_saml_sso idp add NICK --url URL --allow-origin {origin}"
+    )
     tty = getattr(ui, "tty", lambda: None)()
-    question = (f"The login asks for the password at {origin}, not at the IdP's "
-                f"{origins.origin_of(opts.idp_url or '')}. Type it there"
-                + (" and trust that origin from now on?" if nick else "?"))
+    question = (
+        f"The login asks for the password at {origin}, not at the IdP's "
+        f"{origins.origin_of(opts.idp_url or '')}. Type it there"
+        + (" and trust that origin from now on?" if nick else "?")
+    )
     if tty is None or not ui.confirm(question, option="--allow-origin"):
         why = "there is no terminal to confirm it on" if tty is None else "you did not confirm it"
-        raise UsageError(f"refusing to type the password into {origin}, an origin "
-                         + (f"the IdP {nick} does not trust" if nick else "other than the IdP URL's")
-                         + f" ({why})", hint=f"if it is your IdP's, allow it: {allow}")
+        raise UsageError(
+            f"refusing to type the password into {origin}, an origin "
+            + (f"the IdP {nick} does not trust" if nick else "other than the IdP URL's")
+            + f" ({why})",
+            hint=f"if it is your IdP's, allow it: {allow}",
+        )
     if opts.remember_origin is not None:
         opts.remember_origin(origin)
+
+
 def _confirm(ui: LoginUI, mode: str) -> Callable[[str], bool] | None:
     """The question for a hand-over to a visible window; none where a window is open already."""
     ask = getattr(ui, "confirm", None)
@@ -269,7 +281,7 @@ def _confirm(ui: LoginUI, mode: str) -> Callable[[str], bool] | None:
 
 def _wait_for_browser() -> None:
     """The browser shuts down while STS is called: it is gone before the login returns."""
-    import sys  # noqa: PLC0415
+    import sys
 
     browser = sys.modules.get("awscli_saml_sso.browser")
     if browser is not None:
@@ -277,7 +289,7 @@ def _wait_for_browser() -> None:
 
 
 def _parse(raw: bytes | str, ui: LoginUI) -> Assertion:
-    from awscli_saml_sso import saml  # noqa: PLC0415
+    from awscli_saml_sso import saml
 
     assertion = saml.parse_assertion(raw)
     ui.status(f"SAML response received: {len(assertion.roles)} role(s) granted")
@@ -286,7 +298,7 @@ def _parse(raw: bytes | str, ui: LoginUI) -> Assertion:
 
 # -- 3. which role(s) ------------------------------------------------------------------------
 def _chosen_roles(opts: LoginOptions, assertion: Assertion, ui: LoginUI) -> list[Role]:
-    from awscli_saml_sso import roles  # noqa: PLC0415
+    from awscli_saml_sso import roles
 
     if opts.all_roles_template:
         return list(assertion.roles)
@@ -300,16 +312,24 @@ def _chosen_roles(opts: LoginOptions, assertion: Assertion, ui: LoginUI) -> list
     if result.note:
         ui.warn(result.note)
     if result.role is not None and (result.how == "default" or (result.how == "role-arn" and opts.role_arn_is_stored)):
-        ui.status(f"using stored default role {result.role.role_arn} "
-                  f"(change: awscli_saml_sso idp set {opts.idp_nickname} --role-arn ...)")
+        ui.status(
+            f"using stored default role {result.role.role_arn} "
+            f"(change: awscli_saml_sso idp set {opts.idp_nickname} --role-arn ...)"
+        )
     if result.role is not None:
         return [result.role]
     entries = roles.menu_entries(assertion.roles, dict(opts.account_aliases))
     try:
-        picked = ui.choose("Roles granted by the IdP:", [e.label for e in entries], option="--role-arn",
-                           match=lambda answer: roles.menu_match(entries, answer))
+        picked = ui.choose(
+            "Roles granted by the IdP:",
+            [e.label for e in entries],
+            option="--role-arn",
+            match=lambda answer: roles.menu_match(entries, answer),
+        )
     except MissingAnswerError as exc:
-        raise MissingAnswerError("a role choice (the IdP granted several roles)", "--role-arn ARN or --role PATTERN") from exc
+        raise MissingAnswerError(
+            "a role choice (the IdP granted several roles)", "--role-arn ARN or --role PATTERN"
+        ) from exc
     return [entries[int(picked)].role]
 
 
@@ -348,7 +368,7 @@ def _assume_all(opts, assertion, chosen, names, client, ui, environ) -> list[Wri
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(chosen))) as pool:
         futures = [
             pool.submit(_assume_one, opts, assertion, role, name, client, ui, environ)
-            for role, name in zip(chosen, names)
+            for role, name in zip(chosen, names, strict=True)
         ]
         return [f.result() for f in futures]
 
@@ -369,20 +389,21 @@ def _assume_one(opts, assertion, role, profile, client, ui, environ) -> WrittenP
 
 
 def _store(profile: str, role: Role, creds: Credentials, environ: Mapping[str, str], nickname: str | None) -> Path:
-    from awscli_saml_sso import awsfiles  # noqa: PLC0415
+    from awscli_saml_sso import awsfiles
 
     return awsfiles.write_credentials(profile, creds, role, environ, idp_nickname=nickname)
 
 
 def _write_region(names: list[str], region: str, environ: Mapping[str, str]) -> None:
-    from awscli_saml_sso import awsfiles  # noqa: PLC0415
+    from awscli_saml_sso import awsfiles
 
     for name in names:
         awsfiles.write_config_region(name, region, environ)
 
 
-def _verify_all(written: list[WrittenProfile], target: sts.StsTarget, clients: sts.Clients,
-                ui: LoginUI) -> list[WrittenProfile]:
+def _verify_all(
+    written: list[WrittenProfile], target: sts.StsTarget, clients: sts.Clients, ui: LoginUI
+) -> list[WrittenProfile]:
     if len(written) == 1:
         return [_verify(written[0], target, clients, ui)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(written))) as pool:
@@ -390,7 +411,7 @@ def _verify_all(written: list[WrittenProfile], target: sts.StsTarget, clients: s
 
 
 def _verify(written: WrittenProfile, target: sts.StsTarget, clients: sts.Clients, ui: LoginUI) -> WrittenProfile:
-    assert written.credentials is not None  # set by _assume_one  # noqa: S101
+    assert written.credentials is not None  # set by _assume_one
     arn = sts.caller_arn(target, written.credentials, clients)
     ui.status(f"verified [{written.profile}]: {arn}")
     return dataclasses.replace(written, caller_arn=arn)

@@ -33,7 +33,7 @@ def private_dir(path: Path) -> Path:
     parents with the umask's mode (0777 under umask 000), and another user could replace what
     is inside before a later chmod. The umask can only remove bits, so 0700 is never exceeded;
     the chmod afterwards restores bits a strange umask (e.g. 0100) removed."""
-    from awscli_saml_sso import trust  # noqa: PLC0415 - light; keeps this module import-free
+    from awscli_saml_sso import trust  # light; keeps this module import-free
 
     missing = [d for d in (path, *path.parents) if not os.path.lexists(d)]
     try:

@@ -119,8 +119,7 @@ def _by_index(roles: Sequence[Role], index: int) -> Role:
         menu = ", ".join(f"{i}={r.account_id}:{r.name}" for i, r in enumerate(ordered[:MAX_LISTED]))
         more = f", ... ({len(ordered)} in all)" if len(ordered) > MAX_LISTED else ""
         raise RoleChoiceError(
-            f"--role-selection {index} is out of range: the IdP granted {len(ordered)} role(s), "
-            f"numbered from 0",
+            f"--role-selection {index} is out of range: the IdP granted {len(ordered)} role(s), numbered from 0",
             hint=f"roles: {menu}{more}",
         )
     return ordered[index]
@@ -156,7 +155,7 @@ def menu_entries(roles: Sequence[Role], aliases: Mapping[str, str] | None = None
     by_arn = collections.Counter(r.role_arn for r in ordered)
     names = [_display_name(role, by_name, by_arn) for role in ordered]
     entries = []
-    for i, (role, name) in enumerate(zip(ordered, names)):
+    for i, (role, name) in enumerate(zip(ordered, names, strict=True)):
         alias = aliases.get(role.account_id) or None
         account = f"{role.account_id} ({alias})" if alias else role.account_id
         entries.append(MenuEntry(index=i, role=role, label=f"{account} {name}", alias=alias))

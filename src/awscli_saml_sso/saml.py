@@ -39,9 +39,7 @@ _DOMAIN_PARTITION = {
     "amazonaws-us-gov.com": "aws-us-gov",
     "amazonaws.cn": "aws-cn",
 }
-_TIMESTAMP = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?"
-)
+_TIMESTAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?")
 _BASE64_WS = re.compile(rb"[ \t\r\n]+")
 
 _NOT_SAML = "not a SAML response"
@@ -192,9 +190,7 @@ def _localname(element) -> str:
 
 def _check_status(root) -> None:
     codes = [
-        (el.get("Value") or "").strip()
-        for status in root.findall("{*}Status")
-        for el in status.iter("{*}StatusCode")
+        (el.get("Value") or "").strip() for status in root.findall("{*}Status") for el in status.iter("{*}StatusCode")
     ]
     if codes and codes[0] != STATUS_SUCCESS:
         shown = " / ".join(code.rsplit(":", 1)[-1][:80] for code in codes if code)
@@ -249,9 +245,7 @@ def _raise_no_role(root, had_attribute: bool) -> None:
     if next(root.iter("{*}EncryptedAssertion", "{*}EncryptedAttribute"), None) is not None:
         raise SamlError(_ENCRYPTED, hint="")
     if had_attribute:
-        raise NoRoleError(
-            "the IdP granted no AWS role: the Role attribute holds no role/provider ARN pair"
-        )
+        raise NoRoleError("the IdP granted no AWS role: the Role attribute holds no role/provider ARN pair")
     raise NoRoleError(f"the IdP granted no AWS role: the assertion has no {ROLE_ATTRIBUTE} attribute")
 
 

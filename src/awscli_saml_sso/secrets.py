@@ -34,11 +34,11 @@ def keyring_usable() -> bool:
     """Whether a password could be kept: a keyring backend that can store, not keyring's
     stand-ins for "none" (``fail.Keyring`` raises on every call, ``null.Keyring`` drops it)."""
     try:
-        import keyring  # noqa: PLC0415
-        from keyring.backends import fail, null  # noqa: PLC0415
+        import keyring
+        from keyring.backends import fail, null
 
         backend = keyring.get_keyring()
-    except Exception as exc:  # noqa: BLE001 - see set_password
+    except Exception as exc:  # see set_password
         log.debug("keyring: unavailable (%s)", type(exc).__name__)
         return False
     chained = getattr(backend, "backends", None)
@@ -65,10 +65,10 @@ def get_legacy_password(nickname: str) -> str | None:
 
 def set_password(nickname: str, username: str, password: str) -> None:
     try:
-        import keyring  # noqa: PLC0415 - heavy (entry-point discovery), only when storing
+        import keyring  # heavy (entry-point discovery), only when storing
 
         keyring.set_password(SERVICE, key(nickname, username), password)
-    except Exception as exc:  # noqa: BLE001 - every backend has its own errors (dbus, Keychain, ...)
+    except Exception as exc:  # every backend has its own errors (dbus, Keychain, ...
         log.debug("keyring: storing the password for %s failed: %s", key(nickname, username), type(exc).__name__)
         raise FilesError(
             f"could not store the password for {username!r} ({nickname}) in the OS keyring ({type(exc).__name__})",
@@ -79,9 +79,9 @@ def set_password(nickname: str, username: str, password: str) -> None:
 def delete_password(nickname: str, username: str) -> None:
     """Forget the password; a missing entry or an unusable keyring is not an error here."""
     try:
-        import keyring  # noqa: PLC0415
-        from keyring.errors import PasswordDeleteError  # noqa: PLC0415
-    except Exception as exc:  # noqa: BLE001 - keyring not importable: nothing stored through it
+        import keyring
+        from keyring.errors import PasswordDeleteError
+    except Exception as exc:  # keyring not importable: nothing stored through it
         log.debug("keyring: unavailable (%s)", type(exc).__name__)
         return
     try:
@@ -89,20 +89,20 @@ def delete_password(nickname: str, username: str) -> None:
         log.debug("keyring: deleted the password for %s", key(nickname, username))
     except PasswordDeleteError:
         log.debug("keyring: no password stored for %s", key(nickname, username))
-    except Exception as exc:  # noqa: BLE001 - see set_password
+    except Exception as exc:  # see set_password
         log.debug("keyring: deleting the password for %s failed: %s", key(nickname, username), type(exc).__name__)
 
 
 def _get(service: str, name: str) -> str | None:
     try:
-        import keyring  # noqa: PLC0415
+        import keyring
 
         password = keyring.get_password(service, name)
-    except Exception as exc:  # noqa: BLE001 - see set_password; reading falls back to a prompt
+    except Exception as exc:  # see set_password; reading falls back to a prompt
         log.debug("keyring: reading %s/%s failed: %s", service, name, type(exc).__name__)
         return None
     if password:
-        from awscli_saml_sso import logsetup  # noqa: PLC0415
+        from awscli_saml_sso import logsetup
 
         logsetup.register_secret(password)
     log.debug("keyring: %s password for %s/%s", "found a" if password else "no", service, name)

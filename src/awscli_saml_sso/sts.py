@@ -75,11 +75,11 @@ class Clients:
     def _warm_up(self, target: StsTarget) -> None:
         try:
             self.client(target)
-        except Exception:  # noqa: BLE001 - reported by the real call
+        except Exception:  # reported by the real call
             log.debug("warming up the STS client failed", exc_info=True)
 
     def client(self, target: StsTarget, credentials: Credentials | None = None) -> Any:
-        from botocore.exceptions import ConfigParseError  # noqa: PLC0415
+        from botocore.exceptions import ConfigParseError
 
         with self._lock:
             if credentials is None and target in self._unsigned:
@@ -87,15 +87,16 @@ class Clients:
             try:
                 made = self._make(target, credentials)
             except ConfigParseError as exc:
-                raise FilesError(f"AWS STS client: {exc}",
-                                 hint="fix or move aside that file (botocore cannot read it)") from exc
+                raise FilesError(
+                    f"AWS STS client: {exc}", hint="fix or move aside that file (botocore cannot read it)"
+                ) from exc
             if credentials is None:
                 self._unsigned[target] = made
             return made
 
     def _make(self, target: StsTarget, credentials: Credentials | None) -> Any:
-        from botocore import UNSIGNED  # noqa: PLC0415
-        from botocore.config import Config  # noqa: PLC0415
+        from botocore import UNSIGNED
+        from botocore.config import Config
 
         config = Config(
             retries={"mode": "standard", "max_attempts": 3},
@@ -115,9 +116,9 @@ class Clients:
 
     def _boto_session(self) -> Any:
         if self._session is None:
-            import boto3  # noqa: PLC0415 - heavy, only on the paths that call AWS
-            import botocore.session  # noqa: PLC0415
-            from botocore.configprovider import ConstantProvider  # noqa: PLC0415
+            import boto3  # heavy, only on the paths that call AWS
+            import botocore.session
+            from botocore.configprovider import ConstantProvider
 
             core = botocore.session.Session()
             # Not the ambient AWS_PROFILE: it often names the very profile this login is about to
@@ -137,7 +138,7 @@ def assume_role_with_saml(client: Any, assertion: Assertion, role: Role, duratio
             SAMLAssertion=assertion.saml_response,
             DurationSeconds=duration,
         )
-    except Exception as exc:  # noqa: BLE001 - translated below; unknown ones re-raised
+    except Exception as exc:  # translated below; unknown ones re-raised
         raise translate_error(exc, role) from exc
     raw = answer["Credentials"]
     creds = Credentials(
@@ -155,7 +156,7 @@ def caller_arn(target: StsTarget, credentials: Credentials, clients: Clients | N
     client = (clients or Clients()).client(target, credentials)
     try:
         return client.get_caller_identity()["Arn"]
-    except Exception as exc:  # noqa: BLE001 - translated below
+    except Exception as exc:  # translated below
         raise translate_error(exc, None) from exc
 
 
@@ -169,14 +170,16 @@ def _utc(value: Any) -> dt.datetime:
 
 def translate_error(exc: Exception, role: Role | None) -> Exception:
     """Map a botocore exception to our error; anything unknown is returned unchanged (a bug)."""
-    from botocore.exceptions import (  # noqa: PLC0415
+    from botocore.exceptions import (
         BotoCoreError,
         ClientError,
-        ConnectionError as BotoConnectionError,
         EndpointConnectionError,
         ReadTimeoutError,
     )
-    from botocore.parsers import ResponseParserError  # noqa: PLC0415
+    from botocore.exceptions import (
+        ConnectionError as BotoConnectionError,
+    )
+    from botocore.parsers import ResponseParserError
 
     if isinstance(exc, (EndpointConnectionError, BotoConnectionError, ReadTimeoutError)):
         return NetworkError(f"cannot reach AWS STS: {exc}", hint="check your network, --region and --endpoint-url")
@@ -186,8 +189,10 @@ def translate_error(exc: Exception, role: Role | None) -> Exception:
     if isinstance(exc, BotoCoreError):
         return StsError(f"AWS STS call failed: {exc}")
     if isinstance(exc, ResponseParserError):  # not a BotoCoreError: a proxy's page, a wrong endpoint
-        return StsError("AWS STS answered with something that is not an STS response",
-                        hint="check --endpoint-url and any proxy between you and AWS")
+        return StsError(
+            "AWS STS answered with something that is not an STS response",
+            hint="check --endpoint-url and any proxy between you and AWS",
+        )
     return exc
 
 

@@ -165,8 +165,15 @@ class Terminal:
         answer = self.ask(f"{question} [{'Y/n' if default else 'y/N'}]", what="a confirmation", option=option)
         return default if not answer else answer.lower() in ("y", "yes")
 
-    def choose(self, title: str, labels: Sequence[str], *, option: str, allow_add: bool = False,
-               match: Callable[[str], int | None] | None = None) -> int | str:
+    def choose(
+        self,
+        title: str,
+        labels: Sequence[str],
+        *,
+        option: str,
+        allow_add: bool = False,
+        match: Callable[[str], int | None] | None = None,
+    ) -> int | str:
         """A numbered menu; returns the index chosen, or ``"+"`` when adding is allowed.
 
         Numbered from 0, as ``--role-selection`` counts (one numbering, as in 0.3). ``match``
@@ -193,8 +200,11 @@ class Terminal:
                 continue
             if found is not None:
                 return found
-            self.line(f"please answer a number from 0 to {len(labels) - 1}" + (" or +" if allow_add else "")
-                      + (", or a name or glob" if match is not None else ""))
+            self.line(
+                f"please answer a number from 0 to {len(labels) - 1}"
+                + (" or +" if allow_add else "")
+                + (", or a name or glob" if match is not None else "")
+            )
 
     @contextlib.contextmanager
     def _paused(self) -> Iterator[None]:
@@ -261,7 +271,7 @@ class _Spinner:
 def format_local_and_utc(moment: Any, now: Any = None) -> str:
     """``2026-11-22 11:00:00 CET (10:00:00 UTC), in 60 min`` for an aware datetime; the UTC part
     only where local time is not UTC."""
-    import datetime as dt  # noqa: PLC0415
+    import datetime as dt
 
     utc = moment.astimezone(dt.timezone.utc)
     local = moment.astimezone()

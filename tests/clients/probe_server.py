@@ -7,8 +7,11 @@ import urllib.request
 
 url = os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
 codes = {}
-for name, headers in (("missing", {}), ("wrong", {"Authorization": "not-the-token"}),
-                      ("right", {"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]})):
+for name, headers in (
+    ("missing", {}),
+    ("wrong", {"Authorization": "not-the-token"}),
+    ("right", {"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]}),
+):
     try:
         with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as answer:
             codes[name] = answer.status

@@ -41,58 +41,84 @@ class Targets:
     canary_url: str  # a loopback URL that must never be fetched
 
 
-RESPONSE_OPEN = ('<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
-                 'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" Version="2.0">')
+RESPONSE_OPEN = (
+    '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+    'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" Version="2.0">'
+)
 ROLE_ATTR = "https://aws.amazon.com/SAML/Attributes/Role"
 
 
 def _with_role_values(inner: str) -> str:
-    return (f'{RESPONSE_OPEN}<saml:Assertion><saml:AttributeStatement><saml:Attribute Name="{ROLE_ATTR}">'
-            f"{inner}</saml:Attribute></saml:AttributeStatement></saml:Assertion></samlp:Response>")
+    return (
+        f'{RESPONSE_OPEN}<saml:Assertion><saml:AttributeStatement><saml:Attribute Name="{ROLE_ATTR}">'
+        f"{inner}</saml:Attribute></saml:AttributeStatement></saml:Assertion></samlp:Response>"
+    )
 
 
 def saml_cases(t: Targets) -> list[Case]:
     """What ``--saml-response FILE`` may be given: XML, base64 or a form body."""
     role_pair = f"<saml:AttributeValue>{ROLE_ARN},{PROVIDER_ARN}</saml:AttributeValue>"
-    xxe_file = (f'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file://{t.canary_file}">]>\n'
-                + _with_role_values("<saml:AttributeValue>&x;</saml:AttributeValue>"))
-    xxe_url = (f'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "{t.canary_url}/entity">]>\n'
-               + _with_role_values("<saml:AttributeValue>&x;</saml:AttributeValue>"))
-    parameter_entity = (f'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY % p SYSTEM "{t.canary_url}/p.dtd"> %p;]>\n'
-                        + _with_role_values(role_pair))
+    xxe_file = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file://{t.canary_file}">]>\n'
+        + _with_role_values("<saml:AttributeValue>&x;</saml:AttributeValue>")
+    )
+    xxe_url = f'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "{t.canary_url}/entity">]>\n' + _with_role_values(
+        "<saml:AttributeValue>&x;</saml:AttributeValue>"
+    )
+    parameter_entity = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY % p SYSTEM "{t.canary_url}/p.dtd"> %p;]>\n'
+        + _with_role_values(role_pair)
+    )
     external_dtd = f'<?xml version="1.0"?>\n<!DOCTYPE r SYSTEM "{t.canary_url}/x.dtd">\n' + _with_role_values(role_pair)
-    laughs = ['<!ENTITY l0 "lol">'] + [f'<!ENTITY l{i} "{"&l%d;" % (i - 1) * 10}">' for i in range(1, 10)]
-    billion_laughs = (f'<?xml version="1.0"?>\n<!DOCTYPE r [{"".join(laughs)}]>\n'
-                      + _with_role_values("<saml:AttributeValue>&l9;</saml:AttributeValue>"))
-    quadratic = (f'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY a "{"x" * 50_000}">]>\n'
-                 + _with_role_values("<saml:AttributeValue>" + "&a;" * 50_000 + "</saml:AttributeValue>"))
+    laughs = ['<!ENTITY l0 "lol">'] + [f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)]
+    billion_laughs = f'<?xml version="1.0"?>\n<!DOCTYPE r [{"".join(laughs)}]>\n' + _with_role_values(
+        "<saml:AttributeValue>&l9;</saml:AttributeValue>"
+    )
+    quadratic = f'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY a "{"x" * 50_000}">]>\n' + _with_role_values(
+        "<saml:AttributeValue>" + "&a;" * 50_000 + "</saml:AttributeValue>"
+    )
     xinclude = _with_role_values(
         f'<saml:AttributeValue><xi:include xmlns:xi="http://www.w3.org/2001/XInclude" '
-        f'href="file://{t.canary_file}" parse="text"/></saml:AttributeValue>')
+        f'href="file://{t.canary_file}" parse="text"/></saml:AttributeValue>'
+    )
     xinclude_url = _with_role_values(
         f'<saml:AttributeValue><xi:include xmlns:xi="http://www.w3.org/2001/XInclude" '
-        f'href="{t.canary_url}/xi" parse="text"/></saml:AttributeValue>')
+        f'href="{t.canary_url}/xi" parse="text"/></saml:AttributeValue>'
+    )
     stylesheet = f'<?xml-stylesheet type="text/xsl" href="{t.canary_url}/x.xsl"?>\n' + _with_role_values("")
     schema = _with_role_values("").replace(
-        "Version=", f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-                    f'xsi:schemaLocation="urn:x {t.canary_url}/s.xsd" Version=', 1)
+        "Version=",
+        f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        f'xsi:schemaLocation="urn:x {t.canary_url}/s.xsd" Version=',
+        1,
+    )
     utf16_xxe = xxe_file.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>').encode("utf-16")
-    utf7_xxe = ('<?xml version="1.0" encoding="UTF-7"?>\n'
-                + f'+ADw-!DOCTYPE r +AFs-+ADw-!ENTITY x SYSTEM +ACI-file://{t.canary_file}+ACI-+AD4-+AF0-+AD4-\n'
-                + _with_role_values("<saml:AttributeValue>+ACY-x+ADs-</saml:AttributeValue>")).encode()
-    ebcdic = '<?xml version="1.0" encoding="cp037"?>'.encode() + xxe_file.split("?>", 1)[1].encode("cp037")
+    utf7_xxe = (
+        '<?xml version="1.0" encoding="UTF-7"?>\n'
+        + f"+ADw-!DOCTYPE r +AFs-+ADw-!ENTITY x SYSTEM +ACI-file://{t.canary_file}+ACI-+AD4-+AF0-+AD4-\n"
+        + _with_role_values("<saml:AttributeValue>+ACY-x+ADs-</saml:AttributeValue>")
+    ).encode()
+    ebcdic = b'<?xml version="1.0" encoding="cp037"?>' + xxe_file.split("?>", 1)[1].encode("cp037")
     deep = "<a>" * 100_000 + "</a>" * 100_000
     injected_role = _with_role_values(
         f"<saml:AttributeValue>arn:aws:iam::000000000000:role/x]\n[default,{PROVIDER_ARN}</saml:AttributeValue>"
         f"<saml:AttributeValue>arn:aws:iam::000000000000:role/x&#13;&#10;[default],{PROVIDER_ARN}</saml:AttributeValue>"
-        f"<saml:AttributeValue>arn:aws:iam::000000000000:role/x\u2028[default],{PROVIDER_ARN}</saml:AttributeValue>")
+        f"<saml:AttributeValue>arn:aws:iam::000000000000:role/x\u2028[default],{PROVIDER_ARN}</saml:AttributeValue>"
+    )
     bad_offset_time = saml_xml(not_on_or_after="2030-01-01T00:00:00+99:00")
-    status_error = (f'{RESPONSE_OPEN}<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"/>'
-                    f"</samlp:Status></samlp:Response>")
-    encrypted = (f'{RESPONSE_OPEN}<saml:EncryptedAssertion><xenc:EncryptedData '
-                 f'xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"/></saml:EncryptedAssertion></samlp:Response>')
+    status_error = (
+        f'{RESPONSE_OPEN}<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"/>'
+        f"</samlp:Status></samlp:Response>"
+    )
+    encrypted = (
+        f"{RESPONSE_OPEN}<saml:EncryptedAssertion><xenc:EncryptedData "
+        f'xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"/></saml:EncryptedAssertion></samlp:Response>'
+    )
     many_attributes = _with_role_values("<saml:AttributeValue>x</saml:AttributeValue>" * 20_000)
-    b64 = lambda text: base64.b64encode(text.encode() if isinstance(text, str) else text)  # noqa: E731
+
+    def b64(text):
+        return base64.b64encode(text.encode() if isinstance(text, str) else text)
+
     return [
         Case("xxe-local-file", xxe_file.encode(), SAML),
         Case("xxe-url", xxe_url.encode(), SAML),
@@ -130,22 +156,28 @@ def saml_cases(t: Targets) -> list[Case]:
         Case("role-injection-crlf", injected_role.encode(), NO_ROLE),
         Case("time-offset-out-of-range", bad_offset_time.encode(), STS),  # parses; the fake STS fails
         Case("status-responder", status_error.encode(), SAML),
-        Case("status-with-line-break", status_error.replace("status:Responder", "status:Responder&#10;error: forged&#13;")
-             .encode(), SAML),
+        Case(
+            "status-with-line-break",
+            status_error.replace("status:Responder", "status:Responder&#10;error: forged&#13;").encode(),
+            SAML,
+        ),
         Case("encrypted-assertion", encrypted.encode(), SAML),
     ]
 
 
 # -- files the tool reads back ---------------------------------------------------------------------
-GOOD_PROFILE = ("[saml]\naws_access_key_id = ASIAOLDOLDOLDOLDOLD1\naws_secret_access_key = old-secret-old-secret\n"
-                "aws_session_token = old-token-old-token\nx_security_token_expires = 2099-01-01T00:00:00+00:00\n"
-                f"x_principal_arn = {ROLE_ARN}\n")
+GOOD_PROFILE = (
+    "[saml]\naws_access_key_id = ASIAOLDOLDOLDOLDOLD1\naws_secret_access_key = old-secret-old-secret\n"
+    "aws_session_token = old-token-old-token\nx_security_token_expires = 2099-01-01T00:00:00+00:00\n"
+    f"x_principal_arn = {ROLE_ARN}\n"
+)
 
 
 def credentials_cases() -> list[Case]:
     """Credentials files read by ``env``/``status`` (exit 0: the profile read; 2: not logged in)."""
-    huge = "".join(f"[p{i}]\naws_access_key_id = AKIA{i:016d}\naws_secret_access_key = {'s' * 20}\n"
-                   for i in range(10 * MB // 80))
+    huge = "".join(
+        f"[p{i}]\naws_access_key_id = AKIA{i:016d}\naws_secret_access_key = {'s' * 20}\n" for i in range(10 * MB // 80)
+    )
     return [
         Case("invalid-utf8", b"[saml]\naws_access_key_id = \xff\xfe\n" + GOOD_PROFILE.encode()[7:], (OK, USAGE)),
         Case("nul-bytes", GOOD_PROFILE.encode().replace(b"old-secret", b"old\x00secret"), (OK, USAGE)),
@@ -167,14 +199,21 @@ def config_cases() -> list[Case]:
         Case("invalid-utf8", b"[profile saml]\nregion = \xff\xfe\n", (OK, USAGE)),
         Case("injected-region", b"[profile saml]\nregion = eu-west-1\nAWS_SECRET=1\n[default\n", (OK, USAGE)),
         Case("nul-bytes", b"[profile saml]\x00\nregion = us-east-1\x00\n", (OK, USAGE)),
-        Case("ten-megabytes", b"[profile x]\n" + b"k = v\n" * (10 * MB // 6) + b"[profile saml]\nregion = us-east-1\n", FILES),
+        Case(
+            "ten-megabytes",
+            b"[profile x]\n" + b"k = v\n" * (10 * MB // 6) + b"[profile saml]\nregion = us-east-1\n",
+            FILES,
+        ),
     ]
 
 
 def idps_cases() -> list[Case]:
     """``idps.json`` files: damaged ones are exit 9 (files), hostile values in a valid one exit 2."""
     entry = {"url": "https://idp.example.com/sso", "username": "me"}
-    doc = lambda **idp: json.dumps({"version": 1, "idps": {"corp": {**entry, **idp}}}).encode()  # noqa: E731
+
+    def doc(**idp):
+        return json.dumps({"version": 1, "idps": {"corp": {**entry, **idp}}}).encode()
+
     return [
         Case("not-json", b"{version: 1,", FILES),
         Case("invalid-utf8", b'{"version": 1, "idps": {"corp": {"url": "\xff\xfe"}}}', FILES),
@@ -196,7 +235,10 @@ def idps_cases() -> list[Case]:
 def cache_cases(valid: dict) -> list[Case]:
     """credential-process cache files: anything unusable is a miss (then a login is attempted,
     which these tests make fail fast with a missing driver: exit 6)."""
-    as_json = lambda **over: json.dumps({**valid, **over}).encode()  # noqa: E731
+
+    def as_json(**over):
+        return json.dumps({**valid, **over}).encode()
+
     return [
         Case("not-json", b"{", BROWSER),
         Case("invalid-utf8", b'{"version": 1, "AccessKeyId": "\xff"}', BROWSER),

@@ -24,12 +24,14 @@ PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT}:saml-provider/SamlExampleProvider"
 ASSERTION_MARKER = "fail-safe-assertion-" + secrets.token_hex(8)
 
 
-def saml_xml(roles: list[str] | None = None, marker: str = ASSERTION_MARKER, extra: str = "",
-             not_on_or_after: str | None = None) -> str:
+def saml_xml(
+    roles: list[str] | None = None, marker: str = ASSERTION_MARKER, extra: str = "", not_on_or_after: str | None = None
+) -> str:
     """A SAML Response as AWS expects it (unsigned: only the fake STS reads it)."""
     roles = [f"{ROLE_ARN},{PROVIDER_ARN}"] if roles is None else roles
     later = not_on_or_after or (dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)).strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
     values = "".join(f"<saml:AttributeValue>{r}</saml:AttributeValue>" for r in roles)
     return f"""<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"
  xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_{marker}" Version="2.0"
@@ -77,7 +79,7 @@ class FakeSts:
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = urllib.parse.parse_qs(self.rfile.read(length).decode())
                 action = (body.get("Action") or ["?"])[0]
@@ -110,17 +112,21 @@ class FakeSts:
         if self.mode == "500":
             return 500, b"<html>Internal Server Error</html>"
         if self.mode == "throttle":
-            return 400, (b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
-                         b"<Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>"
-                         b"</Error><RequestId>1</RequestId></ErrorResponse>")
+            return 400, (
+                b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
+                b"<Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>"
+                b"</Error><RequestId>1</RequestId></ErrorResponse>"
+            )
         if self.mode == "garbage":
             return 200, b"\x00\xff this is not XML <<<"
         if action == "GetCallerIdentity":
-            return 200, (f'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
-                         f"<GetCallerIdentityResult><Arn>arn:aws:sts::{ACCOUNT}:assumed-role/Role.User/fail-safe</Arn>"
-                         f"<UserId>AROA:fail-safe</UserId><Account>{ACCOUNT}</Account></GetCallerIdentityResult>"
-                         f"<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
-                         f"</GetCallerIdentityResponse>").encode()
+            return 200, (
+                f'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+                f"<GetCallerIdentityResult><Arn>arn:aws:sts::{ACCOUNT}:assumed-role/Role.User/fail-safe</Arn>"
+                f"<UserId>AROA:fail-safe</UserId><Account>{ACCOUNT}</Account></GetCallerIdentityResult>"
+                f"<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
+                f"</GetCallerIdentityResponse>"
+            ).encode()
         creds = {
             "AccessKeyId": "ASIA" + secrets.token_hex(8).upper(),
             "SecretAccessKey": secrets.token_urlsafe(30),
@@ -128,19 +134,21 @@ class FakeSts:
         }
         self.issued.append(creds)
         expires = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return 200, (f'<AssumeRoleWithSAMLResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
-                     f"<AssumeRoleWithSAMLResult><Credentials>"
-                     f"<AccessKeyId>{creds['AccessKeyId']}</AccessKeyId>"
-                     f"<SecretAccessKey>{creds['SecretAccessKey']}</SecretAccessKey>"
-                     f"<SessionToken>{creds['SessionToken']}</SessionToken>"
-                     f"<Expiration>{expires}</Expiration></Credentials>"
-                     f"<AssumedRoleUser><Arn>arn:aws:sts::{ACCOUNT}:assumed-role/Role.User/fail-safe</Arn>"
-                     f"<AssumedRoleId>AROA:fail-safe</AssumedRoleId></AssumedRoleUser>"
-                     f"<Subject>fail-safe</Subject><SubjectType>transient</SubjectType>"
-                     f"<Issuer>urn:fake</Issuer><Audience>https://signin.aws.amazon.com/saml</Audience>"
-                     f"<NameQualifier>x</NameQualifier></AssumeRoleWithSAMLResult>"
-                     f"<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
-                     f"</AssumeRoleWithSAMLResponse>").encode()
+        return 200, (
+            f'<AssumeRoleWithSAMLResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+            f"<AssumeRoleWithSAMLResult><Credentials>"
+            f"<AccessKeyId>{creds['AccessKeyId']}</AccessKeyId>"
+            f"<SecretAccessKey>{creds['SecretAccessKey']}</SecretAccessKey>"
+            f"<SessionToken>{creds['SessionToken']}</SessionToken>"
+            f"<Expiration>{expires}</Expiration></Credentials>"
+            f"<AssumedRoleUser><Arn>arn:aws:sts::{ACCOUNT}:assumed-role/Role.User/fail-safe</Arn>"
+            f"<AssumedRoleId>AROA:fail-safe</AssumedRoleId></AssumedRoleUser>"
+            f"<Subject>fail-safe</Subject><SubjectType>transient</SubjectType>"
+            f"<Issuer>urn:fake</Issuer><Audience>https://signin.aws.amazon.com/saml</Audience>"
+            f"<NameQualifier>x</NameQualifier></AssumeRoleWithSAMLResult>"
+            f"<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
+            f"</AssumeRoleWithSAMLResponse>"
+        ).encode()
 
     def close(self) -> None:
         self._release.set()
@@ -222,7 +230,7 @@ class Federation:
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 outer.requests.append(self.path)
                 body = json.dumps({"SigninToken": outer.token}).encode()
                 self.send_response(200)

@@ -29,8 +29,10 @@ class Run:
     max_rss_mb: float  # peak resident memory of the CLI process
 
     def __str__(self) -> str:
-        return (f"exit {self.code} in {self.wall:.2f} s (cpu {self.cpu:.2f} s, {self.max_rss_mb:.0f} MB)\n"
-                f"--- stdout\n{self.out[:3000]}\n--- stderr\n{self.err[:3000]}")
+        return (
+            f"exit {self.code} in {self.wall:.2f} s (cpu {self.cpu:.2f} s, {self.max_rss_mb:.0f} MB)\n"
+            f"--- stdout\n{self.out[:3000]}\n--- stderr\n{self.err[:3000]}"
+        )
 
     def error_line(self) -> str:
         """The one error line the CLI must print on failure: last, after at most some one-line
@@ -63,14 +65,19 @@ os.write(report, b"%d %f %d\n" % (status, usage.ru_utime + usage.ru_stime, usage
 class Cli:
     """``python -m awscli_saml_sso`` in its own session (no terminal), measured with wait4."""
 
-    def __init__(self, args: Sequence[str], env: Mapping[str, str], stdin: bytes | str | None = None,
-                 umask: int | None = None) -> None:
+    def __init__(
+        self, args: Sequence[str], env: Mapping[str, str], stdin: bytes | str | None = None, umask: int | None = None
+    ) -> None:
         self.started = time.monotonic()
         read_end, write_end = os.pipe()
         self.proc = subprocess.Popen(
             [sys.executable, "-S", "-c", _LAUNCHER, str(write_end), str(-1 if umask is None else umask), *args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=dict(env), start_new_session=True, pass_fds=(write_end,),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env),
+            start_new_session=True,
+            pass_fds=(write_end,),
         )
         os.close(write_end)
         self._report = os.fdopen(read_end, "rb")
@@ -128,8 +135,13 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def run_cli(args: Sequence[str], env: Mapping[str, str], stdin: bytes | str | None = None,
-            timeout: float = 60, umask: int | None = None) -> Run:
+def run_cli(
+    args: Sequence[str],
+    env: Mapping[str, str],
+    stdin: bytes | str | None = None,
+    timeout: float = 60,
+    umask: int | None = None,
+) -> Run:
     return Cli(args, env, stdin, umask).wait(timeout)
 
 
@@ -205,10 +217,10 @@ def marked_processes(needles: Iterable[str]) -> list[tuple[int, str]]:
             raw = (entry / "stat").read_text()
         except OSError:
             continue
-        if raw[raw.rindex(")") + 2:].split()[0] == "Z":  # a zombie holds nothing; its parent reaps it
+        if raw[raw.rindex(")") + 2 :].split()[0] == "Z":  # a zombie holds nothing; its parent reaps it
             continue
         if _mentions(entry, wanted):
-            found.append((int(entry.name), raw[raw.index("(") + 1: raw.rindex(")")]))
+            found.append((int(entry.name), raw[raw.index("(") + 1 : raw.rindex(")")]))
     return found
 
 
@@ -277,8 +289,7 @@ def find_secrets(text: str | bytes, secrets: Mapping[str, str]) -> list[str]:
     for name, value in secrets.items():
         if not value:
             continue
-        forms = {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value),
-                 value.replace("/", "\\/")}
+        forms = {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value), value.replace("/", "\\/")}
         if any(form.encode() in data for form in forms):
             hits.append(name)
     return hits
@@ -292,7 +303,9 @@ def assert_no_secrets(where: str, text: str | bytes, secrets: Mapping[str, str])
         raise AssertionError(f"secret(s) {hits} found in {where}")
 
 
-def assert_no_secrets_in_tree(root: Path, secrets: Mapping[str, str], skip: Callable[[Path], bool] = lambda p: False) -> int:
+def assert_no_secrets_in_tree(
+    root: Path, secrets: Mapping[str, str], skip: Callable[[Path], bool] = lambda p: False
+) -> int:
     """Scan every regular file under ``root`` (skipping ``skip(path)``); return how many were read."""
     count = 0
     if not root.exists():
@@ -305,8 +318,7 @@ def assert_no_secrets_in_tree(root: Path, secrets: Mapping[str, str], skip: Call
     return count
 
 
-
-import pytest  # noqa: E402 - the fixture below is imported by the test modules that need it
+import pytest  # noqa: E402 - kept beside the one fixture below, which the test modules import
 
 
 @pytest.fixture

@@ -306,8 +306,10 @@ class HumanIdp:
             def _send(self, status: int, title: str, body: str, kind: str = "html") -> None:
                 data = (PAGE.format(title=title, body=body) if kind == "html" else body).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", {"html": "text/html; charset=utf-8", "text": "text/plain",
-                                                  "json": "application/json"}[kind])
+                self.send_header(
+                    "Content-Type",
+                    {"html": "text/html; charset=utf-8", "text": "text/plain", "json": "application/json"}[kind],
+                )
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("Cache-Control", "no-store")
                 self.end_headers()
@@ -386,8 +388,7 @@ class HumanIdp:
         pages = {
             "/ms": lambda: (200, "Sign in to your account", MS_USER),
             "/gg": lambda: (200, "Sign in - Google Accounts", GG_ID),
-            "/gg/pwd": lambda: (200, "Sign in - Google Accounts",
-                                GG_PWD.format(who=html.escape(query.get("who", "")))),
+            "/gg/pwd": lambda: (200, "Sign in - Google Accounts", GG_PWD.format(who=html.escape(query.get("who", "")))),
             "/okta": lambda: (200, "Example Corp - Sign In", OKTA),
             "/portal": lambda: (200, "Acme intranet", PORTAL),
             "/plain": lambda: (200, "Sign in", PLAIN.format(error="", action="/plain")),
@@ -416,16 +417,27 @@ class HumanIdp:
             if verdict == "disabled":
                 return 200, "Sign in to your account", MS_ERROR.format(message=DISABLED)
             if verdict == "wrong":
-                return 200, "Sign in to your account", MS_PASSWORD.format(
-                    who=html.escape(form.get("login", "")),
-                    error="Your account or password is incorrect. If you don't remember your password, reset it now.")
+                return (
+                    200,
+                    "Sign in to your account",
+                    MS_PASSWORD.format(
+                        who=html.escape(form.get("login", "")),
+                        error="Your account or password is incorrect. If you don't remember your password, reset it now.",
+                    ),
+                )
             tx, number = self._challenge()
             return 200, "Sign in to your account", MS_NUMBER.format(tx=tx, number=number)
         if path == "/gg/pwd":
             verdict = self._password_ok(path, form.get("who", ""), form.get("Passwd", ""))
             if verdict != "ok":
-                return 200, "Sign in", GG_PWD.format(who=html.escape(form.get("who", ""))).replace(
-                    "<form", '<div role="alert">Wrong password. Try again or click Forgot password to reset it.</div><form')
+                return (
+                    200,
+                    "Sign in",
+                    GG_PWD.format(who=html.escape(form.get("who", ""))).replace(
+                        "<form",
+                        '<div role="alert">Wrong password. Try again or click Forgot password to reset it.</div><form',
+                    ),
+                )
             tx, number = self._challenge()
             return 200, "2-Step Verification", GG_PHONE.format(tx=tx, number=number)
         if path == "/okta/idp/idx/identify":
@@ -441,8 +453,7 @@ class HumanIdp:
             verdict = self._password_ok(path, user, form.get("password", form.get("Password", "")))
             if verdict != "ok":
                 message = DISABLED if verdict == "disabled" else "Incorrect user ID or password."
-                return 200, "Sign in", PLAIN.format(error=f'<p class="error">{message}</p>',
-                                                    action=path + "/again")
+                return 200, "Sign in", PLAIN.format(error=f'<p class="error">{message}</p>', action=path + "/again")
             if path == "/f5":
                 return 200, "Example Corp", F5_MFA.format(error="")
             if path == "/key":
@@ -453,8 +464,14 @@ class HumanIdp:
             self.mfa.append(("otp", form.get("otc", "")))
             if form.get("otc") == CODE and form.get("tx") in self.challenges:
                 return self.saml_page()
-            return 200, "Sign in to your account", MS_OTP.format(tx=html.escape(form.get("tx", ""))).replace(
-                "<form", '<div role="alert">You didn\'t enter the expected verification code. Please try again.</div><form')
+            return (
+                200,
+                "Sign in to your account",
+                MS_OTP.format(tx=html.escape(form.get("tx", ""))).replace(
+                    "<form",
+                    '<div role="alert">You didn\'t enter the expected verification code. Please try again.</div><form',
+                ),
+            )
         if path == "/f5/mfa":
             self.mfa.append((form.get("method", ""), form.get("passcode", "")))
             if form.get("method") == "push":
@@ -462,8 +479,7 @@ class HumanIdp:
                 return 200, "Example Corp", F5_PUSH.format(tx=tx)
             if form.get("method") == "passcode" and form.get("passcode") == CODE:
                 return self.saml_page()
-            return 200, "Example Corp", F5_MFA.format(
-                error='<p class="error">Invalid passcode. Try again.</p>')
+            return 200, "Example Corp", F5_MFA.format(error='<p class="error">Invalid passcode. Try again.</p>')
         if path.endswith("/again"):  # the error page's own form: a second try would land here
             return self.post(path[: -len("/again")], form)
         return 404, "Not found", "<h1>Not found</h1>"

@@ -144,8 +144,7 @@ class IdpServer:
             def do_POST(self) -> None:
                 outer.seen.append(("POST", self.path))
                 length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode(),
-                                                     keep_blank_values=True).items()}
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode(), keep_blank_values=True).items()}
                 self._send(*outer.post(urlsplit(self.path).path, form))
 
             def _send(self, status: int, title: str, body: str) -> None:
@@ -210,8 +209,7 @@ class IdpServer:
         if path == "/c/otp":
             self.codes.append(form.get("otc", ""))
             if form.get("otc") != OTP:
-                return 200, "Verify", OTP_FORM.format(
-                    error='<p class="err">That code is invalid. Try again.</p>')
+                return 200, "Verify", OTP_FORM.format(error='<p class="err">That code is invalid. Try again.</p>')
             return self.saml_page()
         if path == "/d/kmsi":
             self.kmsi_answers.append("yes" if "yes" in form else "no" if "no" in form else "?")

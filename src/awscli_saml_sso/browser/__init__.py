@@ -6,8 +6,8 @@ Cheap to import: selenium and the rest load only inside :func:`capture_saml_resp
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from awscli_saml_sso.browser.endpoints import DEFAULT_SAML_ENDPOINTS
 
@@ -55,8 +55,10 @@ class BrowserLogin:
     launched: Callable[[], None] | None = None
 
     def __repr__(self) -> str:  # the callables could be closures over secrets: show no more
-        return (f"BrowserLogin(idp_url={self.idp_url!r}, browser={self.browser!r}, "
-                f"mode={self.mode!r}, username={self.username!r}, timeout={self.timeout!r})")
+        return (
+            f"BrowserLogin(idp_url={self.idp_url!r}, browser={self.browser!r}, "
+            f"mode={self.mode!r}, username={self.username!r}, timeout={self.timeout!r})"
+        )
 
 
 def capture_saml_response(login: BrowserLogin) -> str:

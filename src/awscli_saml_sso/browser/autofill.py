@@ -91,8 +91,10 @@ class Autofill:
                     late = self.capture.result(timeout=POLL)  # closed right after the capture?
                     if late is not None:
                         return str(late)
-                    raise BrowserError("the browser closed or crashed before the login finished",
-                                       hint="try again; with --show-browser to watch") from exc
+                    raise BrowserError(
+                        "the browser closed or crashed before the login finished",
+                        hint="try again; with --show-browser to watch",
+                    ) from exc
 
     def step(self) -> None:
         self._follow_windows()
@@ -102,10 +104,15 @@ class Autofill:
         tiles = [m for m in page["methods"] if m["kind"] == "button"]
         # and "waiting for your security key" is a step for the person, not a push
         page["waiting"] = bool(page["number"]) or (
-            bool(page["waiting"]) and len(tiles) < 2 and not (tiles and page["choose"])
-            and not page["handover"])
-        signature = (strip_query(page["url"]), page["doc"], page["error"], page["number"],
-                     *(bool(page[k]) for k in ("user", "password", "otp", "kmsi", "otpSplit", "waiting")))
+            bool(page["waiting"]) and len(tiles) < 2 and not (tiles and page["choose"]) and not page["handover"]
+        )
+        signature = (
+            strip_query(page["url"]),
+            page["doc"],
+            page["error"],
+            page["number"],
+            *(bool(page[k]) for k in ("user", "password", "otp", "kmsi", "otpSplit", "waiting")),
+        )
         if signature != self.signature:
             self.signature, self.last_change = signature, time.monotonic()
         if self._act(page) or self._human_step(page):
@@ -193,8 +200,7 @@ class Autofill:
         if page["user"]:
             return self._fill_username(page, place)
         if page["newPassword"]:
-            raise BrowserError("the IdP asks for a new password",
-                               hint="change it with --use-browser, then run again")
+            raise BrowserError("the IdP asks for a new password", hint="change it with --use-browser, then run again")
         if page["kmsi"] is not None and (place, page["doc"]) not in self.clicked:
             self.clicked.add((place, page["doc"]))
             self.login.status("answering the 'stay signed in?' question")
@@ -299,8 +305,14 @@ class Autofill:
         self._click(page["another"], None)
         return True
 
-    def _choose_tile(self, page: dict[str, Any], key: tuple[str, str], methods: list[dict[str, Any]],
-                     wanted: str | None, has_code: bool) -> bool:
+    def _choose_tile(
+        self,
+        page: dict[str, Any],
+        key: tuple[str, str],
+        methods: list[dict[str, Any]],
+        wanted: str | None,
+        has_code: bool,
+    ) -> bool:
         pushing = bool(page["number"] or page["waiting"])
         want = wanted or ("totp" if has_code and pushing else None)
         if pushing and want in (None, "push"):
@@ -308,8 +320,11 @@ class Autofill:
         if not pushing and len(methods) < 2 and not page["choose"]:
             return False
         try:
-            choice = (next((m for m in methods if m["method"] == want), None) if pushing
-                      else relay.pick_method(methods, wanted, has_code))
+            choice = (
+                next((m for m in methods if m["method"] == want), None)
+                if pushing
+                else relay.pick_method(methods, wanted, has_code)
+            )
         except UsageError:
             if page["another"] is None:
                 raise
@@ -355,7 +370,7 @@ class Autofill:
         code = self.login.mfa_code().strip()
         self.secrets.append(code)
         if page["otpSplit"]:  # one box per digit
-            for box, digit in zip(page["otpSplit"], code):
+            for box, digit in zip(page["otpSplit"], code, strict=False):
                 box.send_keys(digit)
             field = page["otpSplit"][-1]
         else:
@@ -373,8 +388,7 @@ class Autofill:
         done = self.done.get(kind)
         if done is None or (kind == "username" and done.place != place):
             return False
-        if page["doc"] == done.doc and not page["invalid"] and not (
-                page["error"] and page["error"] != done.error):
+        if page["doc"] == done.doc and not page["invalid"] and not (page["error"] and page["error"] != done.error):
             return True  # still submitting, or a script is thinking: wait
         raise relay.rejection(_trim(page["error"] or page["invalid"]), kind)
 
@@ -414,15 +428,18 @@ class Autofill:
 
     def _username(self) -> str:
         if not self.login.username:
-            raise BrowserError("the IdP asks for a username but none was given",
-                               hint="pass --username, or log in yourself with --use-browser")
+            raise BrowserError(
+                "the IdP asks for a username but none was given",
+                hint="pass --username, or log in yourself with --use-browser",
+            )
         return str(self.login.username)
 
     def _get_password(self) -> str:
         if self._password is None:
             if self.login.password is None:
-                raise BrowserError("the IdP asks for a password but none was given",
-                                   hint="pass --password-stdin or use a stored IdP")
+                raise BrowserError(
+                    "the IdP asks for a password but none was given", hint="pass --password-stdin or use a stored IdP"
+                )
             self.login.status("the IdP asks for the password")
             self._password = self.login.password()
             self.secrets.append(self._password)
@@ -436,10 +453,7 @@ class Autofill:
     def _timeout(self) -> None:
         files = diagnostics.save(self.driver, self.login.diagnostics_dir, self.secrets)
         where = f"; the browser was at {strip_query(self.url)}" if self.url else ""
-        raise CaptureTimeout(
-            f"no SAML response within {self.login.timeout:g} s{where}"
-            f"{diagnostics.describe(files)}"
-        )
+        raise CaptureTimeout(f"no SAML response within {self.login.timeout:g} s{where}{diagnostics.describe(files)}")
 
 
 _SELECT_JS = """
@@ -451,8 +465,22 @@ sel.dispatchEvent(new Event('change', {bubbles: true}));
 
 
 def _actionable(page: dict[str, Any]) -> bool:
-    return any(page[k] for k in ("user", "password", "otp", "otpSplit", "kmsi", "newPassword", "number",
-                                 "waiting", "portal", "methods", "account"))
+    return any(
+        page[k]
+        for k in (
+            "user",
+            "password",
+            "otp",
+            "otpSplit",
+            "kmsi",
+            "newPassword",
+            "number",
+            "waiting",
+            "portal",
+            "methods",
+            "account",
+        )
+    )
 
 
 def _place(url: str) -> str:
@@ -472,5 +500,7 @@ def _trim(text: str) -> str:
 
 def _browser_gone(exc: Exception) -> bool:
     text = str(exc).lower()
-    return any(s in text for s in ("disconnected", "not reachable", "invalid session id",
-                                   "session deleted", "connection refused"))
+    return any(
+        s in text
+        for s in ("disconnected", "not reachable", "invalid session id", "session deleted", "connection refused")
+    )

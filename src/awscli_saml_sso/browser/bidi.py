@@ -6,10 +6,10 @@ request and read its body); the message plumbing is :mod:`wsrpc`, shared with De
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from awscli_saml_sso.browser import wsrpc
-
 
 
 class BidiError(Exception):

@@ -5,7 +5,7 @@ not use, and the requests it failed on the guarded hosts."""
 from __future__ import annotations
 
 import queue
-from typing import Callable
+from collections.abc import Callable
 
 from awscli_saml_sso.errors import BrowserError, SamlSsoError
 

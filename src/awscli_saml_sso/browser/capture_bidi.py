@@ -24,17 +24,18 @@ from urllib.parse import urlsplit
 from awscli_saml_sso.browser import endpoints as ep
 from awscli_saml_sso.browser import firefox
 from awscli_saml_sso.browser.bidi import BidiConnection, BidiError
+from awscli_saml_sso.browser.capture import Capture
 from awscli_saml_sso.browser.capture_cdp import DONE_PAGE, saml_response_from
 from awscli_saml_sso.errors import BrowserError
-from awscli_saml_sso.browser.capture import Capture
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024 * 1024  # request bodies the browser keeps for us (AWS takes 100,000 chars)
 
 
-def start_firefox(binary: str | None, driver: str | None, mode: str, profile: Path,
-                  env: dict[str, str] | None = None) -> Any:
+def start_firefox(
+    binary: str | None, driver: str | None, mode: str, profile: Path, env: dict[str, str] | None = None
+) -> Any:
     """Firefox with a BiDi websocket: ``(driver, service)``; see :mod:`firefox`."""
     return firefox.start(binary, driver, mode, profile, env)
 
@@ -65,9 +66,13 @@ class BidiCapture(Capture):
     def start(self) -> None:
         self._conn.open()
         self._conn.call("session.subscribe", {"events": ["network.beforeRequestSent"]})
-        self._collector = self._conn.call("network.addDataCollector", {
-            "dataTypes": ["request"], "maxEncodedDataSize": MAX_BODY,
-        })["collector"]
+        self._collector = self._conn.call(
+            "network.addDataCollector",
+            {
+                "dataTypes": ["request"],
+                "maxEncodedDataSize": MAX_BODY,
+            },
+        )["collector"]
         self._conn.call("network.addIntercept", {"phases": ["beforeRequestSent"]})
 
     def close(self) -> None:
@@ -88,8 +93,7 @@ class BidiCapture(Capture):
         if request["method"] == "POST" and ep.is_saml_endpoint(url, self.endpoints):
             value = saml_response_from(self._body(request_id), _header(request, "content-type"))
             if value is None:
-                self.problem = (f"the browser posted to {ep.strip_query(url)} without a "
-                                "readable SAMLResponse")
+                self.problem = f"the browser posted to {ep.strip_query(url)} without a readable SAMLResponse"
         if value is None:
             self.blocked.append(f"{request['method']} {ep.strip_query(url)}")
             self._conn.send("network.failRequest", {"request": request_id})
@@ -97,12 +101,19 @@ class BidiCapture(Capture):
         # Answer first, hand over second: once the caller has the value it shuts the browser
         # down, and no request should still be held (undecided) at that moment.
         try:
-            self._conn.call("network.provideResponse", {
-                "request": request_id, "statusCode": 200, "reasonPhrase": "OK",
-                "headers": [_bidi_header("Content-Type", "text/html; charset=utf-8"),
-                            _bidi_header("Cache-Control", "no-store")],
-                "body": {"type": "string", "value": DONE_PAGE},
-            })
+            self._conn.call(
+                "network.provideResponse",
+                {
+                    "request": request_id,
+                    "statusCode": 200,
+                    "reasonPhrase": "OK",
+                    "headers": [
+                        _bidi_header("Content-Type", "text/html; charset=utf-8"),
+                        _bidi_header("Cache-Control", "no-store"),
+                    ],
+                    "body": {"type": "string", "value": DONE_PAGE},
+                },
+            )
         except BidiError:  # a Firefox that cannot answer with a body: an error page will do
             self._conn.send("network.failRequest", {"request": request_id})
             raise
@@ -111,10 +122,15 @@ class BidiCapture(Capture):
 
     def _body(self, request_id: str) -> bytes | None:
         try:
-            data = self._conn.call("network.getData", {
-                "dataType": "request", "collector": self._collector, "request": request_id,
-                "disown": True,
-            })["bytes"]
+            data = self._conn.call(
+                "network.getData",
+                {
+                    "dataType": "request",
+                    "collector": self._collector,
+                    "request": request_id,
+                    "disown": True,
+                },
+            )["bytes"]
         except BidiError as exc:
             log.debug("reading the SAML POST's body failed: %s", exc)
             return None
@@ -140,11 +156,16 @@ def _bidi_header(name: str, value: str) -> dict[str, Any]:
 def start_capture(driver: Any, endpoints: tuple[str, ...]) -> BidiCapture:
     url = (getattr(driver, "capabilities", None) or {}).get("webSocketUrl")
     if not url:
-        raise BrowserError("Firefox did not expose its WebDriver BiDi websocket",
-                           hint="update Firefox and geckodriver, or use --browser chromium")
+        raise BrowserError(
+            "Firefox did not expose its WebDriver BiDi websocket",
+            hint="update Firefox and geckodriver, or use --browser chromium",
+        )
     capture = BidiCapture(str(url), endpoints)
     version = driver.capabilities.get("browserVersion", "?")
-    capture.start_or_close(lambda exc: BrowserError(
-        f"could not guard the SAML endpoints through Firefox {version}'s WebDriver BiDi: {exc}",
-        hint="update Firefox and geckodriver (Firefox 153 ESR works), or use --browser chromium"))
+    capture.start_or_close(
+        lambda exc: BrowserError(
+            f"could not guard the SAML endpoints through Firefox {version}'s WebDriver BiDi: {exc}",
+            hint="update Firefox and geckodriver (Firefox 153 ESR works), or use --browser chromium",
+        )
+    )
     return capture

@@ -63,8 +63,7 @@ class CdpCapture(Capture):
         if info["type"] not in ATTACH_TYPES:
             return
         self._connection.send("Inspector.enable", None, session)
-        self._connection.call("Fetch.enable", {"patterns": ep.fetch_patterns(self.endpoints)},
-                              session, timeout=10)
+        self._connection.call("Fetch.enable", {"patterns": ep.fetch_patterns(self.endpoints)}, session, timeout=10)
 
     def _on_crash(self, event: dict[str, Any]) -> None:
         self._crashed = "the browser tab crashed"
@@ -78,24 +77,30 @@ class CdpCapture(Capture):
         if method == "POST" and ep.is_saml_endpoint(url, self.endpoints):
             value = saml_response_from(_body(request), _header(request, "content-type"))
         if value is None and method == "POST" and ep.is_saml_endpoint(url, self.endpoints):
-            self.problem = (f"the browser posted to {ep.strip_query(url)} without a readable "
-                            "SAMLResponse")
+            self.problem = f"the browser posted to {ep.strip_query(url)} without a readable SAMLResponse"
         if value is None:
             self.blocked.append(f"{method} {ep.strip_query(url)}")
-            self._connection.send("Fetch.failRequest", {"requestId": request_id,
-                                  "errorReason": "BlockedByClient"}, session)
+            self._connection.send(
+                "Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"}, session
+            )
             return
         # Answer first, hand over second: once the caller has the value it shuts the browser
         # down, and no request should still be held (undecided) at that moment.
         try:
-            self._connection.call("Fetch.fulfillRequest", {
-                "requestId": request_id, "responseCode": 200,
-                "responseHeaders": [
-                    {"name": "Content-Type", "value": "text/html; charset=utf-8"},
-                    {"name": "Cache-Control", "value": "no-store"},
-                ],
-                "body": base64.b64encode(DONE_PAGE.encode()).decode(),
-            }, session, timeout=10)
+            self._connection.call(
+                "Fetch.fulfillRequest",
+                {
+                    "requestId": request_id,
+                    "responseCode": 200,
+                    "responseHeaders": [
+                        {"name": "Content-Type", "value": "text/html; charset=utf-8"},
+                        {"name": "Cache-Control", "value": "no-store"},
+                    ],
+                    "body": base64.b64encode(DONE_PAGE.encode()).decode(),
+                },
+                session,
+                timeout=10,
+            )
         finally:
             self._deliver(value)
 

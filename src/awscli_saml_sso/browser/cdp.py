@@ -18,7 +18,8 @@ import logging
 import os
 import queue
 import threading
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class WebSocketTransport:
     def recv(self) -> str | None:
         try:
             raw = self._ws.recv()
-        except Exception:  # noqa: BLE001 - the socket died: the end of the stream
+        except Exception:  # the socket died: the end of the stream
             return None
         return raw or None
 
@@ -130,7 +131,7 @@ class WebSocketTransport:
         try:
             self._ws.abort()
             self._ws.shutdown()
-        except Exception:  # noqa: BLE001 - closing must never raise
+        except Exception:  # closing must never raise
             pass
 
 
@@ -151,8 +152,13 @@ class Connection:
 
     # ---- commands -----------------------------------------------------------------------------
 
-    def send(self, method: str, params: Message | None = None, session: str | None = None,
-             box: queue.Queue[Message] | None = None) -> int:
+    def send(
+        self,
+        method: str,
+        params: Message | None = None,
+        session: str | None = None,
+        box: queue.Queue[Message] | None = None,
+    ) -> int:
         """Send a command; its answer goes to ``box``, or nowhere (fire and forget)."""
         if self.failure:
             raise CdpError(f"{method}: {self.failure}", closed=True)
@@ -172,8 +178,9 @@ class Connection:
             raise CdpError(f"{method}: {self.failure}", closed=True) from None
         return msg_id
 
-    def call(self, method: str, params: Message | None = None, session: str | None = None,
-             timeout: float = 30.0) -> Message:
+    def call(
+        self, method: str, params: Message | None = None, session: str | None = None, timeout: float = 30.0
+    ) -> Message:
         """Send a command and wait for its result; CdpError for an error answer, a timeout or a
         connection that closes meanwhile."""
         box: queue.Queue[Message] = queue.Queue(1)
@@ -227,10 +234,13 @@ class Connection:
                     box = self._pending.pop(message["id"], None)
                 if box is not None:
                     box.put(message)
-        except Exception as exc:  # noqa: BLE001 - a broken stream ends the connection
+        except Exception as exc:  # a broken stream ends the connection
             log.debug("DevTools reader stopped: %s", type(exc).__name__)
-        self._fail("browser connection closed" if self._closing.is_set()
-                   else "the browser closed the connection (disconnected)")
+        self._fail(
+            "browser connection closed"
+            if self._closing.is_set()
+            else "the browser closed the connection (disconnected)"
+        )
 
     def _event_loop(self) -> None:
         while True:
@@ -242,5 +252,5 @@ class Connection:
                     listener(event)
                 except CdpError as exc:
                     log.debug("DevTools event %s: %s", event.get("method"), exc)
-                except Exception:  # noqa: BLE001 - keep serving the other events
+                except Exception:  # keep serving the other events
                     log.debug("DevTools event %s failed", event.get("method"), exc_info=True)

@@ -83,15 +83,16 @@ class BrowserProcess:
 def _high_fd(fd: int) -> int:
     """The same pipe end on a descriptor above 9 (and non-inheritable), so that duplicating it
     onto 3 or 4 in the child never collides with the other end."""
-    import fcntl  # noqa: PLC0415 - POSIX only
+    import fcntl  # POSIX only
 
     high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
     os.close(fd)
     return high
 
 
-def launch(binary: str, args: list[str], env: dict[str, str],
-           log_file: Path | None) -> tuple[BrowserProcess, cdp.Connection]:
+def launch(
+    binary: str, args: list[str], env: dict[str, str], log_file: Path | None
+) -> tuple[BrowserProcess, cdp.Connection]:
     """Start the browser on an empty page and connect to it."""
     if not USE_PIPE:
         return _launch_with_port(binary, args, env, log_file)
@@ -124,8 +125,9 @@ def launch(binary: str, args: list[str], env: dict[str, str],
     return process, cdp.Connection(cdp.PipeTransport(command_write, answer_read))
 
 
-def _launch_with_port(binary: str, args: list[str], env: dict[str, str],
-                      log_file: Path | None) -> tuple[BrowserProcess, cdp.Connection]:
+def _launch_with_port(
+    binary: str, args: list[str], env: dict[str, str], log_file: Path | None
+) -> tuple[BrowserProcess, cdp.Connection]:
     profile = next(Path(a.split("=", 1)[1]) for a in args if a.startswith("--user-data-dir="))
     port_file = profile / "DevToolsActivePort"
     with contextlib.suppress(OSError):
@@ -133,8 +135,12 @@ def _launch_with_port(binary: str, args: list[str], env: dict[str, str],
     flags = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
     with open(log_file or os.devnull, "wb") as log:
         popen = subprocess.Popen(
-            [binary, *args, "--remote-debugging-port=0", FIRST_PAGE], env=env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, creationflags=flags,
+            [binary, *args, "--remote-debugging-port=0", FIRST_PAGE],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            creationflags=flags,
         )
     process = BrowserProcess(popen.pid, popen)
     deadline = time.monotonic() + 30
@@ -184,4 +190,3 @@ def last_log_line(log_file: Path | None) -> str:
         lines = [ln.strip() for ln in log_file.read_text(errors="replace").splitlines() if ln.strip()]
         return lines[-1][:200] if lines else ""
     return ""
-

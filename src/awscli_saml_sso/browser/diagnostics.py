@@ -11,12 +11,13 @@ import logging
 import os
 import re
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from awscli_saml_sso import paths as tool_paths
-from awscli_saml_sso.errors import FilesError
 from awscli_saml_sso.browser.quiet import quietly
+from awscli_saml_sso.errors import FilesError
 
 log = logging.getLogger(__name__)
 

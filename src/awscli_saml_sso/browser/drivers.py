@@ -16,8 +16,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from awscli_saml_sso.browser import endpoints, watchdog
 from awscli_saml_sso.browser.processes import shutdown, shutdown_chromium
@@ -46,37 +47,45 @@ class BrowserKind:
 
 def _win(*tails: str) -> tuple[str, ...]:
     roots = ("PROGRAMFILES", "PROGRAMFILES(X86)", "LOCALAPPDATA")
-    return tuple(
-        os.path.join(os.environ[root], tail) for tail in tails for root in roots if root in os.environ
-    )
+    return tuple(os.path.join(os.environ[root], tail) for tail in tails for root in roots if root in os.environ)
 
 
 KINDS: dict[str, BrowserKind] = {
     k.name: k
     for k in (
         BrowserKind(
-            "chrome", "Chrome", "chromedriver",
+            "chrome",
+            "Chrome",
+            "chromedriver",
             ("google-chrome", "google-chrome-stable", "chrome"),
-            ("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
-             *_win(r"Google\Chrome\Application\chrome.exe")),
+            (
+                "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+                *_win(r"Google\Chrome\Application\chrome.exe"),
+            ),
         ),
         BrowserKind(
-            "chromium", "Chromium", "chromedriver",
+            "chromium",
+            "Chromium",
+            "chromedriver",
             ("chromium", "chromium-browser"),
-            ("/Applications/Chromium.app/Contents/MacOS/Chromium",
-             *_win(r"Chromium\Application\chrome.exe")),
+            ("/Applications/Chromium.app/Contents/MacOS/Chromium", *_win(r"Chromium\Application\chrome.exe")),
         ),
         BrowserKind(
-            "edge", "Edge", "msedgedriver",
+            "edge",
+            "Edge",
+            "msedgedriver",
             ("microsoft-edge", "microsoft-edge-stable", "msedge"),
-            ("/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
-             *_win(r"Microsoft\Edge\Application\msedge.exe")),
+            (
+                "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+                *_win(r"Microsoft\Edge\Application\msedge.exe"),
+            ),
         ),
         BrowserKind(
-            "firefox", "Firefox", "geckodriver",
+            "firefox",
+            "Firefox",
+            "geckodriver",
             ("firefox", "firefox-esr"),
-            ("/Applications/Firefox.app/Contents/MacOS/firefox",
-             *_win(r"Mozilla Firefox\firefox.exe")),
+            ("/Applications/Firefox.app/Contents/MacOS/firefox", *_win(r"Mozilla Firefox\firefox.exe")),
         ),
     )
 }
@@ -94,9 +103,7 @@ def choose_browser(name: str | None, browser_path: str | None) -> tuple[BrowserK
     """The browser kind and its binary (None: let Selenium Manager find or fetch one)."""
     if name is not None:
         if name not in KINDS:
-            raise BrowserError(
-                f"unknown browser {name!r}", hint=f"choose one of: {', '.join(KINDS)}"
-            )
+            raise BrowserError(f"unknown browser {name!r}", hint=f"choose one of: {', '.join(KINDS)}")
         kind = KINDS[name]
         return kind, browser_path or find_binary(kind)
     for kind in KINDS.values():
@@ -247,11 +254,13 @@ class Session:
     def close(self, hurry: bool = False) -> None:
         try:
             if self.kind.chromium_family:
-                shutdown_chromium(self.driver, self.service, self.profile_dir, self.temp_profile,
-                                  hurry=hurry, scratch=self.scratch)
+                shutdown_chromium(
+                    self.driver, self.service, self.profile_dir, self.temp_profile, hurry=hurry, scratch=self.scratch
+                )
             else:
-                shutdown(self.driver, self.service, self.profile_dir, self.temp_profile,
-                         hurry=hurry, scratch=self.scratch)
+                shutdown(
+                    self.driver, self.service, self.profile_dir, self.temp_profile, hurry=hurry, scratch=self.scratch
+                )
         finally:
             if self.watchdog is not None:
                 self.watchdog.release()
@@ -280,7 +289,7 @@ def prepare_profile(profile_dir: Path) -> Path:
     An existing one must be ours and not writable by others (its parent too): the profile holds
     the IdP's session cookies, and a planted one could hold an attacker's extensions or
     settings (``trust``)."""
-    from awscli_saml_sso import paths, trust  # noqa: PLC0415
+    from awscli_saml_sso import paths, trust
 
     trust.check_tree(profile_dir, profile_dir.parent)
     return paths.private_dir(profile_dir)
@@ -296,11 +305,15 @@ def start(
     launched: Callable[[], None] | None = None,
 ) -> Session:
     kind, binary = choose_browser(name, browser_path)
-    if mode != "headless" and sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if (
+        mode != "headless"
+        and sys.platform.startswith("linux")
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     ):
-        raise BrowserError("a visible browser needs a display, and there is none (no $DISPLAY)",
-                           hint="log in headless (without --show-browser/--use-browser)")
+        raise BrowserError(
+            "a visible browser needs a display, and there is none (no $DISPLAY)",
+            hint="log in headless (without --show-browser/--use-browser)",
+        )
     driver_file = find_driver(kind, driver_path)
     scratch = make_scratch()
     temp = profile_dir is None
@@ -324,29 +337,27 @@ def start(
         if len(str(scratch / "tmp")) <= MAX_BROWSER_TMP:
             env["TMPDIR"] = str(scratch / "tmp")
         if kind.chromium_family:
-            driver, service = _start_chromium(kind, binary, mode, profile, env, scratch, guard,
-                                              started, launched)
+            driver, service = _start_chromium(kind, binary, mode, profile, env, scratch, guard, started, launched)
         else:
             from awscli_saml_sso.browser import capture_bidi
 
             with selenium_manager_env(offline=binary is not None):
-                driver, service = capture_bidi.start_firefox(binary, driver_file, mode, profile,
-                                                             env)
+                driver, service = capture_bidi.start_firefox(binary, driver_file, mode, profile, env)
             if launched is not None:
                 launched()
     except BaseException as exc:
         try:
             if kind.chromium_family:
-                shutdown_chromium(started.get("driver"), started.get("process"), profile, temp,
-                                  hurry=True, scratch=scratch)
+                shutdown_chromium(
+                    started.get("driver"), started.get("process"), profile, temp, hurry=True, scratch=scratch
+                )
             else:
                 shutdown(None, service, profile, temp, scratch=scratch)
         finally:
             if guard is not None:
                 guard.release()
         if isinstance(exc, Exception) and (_is_selenium_error(exc) or _is_cdp_error(exc)):
-            raise BrowserError(f"could not start {kind.label}: {_first_line(exc)}",
-                               hint=INSTALL_HINT) from exc
+            raise BrowserError(f"could not start {kind.label}: {_first_line(exc)}", hint=INSTALL_HINT) from exc
         raise
     session = Session(kind, driver, service, profile, temp, time.monotonic() - began, scratch, guard)
     if guard is not None and not kind.chromium_family:
@@ -368,8 +379,14 @@ def browser_environment(env: dict[str, str], scratch: Path) -> dict[str, str]:
 
 
 def _start_chromium(
-    kind: BrowserKind, binary: str | None, mode: str, profile: Path, env: dict[str, str],
-    scratch: Path, guard: Any = None, started: dict[str, Any] | None = None,
+    kind: BrowserKind,
+    binary: str | None,
+    mode: str,
+    profile: Path,
+    env: dict[str, str],
+    scratch: Path,
+    guard: Any = None,
+    started: dict[str, Any] | None = None,
     launched: Callable[[], None] | None = None,
 ) -> tuple[Any, Any]:
     from awscli_saml_sso.browser import chromium
@@ -383,11 +400,13 @@ def _start_chromium(
     chromium.write_preferences(profile, CHROMIUM_PREFS)
     log_file = scratch / "browser.log"
     try:
-        process, connection = chromium.launch(binary, chromium_arguments(mode, profile),
-                                              browser_environment(env, scratch), log_file)
+        process, connection = chromium.launch(
+            binary, chromium_arguments(mode, profile), browser_environment(env, scratch), log_file
+        )
     except OSError as exc:
-        raise BrowserError(f"could not start {kind.label} ({binary}): {exc.strerror or exc}",
-                           hint=INSTALL_HINT) from exc
+        raise BrowserError(
+            f"could not start {kind.label} ({binary}): {exc.strerror or exc}", hint=INSTALL_HINT
+        ) from exc
     if guard is not None:  # at once: the watchdog kills the browser's group if we die now
         guard.watch([process.pid])
     driver = CdpDriver(connection)

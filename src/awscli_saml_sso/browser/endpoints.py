@@ -78,12 +78,7 @@ def is_saml_endpoint(url: str, endpoints: tuple[str, ...] = DEFAULT_SAML_ENDPOIN
     scheme, host, port, path = _split(url)
     for endpoint in endpoints:
         e_scheme, e_host, e_port, e_path = _split(endpoint)
-        if (
-            scheme == e_scheme
-            and port == e_port
-            and _host_matches(e_host, host)
-            and _path_matches(e_path, path)
-        ):
+        if scheme == e_scheme and port == e_port and _host_matches(e_host, host) and _path_matches(e_path, path):
             return True
     return False
 

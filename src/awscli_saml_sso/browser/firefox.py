@@ -84,8 +84,9 @@ def options(binary: str | None, mode: str, profile: Path) -> Any:
     return opts
 
 
-def start(binary: str | None, driver_file: str | None, mode: str, profile: Path,
-          env: dict[str, str] | None = None) -> tuple[Any, Any]:
+def start(
+    binary: str | None, driver_file: str | None, mode: str, profile: Path, env: dict[str, str] | None = None
+) -> tuple[Any, Any]:
     from selenium import webdriver
     from selenium.common.exceptions import NoSuchDriverException
 

@@ -22,9 +22,15 @@ def run(login: Any) -> str:
     endpoints = effective_endpoints(tuple(login.endpoints))
     began = time.monotonic()
     deadline = began + login.timeout
-    session = drivers.start(login.browser, login.browser_path, login.driver_path, login.mode,
-                            login.profile_dir, login.status,
-                            launched=getattr(login, "launched", None))
+    session = drivers.start(
+        login.browser,
+        login.browser_path,
+        login.driver_path,
+        login.mode,
+        login.profile_dir,
+        login.status,
+        launched=getattr(login, "launched", None),
+    )
     capture = value = None
     hurry = False
     try:
@@ -36,8 +42,9 @@ def run(login: Any) -> str:
         try:
             value = autofill.Autofill(session.driver, login, capture).run(deadline)
         except handover.NeedsPerson as need:  # a visible window for one step, if the person wants
-            value = handover.take_over(login, session, need, deadline,
-                                       lambda other: _start_capture(other, endpoints), _close)
+            value = handover.take_over(
+                login, session, need, deadline, lambda other: _start_capture(other, endpoints), _close
+            )
         login.status(f"SAML response captured after {time.monotonic() - began:.1f} s")
         return value
     except KeyboardInterrupt:  # Ctrl-C/SIGTERM (errors.Interrupted): stop at once, no polite quit
@@ -119,7 +126,9 @@ return {
 _ERROR_WORDS = re.compile(
     r"^\W*(?:error\b|\d{3}\b|(?:page |file |metadata )?not found\b|bad request\b|forbidden\b"
     r"|internal server error\b|service unavailable\b|bad gateway\b|gateway time-?out\b"
-    r"|unhandled exception\b|an error occurred\b)", re.IGNORECASE)
+    r"|unhandled exception\b|an error occurred\b)",
+    re.IGNORECASE,
+)
 
 
 def _raise_if_idp_said_no(driver: Any, url: str) -> None:
@@ -129,13 +138,13 @@ def _raise_if_idp_said_no(driver: Any, url: str) -> None:
     host = urlsplit(url).netloc
     status = page.get("status") or 0
     if status >= 400:
-        raise NetworkError(f"the IdP at {host} answered HTTP {status} to {strip_query(url)}",
-                           hint="check the IdP URL")
+        raise NetworkError(f"the IdP at {host} answered HTTP {status} to {strip_query(url)}", hint="check the IdP URL")
     said = next((text for text in (page.get("title"), page.get("heading")) if text and _ERROR_WORDS.match(text)), None)
     if said and not page.get("fields"):
         shown = f"{said.splitlines()[0][:80]!r}" + (f", HTTP {status}" if status else "")
-        raise NetworkError(f"the IdP at {host} shows an error page ({shown}) for {strip_query(url)}",
-                           hint="check the IdP URL")
+        raise NetworkError(
+            f"the IdP at {host} shows an error page ({shown}) for {strip_query(url)}", hint="check the IdP URL"
+        )
 
 
 def _open(driver: Any, url: str, deadline: float) -> None:
@@ -153,8 +162,9 @@ def _open(driver: Any, url: str, deadline: float) -> None:
         if "net::ERR_" in text:
             code = "net::ERR_" + text.split("net::ERR_", 1)[1].split()[0]
             raise NetworkError(f"cannot reach the IdP at {strip_query(url)} ({code})") from exc
-        raise BrowserError(f"the browser could not open {strip_query(url)}: "
-                           f"{text.strip().splitlines()[0][:160]}") from exc
+        raise BrowserError(
+            f"the browser could not open {strip_query(url)}: {text.strip().splitlines()[0][:160]}"
+        ) from exc
     # A page that has already moved on (an IdP session that posts the SAML response at once)
     # cannot be read any more: that is no error page.
     with contextlib.suppress(*PAGE_ERRORS):

@@ -46,12 +46,13 @@ def step_name(found: str) -> str:
 
 
 def unavailable(step: str) -> BrowserError:
-    return BrowserError(f"the IdP asks for {step}, which cannot be done in a headless browser",
-                        hint="log in with --show-browser and do that step in the window")
+    return BrowserError(
+        f"the IdP asks for {step}, which cannot be done in a headless browser",
+        hint="log in with --show-browser and do that step in the window",
+    )
 
 
-def take_over(login: Any, session: Any, need: NeedsPerson, deadline: float, start_capture: Any,
-              close: Any) -> str:
+def take_over(login: Any, session: Any, need: NeedsPerson, deadline: float, start_capture: Any, close: Any) -> str:
     """Offer the visible window (terminal and display needed); return the captured SAMLResponse."""
     remember = getattr(login, "remember_step", None)
     if remember is not None and need.fallback is None:  # a named step, not a page we misread
@@ -62,8 +63,10 @@ def take_over(login: Any, session: Any, need: NeedsPerson, deadline: float, star
     if confirm is None or not _has_display() or not session.kind.chromium_family:
         raise failure
     try:
-        wanted = confirm(f"the IdP asks for {need.step}, which cannot be done headless. "
-                         "Open this sign-in in a visible window to do it there?")
+        wanted = confirm(
+            f"the IdP asks for {need.step}, which cannot be done headless. "
+            "Open this sign-in in a visible window to do it there?"
+        )
     except MissingAnswerError:
         raise failure from None
     if not wanted:

@@ -19,7 +19,9 @@ def open_websocket(url: str, timeout: float = 10.0) -> Any:
     parts = urlsplit(url)
     sock = socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout)
     try:
-        ws = websocket.create_connection(url, timeout=timeout, suppress_origin=True, enable_multithread=True, socket=sock)
+        ws = websocket.create_connection(
+            url, timeout=timeout, suppress_origin=True, enable_multithread=True, socket=sock
+        )
     except BaseException:
         sock.close()
         raise

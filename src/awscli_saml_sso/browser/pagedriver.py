@@ -21,11 +21,16 @@ import json
 import logging
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from awscli_saml_sso.browser.cdp import CdpError, CdpTimeout, Connection
 from awscli_saml_sso.browser.pageapi import (
-    CSS_SELECTOR, ENTER, ClickIntercepted, NoSuchWindow, PageLoadTimeout,
+    CSS_SELECTOR,
+    ENTER,
+    ClickIntercepted,
+    NoSuchWindow,
+    PageLoadTimeout,
 )
 
 log = logging.getLogger(__name__)
@@ -97,8 +102,10 @@ _CLEAR = """function() {
 _OLD_MARK = "__awscli_saml_sso_old_document__"
 _LOADED = f"document.readyState === 'complete' && !window.{_OLD_MARK}"
 
-_SOURCE = ("return (document.doctype ? new XMLSerializer().serializeToString(document.doctype) "
-           ": '') + document.documentElement.outerHTML;")
+_SOURCE = (
+    "return (document.doctype ? new XMLSerializer().serializeToString(document.doctype) "
+    ": '') + document.documentElement.outerHTML;"
+)
 
 
 @dataclasses.dataclass
@@ -138,9 +145,17 @@ class Element:
             x, y = point
             page = self._driver._page_session(self.session)
             for kind in ("mousePressed", "mouseReleased"):
-                self._driver._cmd("Input.dispatchMouseEvent", {
-                    "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1,
-                }, page)
+                self._driver._cmd(
+                    "Input.dispatchMouseEvent",
+                    {
+                        "type": kind,
+                        "x": x,
+                        "y": y,
+                        "button": "left",
+                        "clickCount": 1,
+                    },
+                    page,
+                )
 
     def send_keys(self, text: str) -> None:
         self._call(_FOCUS)
@@ -148,15 +163,24 @@ class Element:
         keys: list[tuple[dict[str, Any], str]] = []
         for char in text:
             if char in (ENTER, "\ue006"):  # ENTER, RETURN
-                events = [{"type": "keyDown", "key": "Enter", "code": "Enter",
-                           "windowsVirtualKeyCode": 13, "text": "\r", "unmodifiedText": "\r"},
-                          {"type": "keyUp", "key": "Enter", "code": "Enter",
-                           "windowsVirtualKeyCode": 13}]
+                events = [
+                    {
+                        "type": "keyDown",
+                        "key": "Enter",
+                        "code": "Enter",
+                        "windowsVirtualKeyCode": 13,
+                        "text": "\r",
+                        "unmodifiedText": "\r",
+                    },
+                    {"type": "keyUp", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13},
+                ]
             elif "\ue000" <= char <= "\ue0ff":  # another WebDriver special key: not used here
                 continue
             else:
-                events = [{"type": "keyDown", "key": char, "text": char, "unmodifiedText": char},
-                          {"type": "keyUp", "key": char}]
+                events = [
+                    {"type": "keyDown", "key": char, "text": char, "unmodifiedText": char},
+                    {"type": "keyUp", "key": char},
+                ]
             keys += [(event, page) for event in events]
         # Input events are handled in order, and each is answered once the page has handled
         # it: awaiting the last one means all have landed (a script call would not do: it
@@ -216,12 +240,16 @@ class CdpDriver:
         version = self.connection.call("Browser.getVersion", timeout=timeout)
         log.debug("browser answered: %s", version.get("product"))
         self.capabilities["browserVersion"] = str(version.get("product", "")).split("/")[-1]
-        self.connection.call("Target.setAutoAttach", {
-            "autoAttach": True, "waitForDebuggerOnStart": True, "flatten": True,
-        })
+        self.connection.call(
+            "Target.setAutoAttach",
+            {
+                "autoAttach": True,
+                "waitForDebuggerOnStart": True,
+                "flatten": True,
+            },
+        )
         with self._attached:
-            self._attached.wait_for(lambda: self.window_handles or self.connection.failure,
-                                    timeout=timeout)
+            self._attached.wait_for(lambda: self.window_handles or self.connection.failure, timeout=timeout)
         handles = self.window_handles
         if not handles:
             raise CdpError(self.connection.failure or "the browser opened no tab", closed=True)
@@ -261,8 +289,7 @@ class CdpDriver:
         if info["type"] == "page":
             send("Page.enable", None, session)
         # out-of-process iframes are targets of their own: attach to them too, before they run
-        send("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True,
-                                      "flatten": True}, session)
+        send("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True, "flatten": True}, session)
         for hook in self._hooks:
             hook(session, info)
 
@@ -277,8 +304,7 @@ class CdpDriver:
 
     def _on_dialog(self, event: dict[str, Any]) -> None:
         # alert/confirm/beforeunload would block the page for good: accept, as a person would
-        self.connection.send("Page.handleJavaScriptDialog", {"accept": True},
-                             event.get("sessionId"))
+        self.connection.send("Page.handleJavaScriptDialog", {"accept": True}, event.get("sessionId"))
 
     # ---- windows and frames -------------------------------------------------------------------
 
@@ -313,8 +339,7 @@ class CdpDriver:
         return session
 
     def _switch_frame(self, element: Element) -> None:
-        node = self._cmd("DOM.describeNode", {"objectId": element.object_id},
-                         element.session)["node"]
+        node = self._cmd("DOM.describeNode", {"objectId": element.object_id}, element.session)["node"]
         frame_id = node.get("frameId")
         if not frame_id:
             raise CdpError("no such frame: the element is not a frame")
@@ -322,14 +347,14 @@ class CdpDriver:
             if target.target_id == frame_id:  # out of process: a target of its own
                 self._realm = Realm(session)
                 return
-        world = self._cmd("Page.createIsolatedWorld", {"frameId": frame_id, "worldName": WORLD},
-                          element.session)
+        world = self._cmd("Page.createIsolatedWorld", {"frameId": frame_id, "worldName": WORLD}, element.session)
         self._realm = Realm(element.session, int(world["executionContextId"]))
 
     # ---- scripts ------------------------------------------------------------------------------
 
-    def _cmd(self, method: str, params: dict[str, Any] | None, session: str | None,
-             timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
+    def _cmd(
+        self, method: str, params: dict[str, Any] | None, session: str | None, timeout: float = CALL_TIMEOUT
+    ) -> dict[str, Any]:
         return self.connection.call(method, params, session, timeout)
 
     def execute_script(self, script: str, *args: Any) -> Any:
@@ -338,16 +363,23 @@ class CdpDriver:
         element = next((a for a in args if isinstance(a, Element)), None)
         if element is not None:  # runs in the element's own context
             session = element.session
-            answer = self._cmd("Runtime.callFunctionOn", {
-                "functionDeclaration": function, "objectId": element.object_id,
-                "arguments": [_argument(a) for a in args], "awaitPromise": True,
-                "userGesture": True,
-            }, session)
+            answer = self._cmd(
+                "Runtime.callFunctionOn",
+                {
+                    "functionDeclaration": function,
+                    "objectId": element.object_id,
+                    "arguments": [_argument(a) for a in args],
+                    "awaitPromise": True,
+                    "userGesture": True,
+                },
+                session,
+            )
         else:  # one round trip: the arguments are plain JSON
             session = realm.session
             params: dict[str, Any] = {
                 "expression": f"({function}).apply(window, {json.dumps(list(args))})",
-                "awaitPromise": True, "userGesture": True,
+                "awaitPromise": True,
+                "userGesture": True,
             }
             if realm.context is not None:
                 params["contextId"] = realm.context
@@ -355,11 +387,17 @@ class CdpDriver:
         return self._result(answer, session)
 
     def _call_on(self, element: Element, function: str, args: list[Any]) -> Any:
-        answer = self._cmd("Runtime.callFunctionOn", {
-            "functionDeclaration": function, "objectId": element.object_id,
-            "arguments": [_argument(a) for a in args], "returnByValue": True,
-            "userGesture": True,
-        }, element.session)
+        answer = self._cmd(
+            "Runtime.callFunctionOn",
+            {
+                "functionDeclaration": function,
+                "objectId": element.object_id,
+                "arguments": [_argument(a) for a in args],
+                "returnByValue": True,
+                "userGesture": True,
+            },
+            element.session,
+        )
         _raise_exception(answer)
         return answer.get("result", {}).get("value")
 
@@ -371,20 +409,20 @@ class CdpDriver:
         object_id = result.get("objectId")
         if not object_id:
             return None
-        props = self._cmd("Runtime.getProperties", {"objectId": object_id,
-                                                     "ownProperties": True}, session)
+        props = self._cmd("Runtime.getProperties", {"objectId": object_id, "ownProperties": True}, session)
         self.connection.send("Runtime.releaseObject", {"objectId": object_id}, session)
         by_index = {p["name"]: p.get("value", {}) for p in props.get("result", [])}
-        nodes = {int(name) - 1: Element(self, session, value["objectId"])
-                 for name, value in by_index.items() if name.isdigit() and int(name) > 0
-                 and value.get("objectId")}
+        nodes = {
+            int(name) - 1: Element(self, session, value["objectId"])
+            for name, value in by_index.items()
+            if name.isdigit() and int(name) > 0 and value.get("objectId")
+        }
         return _revive(json.loads(by_index["0"]["value"]), nodes)
 
     def find_elements(self, by: str, selector: str) -> list[Element]:
         if by != CSS_SELECTOR:
             raise CdpError(f"unsupported locator {by!r}")
-        found = self.execute_script("return Array.from(document.querySelectorAll(arguments[0]))",
-                                    selector)
+        found = self.execute_script("return Array.from(document.querySelectorAll(arguments[0]))", selector)
         return [e for e in found or [] if isinstance(e, Element)]
 
     # ---- navigation and the rest --------------------------------------------------------------
@@ -403,12 +441,12 @@ class CdpDriver:
         self._cmd("Runtime.evaluate", {"expression": f"window.{_OLD_MARK} = true"}, session)
         target.loaded.clear()
         try:  # answered once the response starts: a server that never answers is a slow page
-            answer = self._cmd("Page.navigate", {"url": url}, session,
-                               max(0.1, deadline - time.monotonic()))
+            answer = self._cmd("Page.navigate", {"url": url}, session, max(0.1, deadline - time.monotonic()))
         except CdpTimeout:
             self._navigating = True
-            raise PageLoadTimeout(f"timeout: {url.split('?')[0]} did not answer within "
-                                  f"{self._page_load_timeout:g} s") from None
+            raise PageLoadTimeout(
+                f"timeout: {url.split('?')[0]} did not answer within {self._page_load_timeout:g} s"
+            ) from None
         if answer.get("errorText"):
             raise CdpError(f"unknown error: {answer['errorText']}")
         if not answer.get("loaderId"):  # same document: nothing loads
@@ -421,33 +459,37 @@ class CdpDriver:
             if target.loaded.wait(0.05):
                 target.loaded.clear()
             with contextlib.suppress(CdpError):  # a context destroyed by the navigation
-                state = self._cmd("Runtime.evaluate", {"expression": _LOADED, "returnByValue": True},
-                                  session, 5.0)
+                state = self._cmd("Runtime.evaluate", {"expression": _LOADED, "returnByValue": True}, session, 5.0)
                 if state.get("result", {}).get("value") is True:
                     log.debug("page loaded (document complete)")
                     return
             if time.monotonic() >= deadline:
                 self._navigating = True
-                raise PageLoadTimeout(f"timeout: page load of {url.split('?')[0]} took longer "
-                                      f"than {self._page_load_timeout:g} s")
+                raise PageLoadTimeout(
+                    f"timeout: page load of {url.split('?')[0]} took longer than {self._page_load_timeout:g} s"
+                )
 
     @property
     def current_url(self) -> str:
         session = self._settled_window()
-        answer = self._cmd("Runtime.evaluate", {"expression": "location.href",
-                                                "returnByValue": True}, session, READ_TIMEOUT)
+        answer = self._cmd(
+            "Runtime.evaluate", {"expression": "location.href", "returnByValue": True}, session, READ_TIMEOUT
+        )
         return str(answer.get("result", {}).get("value", ""))
 
     @property
     def page_source(self) -> str:
         session = self._settled_window()
-        answer = self._cmd("Runtime.evaluate", {"expression": f"(function() {{ {_SOURCE} }})()",
-                                                "returnByValue": True}, session, READ_TIMEOUT)
+        answer = self._cmd(
+            "Runtime.evaluate",
+            {"expression": f"(function() {{ {_SOURCE} }})()", "returnByValue": True},
+            session,
+            READ_TIMEOUT,
+        )
         return str(answer.get("result", {}).get("value", ""))
 
     def get_screenshot_as_png(self) -> bytes:
-        answer = self._cmd("Page.captureScreenshot", {"format": "png"}, self._settled_window(),
-                           READ_TIMEOUT)
+        answer = self._cmd("Page.captureScreenshot", {"format": "png"}, self._settled_window(), READ_TIMEOUT)
         return base64.b64decode(answer["data"])
 
     def _settled_window(self) -> str:

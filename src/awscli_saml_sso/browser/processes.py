@@ -8,14 +8,16 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from awscli_saml_sso.browser import quiet
 
 
-def shutdown(driver: Any, service: Any, profile: Path, temp_profile: bool, hurry: bool = False,
-             scratch: Path | None = None) -> None:
+def shutdown(
+    driver: Any, service: Any, profile: Path, temp_profile: bool, hurry: bool = False, scratch: Path | None = None
+) -> None:
     """Quit the browser and driver, kill whatever is left, remove a throw-away profile and the
     run's scratch directory (the browser's $TMPDIR).
 
@@ -37,8 +39,9 @@ def shutdown(driver: Any, service: Any, profile: Path, temp_profile: bool, hurry
     _clean_up(steps, profile, temp_profile, scratch, linger)
 
 
-def shutdown_chromium(driver: Any, process: Any, profile: Path, temp_profile: bool,
-                      hurry: bool = False, scratch: Path | None = None) -> None:
+def shutdown_chromium(
+    driver: Any, process: Any, profile: Path, temp_profile: bool, hurry: bool = False, scratch: Path | None = None
+) -> None:
     """The same for a browser we started and drive over its DevTools pipe: ``Browser.close``
     and a moment for it to exit, then SIGKILL to its whole process group.
 
@@ -61,8 +64,13 @@ def _close_politely(driver: Any, process: Any, wait: float = 3.0) -> None:
     process.wait(wait)
 
 
-def _clean_up(steps: list[tuple[str, Callable[[], object]]], profile: Path, temp_profile: bool,
-              scratch: Path | None, linger: float) -> None:
+def _clean_up(
+    steps: list[tuple[str, Callable[[], object]]],
+    profile: Path,
+    temp_profile: bool,
+    scratch: Path | None,
+    linger: float,
+) -> None:
     singleton = _singleton_dir(profile)  # read before the profile may be removed
     steps.append(("killing leftover browser processes", lambda: _kill_leftovers(str(profile), linger)))
     if singleton is not None:  # a killed Chromium leaves it behind in $TMPDIR
@@ -94,7 +102,7 @@ SESSION_STATE = (
 def _singleton_dir(profile: Path) -> Path | None:
     """Chromium's ``SingletonSocket`` links into ``$TMPDIR/org.chromium.Chromium.XXXXXX``: that
     directory, if it is one of those (nothing else is ever removed)."""
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
     try:
         target = Path(os.readlink(profile / "SingletonSocket")).parent
@@ -118,7 +126,7 @@ def _end_session(driver: Any) -> None:
     """End the WebDriver session (the browser quits). The browser classes' ``quit`` would also
     call ``service.stop()``, whose shutdown request may go through a proxy: ``_stop_driver``
     does that part."""
-    from selenium.webdriver.remote.webdriver import WebDriver as Remote  # noqa: PLC0415
+    from selenium.webdriver.remote.webdriver import WebDriver as Remote
 
     Remote.quit(driver)
 
@@ -129,7 +137,7 @@ def _stop_driver(service: Any) -> None:
     here, and waited on only if the driver has it (chromedriver does, geckodriver answers 404:
     waiting for it cost every Firefox login 2 s); then Selenium's own process clean-up (pipes,
     terminate, kill)."""
-    import urllib.request  # noqa: PLC0415
+    import urllib.request
 
     url = getattr(service, "service_url", None)
     process = getattr(service, "process", None)

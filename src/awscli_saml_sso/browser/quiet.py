@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from awscli_saml_sso.errors import SamlSsoError
 
@@ -19,7 +19,7 @@ def quietly(what: str) -> Iterator[None]:
         yield
     except SamlSsoError:
         raise
-    except Exception:  # noqa: BLE001 - best effort by design; logged for --log-level DEBUG
+    except Exception:  # best effort by design; logged for --log-level DEBUG
         log.debug("%s failed", what, exc_info=True)
 
 

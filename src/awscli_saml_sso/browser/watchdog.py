@@ -24,8 +24,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 
 from awscli_saml_sso.browser.processes import leftover_pids, read_proc
 
@@ -103,8 +104,12 @@ def start(scratch: Path) -> Watchdog | None:
     try:
         process = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", _BOOT, str(Path(__file__).resolve().parents[2])],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            close_fds=True, start_new_session=True, cwd="/",
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+            start_new_session=True,
+            cwd="/",
         )
     except OSError as exc:  # best effort: the login does not depend on it
         log.debug("no watchdog: %s", exc)

@@ -15,7 +15,8 @@ import json
 import logging
 import queue
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from awscli_saml_sso.browser import loopback
 
@@ -59,7 +60,7 @@ class WsRpc:
             try:
                 ws.abort()
                 ws.shutdown()
-            except Exception:  # noqa: BLE001 - closing must never raise
+            except Exception:  # closing must never raise
                 log.debug("closing the %s websocket failed", self.name, exc_info=True)
 
     def send(self, message: Message, box: queue.Queue[Message] | None = None) -> int:
@@ -99,7 +100,7 @@ class WsRpc:
                     box.put(message)
                 elif "error" in message:  # a fire-and-forget command failed (no content logged)
                     log.debug("%s: command %s failed", self.name, message.get("id"))
-        except Exception as exc:  # noqa: BLE001 - the connection died; report, don't crash
+        except Exception as exc:  # the connection died; report, don't crash
             if not self._closing.is_set():
                 self.failure = f"{self.name} connection lost ({type(exc).__name__})"
         if not self._closing.is_set() and not self.failure:
@@ -117,5 +118,5 @@ class WsRpc:
                 self._on_event(event)
             except self._error_type as exc:
                 log.debug("%s: %s", self.name, exc)
-            except Exception:  # noqa: BLE001 - keep serving the other requests
+            except Exception:  # keep serving the other requests
                 log.debug("%s event handling failed", self.name, exc_info=True)

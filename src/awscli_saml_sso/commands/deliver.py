@@ -28,8 +28,9 @@ def _log_level(func: Any) -> Any:
 
 
 def _profile(func: Any) -> Any:
-    return click.option("--profile", metavar="NAME", envvar="ASS_PROFILE", default="saml", show_default=False,
-                        help=PROFILE_HELP)(func)
+    return click.option(
+        "--profile", metavar="NAME", envvar="ASS_PROFILE", default="saml", show_default=False, help=PROFILE_HELP
+    )(func)
 
 
 def _setup(ctx: click.Context, log_level: str | None) -> None:
@@ -53,11 +54,21 @@ def _terminal() -> Any:
 @click.option("--idp-nickname", required=True, metavar="NAME", help="Stored IdP to log in with.")
 @click.option("--role-arn", metavar="ARN", help="Role to assume [the stored IdP's role].")
 @click.option("--profile", metavar="NAME", help="Also write the credentials to this profile of ~/.aws/credentials.")
-@click.option("--endpoint-url", metavar="URL", envvar="ASS_ENDPOINT_URL", help="STS endpoint URL. [env ASS_ENDPOINT_URL]")
+@click.option(
+    "--endpoint-url", metavar="URL", envvar="ASS_ENDPOINT_URL", help="STS endpoint URL. [env ASS_ENDPOINT_URL]"
+)
 @click.option("--show-browser", is_flag=True, help="Visible browser window when a login is needed.")
 @click.option("--browser-path", metavar="PATH", help="Browser binary.")
-@click.option("--driver-path", metavar="PATH", help="geckodriver binary (Firefox only; Chrome, Chromium and Edge need no driver).")
-@click.option("--timeout", type=click.FloatRange(1, 3600), default=120, metavar="SECONDS", help="Wait this long for the SAML response [120].")
+@click.option(
+    "--driver-path", metavar="PATH", help="geckodriver binary (Firefox only; Chrome, Chromium and Edge need no driver)."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 3600),
+    default=120,
+    metavar="SECONDS",
+    help="Wait this long for the SAML response [120].",
+)
 @click.pass_context
 def credential_process(ctx: click.Context, log_level: str | None, idp_nickname: str, **options: Any) -> None:
     """Print credentials as JSON for the AWS SDKs' credential_process setting.
@@ -88,12 +99,16 @@ def credential_process(ctx: click.Context, log_level: str | None, idp_nickname: 
 @click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @_log_level
 @_profile
-@click.option("--server", is_flag=True,
-              help="Serve the credentials on 127.0.0.1 as ECS does, renewed through the IdP, instead of static keys.")
+@click.option(
+    "--server",
+    is_flag=True,
+    help="Serve the credentials on 127.0.0.1 as ECS does, renewed through the IdP, instead of static keys.",
+)
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.pass_context
-def exec_command(ctx: click.Context, log_level: str | None, profile: str, command: tuple[str, ...],
-                 server: bool = False) -> None:
+def exec_command(
+    ctx: click.Context, log_level: str | None, profile: str, command: tuple[str, ...], server: bool = False
+) -> None:
     """Run COMMAND with the profile's credentials in its environment.
 
     \b
@@ -113,7 +128,7 @@ def exec_command(ctx: click.Context, log_level: str | None, profile: str, comman
 
     status = _terminal().status
     if server:
-        from awscli_saml_sso.delivery import server as credential_server  # noqa: PLC0415
+        from awscli_saml_sso.delivery import server as credential_server
 
         source = credential_server.Source(profile, os.environ, status)
         creds = source.first()  # a login that fails, fails here, before COMMAND starts
@@ -138,9 +153,15 @@ ENV_FORMATS = ("sh", "env-no-export", "fish", "powershell", "windows-cmd", "json
 @click.command("env")
 @_log_level
 @_profile
-@click.option("--format", "--shell", "fmt", type=click.Choice(ENV_FORMATS), default=None,
-              help="Syntax of the output; json = the credential_process JSON. --shell is the older name. "
-                   "[fish if $SHELL is fish, powershell on Windows, else sh]")
+@click.option(
+    "--format",
+    "--shell",
+    "fmt",
+    type=click.Choice(ENV_FORMATS),
+    default=None,
+    help="Syntax of the output; json = the credential_process JSON. --shell is the older name. "
+    "[fish if $SHELL is fish, powershell on Windows, else sh]",
+)
 @click.pass_context
 def env_command(ctx: click.Context, log_level: str | None, profile: str, fmt: str | None) -> None:
     """Print the profile's credentials as lines that set environment variables.
@@ -161,14 +182,14 @@ def env_command(ctx: click.Context, log_level: str | None, profile: str, fmt: st
     creds = profiles.resolve(profile, os.environ, _terminal().status)
     fmt = fmt or _default_shell()
     if fmt == "json":
-        from awscli_saml_sso.delivery import process  # noqa: PLC0415
+        from awscli_saml_sso.delivery import process
 
         click.echo(process.output(creds.credentials))
         return
     try:
         text = envvars.render(envvars.variables(creds), fmt)
     except ValueError as exc:
-        from awscli_saml_sso.errors import UsageError  # noqa: PLC0415
+        from awscli_saml_sso.errors import UsageError
 
         raise UsageError(f"--format {fmt}: {exc}", hint="use another --format") from None
     click.echo(text, nl=False)
@@ -178,31 +199,47 @@ def env_command(ctx: click.Context, log_level: str | None, profile: str, fmt: st
 @click.command("console")
 @_log_level
 @_profile
-@click.option("--print", "print_only", is_flag=True,
-              help="Print the sign-in URL instead of opening a browser. Without it, the browser opens a "
-                   "private (0600) page in the tool's home that forwards to the sign-in URL: the token "
-                   "is never on a command line.")
+@click.option(
+    "--print",
+    "print_only",
+    is_flag=True,
+    help="Print the sign-in URL instead of opening a browser. Without it, the browser opens a "
+    "private (0600) page in the tool's home that forwards to the sign-in URL: the token "
+    "is never on a command line.",
+)
 @click.option("--destination", metavar="URL", help="Console page to land on [the partition's console home].")
-@click.option("--federation-url", metavar="URL", envvar="ASS_FEDERATION_URL",
-              help="AWS federation endpoint [the partition's]. [env ASS_FEDERATION_URL]")
+@click.option(
+    "--federation-url",
+    metavar="URL",
+    envvar="ASS_FEDERATION_URL",
+    help="AWS federation endpoint [the partition's]. [env ASS_FEDERATION_URL]",
+)
 @click.pass_context
-def console(ctx: click.Context, log_level: str | None, profile: str, print_only: bool, destination: str | None,
-            federation_url: str | None) -> None:
+def console(
+    ctx: click.Context,
+    log_level: str | None,
+    profile: str,
+    print_only: bool,
+    destination: str | None,
+    federation_url: str | None,
+) -> None:
     """Sign in to the AWS web console with the profile's credentials.
 
     The browser is given a private (0600) local page that forwards to the sign-in URL, so the
     sign-in token never appears on a command line; --print prints the URL instead.
     """
     _setup(ctx, log_level)
-    from awscli_saml_sso.delivery import console as federation, profiles
+    from awscli_saml_sso.delivery import console as federation
+    from awscli_saml_sso.delivery import profiles
 
     creds = profiles.resolve(profile, os.environ, _terminal().status)
-    url = federation.console_url(creds.credentials, creds.role_arn, destination=destination,
-                                 federation_url=federation_url)
+    url = federation.console_url(
+        creds.credentials, creds.role_arn, destination=destination, federation_url=federation_url
+    )
     if print_only:
         click.echo(url)
         return
-    import webbrowser  # noqa: PLC0415
+    import webbrowser
 
     term = _terminal()
     # the browser gets a file:// URL: the token stays in a private file, off every command line
@@ -224,7 +261,7 @@ def status(ctx: click.Context, log_level: str | None, as_json: bool = False) -> 
     from awscli_saml_sso.delivery import status as profile_status
 
     if as_json:
-        import json  # noqa: PLC0415
+        import json
 
         click.echo(json.dumps(profile_status.records(os.environ), indent=1))
         return

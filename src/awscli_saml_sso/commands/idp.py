@@ -19,13 +19,23 @@ from awscli_saml_sso.errors import UsageError
 from awscli_saml_sso.ui import Terminal
 
 MAX_PASSWORD_BYTES = 4096
-_COLUMNS = (("NICKNAME", "nickname"), ("URL", "url"), ("USERNAME", "username"), ("PROFILE", "profile"),
-            ("ROLE", "role_arn"))
+_COLUMNS = (
+    ("NICKNAME", "nickname"),
+    ("URL", "url"),
+    ("USERNAME", "username"),
+    ("PROFILE", "profile"),
+    ("ROLE", "role_arn"),
+)
 
 
 @click.group("idp")
-@click.option("--log-level", type=click.Choice(logsetup.LEVELS, case_sensitive=False), envvar="ASS_LOG_LEVEL",
-              default=None, help="Log level on stderr (secrets are never logged). [env ASS_LOG_LEVEL]")
+@click.option(
+    "--log-level",
+    type=click.Choice(logsetup.LEVELS, case_sensitive=False),
+    envvar="ASS_LOG_LEVEL",
+    default=None,
+    help="Log level on stderr (secrets are never logged). [env ASS_LOG_LEVEL]",
+)
 @click.pass_context
 def idp(ctx: click.Context, log_level: str | None) -> None:
     """Stored identity providers: URL, username, default role, profile, region, browser."""
@@ -69,7 +79,7 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
 def format_table(rows: list[list[str]]) -> list[str]:
     table = [[title for title, _ in _COLUMNS], *rows]
     widths = [max(len(row[col]) for row in table) for col in range(len(_COLUMNS))]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in table]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in table]
 
 
 @idp.command("show")
@@ -99,20 +109,33 @@ def _field_options(url_required: bool) -> Any:
     options = [
         click.option("--url", required=url_required, metavar="URL", help="The IdP-initiated sign-on URL."),
         click.option("--username", metavar="NAME", help="Username to fill in at login."),
-        click.option("--password-stdin", is_flag=True,
-                     help="Read the password from standard input; kept in the OS keyring."),
+        click.option(
+            "--password-stdin", is_flag=True, help="Read the password from standard input; kept in the OS keyring."
+        ),
         click.option("--role-arn", metavar="ARN", help="Default role."),
         click.option("--profile", metavar="NAME", help="Default profile to write."),
         click.option("--region", metavar="REGION", help="Default region."),
         click.option("--browser", type=click.Choice(idps.BROWSERS), help="Browser to drive for this IdP."),
-        click.option("--duration", type=click.IntRange(idps.MIN_DURATION, idps.MAX_DURATION), metavar="SECONDS",
-                     help="Default session length."),
-        click.option("--mfa-method", type=click.Choice(idps.MFA_METHODS),
-                     help="Second factor to choose where the IdP offers several."),
-        click.option("--allow-origin", "allowed_origins", multiple=True, metavar="ORIGIN",
-                     help="Another web origin (https://host[:port]) where the password may be typed, besides "
-                          "the URL's own, e.g. the next IdP of a federation chain. Repeatable; idp set adds to "
-                          "the remembered ones."),
+        click.option(
+            "--duration",
+            type=click.IntRange(idps.MIN_DURATION, idps.MAX_DURATION),
+            metavar="SECONDS",
+            help="Default session length.",
+        ),
+        click.option(
+            "--mfa-method",
+            type=click.Choice(idps.MFA_METHODS),
+            help="Second factor to choose where the IdP offers several.",
+        ),
+        click.option(
+            "--allow-origin",
+            "allowed_origins",
+            multiple=True,
+            metavar="ORIGIN",
+            help="Another web origin (https://host[:port]) where the password may be typed, besides "
+            "the URL's own, e.g. the next IdP of a federation chain. Repeatable; idp set adds to "
+            "the remembered ones.",
+        ),
     ]
 
     def apply(command: Any) -> Any:
@@ -127,14 +150,14 @@ def _field_options(url_required: bool) -> Any:
 @click.argument("nickname")
 @_field_options(url_required=True)
 @click.pass_context
-def add_command(ctx: click.Context, nickname: str, password_stdin: bool, allowed_origins: tuple[str, ...],
-                **fields: Any) -> None:
+def add_command(
+    ctx: click.Context, nickname: str, password_stdin: bool, allowed_origins: tuple[str, ...], **fields: Any
+) -> None:
     """Store an IdP under NICKNAME (replaces one of the same name; idp set changes single fields)."""
     if password_stdin and not fields.get("username"):
         raise UsageError("--password-stdin needs --username", hint="the password is kept per username")
     known = _load(ctx)
-    stored = idps.validate(idps.StoredIdp(nickname=nickname, allowed_origins=list(allowed_origins) or None,
-                                          **fields))
+    stored = idps.validate(idps.StoredIdp(nickname=nickname, allowed_origins=list(allowed_origins) or None, **fields))
     password = _read_password(_stdin_bytes()) if password_stdin else None
     if password is not None:
         idps.set_password(stored.nickname, stored.username, password)
@@ -151,8 +174,9 @@ def add_command(ctx: click.Context, nickname: str, password_stdin: bool, allowed
 @click.argument("nickname")
 @_field_options(url_required=False)
 @click.pass_context
-def set_command(ctx: click.Context, nickname: str, password_stdin: bool, allowed_origins: tuple[str, ...],
-                **fields: Any) -> None:
+def set_command(
+    ctx: click.Context, nickname: str, password_stdin: bool, allowed_origins: tuple[str, ...], **fields: Any
+) -> None:
     """Change only the given fields of the stored IdP NICKNAME; the others stay as they are.
     An empty value (--role-arn '') clears a field; --allow-origin adds to the remembered origins."""
     changes = _changes(fields)
@@ -162,8 +186,10 @@ def set_command(ctx: click.Context, nickname: str, password_stdin: bool, allowed
     stored = idps.get(nickname, os.environ)
     username = changes.get("username", stored.username)
     if password_stdin and not username:
-        raise UsageError(f"IdP {nickname!r} has no username to keep the password for",
-                         hint=f"awscli_saml_sso idp set {nickname} --username NAME --password-stdin")
+        raise UsageError(
+            f"IdP {nickname!r} has no username to keep the password for",
+            hint=f"awscli_saml_sso idp set {nickname} --username NAME --password-stdin",
+        )
     idps.validate(dataclasses.replace(stored, **changes))  # refuse a bad value before reading stdin
     password = _read_password(_stdin_bytes()) if password_stdin else None
     if password is not None:
@@ -173,8 +199,10 @@ def set_command(ctx: click.Context, nickname: str, password_stdin: bool, allowed
         updated = idps.allow_origins(nickname, list(allowed_origins), os.environ)
         changes["allowed_origins"] = updated.allowed_origins
     term = _term(ctx)
-    said = [f"{name}={getattr(updated, name)}" if getattr(updated, name) is not None else f"{name} cleared"
-            for name in changes]
+    said = [
+        f"{name}={getattr(updated, name)}" if getattr(updated, name) is not None else f"{name} cleared"
+        for name in changes
+    ]
     if password is not None:
         said.append(f"password for {username!r} in the OS keyring")
     term.success(f"changed IdP {nickname!r}: {'; '.join(said)} ({path})")
@@ -189,8 +217,13 @@ def _changes(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _option_names(ctx: click.Context) -> list[str]:
-    return [opt for param in ctx.command.params if isinstance(param, click.Option)
-            for opt in param.opts if opt.startswith("--") and opt != "--help"]
+    return [
+        opt
+        for param in ctx.command.params
+        if isinstance(param, click.Option)
+        for opt in param.opts
+        if opt.startswith("--") and opt != "--help"
+    ]
 
 
 @idp.command("remove")
@@ -211,9 +244,21 @@ def remove_command(ctx: click.Context, nickname: str, yes: bool) -> None:
 
 
 def _as_dict(stored: idps.StoredIdp) -> dict[str, Any]:
-    return {name: getattr(stored, name) for name in ("nickname", "url", "username", "role_arn", "profile",
-                                                     "region", "browser", "duration", "mfa_method",
-                                                     "allowed_origins")}
+    return {
+        name: getattr(stored, name)
+        for name in (
+            "nickname",
+            "url",
+            "username",
+            "role_arn",
+            "profile",
+            "region",
+            "browser",
+            "duration",
+            "mfa_method",
+            "allowed_origins",
+        )
+    }
 
 
 def _stdin_bytes() -> IO[bytes]:

@@ -20,8 +20,10 @@ def login(options: dict[str, Any], term: Terminal, environ: Mapping[str, str], s
     _check_combinations(options)
     stored = stored_idp.resolve(options, term, environ)
     if getattr(stored, "needs_person", None):
-        term.warn(f"last time, {stored.nickname} asked for {stored.needs_person}: a visible window "
-                  "is offered on a terminal for that step (or pass --show-browser)")
+        term.warn(
+            f"last time, {stored.nickname} asked for {stored.needs_person}: a visible window "
+            "is offered on a terminal for that step (or pass --show-browser)"
+        )
     secret = _PasswordSource(options, stored, term, stdin)
     opts = build_options(options, term, environ, secret, stored)
     result = run_login(opts, term, environ)
@@ -96,18 +98,18 @@ def build_options(
 
 
 def _aliases(environ: Mapping[str, str]) -> dict[str, str]:
-    from awscli_saml_sso import aliases  # noqa: PLC0415
+    from awscli_saml_sso import aliases
 
     return aliases.load(environ)
 
 
-def _remember_origin(stored: Any, environ: Mapping[str, str]):  # noqa: ANN202 - Callable or None
+def _remember_origin(stored: Any, environ: Mapping[str, str]):  # Callable or None
     """A stored IdP remembers an origin the person confirmed (``idps.allowed_origins``)."""
     if stored is None:
         return None
 
     def remember(origin: str) -> None:
-        from awscli_saml_sso import idps  # noqa: PLC0415
+        from awscli_saml_sso import idps
 
         idps.allow_origins(stored.nickname, [origin], environ)
 
@@ -146,7 +148,7 @@ class _PasswordSource:
             self._prefetch.start()
 
     def _fetch(self, username: str) -> None:
-        from awscli_saml_sso import idps  # noqa: PLC0415 - keyring is heavy
+        from awscli_saml_sso import idps  # keyring is heavy
 
         self._fetched.append(idps.get_password(self.stored.nickname, username))
 
@@ -156,7 +158,7 @@ class _PasswordSource:
                 self._prefetch.join()
                 self._value = self._fetched[0] if self._fetched else None
             else:
-                from awscli_saml_sso import idps  # noqa: PLC0415 - keyring is heavy
+                from awscli_saml_sso import idps  # keyring is heavy
 
                 self._value = idps.get_password(self.stored.nickname, self.username)
             logsetup.register_secret(self._value)
@@ -168,12 +170,13 @@ class _PasswordSource:
             logsetup.register_secret(self._value)
         return self._value
 
-
     def _password_option(self) -> str:
         if self.stored is None:
             return "--password-stdin"
-        return ("--password-stdin, or keep it in the keyring for --use-stored: "
-                f"awscli_saml_sso idp set {self.stored.nickname} --password-stdin")
+        return (
+            "--password-stdin, or keep it in the keyring for --use-stored: "
+            f"awscli_saml_sso idp set {self.stored.nickname} --password-stdin"
+        )
 
 
 def _read_password(stdin: IO[bytes]) -> str:
@@ -183,9 +186,13 @@ def _read_password(stdin: IO[bytes]) -> str:
     try:
         password = raw.decode("utf-8", errors="strict").rstrip("\r\n")
     except UnicodeDecodeError:
-        raise UsageError("--password-stdin: standard input is not UTF-8 text", hint="pass the password as UTF-8") from None
+        raise UsageError(
+            "--password-stdin: standard input is not UTF-8 text", hint="pass the password as UTF-8"
+        ) from None
     if not password:
-        raise UsageError("--password-stdin: standard input is empty", hint="pipe the password in, e.g. from your password manager")
+        raise UsageError(
+            "--password-stdin: standard input is empty", hint="pipe the password in, e.g. from your password manager"
+        )
     return password
 
 
@@ -203,7 +210,7 @@ def _mfa_source(o: dict[str, Any], term: Terminal):
 def _read_saml_response(handle: IO[bytes] | None) -> bytes | None:
     if handle is None:
         return None
-    from awscli_saml_sso.saml import MAX_INPUT_BYTES  # noqa: PLC0415
+    from awscli_saml_sso.saml import MAX_INPUT_BYTES
 
     data = handle.read(MAX_INPUT_BYTES * 2 + 1)
     logsetup.register_secret(data.decode("ascii", errors="ignore").strip())

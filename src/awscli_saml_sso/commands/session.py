@@ -12,21 +12,34 @@ from awscli_saml_sso.commands.deliver import _log_level, _setup, _terminal
 
 @click.command("logout")
 @_log_level
-@click.option("--profile", metavar="NAME", envvar="ASS_PROFILE", default=None,
-              help="Profile to log out of [saml unless --idp-nickname or --all]. [env ASS_PROFILE]")
+@click.option(
+    "--profile",
+    metavar="NAME",
+    envvar="ASS_PROFILE",
+    default=None,
+    help="Profile to log out of [saml unless --idp-nickname or --all]. [env ASS_PROFILE]",
+)
 @click.option("--idp-nickname", metavar="NAME", help="Also end the stored IdP's browser session (its SSO cookie).")
-@click.option("--all", "everything", is_flag=True, help="Every profile this tool wrote, every cache entry and IdP session.")
+@click.option(
+    "--all", "everything", is_flag=True, help="Every profile this tool wrote, every cache entry and IdP session."
+)
 @click.option("--forget-password", is_flag=True, help="Also remove the IdP's password from the OS keyring.")
 @click.pass_context
-def logout(ctx: click.Context, log_level: str | None, profile: str | None, idp_nickname: str | None,
-           everything: bool, forget_password: bool) -> None:
+def logout(
+    ctx: click.Context,
+    log_level: str | None,
+    profile: str | None,
+    idp_nickname: str | None,
+    everything: bool,
+    forget_password: bool,
+) -> None:
     """Remove a profile's credentials, its cached credentials and (with --idp-nickname) the IdP session.
 
     \b
     Only the keys this tool wrote go: every other line of ~/.aws/credentials stays as it was.
     """
     _setup(ctx, log_level)
-    from awscli_saml_sso.delivery import logout as session  # noqa: PLC0415
+    from awscli_saml_sso.delivery import logout as session
 
     done = session.run(session.plan(os.environ, profile, idp_nickname, everything, forget_password), os.environ)
     term = _terminal()
@@ -49,18 +62,26 @@ def logout(ctx: click.Context, log_level: str | None, profile: str | None, idp_n
 @click.option("--driver-path", metavar="PATH", help="WebDriver binary.")
 @click.option("--show-browser", is_flag=True, help="Visible browser window, still filled in automatically.")
 @click.option("--use-browser", is_flag=True, help="Visible browser window; you log in yourself.")
-@click.option("--timeout", type=click.FloatRange(1, 3600), default=120, show_default=True, metavar="SECONDS",
-              help="Wait this long for the SAML response.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 3600),
+    default=120,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for the SAML response.",
+)
 @click.option("--saml-response", type=click.File("rb"), metavar="FILE", help="Use a captured SAMLResponse; - = stdin.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list instead of the table.")
 @click.pass_context
 def roles(ctx: click.Context, log_level: str | None, as_json: bool, **options: Any) -> None:
     """Log in and list the roles the IdP grants (nothing is assumed, no profile is written)."""
     _setup(ctx, log_level)
-    import sys  # noqa: PLC0415
+    import sys
 
-    from awscli_saml_sso import aliases, login as flow  # noqa: PLC0415
-    from awscli_saml_sso.commands import login as commands_login, stored_idp  # noqa: PLC0415
+    from awscli_saml_sso import aliases
+    from awscli_saml_sso import login as flow
+    from awscli_saml_sso.commands import login as commands_login
+    from awscli_saml_sso.commands import stored_idp
 
     term = _terminal()
     commands_login._check_combinations(options)
@@ -72,17 +93,26 @@ def roles(ctx: click.Context, log_level: str | None, as_json: bool, **options: A
 
 
 def render_roles(granted: Any, known_aliases: dict[str, str], as_json: bool) -> str:
-    from awscli_saml_sso import roles as role_menu  # noqa: PLC0415
+    from awscli_saml_sso import roles as role_menu
 
     entries = role_menu.menu_entries(granted, known_aliases)
-    records = [{"role_arn": e.role.role_arn, "provider_arn": e.role.principal_arn, "account": e.role.account_id,
-                "alias": e.alias, "name": e.role.name} for e in entries]
+    records = [
+        {
+            "role_arn": e.role.role_arn,
+            "provider_arn": e.role.principal_arn,
+            "account": e.role.account_id,
+            "alias": e.alias,
+            "name": e.role.name,
+        }
+        for e in entries
+    ]
     if as_json:
-        import json  # noqa: PLC0415
+        import json
 
         return json.dumps(records, indent=1) + "\n"
     cells = [("ACCOUNT", "ALIAS", "ROLE", "SAML PROVIDER")] + [
-        (r["account"], r["alias"] or "-", r["role_arn"], r["provider_arn"]) for r in records]
+        (r["account"], r["alias"] or "-", r["role_arn"], r["provider_arn"]) for r in records
+    ]
     widths = [max(len(row[i]) for row in cells) for i in range(4)]
     return "".join("  ".join(v.ljust(widths[i]) for i, v in enumerate(row)).rstrip() + "\n" for row in cells)
 

@@ -19,7 +19,7 @@ CHOOSE_IDP_OPTION = "--idp-url URL or --idp-nickname NAME"
 
 def resolve(options: dict[str, Any], term: Terminal, environ: Mapping[str, str]) -> Any:
     """The ``StoredIdp`` to use, or None for a one-off ``--idp-url`` / ``--saml-response``."""
-    from awscli_saml_sso import idps  # noqa: PLC0415 - only when a stored IdP is involved
+    from awscli_saml_sso import idps  # only when a stored IdP is involved
 
     if options.get("idp_url"):
         return None
@@ -47,7 +47,7 @@ def resolve(options: dict[str, Any], term: Terminal, environ: Mapping[str, str])
 
 
 def _add_interactively(term: Terminal, environ: Mapping[str, str], known: Mapping[str, Any]) -> Any:
-    from awscli_saml_sso import idps  # noqa: PLC0415
+    from awscli_saml_sso import idps
 
     while True:
         nickname = term.ask("Nickname for this IdP", what="an IdP nickname", option=CHOOSE_IDP_OPTION)
@@ -73,8 +73,15 @@ def _add_interactively(term: Terminal, environ: Mapping[str, str], known: Mappin
     return stored
 
 
-def after_login(stored: Any, options: dict[str, Any], opts: Any, result: Any, typed_password: str | None,
-                term: Terminal, environ: Mapping[str, str]) -> None:
+def after_login(
+    stored: Any,
+    options: dict[str, Any],
+    opts: Any,
+    result: Any,
+    typed_password: str | None,
+    term: Terminal,
+    environ: Mapping[str, str],
+) -> None:
     """Remember the username and role; offer the keyring; show the shorter command, once.
 
     The login has succeeded by now: nothing here may turn it into a failure (a keyring or file
@@ -91,11 +98,12 @@ def after_login(stored: Any, options: dict[str, Any], opts: Any, result: Any, ty
 
 
 def _remember(stored: Any, opts: Any, role_arn: str | None, term: Terminal, environ: Mapping[str, str]) -> None:
-    from awscli_saml_sso import idps  # noqa: PLC0415
-    from awscli_saml_sso.errors import SamlSsoError  # noqa: PLC0415
+    from awscli_saml_sso import idps
+    from awscli_saml_sso.errors import SamlSsoError
 
-    updated = dataclasses.replace(stored, username=stored.username or opts.username,
-                                  role_arn=stored.role_arn or role_arn)
+    updated = dataclasses.replace(
+        stored, username=stored.username or opts.username, role_arn=stored.role_arn or role_arn
+    )
     if updated == stored:
         return
     try:
@@ -104,17 +112,21 @@ def _remember(stored: Any, opts: Any, role_arn: str | None, term: Terminal, envi
         term.warn(f"could not remember the username and role of IdP '{stored.nickname}': {exc.message}")
         return
     if updated.role_arn != stored.role_arn:
-        term.line(f"{updated.role_arn} is now the default role of IdP '{stored.nickname}' "
-                  f"(change: awscli_saml_sso idp set {stored.nickname} --role-arn ...)")
+        term.line(
+            f"{updated.role_arn} is now the default role of IdP '{stored.nickname}' "
+            f"(change: awscli_saml_sso idp set {stored.nickname} --role-arn ...)"
+        )
 
 
 def _offer_keyring(nickname: str, username: str, password: str, term: Terminal) -> None:
-    from awscli_saml_sso import idps, secrets  # noqa: PLC0415
-    from awscli_saml_sso.errors import SamlSsoError  # noqa: PLC0415
+    from awscli_saml_sso import idps, secrets
+    from awscli_saml_sso.errors import SamlSsoError
 
     if not secrets.keyring_usable():
-        term.line("no usable OS keyring, so the password is not kept; to keep it: "
-                  "pipx inject awscli-saml-sso keyrings.alt (see README, Stored IdPs)")
+        term.line(
+            "no usable OS keyring, so the password is not kept; to keep it: "
+            "pipx inject awscli-saml-sso keyrings.alt (see README, Stored IdPs)"
+        )
         return
     if not term.confirm("Store the password in the OS keyring for --use-stored?", option="--use-stored"):
         return
@@ -124,12 +136,14 @@ def _offer_keyring(nickname: str, username: str, password: str, term: Terminal) 
         term.warn(f"{exc.message}; the login itself succeeded ({exc.hint})")
         return
     term.line("password stored in the OS keyring")
+
+
 def step_recorder(stored: Any, environ: Mapping[str, str]):
     """A callable the browser layer calls when the IdP needed a person's step (security key,
     CAPTCHA): noted on the stored IdP, so the next login says so before it starts."""
 
     def remember(step: str) -> None:
-        from awscli_saml_sso import idps  # noqa: PLC0415
+        from awscli_saml_sso import idps
 
         idps.remember_step(stored.nickname, step, environ)
 

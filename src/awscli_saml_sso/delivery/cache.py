@@ -69,7 +69,7 @@ def load(path: Path, cache_key: Mapping[str, str | None], now: dt.datetime) -> C
     A cache directory or file that another user owns or can write to is refused with a
     ``FilesError`` (they could have put their own keys there), as is a file that is not a
     regular one (a FIFO, a link to a device) or too big: a miss would hide the tampering."""
-    from awscli_saml_sso import atomicfile, trust  # noqa: PLC0415 - both light
+    from awscli_saml_sso import atomicfile, trust  # both light
 
     trust.check_tree(path.parent, path.parent.parent)  # the tool home and the cache directory
     raw = atomicfile.read_bytes(path, MAX_FILE_BYTES, trusted=True, what="credential-process cache file")
@@ -100,7 +100,7 @@ def load(path: Path, cache_key: Mapping[str, str | None], now: dt.datetime) -> C
 
 def store(path: Path, cache_key: Mapping[str, str | None], creds: Credentials, role_arn: str | None = None) -> None:
     """Atomic, private (0700 directory, 0600 file)."""
-    from awscli_saml_sso import atomicfile  # noqa: PLC0415 - only on the slow path
+    from awscli_saml_sso import atomicfile  # only on the slow path
 
     paths.private_dir(path.parent)
     data = {

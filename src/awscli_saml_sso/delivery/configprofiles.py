@@ -83,7 +83,7 @@ def request_from_command(command_line: str, environ: Mapping[str, str] | None = 
 
 
 def _config_sections(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    from awscli_saml_sso import atomicfile  # noqa: PLC0415
+    from awscli_saml_sso import atomicfile
 
     raw = atomicfile.read_bytes(awsfiles.config_path(environ))
     return inifile.parse(raw.decode("utf-8", "surrogateescape"))

@@ -24,7 +24,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-
 from pathlib import Path
 
 from awscli_saml_sso import paths
@@ -74,7 +73,7 @@ def get_signin_token(federation_url: str, creds: Credentials, timeout: float = F
     request = urllib.request.Request(signin_token_url(federation_url, creds), headers={"Accept": "application/json"})
     host = urllib.parse.urlsplit(federation_url).netloc
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - https (or a test's loopback)
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # https (or a test's loopback
             body = answer.read(64 * 1024)
     except urllib.error.HTTPError as exc:
         raise _http_error(exc.code, host) from exc
@@ -100,8 +99,9 @@ def _http_error(code: int, host: str) -> SamlSsoError:
     return NetworkError(f"the AWS federation endpoint {host} answered HTTP {code}", hint="try again in a moment")
 
 
-def console_url(creds: Credentials, role_arn: str | None, *, destination: str | None = None,
-                federation_url: str | None = None) -> str:
+def console_url(
+    creds: Credentials, role_arn: str | None, *, destination: str | None = None, federation_url: str | None = None
+) -> str:
     """The ``Action=login`` URL for the profile's partition (or the overrides)."""
     federation, target = endpoints(partition_of(role_arn), federation_url, destination)
     log.debug("console: federation endpoint %s, destination %s", federation, target)
@@ -126,7 +126,7 @@ def signin_page(url: str) -> bytes:
     ).encode()
 
 
-def write_signin_page(environ, url: str, now: float | None = None) -> Path:  # noqa: ANN001 - a Mapping
+def write_signin_page(environ, url: str, now: float | None = None) -> Path:  # a Mapping
     """The private page for ``url`` in ``<tool home>/console`` (0700), created 0600 with a
     random name (``O_EXCL | O_NOFOLLOW``: never through a planted file or link)."""
     directory = paths.private_dir(paths.tool_home(environ) / "console")

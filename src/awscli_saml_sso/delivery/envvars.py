@@ -103,7 +103,7 @@ def render(values: Mapping[str, str], shell: str) -> str:
 def run(command: Sequence[str], env: Mapping[str, str]) -> int:
     """Run ``command`` with ``env``; return its exit code (128+N if killed by signal N)."""
     try:
-        child = subprocess.Popen(list(command), env=dict(env))  # noqa: S603 - the person's own command
+        child = subprocess.Popen(list(command), env=dict(env))  # the person's own command
     except FileNotFoundError as exc:
         raise CommandFailed(f"command not found: {command[0]}", 127) from exc
     except PermissionError as exc:
@@ -123,7 +123,7 @@ def _wait(child: subprocess.Popen) -> int:
             continue
 
 
-class _forwarding_signals:  # noqa: N801 - used as a context manager
+class _forwarding_signals:  # used as a context manager
     """While the child runs, SIGINT/SIGTERM (and SIGHUP) go to it; we wait for its verdict."""
 
     NAMES = ("SIGINT", "SIGTERM", "SIGHUP")

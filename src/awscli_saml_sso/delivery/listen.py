@@ -135,8 +135,9 @@ def _cut(sock: socket.socket) -> None:
         pass  # already closed
 
 
-def refusal(host: str | None, origin: str | None, referer: str | None,
-            hosts: frozenset[str], origins: frozenset[str]) -> str | None:
+def refusal(
+    host: str | None, origin: str | None, referer: str | None, hosts: frozenset[str], origins: frozenset[str]
+) -> str | None:
     """Why a POST is not the IdP's (None: it is). Pure: headers in, a reason out."""
     if (host or "").strip().lower() not in hosts:
         return f"Host {host!r} is not this listener"
@@ -159,12 +160,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     server_version = "awscli_saml_sso"
     sys_version = ""
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:  # http.server's naming
         if urllib.parse.urlsplit(self.path).path != PATH:
             self._refuse(404, "not found")
             return
-        why = refusal(self.headers.get("Host"), self.headers.get("Origin"), self.headers.get("Referer"),
-                      self.server.hosts, self.server.origins)
+        why = refusal(
+            self.headers.get("Host"),
+            self.headers.get("Origin"),
+            self.headers.get("Referer"),
+            self.server.hosts,
+            self.server.origins,
+        )
         if why is not None:
             self._refuse(403, why)
             return
@@ -187,10 +193,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.flush()
         self.server.received.set()  # only now: the person sees the page before we stop
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._wrong_method()
 
-    do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET  # noqa: N815
+    do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
 
     def _wrong_method(self) -> None:
         if urllib.parse.urlsplit(self.path).path == PATH:
@@ -214,8 +220,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.close_connection = True
         self._answer(code, f"{code} {reason}\n".encode(), content_type="text/plain; charset=utf-8", extra=extra)
 
-    def _answer(self, code: int, body: bytes, content_type: str = "text/html; charset=utf-8",
-                extra: dict[str, str] | None = None) -> None:
+    def _answer(
+        self,
+        code: int,
+        body: bytes,
+        content_type: str = "text/html; charset=utf-8",
+        extra: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -227,7 +238,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+    def log_message(self, format: str, *args: Any) -> None:  # http.server's signature
         log.debug("listener: " + format, *args)
 
 
@@ -238,7 +249,9 @@ def _bind(port: int, origins: frozenset[str]) -> _Server:
         if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)):
             raise UsageError(f"port {port} is in use", hint="pick another one: --listen OTHER_PORT") from exc
         if exc.errno in (errno.EACCES, errno.EPERM):
-            raise UsageError(f"not allowed to listen on port {port}", hint="use a port above 1023: --listen PORT") from exc
+            raise UsageError(
+                f"not allowed to listen on port {port}", hint="use a port above 1023: --listen PORT"
+            ) from exc
         raise
 
 
@@ -246,7 +259,7 @@ def _open_browser(idp_url: str, ui: ListenUI) -> None:
     if os.environ.get(NO_BROWSER_ENV, "") not in ("", "0"):
         ui.status(f"{NO_BROWSER_ENV} is set: open {idp_url} yourself")
         return
-    import webbrowser  # noqa: PLC0415 - only here
+    import webbrowser  # only here
 
     if webbrowser.open(idp_url):
         ui.status(f"opened the browser at {idp_url}")
@@ -254,14 +267,17 @@ def _open_browser(idp_url: str, ui: ListenUI) -> None:
         ui.warn(f"could not open a browser; open this URL yourself: {idp_url}")
 
 
-def receive_saml_response(idp_url: str, port: int, timeout: float, ui: ListenUI,
-                          allowed_origins: Iterable[str] = ()) -> str:
+def receive_saml_response(
+    idp_url: str, port: int, timeout: float, ui: ListenUI, allowed_origins: Iterable[str] = ()
+) -> str:
     """Serve ``http://127.0.0.1:PORT/saml`` until one form with a SAMLResponse, posted from the
     IdP's origin (or one of ``allowed_origins``), arrives; return it."""
     origins = frozenset(o for o in (origin_of(u) for u in (idp_url, *allowed_origins)) if o)
     server = _bind(port, origins)
     url = f"http://{HOST}:{server.server_address[1]}{PATH}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="saml-listener", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="saml-listener", daemon=True
+    )
     thread.start()
     try:
         ui.status(f"listening on {url}")

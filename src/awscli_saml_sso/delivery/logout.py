@@ -30,15 +30,17 @@ class Plan:
     forget_password: bool = False
 
 
-def plan(environ: Mapping[str, str], profile: str | None, nickname: str | None, everything: bool,
-         forget_password: bool) -> Plan:
-    from awscli_saml_sso import idps  # noqa: PLC0415
+def plan(
+    environ: Mapping[str, str], profile: str | None, nickname: str | None, everything: bool, forget_password: bool
+) -> Plan:
+    from awscli_saml_sso import idps
 
     if forget_password and not (nickname or everything):
-        raise UsageError("--forget-password needs --idp-nickname NAME (or --all)",
-                         hint="the password belongs to a stored IdP")
+        raise UsageError(
+            "--forget-password needs --idp-nickname NAME (or --all)", hint="the password belongs to a stored IdP"
+        )
     if everything:
-        from awscli_saml_sso.delivery import configprofiles  # noqa: PLC0415
+        from awscli_saml_sso.delivery import configprofiles
 
         names = [p.profile for p in awsfiles.tool_profiles(environ)] + list(configprofiles.all_profiles(environ))
         return Plan(tuple(dict.fromkeys(names)), tuple(sorted(idps.load_all(environ))), True, forget_password)
@@ -69,14 +71,14 @@ def run(p: Plan, environ: Mapping[str, str]) -> list[str]:
 
 
 def remove_profile(profile: str, environ: Mapping[str, str]) -> bool:
-    from awscli_saml_sso import inifile  # noqa: PLC0415
+    from awscli_saml_sso import inifile
 
     inifile.check_name(profile)
     return awsfiles.remove_profile_keys(awsfiles.credentials_path(environ), profile, awsfiles.TOOL_KEYS)
 
 
 def _cache_files_of_profile(profile: str, environ: Mapping[str, str]) -> set[Path]:
-    from awscli_saml_sso.delivery import configprofiles  # noqa: PLC0415
+    from awscli_saml_sso.delivery import configprofiles
 
     found = {path for path, data in cache.entries(environ) if data["key"].get("profile") == profile}
     request = configprofiles.find(profile, environ)
@@ -92,7 +94,7 @@ def _forget_idp(nickname: str, forget_password: bool, environ: Mapping[str, str]
         shutil.rmtree(session, ignore_errors=True)
         done.append(f"removed the browser session of IdP '{nickname}' ({session})")
     if forget_password:
-        from awscli_saml_sso import idps  # noqa: PLC0415
+        from awscli_saml_sso import idps
 
         stored = idps.load_all(environ).get(nickname)
         if stored is not None and stored.username and idps.get_password(nickname, stored.username) is not None:

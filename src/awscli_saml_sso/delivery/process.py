@@ -69,7 +69,7 @@ def credentials(request: Request, environ: Mapping[str, str], now: dt.datetime |
     if hit is not None:
         log.debug("credential-process: served from the cache until %s", hit.expiration.isoformat())
         return hit
-    from awscli_saml_sso import atomicfile  # noqa: PLC0415 - slow path only
+    from awscli_saml_sso import atomicfile  # slow path only
 
     # SDKs start several credential processes at once (parallel clients, terraform providers):
     # one logs in per IdP (its browser profile is shared), the others wait and read its result.
@@ -87,8 +87,8 @@ def credentials(request: Request, environ: Mapping[str, str], now: dt.datetime |
 
 # -- slow path -------------------------------------------------------------------------------
 def login(request: Request, environ: Mapping[str, str]) -> tuple[Credentials, str]:
-    from awscli_saml_sso import idps  # noqa: PLC0415
-    from awscli_saml_sso.login import run_login  # noqa: PLC0415
+    from awscli_saml_sso import idps
+    from awscli_saml_sso.login import run_login
 
     stored = idps.get(request.nickname, environ)
     log.info("credential-process: logging in with the stored IdP %s", stored.nickname)
@@ -107,22 +107,27 @@ def login(request: Request, environ: Mapping[str, str]) -> tuple[Credentials, st
     return written.credentials, written.role.role_arn
 
 
-def _options(request: Request, stored, environ: Mapping[str, str], ui=None):  # noqa: ANN001, ANN202 - idps.StoredIdp -> LoginOptions
-    from awscli_saml_sso import idps, logsetup  # noqa: PLC0415
-    from awscli_saml_sso.login import LoginOptions  # noqa: PLC0415
+def _options(request: Request, stored, environ: Mapping[str, str], ui=None):  # idps.StoredIdp -> LoginOptions
+    from awscli_saml_sso import idps, logsetup
+    from awscli_saml_sso.login import LoginOptions
 
     # Called by the browser layer only when the IdP shows a password field: a live IdP session
     # in the persistent browser profile logs in without one (and without the keyring).
     def password() -> str:
         value = idps.get_password(stored.nickname, stored.username) if stored.username else None
         if not value and ui is not None and ui.tty() is not None:
-            value = ui.ask(f"Password for {stored.username or 'you'} ({stored.nickname})", what="the IdP password",
-                           option="--password-stdin", secret=True)
+            value = ui.ask(
+                f"Password for {stored.username or 'you'} ({stored.nickname})",
+                what="the IdP password",
+                option="--password-stdin",
+                secret=True,
+            )
         if not value:
             raise MissingAnswerError(
                 f"the IdP password of {stored.username or 'the stored user'} (none in the keyring)",
                 f"it once: awscli_saml_sso idp set {stored.nickname} "
-                + ("" if stored.username else "--username USER ") + "--password-stdin",
+                + ("" if stored.username else "--username USER ")
+                + "--password-stdin",
             )
         logsetup.register_secret(value)
         return value
@@ -161,7 +166,7 @@ def _options(request: Request, stored, environ: Mapping[str, str], ui=None):  # 
 
 
 def _scratch_dir(environ: Mapping[str, str]) -> Path:
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
     base = paths.private_dir(paths.cache_dir(environ))
     return Path(tempfile.mkdtemp(prefix="login-", dir=base))
@@ -175,18 +180,18 @@ def _scratch_environ(environ: Mapping[str, str], scratch: Path) -> dict[str, str
 
 
 def _remove_tree(path: Path) -> None:
-    import shutil  # noqa: PLC0415
+    import shutil
 
     shutil.rmtree(path, ignore_errors=True)
 
 
-def _NonInteractive():  # noqa: ANN202, N802 - a class built on first use (ui is not needed on the fast path)
+def _NonInteractive():  # a class built on first use (ui is not needed on the fast path
     """The login's UI for credential_process and renewals: progress only in the log (stderr
     belongs to the SDK's error report; stdin is the SDK's, often not a terminal). When the IdP
     needs the person (a password not in the keyring, a one-time code, a role choice) the
     question goes to the controlling terminal (/dev/tty) if there is one; without one every
     question is a MissingAnswerError naming the fix."""
-    from awscli_saml_sso.ui import Terminal  # noqa: PLC0415
+    from awscli_saml_sso.ui import Terminal
 
     class NonInteractive(Terminal):
         def __init__(self) -> None:
@@ -214,9 +219,8 @@ def shadowing_warnings(names: list[str], environ: Mapping[str, str]) -> list[str
     wanted = [n for n in dict.fromkeys(names) if n]
     if not wanted:
         return []
-    from awscli_saml_sso import awsfiles, inifile  # noqa: PLC0415 - light, but not needed above
-
-    from awscli_saml_sso.errors import FilesError  # noqa: PLC0415
+    from awscli_saml_sso import awsfiles, inifile  # light, but not needed above
+    from awscli_saml_sso.errors import FilesError
 
     try:  # regular files only, size-limited: a FIFO here must not hang the SDK's call
         creds_text = awsfiles.read_text(awsfiles.credentials_path(environ))

@@ -52,13 +52,15 @@ def login_hint(profile: str) -> str:
 RENEW_BEFORE = dt.timedelta(minutes=5)
 
 
-def resolve(profile: str, environ: Mapping[str, str], status, renew_before: dt.timedelta = RENEW_BEFORE) -> ProfileCredentials:  # noqa: ANN001
+def resolve(
+    profile: str, environ: Mapping[str, str], status, renew_before: dt.timedelta = RENEW_BEFORE
+) -> ProfileCredentials:
     """The profile's credentials from ``~/.aws/credentials`` (renewed as ``load_or_renew`` does),
     or, when it is not there, from the ``credential_process`` of ``[profile P]`` in
     ``~/.aws/config`` when that is this tool (its cache, else a login), as the SDKs would."""
     info = awsfiles.read_profile(profile, environ)
     if info is None:
-        from awscli_saml_sso.delivery import configprofiles  # noqa: PLC0415
+        from awscli_saml_sso.delivery import configprofiles
 
         request = configprofiles.find(profile, environ)
         if request is not None:
@@ -66,8 +68,8 @@ def resolve(profile: str, environ: Mapping[str, str], status, renew_before: dt.t
     return load_or_renew(profile, environ, status, renew_before, read=info)
 
 
-def from_process(profile: str, request, environ: Mapping[str, str]) -> ProfileCredentials:  # noqa: ANN001
-    from awscli_saml_sso.delivery import cache, process  # noqa: PLC0415
+def from_process(profile: str, request, environ: Mapping[str, str]) -> ProfileCredentials:
+    from awscli_saml_sso.delivery import cache, process
 
     creds = process.credentials(request, environ)
     role_arn = cache.role_arn(cache.file_for(environ, request.cache_key)) or request.role_arn
@@ -82,10 +84,14 @@ def from_process(profile: str, request, environ: Mapping[str, str]) -> ProfileCr
     )
 
 
-def load_or_renew(profile: str, environ: Mapping[str, str], status,  # noqa: ANN001
-                  renew_before: dt.timedelta = RENEW_BEFORE,
-                  remembered: awsfiles.ProfileInfo | None = None,
-                  read: awsfiles.ProfileInfo | None = None) -> ProfileCredentials:
+def load_or_renew(
+    profile: str,
+    environ: Mapping[str, str],
+    status,
+    renew_before: dt.timedelta = RENEW_BEFORE,
+    remembered: awsfiles.ProfileInfo | None = None,
+    read: awsfiles.ProfileInfo | None = None,
+) -> ProfileCredentials:
     """``load``, but a profile that a stored IdP wrote (``x_idp_nickname``) and that has expired
     (or has less than 5 minutes left) is renewed first, without prompts: keyring password, same
     role, the browser profile's SSO cookie. Anything else is ``NotLoggedIn`` naming the fix.
@@ -99,7 +105,7 @@ def load_or_renew(profile: str, environ: Mapping[str, str], status,  # noqa: ANN
             info = remembered  # `exec --server` remembers the IdP: a profile removed meanwhile is logged in again
         if info is None or not info.idp_nickname:
             raise
-    from awscli_saml_sso.delivery import process  # noqa: PLC0415 - the slow path only
+    from awscli_saml_sso.delivery import process  # the slow path only
 
     status(f"profile [{profile}] expired (or ends soon): logging in again with the stored IdP '{info.idp_nickname}'")
     request = process.Request(
@@ -112,8 +118,9 @@ def load_or_renew(profile: str, environ: Mapping[str, str], status,  # noqa: ANN
     return load(profile, environ, now=now)
 
 
-def load(profile: str, environ: Mapping[str, str], now: dt.datetime | None = None,
-         info: awsfiles.ProfileInfo | None = None) -> ProfileCredentials:
+def load(
+    profile: str, environ: Mapping[str, str], now: dt.datetime | None = None, info: awsfiles.ProfileInfo | None = None
+) -> ProfileCredentials:
     """The profile's credentials, valid at ``now``; else ``NotLoggedIn`` naming the fix.
     ``info``: the profile already read from the credentials file (else it is read here)."""
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -122,14 +129,19 @@ def load(profile: str, environ: Mapping[str, str], now: dt.datetime | None = Non
     if info is None:
         raise NotLoggedIn(f"no profile [{profile}] in {where}", hint=login_hint(profile))
     if not (info.access_key_id and info.secret_access_key and info.session_token):
-        raise NotLoggedIn(f"profile [{profile}] in {where} has no temporary credentials (no session token)",
-                          hint=login_hint(profile))
+        raise NotLoggedIn(
+            f"profile [{profile}] in {where} has no temporary credentials (no session token)", hint=login_hint(profile)
+        )
     if info.expiration is None:
-        raise NotLoggedIn(f"profile [{profile}] was not written by awscli_saml_sso (no x_security_token_expires)",
-                          hint=login_hint(profile))
+        raise NotLoggedIn(
+            f"profile [{profile}] was not written by awscli_saml_sso (no x_security_token_expires)",
+            hint=login_hint(profile),
+        )
     if info.expiration <= now:
-        raise NotLoggedIn(f"the credentials of profile [{profile}] expired at "
-                          f"{info.expiration:%Y-%m-%d %H:%M:%S} UTC", hint=login_hint(profile))
+        raise NotLoggedIn(
+            f"the credentials of profile [{profile}] expired at {info.expiration:%Y-%m-%d %H:%M:%S} UTC",
+            hint=login_hint(profile),
+        )
     return ProfileCredentials(
         profile=profile,
         access_key_id=info.access_key_id,

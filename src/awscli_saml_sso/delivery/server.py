@@ -37,12 +37,27 @@ REQUEST_TIMEOUT = 10.0  # seconds a client may take to send its request
 MARGIN = dt.timedelta(minutes=16)
 # Everything that would make an SDK pick other credentials before the container's (the SDKs'
 # chains read the environment's keys, a named profile, web identity before the container).
-NOT_FOR_THE_CHILD = (*REMOVED, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                     "AWS_CREDENTIAL_EXPIRATION", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
-                     "AWS_ROLE_SESSION_NAME")
-_CREDENTIAL_KEYS = ("aws_access_key_id", "credential_process", "role_arn", "sso_start_url", "sso_session",
-                    "web_identity_token_file", "credential_source")
+NOT_FOR_THE_CHILD = (
+    *REMOVED,
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+)
+_CREDENTIAL_KEYS = (
+    "aws_access_key_id",
+    "credential_process",
+    "role_arn",
+    "sso_start_url",
+    "sso_session",
+    "web_identity_token_file",
+    "credential_source",
+)
 
 
 def document(creds: ProfileCredentials) -> bytes:
@@ -71,7 +86,7 @@ class Source:
     meanwhile requests get the last credentials that are still valid."""
 
     def __init__(self, profile: str, environ: Mapping[str, str], status: Callable[[str], None]) -> None:
-        from awscli_saml_sso.delivery import configprofiles  # noqa: PLC0415
+        from awscli_saml_sso.delivery import configprofiles
 
         self.profile, self.environ, self.status = profile, environ, status
         self.remembered = awsfiles.read_profile(profile, environ)
@@ -87,7 +102,7 @@ class Source:
     # -- reading (requests) ------------------------------------------------------------------
     def read(self, at: dt.datetime) -> ProfileCredentials | None:
         """The profile's credentials if still valid at ``at``, without logging in."""
-        from awscli_saml_sso.delivery import cache, profiles  # noqa: PLC0415
+        from awscli_saml_sso.delivery import cache, profiles
 
         if self.request is not None:
             path = cache.file_for(self.environ, self.request.cache_key)
@@ -95,10 +110,15 @@ class Source:
             creds = cache.load(path, self.request.cache_key, at - cache.MIN_REMAINING)
             if creds is None:
                 return None
-            return profiles.ProfileCredentials(self.profile, creds.access_key_id, creds.secret_access_key,
-                                               creds.session_token, creds.expiration,
-                                               awsfiles.read_config_region(self.profile, self.environ),
-                                               cache.role_arn(path) or self.request.role_arn)
+            return profiles.ProfileCredentials(
+                self.profile,
+                creds.access_key_id,
+                creds.secret_access_key,
+                creds.session_token,
+                creds.expiration,
+                awsfiles.read_config_region(self.profile, self.environ),
+                cache.role_arn(path) or self.request.role_arn,
+            )
         try:
             creds = profiles.load(self.profile, self.environ, now=at)
         except profiles.NotLoggedIn:
@@ -121,8 +141,9 @@ class Source:
             self._renewed.wait_for(lambda: not self._renewing, timeout=WAIT_FOR_RENEWAL)
         creds = self.read(dt.datetime.now(dt.timezone.utc))
         if creds is None:
-            raise SamlSsoError(f"no valid credentials for [{self.profile}] yet (logging in again)",
-                               hint="the SDK retries")
+            raise SamlSsoError(
+                f"no valid credentials for [{self.profile}] yet (logging in again)", hint="the SDK retries"
+            )
         return creds
 
     # -- renewing (one thread) ---------------------------------------------------------------
@@ -134,7 +155,7 @@ class Source:
             self.renew()
         creds = self.read(dt.datetime.now(dt.timezone.utc))
         if creds is None:
-            from awscli_saml_sso.delivery import profiles  # noqa: PLC0415
+            from awscli_saml_sso.delivery import profiles
 
             creds = profiles.load(self.profile, self.environ)  # raises NotLoggedIn with its hint
         self.last = creds
@@ -148,8 +169,10 @@ class Source:
 
     def start(self) -> None:
         if not self.renewable:
-            self.status(f"exec --server: [{self.profile}] was not written through a stored IdP: served until it "
-                        "expires, not renewed")
+            self.status(
+                f"exec --server: [{self.profile}] was not written through a stored IdP: served until it "
+                "expires, not renewed"
+            )
             return
         self._thread = threading.Thread(target=self._loop, name="credential-renewal", daemon=True)
         self._thread.start()
@@ -163,7 +186,7 @@ class Source:
             self._renewed.notify_all()
 
     def _loop(self) -> None:
-        import time  # noqa: PLC0415
+        import time
 
         while not self._stop.is_set():
             with self._renewed:
@@ -176,16 +199,18 @@ class Source:
             try:
                 self.renew()
             except SamlSsoError as exc:
-                self.status(f"exec --server: logging in again failed: {exc.message}"
-                            f"{'; ' + exc.hint if exc.hint else ''}; next try in {RETRY_AFTER_FAILURE:.0f} s")
+                self.status(
+                    f"exec --server: logging in again failed: {exc.message}"
+                    f"{'; ' + exc.hint if exc.hint else ''}; next try in {RETRY_AFTER_FAILURE:.0f} s"
+                )
                 self._retry_at = time.monotonic() + RETRY_AFTER_FAILURE
-            except Exception as exc:  # noqa: BLE001 - the thread must survive to serve what is still valid
+            except Exception as exc:  # the thread must survive to serve what is still valid
                 log.debug("exec --server: renewal failed", exc_info=exc)
                 self.status(f"exec --server: logging in again failed: {type(exc).__name__}")
                 self._retry_at = time.monotonic() + RETRY_AFTER_FAILURE
 
     def renew(self) -> None:
-        from awscli_saml_sso.delivery import process  # noqa: PLC0415
+        from awscli_saml_sso.delivery import process
 
         with self._renewed:
             self._renewing = True
@@ -199,14 +224,22 @@ class Source:
                     self.remembered = info
                 known = self.remembered
                 if known is None or not known.idp_nickname:
-                    raise SamlSsoError(f"profile [{self.profile}] was not written through a stored IdP: "
-                                       "it cannot be renewed", hint="log in with --idp-nickname NAME")
-                self.status(f"exec --server: logging in again with the stored IdP '{known.idp_nickname}' "
-                            f"for [{self.profile}]")
-                process.login(process.Request(nickname=known.idp_nickname, role_arn=known.role_arn,
-                                              profile=self.profile,
-                                              endpoint_url=self.environ.get("ASS_ENDPOINT_URL") or None),
-                              self.environ)
+                    raise SamlSsoError(
+                        f"profile [{self.profile}] was not written through a stored IdP: it cannot be renewed",
+                        hint="log in with --idp-nickname NAME",
+                    )
+                self.status(
+                    f"exec --server: logging in again with the stored IdP '{known.idp_nickname}' for [{self.profile}]"
+                )
+                process.login(
+                    process.Request(
+                        nickname=known.idp_nickname,
+                        role_arn=known.role_arn,
+                        profile=self.profile,
+                        endpoint_url=self.environ.get("ASS_ENDPOINT_URL") or None,
+                    ),
+                    self.environ,
+                )
             creds = self.read(dt.datetime.now(dt.timezone.utc))
             if creds is not None:
                 self.last = creds
@@ -231,7 +264,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     server_version = "awscli-saml-sso"
     sys_version = ""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:  # http.server's name
         given = self.headers.get("Authorization")
         if given is None:
             return self._reply(401, {"message": "missing Authorization token"})
@@ -249,7 +282,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _refuse(self) -> None:
         self._reply(405, {"message": "only GET"})
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _refuse  # noqa: N815
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _refuse
 
     def _reply(self, code: int, payload: dict) -> None:
         self._send(code, json.dumps(payload).encode())
@@ -263,7 +296,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's signature
+    def log_message(self, format: str, *args: object) -> None:  # http.server's signature
         log.debug("exec --server: " + format, *args)  # never the token: it is a header, not logged
 
 
@@ -282,8 +315,9 @@ class CredentialServer:
     def __init__(self, source: Callable[[], ProfileCredentials], status: Callable[[str], None]) -> None:
         self.token = secrets.token_urlsafe(32)
         self._server = _Server(source, self.token, status)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="credential-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, name="credential-server", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -305,8 +339,9 @@ class CredentialServer:
         self._server.server_close()
 
 
-def child_environment(environ: Mapping[str, str], server: CredentialServer, creds: ProfileCredentials,
-                      status: Callable[[str], None]) -> dict[str, str]:
+def child_environment(
+    environ: Mapping[str, str], server: CredentialServer, creds: ProfileCredentials, status: Callable[[str], None]
+) -> dict[str, str]:
     env = {k: v for k, v in environ.items() if k not in NOT_FOR_THE_CHILD}
     env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url
     env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = server.token
@@ -315,16 +350,20 @@ def child_environment(environ: Mapping[str, str], server: CredentialServer, cred
     if _has_credentials(awsfiles.credentials_path(environ), "default"):
         # [default]'s keys come before the container's in every SDK's chain: hide the file.
         env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-        status(f"exec --server: [default] of {awsfiles.credentials_path(environ)} hidden from the command "
-               "(its keys would come first)")
+        status(
+            f"exec --server: [default] of {awsfiles.credentials_path(environ)} hidden from the command "
+            "(its keys would come first)"
+        )
     if _has_credentials(awsfiles.config_path(environ), "default"):
-        status(f"warning: [default] of {awsfiles.config_path(environ)} has credentials that SDKs may use "
-               "before the server's")
+        status(
+            f"warning: [default] of {awsfiles.config_path(environ)} has credentials that SDKs may use "
+            "before the server's"
+        )
     return env
 
 
 def _has_credentials(path: os.PathLike, section: str) -> bool:
-    from awscli_saml_sso import atomicfile  # noqa: PLC0415
+    from awscli_saml_sso import atomicfile
 
     try:
         values = inifile.get_section(atomicfile.read_bytes(path).decode("utf-8", "surrogateescape"), section)

@@ -51,7 +51,7 @@ def table(found: Sequence[Row]) -> str:
     """The rows laid out. Every cell comes from the credentials file, which anyone who can write
     it (or a tool that wrote a profile) controls: escape sequences are shown escaped, never sent
     to the terminal (they could hide lines, retitle the window, or fake a profile)."""
-    from awscli_saml_sso.ui import one_line  # noqa: PLC0415
+    from awscli_saml_sso.ui import one_line
 
     cells = [HEADERS] + [tuple(one_line(cell) for cell in dataclasses.astuple(r)) for r in found]
     widths = [max(len(row[i]) for row in cells) for i in range(len(HEADERS))]
@@ -72,7 +72,7 @@ def status(environ: Mapping[str, str], now: dt.datetime | None = None) -> tuple[
 def _process_records(environ: Mapping[str, str], now: dt.datetime) -> list[dict]:
     """One record per config profile whose credential_process is this tool; its credentials are
     those of its cache entry (none yet: expiration None)."""
-    from awscli_saml_sso.delivery import cache, configprofiles  # noqa: PLC0415
+    from awscli_saml_sso.delivery import cache, configprofiles
 
     profiles = configprofiles.all_profiles(environ)
     if not profiles:  # the usual case: no second parse of a credentials file that may be large
@@ -85,16 +85,18 @@ def _process_records(environ: Mapping[str, str], now: dt.datetime) -> list[dict]
             expiration = cache.parse_expiration(entry["Expiration"]) if entry.get("Expiration") else None
         except (TypeError, ValueError):
             expiration = None
-        records.append({
-            "profile": name,
-            "source": "credential_process",
-            "idp_nickname": request.nickname,
-            "role_arn": entry.get("RoleArn") or request.role_arn,
-            "provider_arn": None,
-            "region": region or None,
-            "expiration": expiration,
-            "shadowed": name in shadowed,  # keys in ~/.aws/credentials win over credential_process
-        })
+        records.append(
+            {
+                "profile": name,
+                "source": "credential_process",
+                "idp_nickname": request.nickname,
+                "role_arn": entry.get("RoleArn") or request.role_arn,
+                "provider_arn": None,
+                "region": region or None,
+                "expiration": expiration,
+                "shadowed": name in shadowed,  # keys in ~/.aws/credentials win over credential_process
+            }
+        )
     return records
 
 
@@ -143,7 +145,7 @@ def _account(role_arn: str | None) -> str | None:
 
 
 def _aliases(environ: Mapping[str, str]) -> dict[str, str]:
-    from awscli_saml_sso import aliases  # noqa: PLC0415
+    from awscli_saml_sso import aliases
 
     return aliases.load(environ)
 
@@ -151,5 +153,6 @@ def _aliases(environ: Mapping[str, str]) -> dict[str, str]:
 def _with_aliases(found: list[Row], environ: Mapping[str, str]) -> list[Row]:
     """``ROLE`` shows the account's alias when one is known: ``arn:...:role/Dev (prod)``."""
     known = _aliases(environ)
-    return [dataclasses.replace(r, role=f"{r.role} ({known[a]})") if (a := _account(r.role)) in known else r
-            for r in found]
+    return [
+        dataclasses.replace(r, role=f"{r.role} ({known[a]})") if (a := _account(r.role)) in known else r for r in found
+    ]
