@@ -170,6 +170,10 @@ def chromium_arguments(mode: str, profile_dir: Path) -> list[str]:
         "--disable-quic",
         "--disable-crash-reporter",  # it writes outside the profile (~/.config/chromium)
         "--disable-breakpad",
+        # Without this Chromium still starts two chrome_crashpad_handler processes, each in a
+        # session of its own: killing the browser's process group (Ctrl-C) left them running
+        # until they noticed, seconds later under load. With it there are none.
+        "--disable-crashpad-for-testing",
         # Chromium's own traffic during a login (update checks, sign-in, the search engine's
         # preconnect, and the autofill server, which would receive the IdP form's signatures):
         # none of it is needed, all of it leaves the machine.
