@@ -64,9 +64,7 @@ def update_file(path: Path | str, section: str, values: Mapping[str, str], remov
     directory is created 0700; the file ends 0600. On any failure the old file is left as it was.
     """
     inifile.check_name(section, "section name")
-    real = atomicfile.write_target(path)
-    atomicfile.ensure_private_dir(real.parent)
-    with atomicfile.locked(real):
+    with atomicfile.updating(path) as real:
         old = atomicfile.read_bytes(real)
         text = inifile.set_section(old.decode("utf-8", "surrogateescape"), section, values, remove_keys)
         new = text.encode("utf-8", "surrogateescape")
@@ -80,10 +78,9 @@ def update_file(path: Path | str, section: str, values: Mapping[str, str], remov
 def remove_profile_keys(path: Path | str, section: str, keys: Iterable[str]) -> bool:
     """Remove ``keys`` from ``section`` (the section too when nothing else is left in it), under
     the same lock and atomic write as ``update_file``; True when the file changed."""
-    real = Path(os.path.realpath(path))
-    if not real.exists():
+    if not os.path.exists(path):
         return False
-    with atomicfile.locked(real):
+    with atomicfile.updating(path) as real:
         old = atomicfile.read_bytes(real)
         text = inifile.remove_keys(old.decode("utf-8", "surrogateescape"), section, keys)
         new = text.encode("utf-8", "surrogateescape")

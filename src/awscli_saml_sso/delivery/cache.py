@@ -99,10 +99,9 @@ def load(path: Path, cache_key: Mapping[str, str | None], now: dt.datetime) -> C
 
 
 def store(path: Path, cache_key: Mapping[str, str | None], creds: Credentials, role_arn: str | None = None) -> None:
-    """Atomic, private (0700 directory, 0600 file)."""
+    """Atomic, private (0700 directory, 0600 file), under the file's lock."""
     from awscli_saml_sso import atomicfile  # only on the slow path
 
-    paths.private_dir(path.parent)
     data = {
         "version": VERSION,
         "key": dict(cache_key),
@@ -112,7 +111,7 @@ def store(path: Path, cache_key: Mapping[str, str | None], creds: Credentials, r
         "Expiration": format_expiration(creds.expiration),
         "RoleArn": role_arn,
     }
-    atomicfile.atomic_write(path, json.dumps(data, indent=1).encode() + b"\n")
+    atomicfile.write_private(path, json.dumps(data, indent=1).encode() + b"\n", own_dir=True)
 
 
 def role_arn(path: Path) -> str | None:
