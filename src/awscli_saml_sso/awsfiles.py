@@ -20,10 +20,9 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from . import atomicfile, inifile
+from . import atomicfile, defaults, inifile
 from .models import Credentials, Role, mask
 
-MIN_REMAINING = dt.timedelta(minutes=15)  # botocore refreshes 15 min before expiry; so do we
 EXPIRES_KEY = "x_security_token_expires"
 PRINCIPAL_KEY = "x_principal_arn"
 PROVIDER_KEY = "x_saml_provider_arn"
@@ -209,7 +208,7 @@ def profile_still_valid(
     info: ProfileInfo | None,
     role_arn: str | None,
     now: dt.datetime,
-    min_remaining: dt.timedelta = MIN_REMAINING,
+    min_remaining: dt.timedelta = defaults.MIN_REMAINING,
 ) -> bool:
     """True when ``info`` holds complete credentials for ``role_arn`` (any role when None) that
     stay valid for more than ``min_remaining`` after ``now`` (aware)."""

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from awscli_saml_sso import atomicfile, origins, paths, trust
+from awscli_saml_sso.defaults import BROWSERS, MAX_DURATION, MFA_METHODS, MIN_DURATION
 from awscli_saml_sso.errors import FilesError, UsageError
 from awscli_saml_sso.models import StoredIdp
 from awscli_saml_sso.origins import validate_url
@@ -38,9 +39,6 @@ log = logging.getLogger(__name__)
 
 FILENAME = "idps.json"
 VERSION = 2  # 2: allowed_origins
-BROWSERS = ("chrome", "chromium", "edge", "firefox")
-MFA_METHODS = ("totp", "push", "sms", "call", "email")
-MIN_DURATION, MAX_DURATION = 900, 43200
 MAX_FILE_BYTES = 1024 * 1024  # a few IdPs take a few hundred bytes; anything this big is not ours
 NICKNAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _ROLE_ARN_RE = re.compile(r"arn:aws(-[a-z]+)*:iam::\d{12}:role/\S+")

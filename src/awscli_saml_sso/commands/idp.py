@@ -14,7 +14,8 @@ from typing import IO, Any
 
 import click
 
-from awscli_saml_sso import idps, logsetup, paths
+from awscli_saml_sso import defaults, idps, logsetup, paths
+from awscli_saml_sso.commands.common import log_level_option, setup_logging
 from awscli_saml_sso.errors import UsageError
 from awscli_saml_sso.ui import Terminal
 
@@ -29,20 +30,11 @@ _COLUMNS = (
 
 
 @click.group("idp")
-@click.option(
-    "--log-level",
-    type=click.Choice(logsetup.LEVELS, case_sensitive=False),
-    envvar="ASS_LOG_LEVEL",
-    default=None,
-    help="Log level on stderr (secrets are never logged). [env ASS_LOG_LEVEL]",
-)
+@log_level_option
 @click.pass_context
 def idp(ctx: click.Context, log_level: str | None) -> None:
     """Stored identity providers: URL, username, default role, profile, region, browser."""
-    obj = ctx.ensure_object(dict)
-    level = log_level or obj.get("log_level")
-    logsetup.configure(level)
-    obj["debug"] = (level or "").upper() == "DEBUG"
+    setup_logging(ctx, log_level)
 
 
 def _term(ctx: click.Context) -> Terminal:
@@ -115,16 +107,16 @@ def _field_options(url_required: bool) -> Any:
         click.option("--role-arn", metavar="ARN", help="Default role."),
         click.option("--profile", metavar="NAME", help="Default profile to write."),
         click.option("--region", metavar="REGION", help="Default region."),
-        click.option("--browser", type=click.Choice(idps.BROWSERS), help="Browser to drive for this IdP."),
+        click.option("--browser", type=click.Choice(defaults.BROWSERS), help="Browser to drive for this IdP."),
         click.option(
             "--duration",
-            type=click.IntRange(idps.MIN_DURATION, idps.MAX_DURATION),
+            type=click.IntRange(defaults.MIN_DURATION, defaults.MAX_DURATION),
             metavar="SECONDS",
             help="Default session length.",
         ),
         click.option(
             "--mfa-method",
-            type=click.Choice(idps.MFA_METHODS),
+            type=click.Choice(defaults.MFA_METHODS),
             help="Second factor to choose where the IdP offers several.",
         ),
         click.option(

@@ -11,11 +11,9 @@ import datetime as dt
 import shlex
 from collections.abc import Mapping
 
-from awscli_saml_sso import awsfiles
+from awscli_saml_sso import awsfiles, defaults
 from awscli_saml_sso.errors import UsageError
 from awscli_saml_sso.models import Credentials, mask
-
-DEFAULT_PROFILE = "saml"
 
 
 class NotLoggedIn(UsageError):
@@ -45,7 +43,7 @@ class ProfileCredentials:
 
 
 def login_hint(profile: str) -> str:
-    option = "" if profile == DEFAULT_PROFILE else f" --profile {shlex.quote(profile)}"
+    option = "" if profile == defaults.PROFILE else f" --profile {shlex.quote(profile)}"
     return f"log in first: awscli_saml_sso{option} --idp-nickname NAME (or --idp-url URL)"
 
 
