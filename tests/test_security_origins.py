@@ -110,10 +110,7 @@ def test_allowed_origins_are_stored_canonical_in_a_version_2_file(home):
     document = json.loads(idps.idps_path(env).read_text())
     assert document["version"] == 2
     assert document["idps"]["corp"]["allowed_origins"] == ["https://login.partner.example"]
-    assert idps.trusted_origins(idps.get("corp", env)) == (
-        "https://idp.example.com/sso",
-        "https://login.partner.example",
-    )
+    assert idps.get("corp", env).allowed_origins == ["https://login.partner.example"]
     with pytest.raises(UsageError, match="invalid origin"):
         idps.allow_origins("corp", ["https://x.example/path"], env)
 

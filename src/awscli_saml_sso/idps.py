@@ -59,7 +59,6 @@ __all__ = [
     "validate_nickname",
     "idps_path",
     "allow_origins",
-    "trusted_origins",
     "get_password",
     "set_password",
     "delete_password",
@@ -138,12 +137,6 @@ def _origins(given: list[str] | None) -> list[str] | None:
         if canonical not in found:
             found.append(canonical)
     return found or None
-
-
-def trusted_origins(idp: StoredIdp) -> tuple[str, ...]:
-    """Where the stored IdP's password may be typed without asking: its URL's origin and the
-    origins it remembers."""
-    return (idp.url, *(idp.allowed_origins or ()))
 
 
 def allow_origins(nickname: str, new: list[str], environ: Mapping[str, str]) -> StoredIdp:

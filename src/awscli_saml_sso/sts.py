@@ -45,12 +45,6 @@ def choose_duration(requested: int | None, assertion: Assertion) -> int:
     return max(MIN_DURATION, min(MAX_DURATION, int(duration)))
 
 
-def make_client(target: StsTarget, credentials: Credentials | None = None) -> Any:
-    """An STS client for the target. Without credentials, requests are unsigned (as AWS allows
-    for AssumeRoleWithSAML): the person's ambient AWS credentials are never needed nor used."""
-    return Clients().client(target, credentials)
-
-
 class Clients:
     """The STS clients of one login, all from one botocore session (service models read once).
 
@@ -246,7 +240,6 @@ __all__ = [
     "assume_role_with_saml",
     "caller_arn",
     "choose_duration",
-    "make_client",
     "resolve_target",
     "sts_error",
     "translate_error",
