@@ -14,7 +14,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from test_delivery_support import run_deliver, write_profile
+from deliverysupport import run_deliver, write_profile
 
 from awscli_saml_sso.delivery import console
 
