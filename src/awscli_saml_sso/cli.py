@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from awscli_saml_sso import __version__, defaults
-from awscli_saml_sso.commands.common import browser_option, log_level_option, setup_logging, terminal, timeout_option
+from awscli_saml_sso.commands import common
 from awscli_saml_sso.errors import ExitCode, Interrupted, SamlSsoError, UsageError
 
 PROG = "awscli_saml_sso"
@@ -102,7 +102,7 @@ def _complete_nicknames(ctx: click.Context, param: click.Parameter, incomplete: 
 
 @click.group(cls=DefaultToLogin, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
-@log_level_option
+@common.log_level_option
 @click.pass_context
 def cli(ctx: click.Context, log_level: str | None) -> None:
     """Temporary AWS credentials through your SAML identity provider.
@@ -116,7 +116,7 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
 # login
 # ------------------------------------------------------------------------------------------
 @cli.command("login")
-@log_level_option
+@common.log_level_option
 @click.option("--idp-url", metavar="URL", help="One-off IdP-initiated sign-on URL (nothing stored).")
 @click.option("--idp-nickname", metavar="NAME", help="Use the stored IdP NAME.", shell_complete=_complete_nicknames)
 @click.option("--use-stored", is_flag=True, help="Use the stored username, password (keyring) and role.")
@@ -128,13 +128,7 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
     type=click.Choice(defaults.MFA_METHODS),
     help="Second factor to choose where the IdP offers several.",
 )
-@click.option(
-    "--profile",
-    metavar="NAME",
-    envvar="ASS_PROFILE",
-    default=None,
-    help=f"Profile to write [{defaults.PROFILE}]. [env ASS_PROFILE]",
-)
+@common.profile_option(f"Profile to write [{defaults.PROFILE}].")
 @click.option("--role-arn", metavar="ARN", help="Choose this role (error if not granted).")
 @click.option("--role", "role_pattern", metavar="PATTERN", help="Choose by role name or account:role glob.")
 @click.option("--role-selection", type=int, metavar="INDEX", help="Choose by index in the sorted role list (as 0.3).")
@@ -157,14 +151,14 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
 @click.option(
     "--endpoint-url", metavar="URL", envvar="ASS_ENDPOINT_URL", help="STS endpoint URL. [env ASS_ENDPOINT_URL]"
 )
-@browser_option
+@common.browser_option
 @click.option("--browser-path", metavar="PATH", help="Browser binary.")
 @click.option(
     "--driver-path", metavar="PATH", help="geckodriver binary (Firefox only; Chrome, Chromium and Edge need no driver)."
 )
 @click.option("--show-browser", is_flag=True, help="Visible browser window, still filled in automatically.")
 @click.option("--use-browser", is_flag=True, help="Visible browser window; you log in yourself.")
-@timeout_option
+@common.timeout_option
 @click.option(
     "--saml-response",
     type=click.File("rb"),
@@ -186,10 +180,10 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
 @click.pass_context
 def login_command(ctx: click.Context, log_level: str | None, **options: Any) -> None:
     """Log in through the IdP and write temporary credentials to a profile."""
-    setup_logging(ctx, log_level)
+    common.setup_logging(ctx, log_level)
     from awscli_saml_sso.commands import login as commands_login  # light: heavy imports inside
 
-    term = terminal()
+    term = common.terminal()
     if options.pop("clean"):
         from awscli_saml_sso.commands.clean import clean
 

@@ -29,6 +29,14 @@ timeout_option = click.option(
     help="Wait this long for the SAML response.",
 )
 
+
+def profile_option(help_text: str, default: str | None = None) -> Any:
+    """``--profile NAME``, also from ``ASS_PROFILE``; the help says what the profile is for."""
+    return click.option(
+        "--profile", metavar="NAME", envvar="ASS_PROFILE", default=default, help=f"{help_text} [env ASS_PROFILE]"
+    )
+
+
 browser_option = click.option("--browser", type=click.Choice(defaults.BROWSERS), help="Browser to drive.")
 
 

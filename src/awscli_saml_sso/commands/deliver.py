@@ -13,20 +13,9 @@ from typing import Any
 import click
 
 from awscli_saml_sso import defaults
-from awscli_saml_sso.commands.common import log_level_option, setup_logging, terminal, timeout_option
+from awscli_saml_sso.commands.common import log_level_option, profile_option, setup_logging, terminal, timeout_option
 
-PROFILE_HELP = f"Profile to read [{defaults.PROFILE}]. [env ASS_PROFILE]"
-
-
-def _profile(func: Any) -> Any:
-    return click.option(
-        "--profile",
-        metavar="NAME",
-        envvar="ASS_PROFILE",
-        default=defaults.PROFILE,
-        show_default=False,
-        help=PROFILE_HELP,
-    )(func)
+_profile = profile_option(f"Profile to read [{defaults.PROFILE}].", default=defaults.PROFILE)
 
 
 # ------------------------------------------------------------------------------------------

@@ -44,6 +44,12 @@ def _term(ctx: click.Context) -> Terminal:
     return obj["terminal"]
 
 
+def _stored(ctx: click.Context, nickname: str) -> idps.StoredIdp:
+    """The stored IdP (after the note of a migration, if one just happened)."""
+    _load(ctx)
+    return idps.get(nickname, os.environ)
+
+
 def _load(ctx: click.Context) -> dict[str, idps.StoredIdp]:
     known, note = idps.load_all_with_note(os.environ)
     if note:
@@ -80,8 +86,7 @@ def format_table(rows: list[list[str]]) -> list[str]:
 @click.pass_context
 def show_command(ctx: click.Context, nickname: str, as_json: bool) -> None:
     """Show one stored IdP."""
-    _load(ctx)
-    stored = idps.get(nickname, os.environ)
+    stored = _stored(ctx, nickname)
     has_password = bool(stored.username) and idps.get_password(stored.nickname, stored.username) is not None
     if as_json:
         click.echo(json.dumps({**_as_dict(stored), "password_in_keyring": has_password}, indent=2))
@@ -174,8 +179,7 @@ def set_command(
     changes = _changes(fields)
     if not changes and not password_stdin and not allowed_origins:
         raise UsageError("nothing to change", hint=f"pass one or more of {', '.join(_option_names(ctx))}")
-    _load(ctx)
-    stored = idps.get(nickname, os.environ)
+    stored = _stored(ctx, nickname)
     username = changes.get("username", stored.username)
     if password_stdin and not username:
         raise UsageError(
@@ -224,8 +228,7 @@ def _option_names(ctx: click.Context) -> list[str]:
 @click.pass_context
 def remove_command(ctx: click.Context, nickname: str, yes: bool) -> None:
     """Forget a stored IdP, its keyring password and its browser profile."""
-    _load(ctx)
-    stored = idps.get(nickname, os.environ)
+    stored = _stored(ctx, nickname)
     term = _term(ctx)
     question = f"Remove IdP {nickname!r} ({stored.url}), its keyring password and its browser profile?"
     if not yes and not term.confirm(question, option="--yes"):

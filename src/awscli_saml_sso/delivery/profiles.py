@@ -30,6 +30,14 @@ class ProfileCredentials:
     region: str | None
     role_arn: str | None
 
+    @classmethod
+    def of(
+        cls, profile: str, creds: Credentials, role_arn: str | None, environ: Mapping[str, str]
+    ) -> ProfileCredentials:
+        """``creds`` as the profile's, with its region from ``~/.aws/config``."""
+        keys = (creds.access_key_id, creds.secret_access_key, creds.session_token, creds.expiration)
+        return cls(profile, *keys, region=awsfiles.read_config_region(profile, environ), role_arn=role_arn)
+
     @property
     def expiration_iso(self) -> str:
         return self.expiration.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -71,15 +79,7 @@ def from_process(profile: str, request, environ: Mapping[str, str]) -> ProfileCr
 
     creds = process.credentials(request, environ)
     role_arn = cache.role_arn(cache.file_for(environ, request.cache_key)) or request.role_arn
-    return ProfileCredentials(
-        profile=profile,
-        access_key_id=creds.access_key_id,
-        secret_access_key=creds.secret_access_key,
-        session_token=creds.session_token,
-        expiration=creds.expiration,
-        region=awsfiles.read_config_region(profile, environ),
-        role_arn=role_arn,
-    )
+    return ProfileCredentials.of(profile, creds, role_arn, environ)
 
 
 def load_or_renew(
@@ -140,12 +140,5 @@ def load(
             f"the credentials of profile [{profile}] expired at {info.expiration:%Y-%m-%d %H:%M:%S} UTC",
             hint=login_hint(profile),
         )
-    return ProfileCredentials(
-        profile=profile,
-        access_key_id=info.access_key_id,
-        secret_access_key=info.secret_access_key,
-        session_token=info.session_token,
-        expiration=info.expiration,
-        region=awsfiles.read_config_region(profile, environ),
-        role_arn=info.role_arn,
-    )
+    creds = Credentials(info.access_key_id, info.secret_access_key, info.session_token, info.expiration)
+    return ProfileCredentials.of(profile, creds, info.role_arn, environ)
