@@ -23,11 +23,12 @@ from pathlib import Path
 import pytest
 from hostile import fakes
 from hostile import harness as hostile_harness
-from hostile.harness import ProcessWatch, assert_no_secrets, assert_no_secrets_in_tree, run_cli
+from hostile.harness import ProcessWatch, assert_no_secrets, assert_no_secrets_in_tree, run_cli, short_tmpdir
 from pages.idp import USERS, IdpServer
 from pages.listeners import RecordingTcp
 from pages.serving import QuietHandler, Served, send
 
+assert short_tmpdir  # a fixture, used by name below
 UMASK = 0o000
 PASSWORD = USERS["alice"]
 
