@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from devstack import idp, keycloak, localstack, procs, realm, watchdog
+from devstack import idp, keycloak, localstack, procs, realm
 from devstack.procs import StackError
 from devstack.settings import (
     AWS_SIDES,
@@ -25,6 +25,7 @@ from devstack.settings import (
 STATE_FILE = "stack.json"
 STATE_VERSION = 1
 AWS = "aws"
+WATCHDOG = "watchdog"  # devstack/watchdog.py, started by up(watch_pid=...), stopped by down
 
 
 def _state_path(state_dir: Path) -> Path:
@@ -183,7 +184,7 @@ def _wait_aws(settings: Settings, pid: int) -> None:
 def _start_watchdog(settings: Settings, watch_pid: int) -> None:
     env = _python_env()
     procs.start(
-        watchdog.NAME,
+        WATCHDOG,
         [sys.executable, "-m", "devstack.watchdog", str(watch_pid), str(settings.state_dir)],
         run_dir=settings.state_dir,
         env=env,
@@ -205,5 +206,5 @@ def seed(settings: Settings) -> None:
 def down(state_dir: Path, include_watchdog: bool = True) -> list[str]:
     """Stop both servers (whole process groups); returns the names that were running."""
     if include_watchdog:
-        procs.stop(watchdog.NAME, state_dir)
+        procs.stop(WATCHDOG, state_dir)
     return [name for name in (idp.NAME, AWS) if procs.stop(name, state_dir)]

@@ -11,7 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-NAME = "watchdog"
+from devstack import stack
+
+NAME = stack.WATCHDOG  # its pid file and log in the state directory
 
 
 def alive(pid: int) -> bool:
@@ -28,8 +30,6 @@ def main(argv: list[str]) -> int:
     parent, state_dir = int(argv[0]), Path(argv[1])
     while alive(parent) and os.getppid() == parent:
         time.sleep(0.5)
-    from devstack import stack
-
     stack.down(state_dir, include_watchdog=False)
     (state_dir / f"{NAME}.pid").unlink(missing_ok=True)
     return 0

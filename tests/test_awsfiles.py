@@ -144,7 +144,7 @@ def test_remove_keys_and_duplicates(tmp_path):
 
 def test_get_and_list_sections():
     text = "#c\n[default]\nA = 1\n  cont\n\n[profile x] # note\nk: v = w\n[default2]\n"
-    assert inifile.list_sections(text) == ["default", "profile x", "default2"]
+    assert list(inifile.parse(text)) == ["default", "profile x", "default2"]
     assert inifile.get_section(text, "default") == {"a": "1\ncont"}
     assert inifile.get_section(text, "profile x") == {"k": "v = w"}
     assert inifile.get_section(text, "missing") is None

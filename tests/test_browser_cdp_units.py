@@ -1,4 +1,4 @@
-"""The DevTools pipe client without a browser: framing, answers by id, and no call that can hang
+"""The DevTools pipe client (and the BiDi websocket one) without a browser: framing, answers by id, and no call that can hang
 once the other end is gone (the browser's side is played by a thread on real pipes)."""
 
 from __future__ import annotations
@@ -90,3 +90,77 @@ def test_preferences_are_merged_into_the_profile(tmp_path):
         "net": {"network_prediction_options": 2},
     }
     assert (tmp_path / "Default" / "Preferences").stat().st_mode & 0o077 == 0
+
+
+def test_a_failing_event_handler_fails_the_pending_call_at_once(caplog):
+    """A bug in a listener used to be logged at DEBUG and surface as the caller's timeout."""
+    transport, browser_read, browser_write = _pipes()
+    connection = cdp.Connection(transport)
+
+    def buggy(event):
+        raise KeyError("params")
+
+    connection.on("Fetch.requestPaused", buggy)
+
+    def browser():  # reads the command, sends an event instead of the answer
+        raw = b""
+        while b"\0" not in raw:
+            raw += os.read(browser_read, 4096)
+        os.write(browser_write, json.dumps({"method": "Fetch.requestPaused", "params": {}}).encode() + b"\0")
+
+    thread = threading.Thread(target=browser)
+    thread.start()
+    began = time.monotonic()
+    with caplog.at_level("ERROR", logger="awscli_saml_sso.browser.cdp"), pytest.raises(cdp.CdpError) as err:
+        connection.call("Page.navigate", {"url": "x"}, timeout=20)
+    assert time.monotonic() - began < 5 and "event handler failed (KeyError)" in str(err.value)
+    assert connection.failure and any(r.levelname == "ERROR" for r in caplog.records)
+    thread.join()
+    connection.close()
+    os.close(browser_write)
+    os.close(browser_read)
+
+
+def test_a_failing_bidi_event_handler_fails_the_pending_call_at_once(caplog):
+    """The same over WebDriver BiDi (wsrpc), against a loopback websocket server (wsproto)."""
+    import socket
+
+    from wsproto import ConnectionType, WSConnection
+    from wsproto.events import AcceptConnection, CloseConnection, Request, TextMessage
+
+    from awscli_saml_sso.browser import bidi
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def firefox():  # answers no command: sends an event for the first one instead
+        sock, _ = listener.accept()
+        ws = WSConnection(ConnectionType.SERVER)
+        with sock:
+            while data := sock.recv(65536):
+                ws.receive_data(data)
+                for event in ws.events():
+                    if isinstance(event, Request):
+                        sock.sendall(ws.send(AcceptConnection()))
+                    elif isinstance(event, TextMessage):
+                        note = {"type": "event", "method": "network.beforeRequestSent", "params": {}}
+                        sock.sendall(ws.send(TextMessage(data=json.dumps(note))))
+                    elif isinstance(event, CloseConnection):
+                        return
+
+    thread = threading.Thread(target=firefox, daemon=True)
+    thread.start()
+
+    def buggy(method, params):
+        raise KeyError("request")
+
+    connection = bidi.BidiConnection(f"ws://127.0.0.1:{listener.getsockname()[1]}/session", buggy)
+    connection.open()
+    began = time.monotonic()
+    with caplog.at_level("ERROR", logger="awscli_saml_sso.browser.wsrpc"), pytest.raises(bidi.BidiError) as err:
+        connection.call("network.addIntercept", {}, timeout=20)
+    assert time.monotonic() - began < 5 and "event handler failed (KeyError)" in str(err.value)
+    assert connection.failure and any(r.levelname == "ERROR" for r in caplog.records)
+    with pytest.raises(bidi.BidiError):  # and every later command, without waiting
+        connection.send("network.continueRequest", {})
+    connection.close()
+    listener.close()

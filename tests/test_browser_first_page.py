@@ -6,17 +6,16 @@ test_e2e_first_hour.py."""
 
 from __future__ import annotations
 
-import http.server
 import os
 import shutil
 import sys
-import threading
 import time
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+from pages.serving import QuietHandler, Served, send
 from test_browser_firefox import FIREFOX, GECKODRIVER
 
 from awscli_saml_sso.browser import BrowserLogin, capture_saml_response
@@ -41,28 +40,14 @@ PAGES = {
 }
 
 
-class Pages:
+class Pages(Served):
     def __init__(self) -> None:
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 status, body = PAGES.get(self.path.split("?")[0], (404, "<h1>Not found</h1>"))
-                data = f"<!doctype html><html><head><meta charset=utf-8></head><body>{body}</body></html>".encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send(self, status, f"<!doctype html><html><head><meta charset=utf-8></head><body>{body}</body></html>")
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)
 
 
 @pytest.fixture(scope="module")

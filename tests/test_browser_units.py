@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import http.server
 import os
 import socket
@@ -10,6 +11,7 @@ import sys
 import threading
 import time
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -36,7 +38,8 @@ from awscli_saml_sso.browser.diagnostics import scrub
 )
 def test_saml_endpoints(url):
     assert ep.is_saml_endpoint(url)
-    assert ep.is_signin_host(url)
+    # and on an AWS sign-in host: Chromium intercepts (fetch_patterns) and cannot resolve them
+    assert any(fnmatch.fnmatchcase(urlsplit(url).hostname, host) for host in ep.SIGNIN_HOSTS)
 
 
 @pytest.mark.parametrize(

@@ -4,29 +4,28 @@ it is asked, as AWS's would be."""
 from __future__ import annotations
 
 import ast
-import http.server
 import json
 import socket
 import stat
 import sys
-import threading
 import urllib.parse
 from pathlib import Path
 
 import pytest
-from test_delivery_support import run_deliver, write_profile
+from deliverysupport import run_deliver, write_profile
+from pages.serving import QuietHandler, Served
 
 from awscli_saml_sso.delivery import console
 
 
-class Federation:
+class Federation(Served):
     """A loopback stand-in for signin.aws.amazon.com/federation."""
 
     def __init__(self, status: int = 200, token: str = "TOKEN-abc+/=") -> None:
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
         owner = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 parts = urllib.parse.urlsplit(self.path)
                 owner.requests.append((parts.path, urllib.parse.parse_qs(parts.query, keep_blank_values=True)))
@@ -36,16 +35,8 @@ class Federation:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/federation"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)
+        self.url = f"{self.base}/federation"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import json
 import sys
 
 import pytest
-from test_delivery_support import ROLE, run_deliver, write_profile
+from deliverysupport import ROLE, run_deliver, write_profile
 
 from awscli_saml_sso import aliases, awsfiles
 from awscli_saml_sso.delivery import cache, configprofiles

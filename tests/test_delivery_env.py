@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from test_delivery_support import run_deliver, write_profile
+from deliverysupport import run_deliver, write_profile
 
 from awscli_saml_sso.delivery import envvars
 
@@ -76,7 +76,7 @@ def test_exec_forwards_sigterm_to_the_child(cli_env, tmp_path) -> None:
         f"pathlib.Path({str(marker)!r}).write_text('x')\n"
         "time.sleep(30)\n"
     )
-    from test_delivery_support import _MAIN
+    from deliverysupport import _MAIN
 
     proc = subprocess.Popen(
         [sys.executable, "-c", _MAIN, "exec", "--", sys.executable, "-c", child],

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_delivery_support import run_deliver, write_profile
+from deliverysupport import run_deliver, write_profile
 
 from awscli_saml_sso.delivery import envvars
 from awscli_saml_sso.delivery.profiles import ProfileCredentials

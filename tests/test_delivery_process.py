@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_delivery_support import _MAIN, run_deliver, write_profile
+from deliverysupport import _MAIN, run_deliver, write_profile
 
 from awscli_saml_sso import paths
 from awscli_saml_sso.delivery import cache, process
@@ -133,7 +133,7 @@ def test_warns_when_static_keys_shadow_credential_process(cli_env) -> None:
 # -- end to end -----------------------------------------------------------------------------
 def tool_command() -> list[str]:
     """How credential_process runs the tool: ``python -m awscli_saml_sso`` once cli.py registers
-    the command, else the same entry point with the command added (see test_delivery_support)."""
+    the command, else the same entry point with the command added (see deliverysupport)."""
     from awscli_saml_sso import cli
 
     if "credential-process" in cli.cli.commands:
@@ -280,7 +280,7 @@ def test_no_password_in_the_keyring_is_a_missing_answer_not_a_prompt(aws, keyrin
 
 @pytest.mark.e2e
 def test_concurrent_calls_log_in_once(aws, keyring_env) -> None:
-    from test_delivery_support import _MAIN as main
+    from deliverysupport import _MAIN as main
 
     from devstack import realm
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from test_delivery_support import run_deliver, write_profile
+from deliverysupport import run_deliver, write_profile
 
 from awscli_saml_sso import awsfiles
 

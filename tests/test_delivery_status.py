@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from test_delivery_support import PROVIDER, ROLE, run_deliver, write_profile
+from deliverysupport import PROVIDER, ROLE, run_deliver, write_profile
 
 from awscli_saml_sso.delivery import status
 

@@ -6,8 +6,8 @@ import datetime as dt
 import json
 
 from clirun import run_cli
+from deliverysupport import write_profile
 from keyrings.alt.file import PlaintextKeyring
-from test_delivery_support import write_profile
 
 from awscli_saml_sso import awsfiles, idps, inifile, paths
 from awscli_saml_sso.delivery import cache

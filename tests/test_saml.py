@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import os
 import pathlib
+import threading
 import time
 import urllib.parse
 
@@ -343,15 +345,38 @@ def test_status_error_quotes_both_codes():
         saml.parse_assertion(make_response([pair(USER)], status="urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"))
 
 
-def test_xxe_never_reads_the_file(tmp_path):
-    secret = tmp_path / "secret.txt"
-    secret.write_text("TOPSECRET-CONTENT")
+def test_xxe_never_reads_the_file(tmp_path, monkeypatch):
+    """Even with the DOCTYPE byte check bypassed, the hardened parser never opens the entity's
+    file: it is a FIFO here, and a watcher sees any reader that opens it."""
+    secret = tmp_path / "secret.fifo"
+    os.mkfifo(secret)
     doc = fixture("xxe_file.xml").replace(b"file:///etc/passwd", secret.as_uri().encode())
-    # Even with the DOCTYPE check bypassed, the hardened parser must not resolve the entity.
-    for data in (doc, base64.b64encode(doc)):
-        with pytest.raises(SamlError) as info:
-            saml.parse_assertion(data)
-        assert "TOPSECRET" not in str(info.value)
+    monkeypatch.setattr(saml, "_refuse_dtd_bytes", lambda xml: None)
+    opened, done = [], threading.Event()
+
+    def watch() -> None:  # opening the write end without blocking succeeds only while a reader has it open
+        while not done.is_set():
+            try:
+                fd = os.open(secret, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:  # ENXIO: no reader
+                time.sleep(0.002)
+                continue
+            opened.append(True)
+            os.write(fd, b"TOPSECRET-CONTENT")
+            os.close(fd)  # the reader sees the end and goes on
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        for data in (doc, base64.b64encode(doc)):
+            with pytest.raises(SamlError) as info:
+                saml.parse_assertion(data)
+            assert "TOPSECRET" not in str(info.value)
+        time.sleep(0.05)  # a reader that opened at the very end is seen too
+    finally:
+        done.set()
+        watcher.join(5)
+    assert opened == []
 
 
 @pytest.mark.parametrize("name", ["xxe_file.xml", "xxe_url.xml", "billion_laughs.xml", "external_dtd.xml"])

@@ -9,15 +9,14 @@ to 127.0.0.1 with its host-resolver rules; to the tool it is another machine).""
 
 from __future__ import annotations
 
-import http.server
 import json
 import sys
-import threading
 
 import pexpect
 import pytest
 from clirun import run_cli
 from pages.idp import USERS, IdpServer
+from pages.serving import QuietHandler, Served
 
 from awscli_saml_sso import idps, login, origins
 from awscli_saml_sso.errors import ExitCode, UsageError
@@ -110,10 +109,7 @@ def test_allowed_origins_are_stored_canonical_in_a_version_2_file(home):
     document = json.loads(idps.idps_path(env).read_text())
     assert document["version"] == 2
     assert document["idps"]["corp"]["allowed_origins"] == ["https://login.partner.example"]
-    assert idps.trusted_origins(idps.get("corp", env)) == (
-        "https://idp.example.com/sso",
-        "https://login.partner.example",
-    )
+    assert idps.get("corp", env).allowed_origins == ["https://login.partner.example"]
     with pytest.raises(UsageError, match="invalid origin"):
         idps.allow_origins("corp", ["https://x.example/path"], env)
 
@@ -140,27 +136,19 @@ def test_idp_add_allow_origin(cli_env):
 
 
 # -- end to end: a real headless Chromium, loopback pages ----------------------------------------------
-class Redirect:
+class Redirect(Served):
     """A first IdP origin whose sign-on URL sends the browser on to another origin's login page."""
 
     def __init__(self, to: str) -> None:
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 self.send_response(302)
                 self.send_header("Location", to)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/start"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)
+        self.url = f"{self.base}/start"
 
 
 @pytest.fixture

@@ -71,25 +71,34 @@ def test_unusable_cache_file_is_a_miss(tmp_path, name):
 
 @pytest.mark.parametrize("opts", [{"profile": "x]\n[default"}, {"all_roles_template": "{role}]\n[default"}], ids=repr)
 def test_bad_profile_name_refused_before_sts(opts, tmp_path):
+    """Through run_login's real STS client: a local endpoint records any request that reaches it."""
+    import http.server
+    import threading
+
     from awscli_saml_sso import login
     from awscli_saml_sso.errors import UsageError
 
     calls = []
 
-    class NoSts:
-        def assume_role_with_saml(self, **kwargs):
-            calls.append(kwargs)
-            raise AssertionError("STS was called")
+    class Sts(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            calls.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            self.send_error(500)
 
-    options = login.LoginOptions(saml_response=fakes.saml_xml().encode(), verify=False, **opts)
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sts)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    options = login.LoginOptions(saml_response=fakes.saml_xml().encode(), verify=False, endpoint_url=endpoint, **opts)
     environ = {"AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "c"), "AWS_CONFIG_FILE": str(tmp_path / "f")}
-    import unittest.mock
-
-    with (
-        unittest.mock.patch.object(login.sts, "make_client", lambda target: NoSts()),
-        pytest.raises(UsageError, match="invalid profile name"),
-    ):
-        login.run_login(options, _QuietUI(), environ)
+    try:
+        with pytest.raises(UsageError, match="invalid profile name"):
+            login.run_login(options, _QuietUI(), environ)
+    finally:
+        server.shutdown()
+        server.server_close()
     assert calls == [] and not (tmp_path / "c").exists()
 
 
@@ -116,7 +125,7 @@ def test_sts_client_ignores_an_ambient_profile_that_does_not_exist_yet(tmp_path,
     monkeypatch.setenv("AWS_PROFILE", "saml")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
-    client = sts.make_client(sts.StsTarget(region="eu-west-1", endpoint_url="http://127.0.0.1:9"))
+    client = sts.Clients().client(sts.StsTarget(region="eu-west-1", endpoint_url="http://127.0.0.1:9"))
     assert client.meta.region_name == "eu-west-1"
 
 
@@ -128,7 +137,7 @@ def test_sts_client_with_an_unparsable_aws_file_is_a_files_error(tmp_path, monke
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
     with pytest.raises(FilesError, match="Unable to parse config file"):
-        sts.make_client(sts.StsTarget(region="eu-west-1"))
+        sts.Clients().client(sts.StsTarget(region="eu-west-1"))
 
 
 def test_oversized_or_endless_aws_file_is_refused_unchanged(tmp_path):

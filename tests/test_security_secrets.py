@@ -15,20 +15,20 @@ from __future__ import annotations
 
 import base64
 import html
-import http.server
 import json
 import os
 import stat
-import threading
 from pathlib import Path
 
 import pytest
 from hostile import fakes
 from hostile import harness as hostile_harness
-from hostile.harness import ProcessWatch, assert_no_secrets, assert_no_secrets_in_tree, run_cli
+from hostile.harness import ProcessWatch, assert_no_secrets, assert_no_secrets_in_tree, run_cli, short_tmpdir
 from pages.idp import USERS, IdpServer
 from pages.listeners import RecordingTcp
+from pages.serving import QuietHandler, Served, send
 
+assert short_tmpdir  # a fixture, used by name below
 UMASK = 0o000
 PASSWORD = USERS["alice"]
 
@@ -193,12 +193,12 @@ def test_browser_login_at_debug_leaks_nothing(loopback_idp, env, home, aws_trap,
     assert_private_tree(home / ".aws")
 
 
-class EchoingIdp:
+class EchoingIdp(Served):
     """A hostile IdP page: after the login it shows the password back, and never posts SAML.
     The tool gives up and saves diagnostics, which must not contain the password."""
 
     def __init__(self) -> None:
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 self._send(
                     '<form method="post" action="/login"><label for=u>Username</label><input id=u name=u>'
@@ -219,23 +219,10 @@ class EchoingIdp:
                 )
 
             def _send(self, body: str) -> None:
-                data = f"<!doctype html><html><body>{body}</body></html>".encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send(self, 200, f"<!doctype html><html><body>{body}</body></html>")
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)
+        self.url = f"{self.base}/"
 
 
 @pytest.mark.browser  # a real Chromium

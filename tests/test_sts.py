@@ -39,7 +39,7 @@ ASSERTION = Assertion(saml_response="PHNhbWw+" * 10, roles=(ROLE,), session_dura
     ],
 )
 def test_sts_error_codes_become_plain_messages(code, message, expected, error_type):
-    client = sts.make_client(sts.StsTarget("us-east-1", "http://127.0.0.1:9"))
+    client = sts.Clients().client(sts.StsTarget("us-east-1", "http://127.0.0.1:9"))
     with Stubber(client) as stub:
         stub.add_client_error(
             "assume_role_with_saml", service_error_code=code, service_message=message, http_status_code=400
@@ -52,14 +52,14 @@ def test_sts_error_codes_become_plain_messages(code, message, expected, error_ty
 
 
 def test_unreachable_sts_is_a_network_error():
-    client = sts.make_client(sts.StsTarget("us-east-1", "http://127.0.0.1:9"))  # port 9: nothing listens
+    client = sts.Clients().client(sts.StsTarget("us-east-1", "http://127.0.0.1:9"))  # port 9: nothing listens
     with pytest.raises(NetworkError) as caught:
         sts.assume_role_with_saml(client, ASSERTION, ROLE, 3600)
     assert caught.value.exit_code == ExitCode.NETWORK
 
 
 def test_success_returns_aware_utc_expiration():
-    client = sts.make_client(sts.StsTarget("us-east-1", "http://127.0.0.1:9"))
+    client = sts.Clients().client(sts.StsTarget("us-east-1", "http://127.0.0.1:9"))
     expires = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.timezone.utc)
     with Stubber(client) as stub:
         stub.add_response(
@@ -109,7 +109,7 @@ def test_target_region(partition, region, option, expected):
 
 
 def test_partition_endpoints_are_regional():
-    cn = sts.make_client(sts.StsTarget("cn-north-1"))
-    gov = sts.make_client(sts.StsTarget("us-gov-west-1"))
+    cn = sts.Clients().client(sts.StsTarget("cn-north-1"))
+    gov = sts.Clients().client(sts.StsTarget("us-gov-west-1"))
     assert cn.meta.endpoint_url == "https://sts.cn-north-1.amazonaws.com.cn"
     assert gov.meta.endpoint_url == "https://sts.us-gov-west-1.amazonaws.com"

@@ -79,12 +79,11 @@ def remember(environ: Mapping[str, str], account: str, alias: str) -> None:
 
     if not (_ACCOUNT.match(account) and _ALIAS.match(alias)):
         return
-    learned = _learned(environ)
-    if learned.get(account) == alias:
+    if _learned(environ).get(account) == alias:
         return
-    learned[account] = alias
-    paths.private_dir(cache_path(environ).parent)
-    atomicfile.atomic_write(cache_path(environ), json.dumps(learned, indent=1, sort_keys=True).encode() + b"\n")
+    with atomicfile.updating(cache_path(environ), own_dir=True) as real:
+        learned = {**_learned(environ), account: alias}  # read again under the lock: a run may have added one
+        atomicfile.atomic_write(real, json.dumps(learned, indent=1, sort_keys=True).encode() + b"\n")
 
 
 def fetch(credentials: Any, region: str, endpoint_url: str | None) -> str | None:

@@ -1,5 +1,10 @@
 """Private files written so that a crash never leaves a mix: lock, temp file, fsync, replace.
 
+The one writer of the tool's private files (``~/.aws`` files, stored IdPs, caches):
+``write_private(path, data)``, or ``updating(path)`` around a read-modify-write. Both resolve the
+real file (``write_target``: a link is followed only to a file of ours), make its directory
+private, and hold the lock while ``atomic_write`` replaces the file.
+
 ``locked(path)`` serialises writers of one file through a sidecar ``<file>.lock`` (flock on POSIX,
 msvcrt on Windows; the OS releases it when the holder dies). ``atomic_write`` writes a temporary
 file in the same directory (mode 0600), fsyncs it, renames it over the target and fsyncs the
@@ -144,6 +149,36 @@ def write_target(path: Path | str) -> Path:
             f"refusing to write {real}{via}: it belongs to another user (uid {st.st_uid})",
             hint="write your own file instead (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE); nothing was changed",
         )
+    return real
+
+
+def private_target(path: Path | str, *, own_dir: bool = False) -> Path:
+    """``write_target(path)`` with its directory private: missing levels are created 0700; with
+    ``own_dir`` (a directory of the tool's own, not ``~/.aws``) an existing one is tightened too."""
+    real = write_target(path)
+    if own_dir:
+        from . import paths  # light; only needed here
+
+        paths.private_dir(real.parent)
+    else:
+        ensure_private_dir(real.parent)
+    return real
+
+
+@contextlib.contextmanager
+def updating(path: Path | str, *, own_dir: bool = False) -> Iterator[Path]:
+    """Hold the lock of the real file behind ``path`` (``private_target``) and yield it: read it,
+    then ``atomic_write`` it, and no other run writes in between."""
+    real = private_target(path, own_dir=own_dir)
+    with locked(real):
+        yield real
+
+
+def write_private(path: Path | str, data: bytes, *, own_dir: bool = False) -> Path:
+    """Replace the file at ``path`` with ``data``: atomic, 0600, under its lock, through a link
+    only to a file of ours (``updating``). Returns the real file written."""
+    with updating(path, own_dir=own_dir) as real:
+        atomic_write(real, data)
     return real
 
 

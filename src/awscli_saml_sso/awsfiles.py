@@ -20,10 +20,9 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from . import atomicfile, inifile
+from . import atomicfile, defaults, inifile
 from .models import Credentials, Role, mask
 
-MIN_REMAINING = dt.timedelta(minutes=15)  # botocore refreshes 15 min before expiry; so do we
 EXPIRES_KEY = "x_security_token_expires"
 PRINCIPAL_KEY = "x_principal_arn"
 PROVIDER_KEY = "x_saml_provider_arn"
@@ -64,9 +63,7 @@ def update_file(path: Path | str, section: str, values: Mapping[str, str], remov
     directory is created 0700; the file ends 0600. On any failure the old file is left as it was.
     """
     inifile.check_name(section, "section name")
-    real = atomicfile.write_target(path)
-    atomicfile.ensure_private_dir(real.parent)
-    with atomicfile.locked(real):
+    with atomicfile.updating(path) as real:
         old = atomicfile.read_bytes(real)
         text = inifile.set_section(old.decode("utf-8", "surrogateescape"), section, values, remove_keys)
         new = text.encode("utf-8", "surrogateescape")
@@ -80,10 +77,9 @@ def update_file(path: Path | str, section: str, values: Mapping[str, str], remov
 def remove_profile_keys(path: Path | str, section: str, keys: Iterable[str]) -> bool:
     """Remove ``keys`` from ``section`` (the section too when nothing else is left in it), under
     the same lock and atomic write as ``update_file``; True when the file changed."""
-    real = Path(os.path.realpath(path))
-    if not real.exists():
+    if not os.path.exists(path):
         return False
-    with atomicfile.locked(real):
+    with atomicfile.updating(path) as real:
         old = atomicfile.read_bytes(real)
         text = inifile.remove_keys(old.decode("utf-8", "surrogateescape"), section, keys)
         new = text.encode("utf-8", "surrogateescape")
@@ -212,7 +208,7 @@ def profile_still_valid(
     info: ProfileInfo | None,
     role_arn: str | None,
     now: dt.datetime,
-    min_remaining: dt.timedelta = MIN_REMAINING,
+    min_remaining: dt.timedelta = defaults.MIN_REMAINING,
 ) -> bool:
     """True when ``info`` holds complete credentials for ``role_arn`` (any role when None) that
     stay valid for more than ``min_remaining`` after ``now`` (aware)."""

@@ -16,9 +16,9 @@ from typing import Any
 
 import click
 
-from awscli_saml_sso import __version__
+from awscli_saml_sso import __version__, defaults
+from awscli_saml_sso.commands import common
 from awscli_saml_sso.errors import ExitCode, Interrupted, SamlSsoError, UsageError
-from awscli_saml_sso.logsetup import LEVELS
 
 PROG = "awscli_saml_sso"
 log = logging.getLogger(__name__)
@@ -100,18 +100,9 @@ def _complete_nicknames(ctx: click.Context, param: click.Parameter, incomplete: 
         return []
 
 
-log_level_option = click.option(
-    "--log-level",
-    type=click.Choice(LEVELS, case_sensitive=False),
-    envvar="ASS_LOG_LEVEL",
-    default=None,
-    help="Log level on stderr (secrets are never logged). [env ASS_LOG_LEVEL]",
-)
-
-
 @click.group(cls=DefaultToLogin, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
-@log_level_option
+@common.log_level_option
 @click.pass_context
 def cli(ctx: click.Context, log_level: str | None) -> None:
     """Temporary AWS credentials through your SAML identity provider.
@@ -121,20 +112,11 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
     ctx.ensure_object(dict)["log_level"] = log_level
 
 
-def _configure_logging(ctx: click.Context, log_level: str | None) -> str | None:
-    from awscli_saml_sso import logsetup  # light
-
-    level = log_level or (ctx.obj or {}).get("log_level")
-    logsetup.configure(level)
-    ctx.ensure_object(dict)["debug"] = (level or "").upper() == "DEBUG"
-    return level
-
-
 # ------------------------------------------------------------------------------------------
 # login
 # ------------------------------------------------------------------------------------------
 @cli.command("login")
-@log_level_option
+@common.log_level_option
 @click.option("--idp-url", metavar="URL", help="One-off IdP-initiated sign-on URL (nothing stored).")
 @click.option("--idp-nickname", metavar="NAME", help="Use the stored IdP NAME.", shell_complete=_complete_nicknames)
 @click.option("--use-stored", is_flag=True, help="Use the stored username, password (keyring) and role.")
@@ -143,12 +125,10 @@ def _configure_logging(ctx: click.Context, log_level: str | None) -> str | None:
 @click.option("--mfa-code", metavar="CODE", help="One-time code for the IdP's second factor.")
 @click.option(
     "--mfa-method",
-    type=click.Choice(["totp", "push", "sms", "call", "email"]),
+    type=click.Choice(defaults.MFA_METHODS),
     help="Second factor to choose where the IdP offers several.",
 )
-@click.option(
-    "--profile", metavar="NAME", envvar="ASS_PROFILE", default=None, help="Profile to write [saml]. [env ASS_PROFILE]"
-)
+@common.profile_option(f"Profile to write [{defaults.PROFILE}].")
 @click.option("--role-arn", metavar="ARN", help="Choose this role (error if not granted).")
 @click.option("--role", "role_pattern", metavar="PATTERN", help="Choose by role name or account:role glob.")
 @click.option("--role-selection", type=int, metavar="INDEX", help="Choose by index in the sorted role list (as 0.3).")
@@ -161,26 +141,24 @@ def _configure_logging(ctx: click.Context, log_level: str | None) -> str | None:
     metavar="[TEMPLATE]",
     help="Every granted role, one profile each [{account}-{role}].",
 )
-@click.option("--duration", type=click.IntRange(900, 43200), metavar="SECONDS", help="Session length.")
+@click.option(
+    "--duration",
+    type=click.IntRange(defaults.MIN_DURATION, defaults.MAX_DURATION),
+    metavar="SECONDS",
+    help="Session length.",
+)
 @click.option("--region", metavar="REGION", help="Region for STS and for the profile in ~/.aws/config.")
 @click.option(
     "--endpoint-url", metavar="URL", envvar="ASS_ENDPOINT_URL", help="STS endpoint URL. [env ASS_ENDPOINT_URL]"
 )
-@click.option("--browser", type=click.Choice(["chrome", "chromium", "edge", "firefox"]), help="Browser to drive.")
+@common.browser_option
 @click.option("--browser-path", metavar="PATH", help="Browser binary.")
 @click.option(
     "--driver-path", metavar="PATH", help="geckodriver binary (Firefox only; Chrome, Chromium and Edge need no driver)."
 )
 @click.option("--show-browser", is_flag=True, help="Visible browser window, still filled in automatically.")
 @click.option("--use-browser", is_flag=True, help="Visible browser window; you log in yourself.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(1, 3600),
-    default=120,
-    show_default=True,
-    metavar="SECONDS",
-    help="Wait this long for the SAML response.",
-)
+@common.timeout_option
 @click.option(
     "--saml-response",
     type=click.File("rb"),
@@ -202,22 +180,16 @@ def _configure_logging(ctx: click.Context, log_level: str | None) -> str | None:
 @click.pass_context
 def login_command(ctx: click.Context, log_level: str | None, **options: Any) -> None:
     """Log in through the IdP and write temporary credentials to a profile."""
-    _configure_logging(ctx, log_level)
+    common.setup_logging(ctx, log_level)
     from awscli_saml_sso.commands import login as commands_login  # light: heavy imports inside
 
-    term = _terminal()
+    term = common.terminal()
     if options.pop("clean"):
         from awscli_saml_sso.commands.clean import clean
 
         clean(term, os.environ)
         return
     commands_login.login(options, term, os.environ, stdin=sys.stdin.buffer)
-
-
-def _terminal() -> Any:
-    from awscli_saml_sso.ui import Terminal
-
-    return Terminal()
 
 
 # ------------------------------------------------------------------------------------------

@@ -12,6 +12,9 @@ BROWSERS = ("chrome", "chromium", "edge", "firefox")
 # how the browser runs: headless and auto-filled, visible and auto-filled, visible for the person
 BROWSER_MODES = ("headless", "show", "manual")
 
+# --mfa-method: the second factor to choose where the IdP offers several
+MFA_METHODS = ("totp", "push", "sms", "call", "email")
+
 PROFILE = "saml"  # --profile when none is given or stored
 TIMEOUT = 120.0  # --timeout: seconds to wait for the SAML response
 MAX_TIMEOUT = 3600.0

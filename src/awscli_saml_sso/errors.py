@@ -34,6 +34,14 @@ class SamlSsoError(Exception):
     exit_code: ExitCode = ExitCode.ERROR
     default_hint: str | None = None
 
+    def __init_subclass__(cls, code: ExitCode | None = None, hint: str | None = None, **kwargs: object) -> None:
+        """``class XError(SamlSsoError, code=ExitCode.X, hint="..."):`` sets its exit code and default hint."""
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.exit_code = code
+        if hint is not None:
+            cls.default_hint = hint
+
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
@@ -43,8 +51,8 @@ class SamlSsoError(Exception):
         return self.message
 
 
-class UsageError(SamlSsoError):
-    exit_code = ExitCode.USAGE
+class UsageError(SamlSsoError, code=ExitCode.USAGE):
+    """A bad option or combination of options, or a bad value in one."""
 
 
 class MissingAnswerError(UsageError):
@@ -58,14 +66,14 @@ class MissingAnswerError(UsageError):
         self.option = option
 
 
-class AuthError(SamlSsoError):
-    exit_code = ExitCode.AUTH
-    default_hint = "check the username and password, or log in yourself with --use-browser"
+class AuthError(
+    SamlSsoError, code=ExitCode.AUTH, hint="check the username and password, or log in yourself with --use-browser"
+):
+    """The IdP rejected the login (wrong password, unknown user, MFA refused)."""
 
 
-class NoRoleError(SamlSsoError):
-    exit_code = ExitCode.NO_ROLE
-    default_hint = "ask your IdP administrator to grant you an AWS role"
+class NoRoleError(SamlSsoError, code=ExitCode.NO_ROLE, hint="ask your IdP administrator to grant you an AWS role"):
+    """The assertion grants no role."""
 
 
 class RoleChoiceError(NoRoleError):
@@ -74,32 +82,32 @@ class RoleChoiceError(NoRoleError):
     default_hint = None
 
 
-class SamlError(SamlSsoError):
-    exit_code = ExitCode.SAML
-    default_hint = "the IdP's answer is not a usable SAML response for AWS"
+class SamlError(SamlSsoError, code=ExitCode.SAML, hint="the IdP's answer is not a usable SAML response for AWS"):
+    """The SAML response is not usable (garbage, encrypted, hostile)."""
 
 
-class StsError(SamlSsoError):
-    exit_code = ExitCode.STS
+class StsError(SamlSsoError, code=ExitCode.STS):
+    """AWS STS refused or failed (expired assertion, access denied, ...)."""
 
 
-class BrowserError(SamlSsoError):
-    exit_code = ExitCode.BROWSER
-    default_hint = "try --show-browser to watch, or --use-browser to log in yourself"
+class BrowserError(
+    SamlSsoError, code=ExitCode.BROWSER, hint="try --show-browser to watch, or --use-browser to log in yourself"
+):
+    """No browser or driver, a crashed browser, a login page we cannot handle."""
 
 
-class CaptureTimeout(SamlSsoError):
-    exit_code = ExitCode.TIMEOUT
-    default_hint = "raise --timeout, or watch the login with --show-browser"
+class CaptureTimeout(
+    SamlSsoError, code=ExitCode.TIMEOUT, hint="raise --timeout, or watch the login with --show-browser"
+):
+    """No SAML response within --timeout."""
 
 
-class FilesError(SamlSsoError):
-    exit_code = ExitCode.FILES
+class FilesError(SamlSsoError, code=ExitCode.FILES):
+    """Reading or writing ~/.aws or the tool's home failed."""
 
 
-class NetworkError(SamlSsoError):
-    exit_code = ExitCode.NETWORK
-    default_hint = "check your network connection and the URL"
+class NetworkError(SamlSsoError, code=ExitCode.NETWORK, hint="check your network connection and the URL"):
+    """The IdP or AWS is unreachable."""
 
 
 class Interrupted(KeyboardInterrupt):

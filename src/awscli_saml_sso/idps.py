@@ -25,21 +25,20 @@ import json
 import logging
 import re
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from awscli_saml_sso import atomicfile, paths, trust
+from awscli_saml_sso import atomicfile, origins, paths, trust
+from awscli_saml_sso.defaults import BROWSERS, MAX_DURATION, MFA_METHODS, MIN_DURATION
 from awscli_saml_sso.errors import FilesError, UsageError
+from awscli_saml_sso.models import StoredIdp
+from awscli_saml_sso.origins import validate_url
 from awscli_saml_sso.secrets import delete_password, get_password, set_password
 
 log = logging.getLogger(__name__)
 
 FILENAME = "idps.json"
 VERSION = 2  # 2: allowed_origins
-BROWSERS = ("chrome", "chromium", "edge", "firefox")
-MFA_METHODS = ("totp", "push", "sms", "call", "email")
-MIN_DURATION, MAX_DURATION = 900, 43200
 MAX_FILE_BYTES = 1024 * 1024  # a few IdPs take a few hundred bytes; anything this big is not ours
 NICKNAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _ROLE_ARN_RE = re.compile(r"arn:aws(-[a-z]+)*:iam::\d{12}:role/\S+")
@@ -60,31 +59,11 @@ __all__ = [
     "validate_nickname",
     "idps_path",
     "allow_origins",
-    "trusted_origins",
     "get_password",
     "set_password",
     "delete_password",
     "remember_step",
 ]
-
-
-@dataclasses.dataclass
-class StoredIdp:
-    nickname: str
-    url: str
-    username: str | None = None
-    browser: str | None = None
-    role_arn: str | None = None
-    profile: str | None = None
-    region: str | None = None
-    duration: int | None = None
-    mfa_method: str | None = None  # older readers skip unknown fields (see _entry)
-    allowed_origins: list[str] | None = None  # besides the URL's own origin (``origins``)
-    needs_person: str | None = None  # a step the IdP asked a person for (e.g. "a security key")
-
-    def to_json(self) -> dict[str, object]:
-        """The file's entry: every set field but the nickname (the entry's key)."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if k != "nickname" and v is not None}
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(StoredIdp)}
@@ -100,23 +79,6 @@ def validate_nickname(nickname: str) -> str:
             hint="use 1 to 64 letters, digits, '.', '_' or '-'",
         )
     return nickname
-
-
-def validate_url(url: str) -> str:
-    """An http(s) URL with a host, trimmed; the IdP-initiated sign-on URL of the IdP."""
-    url = (url or "").strip()
-    try:
-        parts = urlsplit(url)
-        ok = parts.scheme in ("http", "https") and parts.hostname is not None
-    except ValueError:  # e.g. an invalid port or IPv6 literal
-        ok = False
-    if not ok or any(c.isspace() for c in url):
-        raise UsageError(
-            f"not an http(s) URL: {url!r}",
-            hint="give the IdP-initiated sign-on URL, e.g. "
-            "https://idp.example.com/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:amazon:webservices",
-        )
-    return url
 
 
 def validate(idp: StoredIdp) -> StoredIdp:
@@ -166,8 +128,6 @@ def validate(idp: StoredIdp) -> StoredIdp:
 
 def _origins(given: list[str] | None) -> list[str] | None:
     """Canonical, without duplicates, in the order given; None when there are none."""
-    from awscli_saml_sso import origins  # light
-
     found: list[str] = []
     for origin in given or ():
         try:
@@ -179,23 +139,17 @@ def _origins(given: list[str] | None) -> list[str] | None:
     return found or None
 
 
-def trusted_origins(idp: StoredIdp) -> tuple[str, ...]:
-    """Where the stored IdP's password may be typed without asking: its URL's origin and the
-    origins it remembers."""
-    return (idp.url, *(idp.allowed_origins or ()))
-
-
 def allow_origins(nickname: str, new: list[str], environ: Mapping[str, str]) -> StoredIdp:
     """Remember ``new`` origins for the stored IdP (``idp add/set --allow-origin``, or an origin
     the person confirmed during a login); returns the IdP as stored."""
     path = idps_path(environ)
     get(nickname, environ)  # unknown nickname: the same error as everywhere
-    with _locked(path):
+    with _locked(path) as real:
         known = _read(path)
         idp = known[nickname]
         idp = validate(dataclasses.replace(idp, allowed_origins=[*(idp.allowed_origins or ()), *new]))
         known[nickname] = idp
-        _write(path, known)
+        _write(real, known)
     log.debug("IdP %s: allowed origins now %s", nickname, idp.allowed_origins)
     return idp
 
@@ -240,10 +194,10 @@ def save(idp: StoredIdp, environ: Mapping[str, str]) -> Path:
     idp = validate(idp)
     migrate(environ)
     path = idps_path(environ)
-    with _locked(path):
+    with _locked(path) as real:
         known = _read(path)
         known[idp.nickname] = idp
-        _write(path, known)
+        _write(real, known)
     log.debug("stored IdP %s in %s", idp.nickname, path)
     return path
 
@@ -256,13 +210,13 @@ def update(nickname: str, changes: Mapping[str, object], environ: Mapping[str, s
         raise ValueError(f"not fields of a stored IdP: {sorted(unknown)}")
     get(nickname, environ)  # unknown nickname: the same error as everywhere (and the migration)
     path = idps_path(environ)
-    with _locked(path):
+    with _locked(path) as real:
         known = _read(path)
         if nickname not in known:  # removed by another run meanwhile
             get(nickname, environ)
         updated = validate(dataclasses.replace(known[nickname], **changes))
         known[nickname] = updated
-        _write(path, known)
+        _write(real, known)
     log.debug("changed %s of IdP %s in %s", ", ".join(sorted(changes)), nickname, path)
     return updated, path
 
@@ -278,10 +232,10 @@ def remove(nickname: str, environ: Mapping[str, str]) -> None:
     """Forget the IdP, its keyring password and its browser profile (its SSO cookies)."""
     path = idps_path(environ)
     get(nickname, environ)  # unknown nickname: the same error as everywhere
-    with _locked(path):
+    with _locked(path) as real:
         known = _read(path)
         idp = known.pop(nickname, None)
-        _write(path, known)
+        _write(real, known)
     if idp is not None and idp.username:
         delete_password(nickname, idp.username)
     profile_dir = paths.browser_profile_dir(environ, nickname)
@@ -348,27 +302,17 @@ def _corrupt(path: Path, why: str) -> FilesError:
     )
 
 
-def _write(path: Path, idps: Mapping[str, StoredIdp]) -> None:
+def _write(real: Path, idps: Mapping[str, StoredIdp]) -> None:
+    """Replace the real file (a symlinked ``idps.json`` stays a link); under ``_locked`` only."""
     version = VERSION if any(i.allowed_origins for i in idps.values()) else 1
     document = {"version": version, "idps": {n: idps[n].to_json() for n in sorted(idps)}}
-    _atomic_write(path, (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    atomicfile.atomic_write(real, (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """``atomicfile.atomic_write`` (temp 0600 in the same dir, fsync, replace) on the real file:
-    a symlinked ``idps.json`` stays a link. The directory is created or tightened to 0700."""
-    target = atomicfile.write_target(path)
-    paths.private_dir(target.parent)
-    atomicfile.atomic_write(target, data)
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Serialise read-modify-write between concurrent runs (``<file>.lock`` beside the real file)."""
-    target = atomicfile.write_target(path)
-    paths.private_dir(target.parent)
-    with atomicfile.locked(target):
-        yield
+def _locked(path: Path) -> contextlib.AbstractContextManager[Path]:
+    """Serialise read-modify-write between concurrent runs (``<file>.lock`` beside the real file,
+    the tool home created or tightened to 0700); yields the real file for ``_write``."""
+    return atomicfile.updating(path, own_dir=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -388,11 +332,11 @@ def migrate(environ: Mapping[str, str]) -> str | None:
     sources = [s for s in legacy.legacy_paths(environ) if s.is_file()]
     if not sources:
         return None
-    with _locked(path):
+    with _locked(path) as real:
         if path.exists():  # another run migrated while this one waited for the lock
             return None
         converted = legacy.convert(sources[0])
-        _write(path, {idp.nickname: idp for idp in converted.idps})
+        _write(real, {idp.nickname: idp for idp in converted.idps})
         moved_to = legacy.move_aside(sources[0], converted.scrub)
     note = converted.note(sources[0], moved_to)
     log.info("%s", note)

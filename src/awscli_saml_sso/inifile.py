@@ -115,10 +115,6 @@ def get_section(text: str, section: str) -> dict[str, str] | None:
     return parse(text).get(section)
 
 
-def list_sections(text: str) -> list[str]:
-    return list(dict.fromkeys(line.name for line in scan(text) if line.kind == HEADER))
-
-
 def check_name(name: str, what: str = "profile name") -> str:
     """Refuse names that could break out of their line or section: ``x]\\n[default``."""
     if not name or name != name.strip() or "[" in name or "]" in name or _FORBIDDEN.search(name):

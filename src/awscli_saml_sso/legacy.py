@@ -15,9 +15,10 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from awscli_saml_sso import paths, secrets
+from awscli_saml_sso import atomicfile, paths, secrets
 from awscli_saml_sso.errors import FilesError, UsageError
-from awscli_saml_sso.idps import StoredIdp, _atomic_write, validate_url
+from awscli_saml_sso.models import StoredIdp
+from awscli_saml_sso.origins import validate_url
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +89,6 @@ def _read_legacy(source: Path):  # -> configparser.ConfigParser
     import configparser  # only for the one-time migration
 
     # Default interpolation, as the original read it: '%%' in a stored value meant '%'.
-    from awscli_saml_sso import atomicfile
-
     parser = configparser.ConfigParser()
     # a regular file of ours only, like idps.json: its URLs are where passwords would be typed
     raw = atomicfile.read_bytes(source, trusted=True, what="file of the original tool")
@@ -156,7 +155,8 @@ def move_aside(source: Path, scrub: list[tuple[str, str]]) -> Path:
 
             text = io.StringIO()
             parser.write(text)
-            _atomic_write(target, text.getvalue().encode("utf-8"))
+            # not locked itself: idps.migrate holds idps.json's lock around the whole migration
+            atomicfile.atomic_write(atomicfile.private_target(target, own_dir=True), text.getvalue().encode("utf-8"))
             os.unlink(source)
         else:
             os.rename(source, target)

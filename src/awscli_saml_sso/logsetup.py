@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import threading
 
-LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 _CHATTY = ("botocore", "boto3", "urllib3", "selenium", "websocket", "s3transfer")
 _secrets: set[str] = set()
 _lock = threading.Lock()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-PARTITION_ARN_PREFIXES = ("aws", "aws-us-gov", "aws-cn")
-
 
 @dataclasses.dataclass(frozen=True, order=True)
 class Role:
@@ -68,3 +66,24 @@ def mask(secret: str | None) -> str:
     if len(secret) <= 8:
         return "****"
     return f"{secret[:4]}****{secret[-4:]}"
+
+
+@dataclasses.dataclass
+class StoredIdp:
+    """One IdP of ``idps.json`` (read, validated and written by ``idps``)."""
+
+    nickname: str
+    url: str
+    username: str | None = None
+    browser: str | None = None
+    role_arn: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    duration: int | None = None
+    mfa_method: str | None = None  # older readers skip unknown fields (see idps._entry)
+    allowed_origins: list[str] | None = None  # besides the URL's own origin (``origins``)
+    needs_person: str | None = None  # a step the IdP asked a person for (e.g. "a security key")
+
+    def to_json(self) -> dict[str, object]:
+        """The file's entry: every set field but the nickname (the entry's key)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "nickname" and v is not None}

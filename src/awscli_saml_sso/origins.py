@@ -20,6 +20,8 @@ import ipaddress
 import urllib.parse
 from collections.abc import Iterable
 
+from awscli_saml_sso.errors import UsageError
+
 
 class Decision(enum.Enum):
     ALLOWED = "allowed"
@@ -74,3 +76,20 @@ def decide(url: str, trusted: Iterable[str]) -> tuple[Decision, str]:
     if origin in {o for o in (origin_of(t) for t in trusted) if o}:
         return Decision.ALLOWED, origin
     return Decision.NEEDS_CONFIRMATION, origin
+
+
+def validate_url(url: str) -> str:
+    """An http(s) URL with a host, trimmed; the IdP-initiated sign-on URL of the IdP."""
+    url = (url or "").strip()
+    try:
+        parts = urllib.parse.urlsplit(url)
+        ok = parts.scheme in ("http", "https") and parts.hostname is not None
+    except ValueError:  # e.g. an invalid port or IPv6 literal
+        ok = False
+    if not ok or any(c.isspace() for c in url):
+        raise UsageError(
+            f"not an http(s) URL: {url!r}",
+            hint="give the IdP-initiated sign-on URL, e.g. "
+            "https://idp.example.com/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:amazon:webservices",
+        )
+    return url

@@ -11,14 +11,12 @@ import logging
 import threading
 from typing import Any
 
+from awscli_saml_sso.defaults import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION
 from awscli_saml_sso.errors import FilesError, NetworkError, StsError
 from awscli_saml_sso.models import Assertion, Credentials, Role
 
 log = logging.getLogger(__name__)
 
-MAX_DURATION = 43200
-MIN_DURATION = 900
-DEFAULT_DURATION = 3600
 # Where STS lives when the assertion names no region: each partition's "home" region.
 PARTITION_DEFAULT_REGION = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
 
@@ -42,15 +40,9 @@ def resolve_target(assertion: Assertion, region: str | None, endpoint_url: str |
 
 
 def choose_duration(requested: int | None, assertion: Assertion) -> int:
-    """Pure: ``--duration``, else the assertion's SessionDuration, else 3600; within STS' bounds."""
+    """Pure: ``--duration``, else the assertion's SessionDuration, else STS' default; within STS' bounds."""
     duration = requested or assertion.session_duration or DEFAULT_DURATION
     return max(MIN_DURATION, min(MAX_DURATION, int(duration)))
-
-
-def make_client(target: StsTarget, credentials: Credentials | None = None) -> Any:
-    """An STS client for the target. Without credentials, requests are unsigned (as AWS allows
-    for AssumeRoleWithSAML): the person's ambient AWS credentials are never needed nor used."""
-    return Clients().client(target, credentials)
 
 
 class Clients:
@@ -248,7 +240,6 @@ __all__ = [
     "assume_role_with_saml",
     "caller_arn",
     "choose_duration",
-    "make_client",
     "resolve_target",
     "sts_error",
     "translate_error",

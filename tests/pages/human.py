@@ -24,7 +24,6 @@ Users: alice (works), dora (account disabled). Every password POST is counted in
 from __future__ import annotations
 
 import html
-import http.server
 import json
 import random
 import threading
@@ -32,6 +31,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 from pages.idp import PAGE, SAML_POST
+from pages.serving import QuietHandler, Served, send
 
 PASSWORD = "s3cret-Pa55"
 CODE = "135790"
@@ -256,7 +256,7 @@ setInterval(async function () {{
 </script>"""
 
 
-class HumanIdp:
+class HumanIdp(Served):
     def __init__(self) -> None:
         self.saml_target = "http://127.0.0.1:9/saml"
         self.saml_value = "PHNhbWxwOlJlc3BvbnNlLz4="
@@ -267,7 +267,7 @@ class HumanIdp:
         self.lock = threading.Lock()
         outer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -304,27 +304,9 @@ class HumanIdp:
                 self._send(*answer)
 
             def _send(self, status: int, title: str, body: str, kind: str = "html") -> None:
-                data = (PAGE.format(title=title, body=body) if kind == "html" else body).encode()
-                self.send_response(status)
-                self.send_header(
-                    "Content-Type",
-                    {"html": "text/html; charset=utf-8", "text": "text/plain", "json": "application/json"}[kind],
-                )
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Cache-Control", "no-store")
-                self.end_headers()
-                self.wfile.write(data)
+                send(self, status, PAGE.format(title=title, body=body) if kind == "html" else body, kind)
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)
 
     def reset(self) -> None:
         self.password_posts.clear()

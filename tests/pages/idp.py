@@ -19,9 +19,9 @@ Flows (path prefix):
 from __future__ import annotations
 
 import html
-import http.server
-import threading
 from urllib.parse import parse_qs, urlsplit
+
+from pages.serving import QuietHandler, Served, send
 
 USERS = {"alice": "s3cret-Pa55"}
 OTP = "246810"
@@ -127,7 +127,7 @@ SAML_POST = """<form method="post" action="{target}">
 <script>document.forms[0].submit();</script>"""
 
 
-class IdpServer:
+class IdpServer(Served):
     def __init__(self) -> None:
         self.saml_target = "http://127.0.0.1:9/saml"
         self.saml_value = "PHNhbWxwOlJlc3BvbnNlLz4="
@@ -136,7 +136,7 @@ class IdpServer:
         self.kmsi_answers: list[str] = []
         outer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 outer.seen.append(("GET", self.path))
                 self._send(*outer.get(urlsplit(self.path).path))
@@ -148,24 +148,9 @@ class IdpServer:
                 self._send(*outer.post(urlsplit(self.path).path, form))
 
             def _send(self, status: int, title: str, body: str) -> None:
-                data = PAGE.format(title=title, body=body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Cache-Control", "no-store")
-                self.end_headers()
-                self.wfile.write(data)
+                send(self, status, PAGE.format(title=title, body=body))
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)
 
     # ---- pages --------------------------------------------------------------------------------
 

@@ -6,19 +6,20 @@ browser.
 
 from __future__ import annotations
 
-import http.server
 import socket
 import threading
 
+from pages.serving import QuietHandler, Served
 
-class RecordingHttp:
+
+class RecordingHttp(Served):
     """An HTTP server on 127.0.0.1 that records every request (method, path, body)."""
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, bytes]] = []
         outer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def _record(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 outer.requests.append((self.command, self.path, self.rfile.read(length)))
@@ -29,17 +30,9 @@ class RecordingHttp:
 
             do_GET = do_POST = do_PUT = do_HEAD = do_OPTIONS = _record
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._serve(Handler)
         self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/saml"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.url = f"{self.base}/saml"
 
 
 class RecordingTcp:

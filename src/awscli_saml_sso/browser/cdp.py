@@ -7,7 +7,9 @@ listeners, and flattened sessions (a ``sessionId`` on each message) for the targ
 Threads: a reader (transport -> answers, and events onto a queue) and a worker that hands each
 event to its listeners one at a time, so a listener may itself send commands and wait for their
 answers. When the pipe closes, every pending command fails at once: no call can hang on a dead
-browser, and every call has a timeout besides.
+browser, and every call has a timeout besides. So does a listener's unexpected exception (a bug):
+it is logged at ERROR and ends the connection's use (``failure``), instead of showing up later as
+a misleading timeout.
 """
 
 from __future__ import annotations
@@ -252,5 +254,8 @@ class Connection:
                     listener(event)
                 except CdpError as exc:
                     log.debug("DevTools event %s: %s", event.get("method"), exc)
-                except Exception:  # keep serving the other events
-                    log.debug("DevTools event %s failed", event.get("method"), exc_info=True)
+                except Exception as exc:  # a bug: fail now, not at the caller's timeout
+                    log.error("DevTools event %s: its handler failed (%s)", event.get("method"), type(exc).__name__)
+                    log.debug("DevTools event handler failure", exc_info=True)
+                    self._fail(f"a DevTools event handler failed ({type(exc).__name__})")
+                    return

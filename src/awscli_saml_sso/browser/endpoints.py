@@ -83,12 +83,6 @@ def is_saml_endpoint(url: str, endpoints: tuple[str, ...] = DEFAULT_SAML_ENDPOIN
     return False
 
 
-def is_signin_host(url: str) -> bool:
-    """True for any URL on an AWS sign-in host: such requests never leave the browser."""
-    _, host, _, _ = _split(url)
-    return any(_host_matches(pattern, host) for pattern in SIGNIN_HOSTS)
-
-
 def fetch_patterns(endpoints: tuple[str, ...] = DEFAULT_SAML_ENDPOINTS) -> list[dict[str, str]]:
     """CDP ``Fetch.enable`` patterns: every request to an AWS sign-in host or an endpoint's host.
 

@@ -363,17 +363,7 @@ class CdpDriver:
         element = next((a for a in args if isinstance(a, Element)), None)
         if element is not None:  # runs in the element's own context
             session = element.session
-            answer = self._cmd(
-                "Runtime.callFunctionOn",
-                {
-                    "functionDeclaration": function,
-                    "objectId": element.object_id,
-                    "arguments": [_argument(a) for a in args],
-                    "awaitPromise": True,
-                    "userGesture": True,
-                },
-                session,
-            )
+            answer = self._function_on(element, function, args, awaitPromise=True)
         else:  # one round trip: the arguments are plain JSON
             session = realm.session
             params: dict[str, Any] = {
@@ -387,19 +377,20 @@ class CdpDriver:
         return self._result(answer, session)
 
     def _call_on(self, element: Element, function: str, args: list[Any]) -> Any:
-        answer = self._cmd(
-            "Runtime.callFunctionOn",
-            {
-                "functionDeclaration": function,
-                "objectId": element.object_id,
-                "arguments": [_argument(a) for a in args],
-                "returnByValue": True,
-                "userGesture": True,
-            },
-            element.session,
-        )
+        answer = self._function_on(element, function, args, returnByValue=True)
         _raise_exception(answer)
         return answer.get("result", {}).get("value")
+
+    def _function_on(self, element: Element, function: str, args: Any, **options: bool) -> dict[str, Any]:
+        """``Runtime.callFunctionOn`` in the element's own context, as a user gesture."""
+        params = {
+            "functionDeclaration": function,
+            "objectId": element.object_id,
+            "arguments": [_argument(a) for a in args],
+            "userGesture": True,
+            **options,
+        }
+        return self._cmd("Runtime.callFunctionOn", params, element.session)
 
     def _result(self, answer: dict[str, Any], session: str) -> Any:
         _raise_exception(answer)

@@ -5,7 +5,9 @@ arrive in order and are handled one at a time.
 Threads: a reader (websocket -> answers, and events onto a queue) and a worker that hands each
 event to a callback, both daemons, both ended by :meth:`WsRpc.close`. The two protocols differ
 only in how an event is told from an answer and in the shape of an error answer: both are passed
-in. When the connection dies, every pending command gets an error answer at once.
+in. When the connection dies, every pending command gets an error answer at once; so it does
+when an event handler fails unexpectedly (a bug): ``failure`` says so, the waiting caller stops
+at once instead of timing out, and the error is logged at ERROR.
 """
 
 from __future__ import annotations
@@ -105,9 +107,12 @@ class WsRpc:
                 self.failure = f"{self.name} connection lost ({type(exc).__name__})"
         if not self._closing.is_set() and not self.failure:
             self.failure = f"{self.name} connection closed by the browser"
+        self._fail_pending()
+        self._events.put(None)
+
+    def _fail_pending(self) -> None:
         for box in list(self._pending.values()):
             box.put(self._error_answer(self.failure or "closed"))
-        self._events.put(None)
 
     def _work_loop(self) -> None:
         while True:
@@ -118,5 +123,10 @@ class WsRpc:
                 self._on_event(event)
             except self._error_type as exc:
                 log.debug("%s: %s", self.name, exc)
-            except Exception:  # keep serving the other requests
-                log.debug("%s event handling failed", self.name, exc_info=True)
+            except Exception as exc:  # a bug: end the connection's use now, not at the timeout
+                log.error("%s: an event handler failed (%s)", self.name, type(exc).__name__)
+                log.debug("%s event handler failure", self.name, exc_info=True)
+                if self.failure is None:
+                    self.failure = f"{self.name} event handler failed ({type(exc).__name__})"
+                self._fail_pending()
+                return

@@ -12,45 +12,15 @@ from typing import Any
 
 import click
 
-from awscli_saml_sso.logsetup import LEVELS
+from awscli_saml_sso import defaults
+from awscli_saml_sso.commands.common import log_level_option, profile_option, setup_logging, terminal, timeout_option
 
-PROFILE_HELP = "Profile to read [saml]. [env ASS_PROFILE]"
-
-
-def _log_level(func: Any) -> Any:
-    return click.option(
-        "--log-level",
-        type=click.Choice(LEVELS, case_sensitive=False),
-        envvar="ASS_LOG_LEVEL",
-        default=None,
-        help="Log level on stderr (secrets are never logged). [env ASS_LOG_LEVEL]",
-    )(func)
-
-
-def _profile(func: Any) -> Any:
-    return click.option(
-        "--profile", metavar="NAME", envvar="ASS_PROFILE", default="saml", show_default=False, help=PROFILE_HELP
-    )(func)
-
-
-def _setup(ctx: click.Context, log_level: str | None) -> None:
-    from awscli_saml_sso import logsetup  # light
-
-    obj = ctx.ensure_object(dict)
-    level = log_level or obj.get("log_level")
-    logsetup.configure(level)
-    obj["debug"] = (level or "").upper() == "DEBUG"
-
-
-def _terminal() -> Any:
-    from awscli_saml_sso.ui import Terminal  # light
-
-    return Terminal()
+_profile = profile_option(f"Profile to read [{defaults.PROFILE}].", default=defaults.PROFILE)
 
 
 # ------------------------------------------------------------------------------------------
 @click.command("credential-process")
-@_log_level
+@log_level_option
 @click.option("--idp-nickname", required=True, metavar="NAME", help="Stored IdP to log in with.")
 @click.option("--role-arn", metavar="ARN", help="Role to assume [the stored IdP's role].")
 @click.option("--profile", metavar="NAME", help="Also write the credentials to this profile of ~/.aws/credentials.")
@@ -62,13 +32,7 @@ def _terminal() -> Any:
 @click.option(
     "--driver-path", metavar="PATH", help="geckodriver binary (Firefox only; Chrome, Chromium and Edge need no driver)."
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(1, 3600),
-    default=120,
-    metavar="SECONDS",
-    help="Wait this long for the SAML response [120].",
-)
+@timeout_option
 @click.pass_context
 def credential_process(ctx: click.Context, log_level: str | None, idp_nickname: str, **options: Any) -> None:
     """Print credentials as JSON for the AWS SDKs' credential_process setting.
@@ -82,14 +46,14 @@ def credential_process(ctx: click.Context, log_level: str | None, idp_nickname: 
     stored IdP: its browser session first, then the keyring password; what the IdP still needs
     (a password, a one-time code) is asked on the terminal (/dev/tty) when there is one.
     """
-    _setup(ctx, log_level)
+    setup_logging(ctx, log_level)
     from awscli_saml_sso.delivery import process  # light; the login path imports the rest
 
     request = process.Request(nickname=idp_nickname, **options)
     creds = process.credentials(request, os.environ)
     warnings = process.shadowing_warnings([options.get("profile") or "", os.environ.get("AWS_PROFILE", "")], os.environ)
     if warnings:
-        term = _terminal()
+        term = terminal()
         for warning in warnings:
             term.warn(warning)
     click.echo(process.output(creds))
@@ -97,7 +61,7 @@ def credential_process(ctx: click.Context, log_level: str | None, idp_nickname: 
 
 # ------------------------------------------------------------------------------------------
 @click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
-@_log_level
+@log_level_option
 @_profile
 @click.option(
     "--server",
@@ -123,10 +87,10 @@ def exec_command(
     and AWS_CONTAINER_AUTHORIZATION_TOKEN instead of keys; the SDKs and the AWS CLI fetch and
     refresh credentials there, and the tool logs in again through the stored IdP before they expire.
     """
-    _setup(ctx, log_level)
+    setup_logging(ctx, log_level)
     from awscli_saml_sso.delivery import envvars, profiles
 
-    status = _terminal().status
+    status = terminal().status
     if server:
         from awscli_saml_sso.delivery import server as credential_server
 
@@ -151,7 +115,7 @@ ENV_FORMATS = ("sh", "env-no-export", "fish", "powershell", "windows-cmd", "json
 
 
 @click.command("env")
-@_log_level
+@log_level_option
 @_profile
 @click.option(
     "--format",
@@ -176,10 +140,10 @@ def env_command(ctx: click.Context, log_level: str | None, profile: str, fmt: st
 
     A profile written through a stored IdP is renewed first when it has expired.
     """
-    _setup(ctx, log_level)
+    setup_logging(ctx, log_level)
     from awscli_saml_sso.delivery import envvars, profiles
 
-    creds = profiles.resolve(profile, os.environ, _terminal().status)
+    creds = profiles.resolve(profile, os.environ, terminal().status)
     fmt = fmt or _default_shell()
     if fmt == "json":
         from awscli_saml_sso.delivery import process
@@ -197,7 +161,7 @@ def env_command(ctx: click.Context, log_level: str | None, profile: str, fmt: st
 
 # ------------------------------------------------------------------------------------------
 @click.command("console")
-@_log_level
+@log_level_option
 @_profile
 @click.option(
     "--print",
@@ -228,11 +192,11 @@ def console(
     The browser is given a private (0600) local page that forwards to the sign-in URL, so the
     sign-in token never appears on a command line; --print prints the URL instead.
     """
-    _setup(ctx, log_level)
+    setup_logging(ctx, log_level)
     from awscli_saml_sso.delivery import console as federation
     from awscli_saml_sso.delivery import profiles
 
-    creds = profiles.resolve(profile, os.environ, _terminal().status)
+    creds = profiles.resolve(profile, os.environ, terminal().status)
     url = federation.console_url(
         creds.credentials, creds.role_arn, destination=destination, federation_url=federation_url
     )
@@ -241,7 +205,7 @@ def console(
         return
     import webbrowser
 
-    term = _terminal()
+    term = terminal()
     # the browser gets a file:// URL: the token stays in a private file, off every command line
     page = federation.write_signin_page(os.environ, url)
     if webbrowser.open(page.as_uri()):
@@ -252,12 +216,12 @@ def console(
 
 # ------------------------------------------------------------------------------------------
 @click.command("status")
-@_log_level
+@log_level_option
 @click.option("--json", "as_json", is_flag=True, help="A JSON list instead of the table.")
 @click.pass_context
 def status(ctx: click.Context, log_level: str | None, as_json: bool = False) -> None:
     """List the profiles this tool wrote or serves (credential_process), their role and the time left."""
-    _setup(ctx, log_level)
+    setup_logging(ctx, log_level)
     from awscli_saml_sso.delivery import status as profile_status
 
     if as_json:

@@ -14,7 +14,8 @@ from typing import IO, Any
 
 import click
 
-from awscli_saml_sso import idps, logsetup, paths
+from awscli_saml_sso import defaults, idps, logsetup, paths
+from awscli_saml_sso.commands.common import log_level_option, setup_logging
 from awscli_saml_sso.errors import UsageError
 from awscli_saml_sso.ui import Terminal
 
@@ -29,20 +30,11 @@ _COLUMNS = (
 
 
 @click.group("idp")
-@click.option(
-    "--log-level",
-    type=click.Choice(logsetup.LEVELS, case_sensitive=False),
-    envvar="ASS_LOG_LEVEL",
-    default=None,
-    help="Log level on stderr (secrets are never logged). [env ASS_LOG_LEVEL]",
-)
+@log_level_option
 @click.pass_context
 def idp(ctx: click.Context, log_level: str | None) -> None:
     """Stored identity providers: URL, username, default role, profile, region, browser."""
-    obj = ctx.ensure_object(dict)
-    level = log_level or obj.get("log_level")
-    logsetup.configure(level)
-    obj["debug"] = (level or "").upper() == "DEBUG"
+    setup_logging(ctx, log_level)
 
 
 def _term(ctx: click.Context) -> Terminal:
@@ -50,6 +42,12 @@ def _term(ctx: click.Context) -> Terminal:
     if obj.get("terminal") is None:
         obj["terminal"] = Terminal()
     return obj["terminal"]
+
+
+def _stored(ctx: click.Context, nickname: str) -> idps.StoredIdp:
+    """The stored IdP (after the note of a migration, if one just happened)."""
+    _load(ctx)
+    return idps.get(nickname, os.environ)
 
 
 def _load(ctx: click.Context) -> dict[str, idps.StoredIdp]:
@@ -88,8 +86,7 @@ def format_table(rows: list[list[str]]) -> list[str]:
 @click.pass_context
 def show_command(ctx: click.Context, nickname: str, as_json: bool) -> None:
     """Show one stored IdP."""
-    _load(ctx)
-    stored = idps.get(nickname, os.environ)
+    stored = _stored(ctx, nickname)
     has_password = bool(stored.username) and idps.get_password(stored.nickname, stored.username) is not None
     if as_json:
         click.echo(json.dumps({**_as_dict(stored), "password_in_keyring": has_password}, indent=2))
@@ -115,16 +112,16 @@ def _field_options(url_required: bool) -> Any:
         click.option("--role-arn", metavar="ARN", help="Default role."),
         click.option("--profile", metavar="NAME", help="Default profile to write."),
         click.option("--region", metavar="REGION", help="Default region."),
-        click.option("--browser", type=click.Choice(idps.BROWSERS), help="Browser to drive for this IdP."),
+        click.option("--browser", type=click.Choice(defaults.BROWSERS), help="Browser to drive for this IdP."),
         click.option(
             "--duration",
-            type=click.IntRange(idps.MIN_DURATION, idps.MAX_DURATION),
+            type=click.IntRange(defaults.MIN_DURATION, defaults.MAX_DURATION),
             metavar="SECONDS",
             help="Default session length.",
         ),
         click.option(
             "--mfa-method",
-            type=click.Choice(idps.MFA_METHODS),
+            type=click.Choice(defaults.MFA_METHODS),
             help="Second factor to choose where the IdP offers several.",
         ),
         click.option(
@@ -182,8 +179,7 @@ def set_command(
     changes = _changes(fields)
     if not changes and not password_stdin and not allowed_origins:
         raise UsageError("nothing to change", hint=f"pass one or more of {', '.join(_option_names(ctx))}")
-    _load(ctx)
-    stored = idps.get(nickname, os.environ)
+    stored = _stored(ctx, nickname)
     username = changes.get("username", stored.username)
     if password_stdin and not username:
         raise UsageError(
@@ -232,8 +228,7 @@ def _option_names(ctx: click.Context) -> list[str]:
 @click.pass_context
 def remove_command(ctx: click.Context, nickname: str, yes: bool) -> None:
     """Forget a stored IdP, its keyring password and its browser profile."""
-    _load(ctx)
-    stored = idps.get(nickname, os.environ)
+    stored = _stored(ctx, nickname)
     term = _term(ctx)
     question = f"Remove IdP {nickname!r} ({stored.url}), its keyring password and its browser profile?"
     if not yes and not term.confirm(question, option="--yes"):

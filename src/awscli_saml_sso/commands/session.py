@@ -7,18 +7,13 @@ from typing import Any
 
 import click
 
-from awscli_saml_sso.commands.deliver import _log_level, _setup, _terminal
+from awscli_saml_sso import defaults
+from awscli_saml_sso.commands import common
 
 
 @click.command("logout")
-@_log_level
-@click.option(
-    "--profile",
-    metavar="NAME",
-    envvar="ASS_PROFILE",
-    default=None,
-    help="Profile to log out of [saml unless --idp-nickname or --all]. [env ASS_PROFILE]",
-)
+@common.log_level_option
+@common.profile_option(f"Profile to log out of [{defaults.PROFILE} unless --idp-nickname or --all].")
 @click.option("--idp-nickname", metavar="NAME", help="Also end the stored IdP's browser session (its SSO cookie).")
 @click.option(
     "--all", "everything", is_flag=True, help="Every profile this tool wrote, every cache entry and IdP session."
@@ -38,11 +33,11 @@ def logout(
     \b
     Only the keys this tool wrote go: every other line of ~/.aws/credentials stays as it was.
     """
-    _setup(ctx, log_level)
+    common.setup_logging(ctx, log_level)
     from awscli_saml_sso.delivery import logout as session
 
     done = session.run(session.plan(os.environ, profile, idp_nickname, everything, forget_password), os.environ)
-    term = _terminal()
+    term = common.terminal()
     for line in done:
         term.success(line)
     if not done:
@@ -50,32 +45,25 @@ def logout(
 
 
 @click.command("roles")
-@_log_level
+@common.log_level_option
 @click.option("--idp-url", metavar="URL", help="One-off IdP-initiated sign-on URL (nothing stored).")
 @click.option("--idp-nickname", metavar="NAME", help="Use the stored IdP NAME.")
 @click.option("--use-stored", is_flag=True, help="Use the stored username and password (keyring).")
 @click.option("--username", metavar="NAME", help="Username to fill in.")
 @click.option("--password-stdin", is_flag=True, help="Read the IdP password from standard input.")
 @click.option("--mfa-code", metavar="CODE", help="One-time code for the IdP's second factor.")
-@click.option("--browser", type=click.Choice(["chrome", "chromium", "edge", "firefox"]), help="Browser to drive.")
+@common.browser_option
 @click.option("--browser-path", metavar="PATH", help="Browser binary.")
 @click.option("--driver-path", metavar="PATH", help="WebDriver binary.")
 @click.option("--show-browser", is_flag=True, help="Visible browser window, still filled in automatically.")
 @click.option("--use-browser", is_flag=True, help="Visible browser window; you log in yourself.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(1, 3600),
-    default=120,
-    show_default=True,
-    metavar="SECONDS",
-    help="Wait this long for the SAML response.",
-)
+@common.timeout_option
 @click.option("--saml-response", type=click.File("rb"), metavar="FILE", help="Use a captured SAMLResponse; - = stdin.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list instead of the table.")
 @click.pass_context
 def roles(ctx: click.Context, log_level: str | None, as_json: bool, **options: Any) -> None:
     """Log in and list the roles the IdP grants (nothing is assumed, no profile is written)."""
-    _setup(ctx, log_level)
+    common.setup_logging(ctx, log_level)
     import sys
 
     from awscli_saml_sso import aliases
@@ -83,7 +71,7 @@ def roles(ctx: click.Context, log_level: str | None, as_json: bool, **options: A
     from awscli_saml_sso.commands import login as commands_login
     from awscli_saml_sso.commands import stored_idp
 
-    term = _terminal()
+    term = common.terminal()
     commands_login._check_combinations(options)
     stored = stored_idp.resolve(options, term, os.environ)
     secret = commands_login._PasswordSource(options, stored, term, sys.stdin.buffer)

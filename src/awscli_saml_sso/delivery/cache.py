@@ -25,13 +25,12 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from awscli_saml_sso import paths
+from awscli_saml_sso import defaults, paths
 from awscli_saml_sso.models import Credentials
 
 log = logging.getLogger(__name__)
 
 VERSION = 1
-MIN_REMAINING = dt.timedelta(minutes=15)
 MAX_FILE_BYTES = 1024 * 1024  # one set of credentials is under 2 KB; a /dev/zero link is refused
 _STRING_FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration")
 
@@ -92,17 +91,16 @@ def load(path: Path, cache_key: Mapping[str, str | None], now: dt.datetime) -> C
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         log.debug("cache %s unreadable (%s): miss", path.name, type(exc).__name__)
         return None
-    if creds.expiration - now <= MIN_REMAINING:
+    if creds.expiration - now <= defaults.MIN_REMAINING:
         log.debug("cache %s: expires %s, too soon: miss", path.name, creds.expiration.isoformat())
         return None
     return creds
 
 
 def store(path: Path, cache_key: Mapping[str, str | None], creds: Credentials, role_arn: str | None = None) -> None:
-    """Atomic, private (0700 directory, 0600 file)."""
+    """Atomic, private (0700 directory, 0600 file), under the file's lock."""
     from awscli_saml_sso import atomicfile  # only on the slow path
 
-    paths.private_dir(path.parent)
     data = {
         "version": VERSION,
         "key": dict(cache_key),
@@ -112,7 +110,7 @@ def store(path: Path, cache_key: Mapping[str, str | None], creds: Credentials, r
         "Expiration": format_expiration(creds.expiration),
         "RoleArn": role_arn,
     }
-    atomicfile.atomic_write(path, json.dumps(data, indent=1).encode() + b"\n")
+    atomicfile.write_private(path, json.dumps(data, indent=1).encode() + b"\n", own_dir=True)
 
 
 def role_arn(path: Path) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 
-from awscli_saml_sso import awsfiles, inifile
+from awscli_saml_sso import awsfiles, defaults, inifile
 from awscli_saml_sso.delivery.process import Request
 
 COMMAND = "credential-process"
@@ -76,7 +76,7 @@ def request_from_command(command_line: str, environ: Mapping[str, str] | None = 
     if not fields.get("endpoint_url") and environ and environ.get("ASS_ENDPOINT_URL"):
         fields["endpoint_url"] = environ["ASS_ENDPOINT_URL"]  # as click's envvar does for the real run
     try:
-        fields["timeout"] = float(fields.get("timeout", 120.0))  # type: ignore[arg-type]
+        fields["timeout"] = float(fields.get("timeout", defaults.TIMEOUT))  # type: ignore[arg-type]
     except ValueError:
         return None
     return Request(**fields)  # type: ignore[arg-type]

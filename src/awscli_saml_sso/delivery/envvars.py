@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from awscli_saml_sso.delivery.profiles import ProfileCredentials
 from awscli_saml_sso.errors import SamlSsoError
 
-SHELLS = ("sh", "fish", "powershell")
 # ``env --format``: the shells, plus the other formats of ``aws configure export-credentials``.
 FORMATS = ("sh", "env-no-export", "fish", "powershell", "windows-cmd", "json")
 # Variables that would point the SDKs at other credentials than the ones we set.

@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from awscli_saml_sso import awsfiles, paths
+from awscli_saml_sso import awsfiles, defaults, paths
 from awscli_saml_sso.delivery import cache
 from awscli_saml_sso.errors import UsageError
 
@@ -46,7 +46,7 @@ def plan(
         return Plan(tuple(dict.fromkeys(names)), tuple(sorted(idps.load_all(environ))), True, forget_password)
     if nickname:
         idps.get(nickname, environ)  # an unknown nickname: the usual error, nothing removed
-    profiles = (profile,) if profile else () if nickname else ("saml",)
+    profiles = (profile,) if profile else () if nickname else (defaults.PROFILE,)
     return Plan(profiles, (nickname,) if nickname else (), False, forget_password)
 
 

@@ -11,11 +11,9 @@ import datetime as dt
 import shlex
 from collections.abc import Mapping
 
-from awscli_saml_sso import awsfiles
+from awscli_saml_sso import awsfiles, defaults
 from awscli_saml_sso.errors import UsageError
 from awscli_saml_sso.models import Credentials, mask
-
-DEFAULT_PROFILE = "saml"
 
 
 class NotLoggedIn(UsageError):
@@ -32,6 +30,14 @@ class ProfileCredentials:
     region: str | None
     role_arn: str | None
 
+    @classmethod
+    def of(
+        cls, profile: str, creds: Credentials, role_arn: str | None, environ: Mapping[str, str]
+    ) -> ProfileCredentials:
+        """``creds`` as the profile's, with its region from ``~/.aws/config``."""
+        keys = (creds.access_key_id, creds.secret_access_key, creds.session_token, creds.expiration)
+        return cls(profile, *keys, region=awsfiles.read_config_region(profile, environ), role_arn=role_arn)
+
     @property
     def expiration_iso(self) -> str:
         return self.expiration.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -45,7 +51,7 @@ class ProfileCredentials:
 
 
 def login_hint(profile: str) -> str:
-    option = "" if profile == DEFAULT_PROFILE else f" --profile {shlex.quote(profile)}"
+    option = "" if profile == defaults.PROFILE else f" --profile {shlex.quote(profile)}"
     return f"log in first: awscli_saml_sso{option} --idp-nickname NAME (or --idp-url URL)"
 
 
@@ -73,15 +79,7 @@ def from_process(profile: str, request, environ: Mapping[str, str]) -> ProfileCr
 
     creds = process.credentials(request, environ)
     role_arn = cache.role_arn(cache.file_for(environ, request.cache_key)) or request.role_arn
-    return ProfileCredentials(
-        profile=profile,
-        access_key_id=creds.access_key_id,
-        secret_access_key=creds.secret_access_key,
-        session_token=creds.session_token,
-        expiration=creds.expiration,
-        region=awsfiles.read_config_region(profile, environ),
-        role_arn=role_arn,
-    )
+    return ProfileCredentials.of(profile, creds, role_arn, environ)
 
 
 def load_or_renew(
@@ -142,12 +140,5 @@ def load(
             f"the credentials of profile [{profile}] expired at {info.expiration:%Y-%m-%d %H:%M:%S} UTC",
             hint=login_hint(profile),
         )
-    return ProfileCredentials(
-        profile=profile,
-        access_key_id=info.access_key_id,
-        secret_access_key=info.secret_access_key,
-        session_token=info.session_token,
-        expiration=info.expiration,
-        region=awsfiles.read_config_region(profile, environ),
-        role_arn=info.role_arn,
-    )
+    creds = Credentials(info.access_key_id, info.secret_access_key, info.session_token, info.expiration)
+    return ProfileCredentials.of(profile, creds, info.role_arn, environ)

@@ -23,7 +23,7 @@ import secrets
 import threading
 from collections.abc import Callable, Mapping
 
-from awscli_saml_sso import awsfiles, inifile
+from awscli_saml_sso import awsfiles, defaults, inifile
 from awscli_saml_sso.delivery.envvars import REMOVED
 from awscli_saml_sso.delivery.profiles import ProfileCredentials
 from awscli_saml_sso.errors import SamlSsoError
@@ -107,7 +107,7 @@ class Source:
         if self.request is not None:
             path = cache.file_for(self.environ, self.request.cache_key)
             # cache.load keeps 15 minutes in hand; asked for `at - 15 min`, it answers "valid at `at`"
-            creds = cache.load(path, self.request.cache_key, at - cache.MIN_REMAINING)
+            creds = cache.load(path, self.request.cache_key, at - defaults.MIN_REMAINING)
             if creds is None:
                 return None
             return profiles.ProfileCredentials(

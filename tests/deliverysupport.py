@@ -1,7 +1,7 @@
-"""Helpers for the delivery tests (no tests here; named test_delivery_* to stay in our files).
+"""Helpers for the delivery tests: run the CLI, write a profile as a login would.
 
-``run_deliver`` runs the real entry point (``cli.main``) in a subprocess without a terminal,
-with the delivery commands added to the group when ``cli.py`` does not register them yet.
+``run_deliver`` runs the real entry point (``cli.main``) in a subprocess without a terminal;
+``_MAIN`` is that entry point as ``python -c`` code, for tests that start it themselves.
 """
 
 from __future__ import annotations
@@ -20,15 +20,7 @@ from awscli_saml_sso.models import Credentials, Role
 ROLE = "arn:aws:iam::123456789012:role/Dev"
 PROVIDER = "arn:aws:iam::123456789012:saml-provider/Corp"
 
-_MAIN = (
-    "import sys\n"
-    "from awscli_saml_sso import cli\n"
-    "from awscli_saml_sso.commands import deliver\n"
-    "for command in deliver.COMMANDS:\n"
-    "    if command.name not in cli.cli.commands:\n"
-    "        cli.cli.add_command(command)\n"
-    "cli.main(sys.argv[1:])\n"
-)
+_MAIN = "import sys\nfrom awscli_saml_sso import cli\ncli.main(sys.argv[1:])\n"
 
 
 def run_deliver(

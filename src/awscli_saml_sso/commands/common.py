@@ -1,0 +1,58 @@
+"""What several commands share, declared once: ``--log-level``, ``--timeout``, ``--browser``,
+the logging set-up and the terminal. Used by ``cli`` (the group and ``login``) and the commands.
+
+Light: click and ``defaults`` only (``--help`` and ``credential-process`` from its cache stay fast).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from awscli_saml_sso import defaults
+
+log_level_option = click.option(
+    "--log-level",
+    type=click.Choice(defaults.LOG_LEVELS, case_sensitive=False),
+    envvar="ASS_LOG_LEVEL",
+    default=None,
+    help="Log level on stderr (secrets are never logged). [env ASS_LOG_LEVEL]",
+)
+
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(1, defaults.MAX_TIMEOUT),
+    default=defaults.TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for the SAML response.",
+)
+
+
+def profile_option(help_text: str, default: str | None = None) -> Any:
+    """``--profile NAME``, also from ``ASS_PROFILE``; the help says what the profile is for."""
+    return click.option(
+        "--profile", metavar="NAME", envvar="ASS_PROFILE", default=default, help=f"{help_text} [env ASS_PROFILE]"
+    )
+
+
+browser_option = click.option("--browser", type=click.Choice(defaults.BROWSERS), help="Browser to drive.")
+
+
+def setup_logging(ctx: click.Context, log_level: str | None) -> str | None:
+    """The command's ``--log-level``, else the group's; ``ctx.obj["debug"]`` says whether it is
+    DEBUG (``cli.main`` then logs a failure's traceback). Returns the level used."""
+    from awscli_saml_sso import logsetup  # light
+
+    obj = ctx.ensure_object(dict)
+    level = log_level or obj.get("log_level")
+    logsetup.configure(level)
+    obj["debug"] = (level or "").upper() == "DEBUG"
+    return level
+
+
+def terminal() -> Any:
+    from awscli_saml_sso.ui import Terminal  # light
+
+    return Terminal()
