@@ -16,8 +16,8 @@ BROWSER_MODES = ("headless", "show", "manual")
 MFA_METHODS = ("totp", "push", "sms", "call", "email")
 
 PROFILE = "saml"  # --profile when none is given or stored
-TIMEOUT = 120.0  # --timeout: seconds to wait for the SAML response
-MAX_TIMEOUT = 3600.0
+TIMEOUT = 120  # --timeout: seconds to wait for the SAML response
+MAX_TIMEOUT = 3600
 
 # AssumeRoleWithSAML's DurationSeconds: STS' bounds, and what it uses when none is asked for
 MIN_DURATION = 900
