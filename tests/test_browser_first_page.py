@@ -17,6 +17,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+from browserlogins import browser_login
 from test_browser_firefox import FIREFOX, GECKODRIVER
 
 from awscli_saml_sso.browser import BrowserLogin, capture_saml_response
@@ -81,8 +82,8 @@ BROWSERS = [
 ]
 
 
-def _login(pages: Pages, path: str, browser: str, tmp_path) -> BrowserLogin:
-    return BrowserLogin(
+def _login(pages: Pages, path: str, browser: str, tmp_path, **overrides) -> BrowserLogin:
+    values = dict(
         idp_url=pages.base + path + "?token=secret-query",
         browser=browser,
         driver_path=GECKODRIVER if browser == "firefox" else None,
@@ -91,6 +92,7 @@ def _login(pages: Pages, path: str, browser: str, tmp_path) -> BrowserLogin:
         timeout=30.0,
         diagnostics_dir=tmp_path / "diag",
     )
+    return browser_login(**{**values, **overrides})
 
 
 @pytest.mark.parametrize("browser", BROWSERS)
@@ -107,8 +109,13 @@ def test_a_wrong_idp_url_fails_at_the_first_page(pages, browser, path, said, tmp
     monkeypatch.setenv("SE_OFFLINE", "true")
     monkeypatch.setenv("SE_AVOID_STATS", "true")
     opened: list[float] = []
-    login = _login(pages, path, browser, tmp_path)
-    login.status = lambda message: opened.append(time.monotonic()) if message.startswith("opening") else None
+    login = _login(
+        pages,
+        path,
+        browser,
+        tmp_path,
+        status=lambda message: opened.append(time.monotonic()) if message.startswith("opening") else None,
+    )
     with pytest.raises(NetworkError) as err:
         capture_saml_response(login)
     took = time.monotonic() - opened[0]
@@ -130,8 +137,7 @@ def test_a_login_page_is_not_an_error_page(pages, browser, tmp_path, monkeypatch
     title says: here it gets past the check and waits for the SAML response until the timeout."""
     monkeypatch.setenv("SE_OFFLINE", "true")
     monkeypatch.setenv("SE_AVOID_STATS", "true")
-    login = _login(pages, "/login", browser, tmp_path)
-    login.timeout = 8.0
+    login = _login(pages, "/login", browser, tmp_path, timeout=8.0)
     with pytest.raises(Exception) as err:
         capture_saml_response(login)
     assert not isinstance(err.value, NetworkError), err.value

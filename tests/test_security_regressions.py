@@ -71,8 +71,9 @@ def test_unusable_cache_file_is_a_miss(tmp_path, name):
 
 @pytest.mark.parametrize("opts", [{"profile": "x]\n[default"}, {"all_roles_template": "{role}]\n[default"}], ids=repr)
 def test_bad_profile_name_refused_before_sts(opts, tmp_path):
-    from awscli_saml_sso import login
+    from awscli_saml_sso import login, sources
     from awscli_saml_sso.errors import UsageError
+    from awscli_saml_sso.options import LoginOptions, OutputOptions, RoleOptions
 
     calls = []
 
@@ -81,7 +82,11 @@ def test_bad_profile_name_refused_before_sts(opts, tmp_path):
             calls.append(kwargs)
             raise AssertionError("STS was called")
 
-    options = login.LoginOptions(saml_response=fakes.saml_xml().encode(), verify=False, **opts)
+    options = LoginOptions(
+        roles=RoleOptions(all_roles_template=opts.get("all_roles_template")),
+        output=OutputOptions(profile=opts.get("profile", "saml"), verify=False),
+    )
+    given = sources.Given(fakes.saml_xml().encode())
     environ = {"AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "c"), "AWS_CONFIG_FILE": str(tmp_path / "f")}
     import unittest.mock
 
@@ -89,7 +94,7 @@ def test_bad_profile_name_refused_before_sts(opts, tmp_path):
         unittest.mock.patch.object(login.sts, "make_client", lambda target: NoSts()),
         pytest.raises(UsageError, match="invalid profile name"),
     ):
-        login.run_login(options, _QuietUI(), environ)
+        login.run_login(options, given, _QuietUI(), environ)
     assert calls == [] and not (tmp_path / "c").exists()
 
 
