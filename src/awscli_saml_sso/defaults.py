@@ -11,6 +11,7 @@ import datetime as dt
 BROWSERS = ("chrome", "chromium", "edge", "firefox")
 # how the browser runs: headless and auto-filled, visible and auto-filled, visible for the person
 BROWSER_MODES = ("headless", "show", "manual")
+HEADLESS, SHOW, MANUAL = BROWSER_MODES
 
 PROFILE = "saml"  # --profile when none is given or stored
 TIMEOUT = 120.0  # --timeout: seconds to wait for the SAML response

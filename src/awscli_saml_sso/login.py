@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from awscli_saml_sso import inifile, sts
+from awscli_saml_sso.defaults import DEFAULT_DURATION
 from awscli_saml_sso.errors import MissingAnswerError, UsageError
 from awscli_saml_sso.models import Assertion, Credentials, Role
 from awscli_saml_sso.options import LoginOptions, OutputOptions
@@ -230,10 +231,13 @@ def _assume_one(opts, assertion, role, profile, client, ui, environ) -> WrittenP
     try:
         creds = sts.assume_role_with_saml(client, assertion, role, duration)
     except sts.DurationExceedsMaximum:
-        if duration == sts.DEFAULT_DURATION:
+        if duration == DEFAULT_DURATION:
             raise
-        ui.warn(f"{role.name}: {duration} s is above the role's maximum session duration; retrying with 3600 s")
-        creds = sts.assume_role_with_saml(client, assertion, role, sts.DEFAULT_DURATION)
+        ui.warn(
+            f"{role.name}: {duration} s is above the role's maximum session duration; "
+            f"retrying with {DEFAULT_DURATION} s"
+        )
+        creds = sts.assume_role_with_saml(client, assertion, role, DEFAULT_DURATION)
     path = _store(profile, role, creds, environ, opts.idp.nickname)
     ui.status(f"profile [{profile}] written to {path}")
     return WrittenProfile(profile, role, creds.expiration, path, credentials=creds)

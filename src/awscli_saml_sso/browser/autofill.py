@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from awscli_saml_sso.browser import diagnostics, page_js, person, relay
 from awscli_saml_sso.browser.endpoints import strip_query
 from awscli_saml_sso.browser.request import BrowserLogin
+from awscli_saml_sso.defaults import MANUAL, SHOW
 from awscli_saml_sso.errors import BrowserError, CaptureTimeout, UsageError
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ class Autofill:
             if time.monotonic() >= deadline:
                 self._timeout()
             try:
-                if self.login.browser.mode == "manual":
+                if self.login.browser.mode == MANUAL:
                     self._follow_windows()
                 else:
                     self.step()
@@ -124,7 +125,7 @@ class Autofill:
             return
         self._refused(page)
         settled = page["ready"] == "complete" and time.monotonic() - self.last_change >= ERROR_SETTLE
-        if page["handover"] and settled and self.login.browser.mode != "show":
+        if page["handover"] and settled and self.login.browser.mode != SHOW:
             raise person.NeedsPerson(person.step_name(page["handover"]), page["url"])
         if page["ready"] == "complete" and time.monotonic() - self.last_change > STUCK_AFTER:
             files = diagnostics.save(self.driver, self.login.browser.diagnostics_dir, self.secrets)
@@ -133,7 +134,7 @@ class Autofill:
                 f"cannot handle the login page {what}{diagnostics.describe(files)}",
                 hint="log in with --show-browser to watch, or --use-browser to do it yourself",
             )
-            if self.login.confirm is not None and self.login.browser.mode != "show":
+            if self.login.confirm is not None and self.login.browser.mode != SHOW:
                 raise person.NeedsPerson(person.step_name("unknown"), page["url"], error)
             raise error
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from awscli_saml_sso.browser import endpoints, watchdog
 from awscli_saml_sso.browser.processes import shutdown, shutdown_chromium
+from awscli_saml_sso.defaults import HEADLESS
 from awscli_saml_sso.errors import BrowserError
 
 ENV_TEST_RESOLVER_RULES = "ASS_TEST_HOST_RESOLVER_RULES"
@@ -189,7 +190,7 @@ def chromium_arguments(mode: str, profile_dir: Path) -> list[str]:
         "--disable-features=" + ",".join(CHROMIUM_DISABLED_FEATURES),
         f"--user-data-dir={profile_dir}",
     ]
-    if mode == "headless":
+    if mode == HEADLESS:
         args += ["--headless=new", "--window-size=1280,1024"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--no-sandbox")  # Chromium refuses to start as root with its sandbox
@@ -306,7 +307,7 @@ def start(
 ) -> Session:
     kind, binary = choose_browser(name, browser_path)
     if (
-        mode != "headless"
+        mode != HEADLESS
         and sys.platform.startswith("linux")
         and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     ):
@@ -327,7 +328,7 @@ def start(
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     guard = watchdog.start(scratch)
-    status(f"starting {kind.label}" + (" (headless)" if mode == "headless" else ""))
+    status(f"starting {kind.label}" + (" (headless)" if mode == HEADLESS else ""))
     began = time.monotonic()
     service = driver = None
     started: dict[str, Any] = {}  # what a start cut short has running: shut down below

@@ -13,7 +13,7 @@ from awscli_saml_sso.browser import autofill, drivers, handover
 from awscli_saml_sso.browser.endpoints import effective_endpoints, strip_query
 from awscli_saml_sso.browser.person import NeedsPerson
 from awscli_saml_sso.browser.request import BrowserLogin
-from awscli_saml_sso.defaults import BROWSER_MODES
+from awscli_saml_sso.defaults import BROWSER_MODES, MANUAL
 from awscli_saml_sso.errors import BrowserError, NetworkError, UsageError
 
 
@@ -39,7 +39,7 @@ def run(login: BrowserLogin) -> str:
         capture = _start_capture(session, endpoints)
         login.status(f"opening {strip_query(str(login.idp.url))}")
         _open(session.driver, str(login.idp.url), deadline)
-        if browser.mode == "manual":
+        if browser.mode == MANUAL:
             login.status("log in in the browser window; waiting for the SAML response")
         try:
             value = autofill.Autofill(session.driver, login, capture).run(deadline)

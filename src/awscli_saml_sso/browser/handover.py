@@ -19,6 +19,7 @@ from typing import Any
 
 from awscli_saml_sso.browser.person import NeedsPerson
 from awscli_saml_sso.browser.request import BrowserLogin
+from awscli_saml_sso.defaults import MANUAL, SHOW
 from awscli_saml_sso.errors import BrowserError, MissingAnswerError
 
 
@@ -55,7 +56,7 @@ def take_over(
 
     login.status("opening a visible window: do the step there, the tool takes over afterwards")
     options = login.browser
-    visible = drivers.start(options.name, options.path, options.driver_path, "show", None, login.status)
+    visible = drivers.start(options.name, options.path, options.driver_path, SHOW, None, login.status)
     capture = None
     try:
         capture = start_capture(visible)
@@ -63,7 +64,7 @@ def take_over(
             visible.driver.execute_cdp_cmd("Storage.setCookies", {"cookies": cookies})
         visible.driver.get(need.url)
         # The person acts in this window: the tool only follows it and waits for the capture
-        person = dataclasses.replace(login, browser=dataclasses.replace(options, mode="manual"))
+        person = dataclasses.replace(login, browser=dataclasses.replace(options, mode=MANUAL))
         return autofill.Autofill(visible.driver, person, capture).run(deadline)
     finally:
         close(visible, capture)

@@ -58,11 +58,10 @@ def build_options(
     o: dict[str, Any], term: Terminal, environ: Mapping[str, str], secret: _PasswordSource, stored: Any = None
 ) -> LoginOptions:
     """The option groups, once: a value given on the command line wins over the stored IdP's."""
-    headless, show, manual = defaults.BROWSER_MODES
-    mode = manual if o.get("use_browser") else show if o.get("show_browser") else headless
+    mode = defaults.MANUAL if o.get("use_browser") else defaults.SHOW if o.get("show_browser") else defaults.HEADLESS
     pick = _Defaults(o, stored)
     username = pick("username")
-    if username is None and mode != manual and o.get("saml_response") is None and o.get("listen") is None:
+    if username is None and mode != defaults.MANUAL and o.get("saml_response") is None and o.get("listen") is None:
         username = term.ask("Username", what="the IdP username", option="--username")
     secret.username = username
     use_stored_role = bool(stored and stored.role_arn and o.get("use_stored"))

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from awscli_saml_sso import paths
-from awscli_saml_sso.defaults import BROWSER_MODES, TIMEOUT
+from awscli_saml_sso.defaults import HEADLESS, SHOW, TIMEOUT
 from awscli_saml_sso.delivery import cache
 from awscli_saml_sso.errors import MissingAnswerError
 from awscli_saml_sso.models import Credentials
@@ -33,14 +33,18 @@ LOCK_MARGIN = 60.0  # seconds beyond --timeout to wait for another process's log
 
 @dataclasses.dataclass(frozen=True)
 class Request:
+    """One ``credential-process`` call's options, beside what the stored IdP holds."""
+
+    # which credentials: the cache key
     nickname: str
     role_arn: str | None = None
-    profile: str | None = None
-    endpoint_url: str | None = None
-    browser_path: str | None = None
-    driver_path: str | None = None
+    profile: str | None = None  # also written to ~/.aws; None: nothing there
+    # how to log in when the cache has none fresh enough
     show_browser: bool = False
     timeout: float = TIMEOUT
+    browser_path: str | None = None
+    driver_path: str | None = None
+    endpoint_url: str | None = None
 
     @property
     def cache_key(self) -> dict[str, str | None]:
@@ -142,7 +146,6 @@ def _options(request: Request, stored, environ: Mapping[str, str], ui=None) -> L
             f"--show-browser, or log in once interactively: awscli_saml_sso --idp-nickname {stored.nickname}",
         )
 
-    headless, show, _manual = BROWSER_MODES
     return LoginOptions(
         idp=IdpOptions(
             url=stored.url,
@@ -155,7 +158,7 @@ def _options(request: Request, stored, environ: Mapping[str, str], ui=None) -> L
             name=stored.browser,
             path=request.browser_path,
             driver_path=request.driver_path,
-            mode=show if request.show_browser else headless,
+            mode=SHOW if request.show_browser else HEADLESS,
             timeout=request.timeout,
             profile_dir=paths.browser_profile_dir(environ, stored.nickname),
             diagnostics_dir=paths.diagnostics_dir(environ),

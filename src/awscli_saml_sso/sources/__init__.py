@@ -2,8 +2,8 @@
 ``--listen`` receiver (:mod:`.listen`), or the response itself, given with ``--saml-response``.
 
 The entry point picks the source (:func:`pick`); the login flow only calls its interface,
-:class:`base.SamlSource`.
-Cheap to import: a source loads what it needs when it is asked for the response.
+:class:`base.SamlSource`. Cheap to import: a source loads what it needs when it is asked for
+the response.
 """
 
 from __future__ import annotations

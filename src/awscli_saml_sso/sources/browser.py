@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from awscli_saml_sso import browser
+from awscli_saml_sso.defaults import HEADLESS
 from awscli_saml_sso.errors import UsageError
 from awscli_saml_sso.options import Answers, BrowserOptions, IdpOptions
 from awscli_saml_sso.sources.base import SourceUI, idp_url
@@ -99,6 +100,6 @@ def _confirm_origin(origin: str, idp: IdpOptions, answers: Answers, ui: Any) -> 
 def _confirm(ui: Any, mode: str) -> Callable[[str], bool] | None:
     """The question for a hand-over to a visible window; none where a window is open already."""
     ask = getattr(ui, "confirm", None)
-    if ask is None or mode != "headless":
+    if ask is None or mode != HEADLESS:
         return None
     return lambda question: bool(ask(question, option="--show-browser"))
