@@ -33,7 +33,7 @@ def test_the_source_follows_the_options():
     assert (type(listen), listen.port, listen.timeout, listen.given) == (sources.Listen, 8123, 9.0, False)
     browser = sources.pick(opts)
     assert (type(browser).__name__, browser.given) == ("BrowserSource", False)
-    assert (browser.idp, browser.browser, browser.answers) == (opts.idp, opts.browser, opts.answers)
+    assert browser.opts is opts
 
 
 @pytest.mark.parametrize("port", [None, 8123])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import ClassVar
 
 from awscli_saml_sso.options import IdpOptions, LoginOptions
 from awscli_saml_sso.sources.base import SamlSource, SourceUI, idp_url
@@ -26,32 +25,28 @@ def pick(opts: LoginOptions, saml_response: bytes | None = None, listen_port: in
         return Listen(opts.idp, listen_port, opts.browser.timeout)
     from awscli_saml_sso.sources.browser import BrowserSource  # light, but not for the two above
 
-    return BrowserSource(opts.idp, opts.browser, opts.answers)
+    return BrowserSource(opts)
 
 
 @dataclasses.dataclass(frozen=True)
-class Given:
+class Given(SamlSource):
     """``--saml-response FILE`` (or ``-``, standard input): read by the entry point."""
 
     response: bytes = dataclasses.field(repr=False)
-    given: ClassVar[bool] = True
+    given = True
 
     def obtain(self, ui: SourceUI, started: Callable[[], None] | None = None) -> bytes:
         ui.status("using the SAML response given with --saml-response")
         return self.response
 
-    def wait_closed(self) -> None:
-        pass
-
 
 @dataclasses.dataclass(frozen=True)
-class Listen:
+class Listen(SamlSource):
     """``--listen [PORT]``: the person logs in in their own browser; the IdP posts to us."""
 
     idp: IdpOptions
     port: int
     timeout: float
-    given: ClassVar[bool] = False
 
     def obtain(self, ui: SourceUI, started: Callable[[], None] | None = None) -> str:
         url = idp_url(self.idp)
@@ -60,6 +55,3 @@ class Listen:
         from awscli_saml_sso.sources import listen  # http.server and the rest: this path only
 
         return listen.receive_saml_response(url, self.port, self.timeout, ui, allowed_origins=self.idp.allowed_origins)
-
-    def wait_closed(self) -> None:
-        pass

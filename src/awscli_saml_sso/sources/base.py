@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
@@ -15,19 +16,18 @@ class SourceUI(Protocol):
     def waiting(self, label: str) -> Any: ...  # context manager
 
 
-class SamlSource(Protocol):
+class SamlSource(abc.ABC):
     # The response is at hand: no login to wait for (nothing to overlap with it), and a
     # profile that is still valid is no reason to skip it.
-    given: ClassVar[bool]
+    given: ClassVar[bool] = False
 
+    @abc.abstractmethod
     def obtain(self, ui: SourceUI, started: Callable[[], None] | None = None) -> bytes | str:
         """The SAMLResponse. ``started`` is called once a login is under way: the caller's slow
         work (loading boto3) runs while the person logs in, not before the login has begun."""
-        ...
 
-    def wait_closed(self) -> None:
+    def wait_closed(self) -> None:  # noqa: B027 - most sources leave nothing running
         """Returns once what ``obtain`` left running (a browser shutting down) is gone."""
-        ...
 
 
 def idp_url(idp: IdpOptions) -> str:

@@ -5,32 +5,32 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 from awscli_saml_sso import browser
 from awscli_saml_sso.defaults import HEADLESS
 from awscli_saml_sso.errors import UsageError
-from awscli_saml_sso.options import Answers, BrowserOptions, IdpOptions
-from awscli_saml_sso.sources.base import SourceUI, idp_url
+from awscli_saml_sso.options import Answers, IdpOptions, LoginOptions
+from awscli_saml_sso.sources.base import SamlSource, SourceUI, idp_url
 
 
 @dataclasses.dataclass(frozen=True)
-class BrowserSource:
-    idp: IdpOptions
-    browser: BrowserOptions
-    answers: Answers
-    given: ClassVar[bool] = False
+class BrowserSource(SamlSource):
+    """Drive a browser through the IdP's pages (headless and filled in, or a visible window)."""
+
+    opts: LoginOptions
 
     def obtain(self, ui: SourceUI, started: Callable[[], None] | None = None) -> str:
-        idp_url(self.idp)
+        opts = self.opts
+        idp_url(opts.idp)
         request = browser.BrowserLogin(
-            idp=self.idp,
-            browser=self.browser,
-            answers=self.answers,
+            idp=opts.idp,
+            browser=opts.browser,
+            answers=opts.answers,
             status=ui.status,
-            check_origin=origin_guard(self.idp, self.answers, ui),
+            check_origin=origin_guard(opts.idp, opts.answers, ui),
             notice=getattr(ui, "notice", ui.warn),
-            confirm=_confirm(ui, self.browser.mode),
+            confirm=_confirm(ui, opts.browser.mode),
             close_in_background=True,  # STS goes on while it shuts down; see wait_closed
             launched=started,
         )
