@@ -22,6 +22,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))  # tests/pages, whether or not tests/ is a package
 
+from browserlogins import browser_login
 from pages.fixtures import idp, sink  # noqa: F401 - fixtures, used by name
 from pages.idp import OTP, USERS
 from pages.listeners import RecordingTcp
@@ -107,7 +108,7 @@ def make_login(idp, sink, tmp_path):
             status=messages.append,
         )
         values.update(overrides)
-        return BrowserLogin(**values)
+        return browser_login(**values)
 
     make.messages = messages
     yield make
@@ -196,7 +197,7 @@ def test_real_aws_url_never_reached(make_login, idp, monkeypatch):
         monkeypatch.setenv("ASS_TEST_HOST_RESOLVER_RULES", f"MAP signin.aws.amazon.com 127.0.0.1:{tcp.port}")
         idp.saml_target = "https://signin.aws.amazon.com/saml"
         idp.saml_value = base64.b64encode(secrets.token_bytes(2000)).decode()
-        login = make_login("/a", endpoints=BrowserLogin("x").endpoints)
+        login = make_login("/a", endpoints=browser_login(idp_url="x").endpoints)
         assert capture_saml_response(login) == idp.saml_value
         time.sleep(0.3)  # a late preconnect would show up here
         assert tcp.connections == []
@@ -295,5 +296,5 @@ def test_no_browser_installed(monkeypatch, tmp_path):
             drivers.KINDS, kind, drivers.KINDS[kind].__class__(kind, kind, "none", ("no-such-browser",), ())
         )
     with pytest.raises(BrowserError) as err:
-        capture_saml_response(BrowserLogin("http://127.0.0.1:9/"))
+        capture_saml_response(browser_login(idp_url="http://127.0.0.1:9/"))
     assert "apt-get install chromium)" in err.value.hint  # no driver to install for Chromium

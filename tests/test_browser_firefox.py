@@ -30,6 +30,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))  # tests/pages, whether or not tests/ is a package
 
+from browserlogins import browser_login
 from pages.fixtures import idp, sink  # noqa: F401 - fixtures, used by name
 from pages.idp import USERS
 from pages.listeners import RecordingProxy
@@ -183,7 +184,7 @@ def make_login(idp, sink, tmp_path, gecko, shared_profile):
             status=messages.append,
         )
         values.update(overrides)
-        return BrowserLogin(**values)
+        return browser_login(**values)
 
     make.messages = messages
     return make
@@ -360,7 +361,7 @@ def test_real_aws_url_never_reached(make_login, idp, monkeypatch):
         monkeypatch.setenv("http_proxy", proxy.url)
         idp.saml_target = "https://signin.aws.amazon.com/saml"
         idp.saml_value = base64.b64encode(secrets.token_bytes(2000)).decode()
-        login = make_login("/a", endpoints=BrowserLogin("x").endpoints)
+        login = make_login("/a", endpoints=browser_login(idp_url="x").endpoints)
         assert capture_saml_response(login) == idp.saml_value
         time.sleep(0.3)  # a late connection would show up here
         assert [line for line in proxy.asked if "amazon" in line or "aws" in line] == []

@@ -15,6 +15,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+from browserlogins import browser_login
 from pages.serving import QuietHandler, Served, send
 from test_browser_firefox import FIREFOX, GECKODRIVER
 
@@ -66,8 +67,8 @@ BROWSERS = [
 ]
 
 
-def _login(pages: Pages, path: str, browser: str, tmp_path) -> BrowserLogin:
-    return BrowserLogin(
+def _login(pages: Pages, path: str, browser: str, tmp_path, **overrides) -> BrowserLogin:
+    values = dict(
         idp_url=pages.base + path + "?token=secret-query",
         browser=browser,
         driver_path=GECKODRIVER if browser == "firefox" else None,
@@ -76,6 +77,7 @@ def _login(pages: Pages, path: str, browser: str, tmp_path) -> BrowserLogin:
         timeout=30.0,
         diagnostics_dir=tmp_path / "diag",
     )
+    return browser_login(**{**values, **overrides})
 
 
 @pytest.mark.parametrize("browser", BROWSERS)
@@ -92,8 +94,13 @@ def test_a_wrong_idp_url_fails_at_the_first_page(pages, browser, path, said, tmp
     monkeypatch.setenv("SE_OFFLINE", "true")
     monkeypatch.setenv("SE_AVOID_STATS", "true")
     opened: list[float] = []
-    login = _login(pages, path, browser, tmp_path)
-    login.status = lambda message: opened.append(time.monotonic()) if message.startswith("opening") else None
+    login = _login(
+        pages,
+        path,
+        browser,
+        tmp_path,
+        status=lambda message: opened.append(time.monotonic()) if message.startswith("opening") else None,
+    )
     with pytest.raises(NetworkError) as err:
         capture_saml_response(login)
     took = time.monotonic() - opened[0]
@@ -115,8 +122,7 @@ def test_a_login_page_is_not_an_error_page(pages, browser, tmp_path, monkeypatch
     title says: here it gets past the check and waits for the SAML response until the timeout."""
     monkeypatch.setenv("SE_OFFLINE", "true")
     monkeypatch.setenv("SE_AVOID_STATS", "true")
-    login = _login(pages, "/login", browser, tmp_path)
-    login.timeout = 8.0
+    login = _login(pages, "/login", browser, tmp_path, timeout=8.0)
     with pytest.raises(Exception) as err:
         capture_saml_response(login)
     assert not isinstance(err.value, NetworkError), err.value

@@ -20,6 +20,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+from browserlogins import browser_login
 from pages.fixtures import sink  # noqa: F401 - fixture, used by name
 from pages.human import CODE, DISABLED, PASSWORD, HumanIdp
 from test_browser_capture import display, leftovers, offline  # noqa: F401 - fixtures
@@ -96,7 +97,7 @@ def make_login(human, sink, tmp_path):
             notice=person.notice,
         )
         values.update(overrides)
-        return BrowserLogin(**values)
+        return browser_login(**values)
 
     yield make
     assert leftovers(str(profile)) == []

@@ -16,10 +16,11 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+from browserlogins import browser_login
 from pages.fixtures import idp, sink  # noqa: F401 - fixtures, used by name
 from pages.idp import USERS
 
-from awscli_saml_sso.browser import BrowserLogin, capture_saml_response
+from awscli_saml_sso.browser import capture_saml_response
 
 pytestmark = [
     pytest.mark.browser,
@@ -111,7 +112,7 @@ def test_no_tcp_port_and_no_chromedriver_during_a_headless_login(idp, sink, tmp_
         seen["pipe_flag"] = [p for p in browsers if "--remote-debugging-pipe" in cmdline(p)]
         return USERS["alice"]
 
-    login = BrowserLogin(
+    login = browser_login(
         idp_url=idp.base + "/a", endpoints=(sink.url,), username="alice", password=password, timeout=30.0
     )
     assert capture_saml_response(login) == idp.saml_value
@@ -161,7 +162,7 @@ def test_chromium_leaves_nothing_in_home(idp, sink, tmp_path, monkeypatch):
         monkeypatch.delenv(var, raising=False)
     idp.saml_target = sink.url
     idp.saml_value = base64.b64encode(secrets.token_bytes(300)).decode()
-    login = BrowserLogin(
+    login = browser_login(
         idp_url=idp.base + "/a", endpoints=(sink.url,), username="alice", password=lambda: USERS["alice"], timeout=30.0
     )
     assert capture_saml_response(login) == idp.saml_value

@@ -15,12 +15,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from awscli_saml_sso.browser import drivers, processes
+from awscli_saml_sso.browser import BrowserLogin, drivers, processes
 from awscli_saml_sso.browser import endpoints as ep
 from awscli_saml_sso.browser.autofill import Autofill
-from awscli_saml_sso.browser.capture import Capture
-from awscli_saml_sso.browser.capture_cdp import saml_response_from
+from awscli_saml_sso.browser.capture import Capture, saml_response_from
 from awscli_saml_sso.browser.diagnostics import scrub
+from awscli_saml_sso.options import BrowserOptions, IdpOptions
 
 
 @pytest.mark.parametrize(
@@ -134,12 +134,14 @@ def test_scrub_removes_secrets():
 
 
 def test_firefox_says_so_before_starting(monkeypatch):
-    from awscli_saml_sso.browser import BrowserLogin, capture_saml_response
+    from browserlogins import browser_login
+
+    from awscli_saml_sso.browser import capture_saml_response
     from awscli_saml_sso.errors import BrowserError
 
     monkeypatch.setattr(drivers, "find_binary", lambda kind: "/x/firefox")
     with pytest.raises(BrowserError, match="Firefox") as err:
-        capture_saml_response(BrowserLogin("http://127.0.0.1:9/", browser="firefox"))
+        capture_saml_response(browser_login(idp_url="http://127.0.0.1:9/", browser="firefox"))
     assert "chromium" in err.value.hint
 
 
@@ -201,6 +203,16 @@ def test_a_killed_chromium_leaves_no_socket_directory_in_tmp():
     assert socket_dir not in glob.glob(os.path.join(tempfile.gettempdir(), "org.chromium.Chromium.*"))
 
 
+class NoBrowser(Capture):
+    """A capture with nothing to guard: the value comes through ``_deliver`` as from its thread."""
+
+    def start(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 class ReplacedWhileRead:
     """Selenium's driver (the boundary) on the page that posts the SAMLResponse, as Firefox
     answers it when the held POST is answered while the page is being read: the script's document
@@ -224,9 +236,9 @@ class ReplacedWhileRead:
 
 
 def test_a_page_replaced_while_read_is_read_again_not_a_crash():
-    capture = Capture()
+    capture = NoBrowser()
     driver = ReplacedWhileRead(capture)
-    login = SimpleNamespace(mode="headless", username="aws_user", diagnostics_dir=None, timeout=5)
+    login = BrowserLogin(IdpOptions(username="aws_user"), BrowserOptions(timeout=5))
     assert Autofill(driver, login, capture).run(time.monotonic() + 5) == "PHNhbWw+"
     assert driver.scripts == 1
 

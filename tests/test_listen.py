@@ -16,8 +16,8 @@ import urllib.parse
 
 import pytest
 
-from awscli_saml_sso.delivery import listen
 from awscli_saml_sso.errors import CaptureTimeout, UsageError
+from awscli_saml_sso.sources import listen
 
 
 class RecordingUI:

@@ -18,8 +18,10 @@ from clirun import run_cli
 from pages.idp import USERS, IdpServer
 from pages.serving import QuietHandler, Served
 
-from awscli_saml_sso import idps, login, origins
+from awscli_saml_sso import idps, origins
 from awscli_saml_sso.errors import ExitCode, UsageError
+from awscli_saml_sso.options import Answers, IdpOptions
+from awscli_saml_sso.sources.browser import origin_guard
 
 D = origins.Decision
 
@@ -78,10 +80,10 @@ class NoTerminal:
 
 def test_the_guard_names_the_origin_typed_into_and_refuses_new_ones_without_a_terminal():
     ui = NoTerminal()
-    opts = login.LoginOptions(
-        idp_url="https://idp.example.com/sso", idp_nickname="corp", allowed_origins=("https://login.partner.example",)
+    idp = IdpOptions(
+        url="https://idp.example.com/sso", nickname="corp", allowed_origins=("https://login.partner.example",)
     )
-    check = login.origin_guard(opts, ui)
+    check = origin_guard(idp, Answers(), ui)
     check("https://idp.example.com/login")
     check("https://login.partner.example/p")
     assert ui.lines == ["typing into https://idp.example.com", "typing into https://login.partner.example"]

@@ -75,8 +75,9 @@ def test_bad_profile_name_refused_before_sts(opts, tmp_path):
     import http.server
     import threading
 
-    from awscli_saml_sso import login
+    from awscli_saml_sso import login, sources
     from awscli_saml_sso.errors import UsageError
+    from awscli_saml_sso.options import LoginOptions, OutputOptions, RoleOptions
 
     calls = []
 
@@ -91,11 +92,15 @@ def test_bad_profile_name_refused_before_sts(opts, tmp_path):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sts)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     endpoint = f"http://127.0.0.1:{server.server_address[1]}"
-    options = login.LoginOptions(saml_response=fakes.saml_xml().encode(), verify=False, endpoint_url=endpoint, **opts)
+    options = LoginOptions(
+        roles=RoleOptions(all_roles_template=opts.get("all_roles_template")),
+        output=OutputOptions(profile=opts.get("profile", "saml"), verify=False, endpoint_url=endpoint),
+    )
+    given = sources.Given(fakes.saml_xml().encode())
     environ = {"AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "c"), "AWS_CONFIG_FILE": str(tmp_path / "f")}
     try:
         with pytest.raises(UsageError, match="invalid profile name"):
-            login.run_login(options, _QuietUI(), environ)
+            login.run_login(options, given, _QuietUI(), environ)
     finally:
         server.shutdown()
         server.server_close()

@@ -11,6 +11,7 @@ import datetime as dt
 BROWSERS = ("chrome", "chromium", "edge", "firefox")
 # how the browser runs: headless and auto-filled, visible and auto-filled, visible for the person
 BROWSER_MODES = ("headless", "show", "manual")
+HEADLESS, SHOW, MANUAL = BROWSER_MODES
 
 # --mfa-method: the second factor to choose where the IdP offers several
 MFA_METHODS = ("totp", "push", "sms", "call", "email")

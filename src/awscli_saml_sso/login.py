@@ -1,7 +1,9 @@
 """The login flow: get the SAML response → parse → choose role(s) → assume → store → verify.
 
-Returns a ``LoginResult``; never prints (progress goes through the injected ``ui``) and never
-exits. Heavy modules are imported by the step that needs them.
+The options (``options.LoginOptions``) and where the SAML response comes from
+(``sources.SamlSource``) are the entry point's. Returns a ``LoginResult``; never prints
+(progress goes through the injected ``ui``) and never exits. Heavy modules are imported by the
+step that needs them.
 """
 
 from __future__ import annotations
@@ -10,18 +12,18 @@ import concurrent.futures
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
 from awscli_saml_sso import inifile, sts
+from awscli_saml_sso.defaults import DEFAULT_DURATION
 from awscli_saml_sso.errors import MissingAnswerError, UsageError
 from awscli_saml_sso.models import Assertion, Credentials, Role
+from awscli_saml_sso.options import LoginOptions, OutputOptions
+from awscli_saml_sso.sources import SamlSource
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PROFILE = "saml"
-DEFAULT_ALL_ROLES_TEMPLATE = "{account}-{role}"
 
 
 class LoginUI(Protocol):
@@ -29,44 +31,6 @@ class LoginUI(Protocol):
     def warn(self, message: str) -> None: ...
     def waiting(self, label: str): ...  # context manager
     def choose(self, title: str, labels, *, option: str, allow_add: bool = False, match=None) -> int | str: ...
-
-
-@dataclasses.dataclass
-class LoginOptions:
-    idp_url: str | None = None
-    idp_nickname: str | None = None  # the stored IdP, recorded in the profile so `exec` can renew
-    username: str | None = None
-    password: Callable[[], str] | None = None
-    mfa_code: Callable[[], str] | None = None
-    mfa_method: str | None = None  # the factor to choose on the IdP's page (--mfa-method)
-    prefer_code: bool = False  # --mfa-code given: choose the code method where there is a choice
-    remember_step: Callable[[str], None] | None = None  # the stored IdP needed a person's step
-    profile: str = DEFAULT_PROFILE
-    role_arn: str | None = None
-    role_pattern: str | None = None
-    role_index: int | None = None
-    default_role_arn: str | None = None
-    role_arn_is_stored: bool = False  # role_arn is the stored IdP's default (--use-stored)
-    all_roles_template: str | None = None
-    duration: int | None = None
-    region: str | None = None
-    endpoint_url: str | None = None
-    browser: str | None = None
-    browser_path: str | None = None
-    driver_path: str | None = None
-    mode: str = "headless"
-    timeout: float = 120.0
-    saml_response: bytes | None = None
-    listen_port: int | None = None
-    # origins besides the IdP URL's that the stored IdP trusts: where the password may be typed
-    # and from where --listen takes a SAML post (docs/security.md)
-    allowed_origins: tuple[str, ...] = ()
-    remember_origin: Callable[[str], None] | None = None  # stores an origin the person confirmed
-    force: bool = False
-    verify: bool = True
-    browser_profile_dir: Path | None = None
-    diagnostics_dir: Path | None = None
-    account_aliases: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,41 +53,42 @@ class LoginResult:
         return self.profiles[0]
 
 
-def run_login(opts: LoginOptions, ui: LoginUI, environ: Mapping[str, str]) -> LoginResult:
-    if not opts.all_roles_template:  # before the person logs in, not after STS answered
-        inifile.check_name(opts.profile)
-    kept = _still_valid(opts, environ)
+def run_login(opts: LoginOptions, source: SamlSource, ui: LoginUI, environ: Mapping[str, str]) -> LoginResult:
+    out = opts.output
+    if not opts.roles.all_roles_template:  # before the person logs in, not after STS answered
+        inifile.check_name(out.profile)
+    kept = None if source.given else _still_valid(opts, environ)
     if kept is not None:
         return kept
     # boto3 loads while the person logs in; with a browser, once the browser has been launched
-    # (it starts first: the import would compete with it for the CPU)
-    likely = _likely_target(opts)
-    in_browser = likely is not None and opts.listen_port is None and bool(opts.idp_url)
-    clients = sts.Clients(warm=None if in_browser else likely)
+    # (it starts first: the import would compete with it for the CPU). A given response is
+    # parsed at once: nothing to overlap with.
+    clients = sts.Clients()
+    likely = None if source.given else _likely_target(out)
     try:
-        launched = (lambda: clients.warm(likely)) if in_browser and likely else None
-        assertion = _parse(_obtain_saml_response(opts, ui, launched), ui)
+        started = (lambda: clients.warm(likely)) if likely else None
+        assertion = _parse(source.obtain(ui, started), ui)
         roles = _chosen_roles(opts, assertion, ui)
-        target = sts.resolve_target(assertion, opts.region, opts.endpoint_url)
+        target = sts.resolve_target(assertion, out.region, out.endpoint_url)
         client = clients.client(target)
         names = _profile_names(opts, roles)
         written = _assume_all(opts, assertion, roles, names, client, ui, environ)
         _learn_aliases(written, target, environ)
-        if opts.region or assertion.region:
+        if out.region or assertion.region:
             _write_region(names, target.region, environ)
-        if opts.verify:
+        if out.verify:
             written = _verify_all(written, target, clients, ui)
         return LoginResult(profiles=tuple(written))
     finally:
-        _wait_for_browser()
+        source.wait_closed()
 
 
-def granted_roles(opts: LoginOptions, ui: LoginUI) -> Assertion:
+def granted_roles(source: SamlSource, ui: LoginUI) -> Assertion:
     """``roles``: log in and read the roles the IdP grants, without assuming any."""
     try:
-        return _parse(_obtain_saml_response(opts, ui), ui)
+        return _parse(source.obtain(ui), ui)
     finally:
-        _wait_for_browser()
+        source.wait_closed()
 
 
 def _learn_aliases(written: list[WrittenProfile], target: sts.StsTarget, environ: Mapping[str, str]) -> None:
@@ -139,32 +104,30 @@ def _learn_aliases(written: list[WrittenProfile], target: sts.StsTarget, environ
         aliases.learn(environ, account, profile.credentials, target.region, target.endpoint_url)
 
 
-def _likely_target(opts: LoginOptions) -> sts.StsTarget | None:
-    """Where STS will most likely be called (the assertion may still name another region), when
-    there is a login to overlap with; a given --saml-response is parsed at once."""
-    if opts.saml_response is not None:
-        return None
-    return sts.StsTarget(opts.region or sts.PARTITION_DEFAULT_REGION["aws"], opts.endpoint_url or None)
+def _likely_target(out: OutputOptions) -> sts.StsTarget:
+    """Where STS will most likely be called (the assertion may still name another region)."""
+    return sts.StsTarget(out.region or sts.PARTITION_DEFAULT_REGION["aws"], out.endpoint_url or None)
 
 
 # -- 1. still valid? -------------------------------------------------------------------------
 def _still_valid(opts: LoginOptions, environ: Mapping[str, str]) -> LoginResult | None:
-    if opts.force or opts.all_roles_template or opts.saml_response is not None:
+    chosen, out = opts.roles, opts.output
+    if out.force or chosen.all_roles_template:
         return None
     from awscli_saml_sso import awsfiles
 
-    info = awsfiles.read_profile(opts.profile, environ)
+    info = awsfiles.read_profile(out.profile, environ)
     if info is None or not info.role_arn:
         return None
-    wanted = opts.role_arn or (None if opts.role_pattern or opts.role_index is not None else opts.default_role_arn)
-    if opts.role_pattern and not _pattern_matches(opts.role_pattern, info.role_arn):
+    wanted = chosen.role_arn or (None if chosen.pattern or chosen.index is not None else chosen.default_arn)
+    if chosen.pattern and not _pattern_matches(chosen.pattern, info.role_arn):
         return None
-    if opts.role_index is not None:
+    if chosen.index is not None:
         return None
     if not awsfiles.profile_still_valid(info, wanted, dt.datetime.now(dt.timezone.utc)):
         return None
     role = Role(info.role_arn, info.principal_arn or "")
-    profile = WrittenProfile(opts.profile, role, info.expiration, awsfiles.credentials_path(environ))
+    profile = WrittenProfile(out.profile, role, info.expiration, awsfiles.credentials_path(environ))
     return LoginResult(profiles=(profile,), still_valid=True)
 
 
@@ -175,119 +138,6 @@ def _pattern_matches(pattern: str, role_arn: str) -> bool:
 
 
 # -- 2. the SAML response --------------------------------------------------------------------
-def _obtain_saml_response(opts: LoginOptions, ui: LoginUI, launched: Callable[[], None] | None = None) -> bytes | str:
-    if opts.saml_response is not None:
-        ui.status("using the SAML response given with --saml-response")
-        return opts.saml_response
-    if not opts.idp_url:
-        raise UsageError("no IdP to log in to", hint="pass --idp-url URL or --idp-nickname NAME")
-    if opts.listen_port is not None:
-        from awscli_saml_sso.delivery import listen
-
-        return listen.receive_saml_response(
-            opts.idp_url, opts.listen_port, opts.timeout, ui, allowed_origins=opts.allowed_origins
-        )
-    from awscli_saml_sso import browser
-
-    request = browser.BrowserLogin(
-        idp_url=opts.idp_url,
-        browser=opts.browser,
-        browser_path=opts.browser_path,
-        driver_path=opts.driver_path,
-        mode=opts.mode,
-        username=opts.username,
-        password=opts.password,
-        mfa_code=opts.mfa_code,
-        mfa_method=opts.mfa_method,
-        prefer_code=opts.prefer_code,
-        notice=getattr(ui, "notice", ui.warn),
-        confirm=_confirm(ui, opts.mode),
-        remember_step=opts.remember_step,
-        timeout=opts.timeout,
-        profile_dir=opts.browser_profile_dir,
-        diagnostics_dir=opts.diagnostics_dir,
-        status=ui.status,
-        check_origin=origin_guard(opts, ui),
-        close_in_background=True,  # STS goes on while it shuts down; see _wait_for_browser
-        launched=launched,
-    )
-    with ui.waiting("waiting for the IdP"):
-        return browser.capture_saml_response(request)
-
-
-def origin_guard(opts: LoginOptions, ui: LoginUI) -> Callable[[str], None]:
-    """The browser's ``check_origin``: a secret is typed only into a page whose origin
-    ``origins.decide`` allows; a new origin is confirmed on the terminal (and remembered for a
-    stored IdP), refused without one; plain HTTP off this machine is refused outright."""
-    from awscli_saml_sso import origins
-
-    confirmed: list[str] = []
-    announced: set[str] = set()
-
-    def check(url: str) -> None:
-        decision, origin = origins.decide(url, (opts.idp_url or "", *opts.allowed_origins, *confirmed))
-        if decision is origins.Decision.REFUSED:
-            where = origin or (origins.origin_of(url) or url.split("?")[0][:100])
-            raise UsageError(
-                f"refusing to type the password into {where}: "
-                + ("plain HTTP to another machine" if origin else "not a web page of the IdP"),
-                hint="give the IdP's https:// URL; anyone on the way could read a password sent over http",
-            )
-        if decision is origins.Decision.NEEDS_CONFIRMATION:
-            _confirm_origin(origin, opts, ui)
-            confirmed.append(origin)
-        if origin not in announced:
-            announced.add(origin)
-            ui.status(f"typing into {origin}")
-
-    return check
-
-
-def _confirm_origin(origin: str, opts: LoginOptions, ui: LoginUI) -> None:
-    """Ask the person (only on a terminal) before a secret goes to an origin not trusted yet."""
-    from awscli_saml_sso import origins
-
-    nick = opts.idp_nickname
-    allow = (
-        f"awscli_saml_sso idp set {nick} --allow-origin {origin}"
-        if nick
-        else f"store the IdP: awscli_saml_sso idp add NICK --url URL --allow-origin {origin}"
-    )
-    tty = getattr(ui, "tty", lambda: None)()
-    question = (
-        f"The login asks for the password at {origin}, not at the IdP's "
-        f"{origins.origin_of(opts.idp_url or '')}. Type it there"
-        + (" and trust that origin from now on?" if nick else "?")
-    )
-    if tty is None or not ui.confirm(question, option="--allow-origin"):
-        why = "there is no terminal to confirm it on" if tty is None else "you did not confirm it"
-        raise UsageError(
-            f"refusing to type the password into {origin}, an origin "
-            + (f"the IdP {nick} does not trust" if nick else "other than the IdP URL's")
-            + f" ({why})",
-            hint=f"if it is your IdP's, allow it: {allow}",
-        )
-    if opts.remember_origin is not None:
-        opts.remember_origin(origin)
-
-
-def _confirm(ui: LoginUI, mode: str) -> Callable[[str], bool] | None:
-    """The question for a hand-over to a visible window; none where a window is open already."""
-    ask = getattr(ui, "confirm", None)
-    if ask is None or mode != "headless":
-        return None
-    return lambda question: bool(ask(question, option="--show-browser"))
-
-
-def _wait_for_browser() -> None:
-    """The browser shuts down while STS is called: it is gone before the login returns."""
-    import sys
-
-    browser = sys.modules.get("awscli_saml_sso.browser")
-    if browser is not None:
-        browser.wait_closed()
-
-
 def _parse(raw: bytes | str, ui: LoginUI) -> Assertion:
     from awscli_saml_sso import saml
 
@@ -300,25 +150,26 @@ def _parse(raw: bytes | str, ui: LoginUI) -> Assertion:
 def _chosen_roles(opts: LoginOptions, assertion: Assertion, ui: LoginUI) -> list[Role]:
     from awscli_saml_sso import roles
 
-    if opts.all_roles_template:
+    chosen = opts.roles
+    if chosen.all_roles_template:
         return list(assertion.roles)
     result = roles.choose_role(
         assertion.roles,
-        role_arn=opts.role_arn,
-        pattern=opts.role_pattern,
-        index=opts.role_index,
-        default_arn=opts.default_role_arn,
+        role_arn=chosen.role_arn,
+        pattern=chosen.pattern,
+        index=chosen.index,
+        default_arn=chosen.default_arn,
     )
     if result.note:
         ui.warn(result.note)
-    if result.role is not None and (result.how == "default" or (result.how == "role-arn" and opts.role_arn_is_stored)):
+    if result.role is not None and (result.how == "default" or (result.how == "role-arn" and chosen.arn_is_stored)):
         ui.status(
             f"using stored default role {result.role.role_arn} "
-            f"(change: awscli_saml_sso idp set {opts.idp_nickname} --role-arn ...)"
+            f"(change: awscli_saml_sso idp set {opts.idp.nickname} --role-arn ...)"
         )
     if result.role is not None:
         return [result.role]
-    entries = roles.menu_entries(assertion.roles, dict(opts.account_aliases))
+    entries = roles.menu_entries(assertion.roles, dict(chosen.account_aliases))
     try:
         picked = ui.choose(
             "Roles granted by the IdP:",
@@ -334,23 +185,24 @@ def _chosen_roles(opts: LoginOptions, assertion: Assertion, ui: LoginUI) -> list
 
 
 def _profile_names(opts: LoginOptions, chosen: list[Role]) -> list[str]:
-    if not opts.all_roles_template:
-        return [opts.profile]
+    template, profile = opts.roles.all_roles_template, opts.output.profile
+    if not template:
+        return [profile]
     names = []
     for role in chosen:
         try:
             names.append(
-                opts.all_roles_template.format(
+                template.format(
                     account=role.account_id,
                     role=role.name,
-                    alias=opts.account_aliases.get(role.account_id, role.account_id),
+                    alias=opts.roles.account_aliases.get(role.account_id, role.account_id),
                     partition=role.partition,
-                    profile=opts.profile,
+                    profile=profile,
                 )
             )
         except (KeyError, IndexError, ValueError) as exc:
             raise UsageError(
-                f"bad --all-roles template {opts.all_roles_template!r}: {exc}",
+                f"bad --all-roles template {template!r}: {exc}",
                 hint="use the fields {account}, {role}, {alias}, {partition}, {profile}",
             ) from exc
     for name in names:  # a role name cannot hold a bracket or line break, but the template can
@@ -374,16 +226,19 @@ def _assume_all(opts, assertion, chosen, names, client, ui, environ) -> list[Wri
 
 
 def _assume_one(opts, assertion, role, profile, client, ui, environ) -> WrittenProfile:
-    duration = sts.choose_duration(opts.duration, assertion)
+    duration = sts.choose_duration(opts.output.duration, assertion)
     ui.status(f"assuming {role.role_arn} for {duration} s")
     try:
         creds = sts.assume_role_with_saml(client, assertion, role, duration)
     except sts.DurationExceedsMaximum:
-        if duration == sts.DEFAULT_DURATION:
+        if duration == DEFAULT_DURATION:
             raise
-        ui.warn(f"{role.name}: {duration} s is above the role's maximum session duration; retrying with 3600 s")
-        creds = sts.assume_role_with_saml(client, assertion, role, sts.DEFAULT_DURATION)
-    path = _store(profile, role, creds, environ, opts.idp_nickname)
+        ui.warn(
+            f"{role.name}: {duration} s is above the role's maximum session duration; "
+            f"retrying with {DEFAULT_DURATION} s"
+        )
+        creds = sts.assume_role_with_saml(client, assertion, role, DEFAULT_DURATION)
+    path = _store(profile, role, creds, environ, opts.idp.nickname)
     ui.status(f"profile [{profile}] written to {path}")
     return WrittenProfile(profile, role, creds.expiration, path, credentials=creds)
 

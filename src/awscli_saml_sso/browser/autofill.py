@@ -8,7 +8,8 @@ error page follows, the IdP rejected the answer and we say so with the page's ow
 
 The human steps (:mod:`relay`): a number to approve on the phone is told to the person at once;
 the factor is chosen where the page offers several; a lone sign-in control (a portal) is clicked;
-a step only a person can do (security key, CAPTCHA) goes to :mod:`handover`.
+a step only a person can do (security key, CAPTCHA) is raised as :class:`person.NeedsPerson`
+(:mod:`handover` offers a visible window for it).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from awscli_saml_sso.browser import diagnostics, handover, page_js, relay
+from awscli_saml_sso.browser import diagnostics, page_js, person, relay
 from awscli_saml_sso.browser.endpoints import strip_query
+from awscli_saml_sso.browser.request import BrowserLogin
+from awscli_saml_sso.defaults import MANUAL, SHOW
 from awscli_saml_sso.errors import BrowserError, CaptureTimeout, UsageError
 
 log = logging.getLogger(__name__)
@@ -43,7 +46,7 @@ class Done:
 
 
 class Autofill:
-    def __init__(self, driver: Any, login: Any, capture: Any) -> None:
+    def __init__(self, driver: Any, login: BrowserLogin, capture: Any) -> None:
         self.driver = driver
         self.login = login
         self.capture = capture
@@ -79,7 +82,7 @@ class Autofill:
             if time.monotonic() >= deadline:
                 self._timeout()
             try:
-                if self.login.mode == "manual":
+                if self.login.browser.mode == MANUAL:
                     self._follow_windows()
                 else:
                     self.step()
@@ -122,17 +125,17 @@ class Autofill:
             return
         self._refused(page)
         settled = page["ready"] == "complete" and time.monotonic() - self.last_change >= ERROR_SETTLE
-        if page["handover"] and settled and self.login.mode != "show":
-            raise handover.NeedsPerson(handover.step_name(page["handover"]), page["url"])
+        if page["handover"] and settled and self.login.browser.mode != SHOW:
+            raise person.NeedsPerson(person.step_name(page["handover"]), page["url"])
         if page["ready"] == "complete" and time.monotonic() - self.last_change > STUCK_AFTER:
-            files = diagnostics.save(self.driver, self.login.diagnostics_dir, self.secrets)
+            files = diagnostics.save(self.driver, self.login.browser.diagnostics_dir, self.secrets)
             what = _page_name(page)
             error = BrowserError(
                 f"cannot handle the login page {what}{diagnostics.describe(files)}",
                 hint="log in with --show-browser to watch, or --use-browser to do it yourself",
             )
-            if getattr(self.login, "confirm", None) is not None and self.login.mode != "show":
-                raise handover.NeedsPerson(handover.step_name("unknown"), page["url"], error)
+            if self.login.confirm is not None and self.login.browser.mode != SHOW:
+                raise person.NeedsPerson(person.step_name("unknown"), page["url"], error)
             raise error
 
     # ---- reading the page ---------------------------------------------------------------------
@@ -176,7 +179,7 @@ class Autofill:
     def _classify(self) -> dict[str, Any]:
         from awscli_saml_sso.browser.cdp import CdpError
 
-        page = self.driver.execute_script(page_js.CLASSIFY, self.login.username or "")
+        page = self.driver.execute_script(page_js.CLASSIFY, self.login.idp.username or "")
         if not isinstance(page, dict):
             # Firefox answers null when the document goes away under the script, as when the
             # SAML POST it was waiting on has just been answered: the page changed, look again.
@@ -229,7 +232,7 @@ class Autofill:
         if line != self.relayed:
             self.relayed = line
             self.last_respond = time.monotonic()
-            notice = getattr(self.login, "notice", None) or self.login.status
+            notice = self.login.notice or self.login.status
             notice(line)
             self.login.status(f"waiting for your approval{' of ' + page['number'] if page['number'] else ''}")
             return False
@@ -244,7 +247,7 @@ class Autofill:
         if key in self.clicked:
             return False
         self.clicked.add(key)
-        self.login.status(f"choosing the account {self.login.username}")
+        self.login.status(f"choosing the account {self.login.idp.username}")
         self._click(page["account"], None)
         return True
 
@@ -267,8 +270,8 @@ class Autofill:
         key = (place, page["doc"])
         if ("method",) + key in self.clicked:
             return False
-        wanted = getattr(self.login, "mfa_method", None)
-        has_code = bool(getattr(self.login, "prefer_code", False)) or wanted == "totp"
+        wanted = self.login.idp.mfa_method
+        has_code = self.login.idp.prefer_code or wanted == "totp"
         methods = page["methods"]
         if all(m["kind"] == "button" for m in methods):
             return self._choose_tile(page, key, methods, wanted, has_code)
@@ -294,8 +297,8 @@ class Autofill:
 
     def _another_way(self, page: dict[str, Any], place: str) -> bool:
         """A push page with a code at hand (or another --mfa-method): ask for the other ways."""
-        wanted = getattr(self.login, "mfa_method", None)
-        if not ((wanted or "push") != "push" or (wanted is None and getattr(self.login, "prefer_code", False))):
+        wanted = self.login.idp.mfa_method
+        if not ((wanted or "push") != "push" or (wanted is None and self.login.idp.prefer_code)):
             return False
         key = ("another", place, page["doc"])
         if key in self.clicked:
@@ -352,11 +355,13 @@ class Autofill:
         if self._already(page, place, "password"):
             return False
         if page["user"] and not page["userPrefilled"]:
-            if self.login.username or not page["userFilled"]:  # else keep what the page has
+            if self.login.idp.username or not page["userFilled"]:  # else keep what the page has
                 self._type(page["user"], self._username(), page["userFilled"])
         password = self._get_password()
         self._type(page["password"], password, page["passwordFilled"])
-        if self.login.profile_dir is not None and self.driver.execute_script(page_js.REMEMBER, page["password"]):
+        if self.login.browser.profile_dir is not None and self.driver.execute_script(
+            page_js.REMEMBER, page["password"]
+        ):
             log.debug("ticked 'remember me': the persistent profile keeps the IdP's session")
         self.login.status("submitting the password")
         return self._submit(page, place, "password", page["password"])
@@ -364,10 +369,10 @@ class Autofill:
     def _fill_otp(self, page: dict[str, Any], place: str) -> bool:
         if self._already(page, place, "otp"):
             return False
-        if self.login.mfa_code is None:
+        if self.login.answers.mfa_code is None:
             raise BrowserError("the IdP asks for a one-time code", hint="pass --mfa-code")
         self.login.status("the IdP asks for a one-time code")
-        code = self.login.mfa_code().strip()
+        code = self.login.answers.mfa_code().strip()
         self.secrets.append(code)
         if page["otpSplit"]:  # one box per digit
             for box, digit in zip(page["otpSplit"], code, strict=False):
@@ -427,21 +432,21 @@ class Autofill:
         field.send_keys(value)
 
     def _username(self) -> str:
-        if not self.login.username:
+        if not self.login.idp.username:
             raise BrowserError(
                 "the IdP asks for a username but none was given",
                 hint="pass --username, or log in yourself with --use-browser",
             )
-        return str(self.login.username)
+        return str(self.login.idp.username)
 
     def _get_password(self) -> str:
         if self._password is None:
-            if self.login.password is None:
+            if self.login.answers.password is None:
                 raise BrowserError(
                     "the IdP asks for a password but none was given", hint="pass --password-stdin or use a stored IdP"
                 )
             self.login.status("the IdP asks for the password")
-            self._password = self.login.password()
+            self._password = self.login.answers.password()
             self.secrets.append(self._password)
         return self._password
 
@@ -451,9 +456,11 @@ class Autofill:
             self.login.status(message)
 
     def _timeout(self) -> None:
-        files = diagnostics.save(self.driver, self.login.diagnostics_dir, self.secrets)
+        files = diagnostics.save(self.driver, self.login.browser.diagnostics_dir, self.secrets)
         where = f"; the browser was at {strip_query(self.url)}" if self.url else ""
-        raise CaptureTimeout(f"no SAML response within {self.login.timeout:g} s{where}{diagnostics.describe(files)}")
+        raise CaptureTimeout(
+            f"no SAML response within {self.login.browser.timeout:g} s{where}{diagnostics.describe(files)}"
+        )
 
 
 _SELECT_JS = """

@@ -24,8 +24,7 @@ from urllib.parse import urlsplit
 from awscli_saml_sso.browser import endpoints as ep
 from awscli_saml_sso.browser import firefox
 from awscli_saml_sso.browser.bidi import BidiConnection, BidiError
-from awscli_saml_sso.browser.capture import Capture
-from awscli_saml_sso.browser.capture_cdp import DONE_PAGE, saml_response_from
+from awscli_saml_sso.browser.capture import DONE_PAGE, Capture, saml_response_from
 from awscli_saml_sso.errors import BrowserError
 
 log = logging.getLogger(__name__)

@@ -10,24 +10,16 @@ request to an AWS sign-in host fails in the browser. Nothing reaches AWS, and no
 from __future__ import annotations
 
 import base64
-import email.parser
-import email.policy
 import logging
 from typing import Any
-from urllib.parse import parse_qs
 
 from awscli_saml_sso.browser import endpoints as ep
-from awscli_saml_sso.browser.capture import Capture
+from awscli_saml_sso.browser.capture import DONE_PAGE, Capture, saml_response_from
 from awscli_saml_sso.browser.cdp import CdpError
 from awscli_saml_sso.errors import BrowserError
 
 log = logging.getLogger(__name__)
 
-DONE_PAGE = (
-    "<!doctype html><meta charset=utf-8><title>Signed in</title><link rel=icon href='data:,'>"
-    "<body style='font-family:sans-serif;margin:3em'><h1>Signed in</h1>"
-    "<p>awscli-saml-sso has the SAML response. You can close this window.</p>"
-)
 ATTACH_TYPES = {"page", "iframe"}  # targets whose network requests Fetch can hold
 
 
@@ -119,22 +111,6 @@ def _body(request: dict[str, Any]) -> bytes | None:
     if "postData" in request:
         return str(request["postData"]).encode("utf-8")
     return None
-
-
-def saml_response_from(body: bytes | None, content_type: str) -> str | None:
-    """The ``SAMLResponse`` value of a form body (urlencoded or multipart), URL-decoded."""
-    if not body:
-        return None
-    if content_type.lower().startswith("multipart/"):
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            f"Content-Type: {content_type}\r\n\r\n".encode() + body
-        )
-        for part in message.iter_parts():
-            if part.get_param("name", header="content-disposition") == "SAMLResponse":
-                return str(part.get_payload(decode=True).decode("utf-8", "replace"))
-        return None
-    values = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).get("SAMLResponse")
-    return values[0] if values else None
 
 
 def start_capture(driver: Any, endpoints: tuple[str, ...]) -> CdpCapture:

@@ -22,6 +22,7 @@ from typing import Any
 
 from awscli_saml_sso.browser import endpoints, watchdog
 from awscli_saml_sso.browser.processes import shutdown, shutdown_chromium
+from awscli_saml_sso.defaults import HEADLESS
 from awscli_saml_sso.errors import BrowserError
 
 ENV_TEST_RESOLVER_RULES = "ASS_TEST_HOST_RESOLVER_RULES"
@@ -170,10 +171,11 @@ def chromium_arguments(mode: str, profile_dir: Path) -> list[str]:
         "--disable-quic",
         "--disable-crash-reporter",  # it writes outside the profile (~/.config/chromium)
         "--disable-breakpad",
-        # Without this Chromium still starts two chrome_crashpad_handler processes, each in a
-        # session of its own: killing the browser's process group (Ctrl-C) left them running
-        # until they noticed, seconds later under load. With it there are none.
-        "--disable-crashpad-for-testing",
+        # (Chromium still starts two chrome_crashpad_handler processes, each in a session of its
+        # own, outside the group we kill: processes.shutdown_chromium finds them by the scratch
+        # directory their crash database is in. --disable-crashpad-for-testing would stop them,
+        # but then Chromium aborts the navigation to a 404/500 page: the first-page check could
+        # no longer say "answered HTTP 404".)
         # Chromium's own traffic during a login (update checks, sign-in, the search engine's
         # preconnect, and the autofill server, which would receive the IdP form's signatures):
         # none of it is needed, all of it leaves the machine.
@@ -193,7 +195,7 @@ def chromium_arguments(mode: str, profile_dir: Path) -> list[str]:
         "--disable-features=" + ",".join(CHROMIUM_DISABLED_FEATURES),
         f"--user-data-dir={profile_dir}",
     ]
-    if mode == "headless":
+    if mode == HEADLESS:
         args += ["--headless=new", "--window-size=1280,1024"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--no-sandbox")  # Chromium refuses to start as root with its sandbox
@@ -310,7 +312,7 @@ def start(
 ) -> Session:
     kind, binary = choose_browser(name, browser_path)
     if (
-        mode != "headless"
+        mode != HEADLESS
         and sys.platform.startswith("linux")
         and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     ):
@@ -331,7 +333,7 @@ def start(
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     guard = watchdog.start(scratch)
-    status(f"starting {kind.label}" + (" (headless)" if mode == "headless" else ""))
+    status(f"starting {kind.label}" + (" (headless)" if mode == HEADLESS else ""))
     began = time.monotonic()
     service = driver = None
     started: dict[str, Any] = {}  # what a start cut short has running: shut down below

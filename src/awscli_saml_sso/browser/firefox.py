@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from awscli_saml_sso.browser import quiet
+from awscli_saml_sso.defaults import HEADLESS
 from awscli_saml_sso.errors import BrowserError
 
 DRIVER_HINT = (
@@ -66,7 +67,7 @@ def options(binary: str | None, mode: str, profile: Path) -> Any:
     from selenium import webdriver
 
     opts = webdriver.FirefoxOptions()
-    if mode == "headless":
+    if mode == HEADLESS:
         opts.add_argument("-headless")
     opts.add_argument("-profile")
     opts.add_argument(str(profile))

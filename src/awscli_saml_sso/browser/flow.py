@@ -11,37 +11,39 @@ from urllib.parse import urlsplit
 
 from awscli_saml_sso.browser import autofill, drivers, handover
 from awscli_saml_sso.browser.endpoints import effective_endpoints, strip_query
+from awscli_saml_sso.browser.person import NeedsPerson
+from awscli_saml_sso.browser.request import BrowserLogin
+from awscli_saml_sso.defaults import BROWSER_MODES, MANUAL
 from awscli_saml_sso.errors import BrowserError, NetworkError, UsageError
 
 
-def run(login: Any) -> str:
-    from awscli_saml_sso.browser import MODES
-
-    if login.mode not in MODES:
-        raise UsageError(f"unknown browser mode {login.mode!r}")
+def run(login: BrowserLogin) -> str:
+    browser = login.browser
+    if browser.mode not in BROWSER_MODES:
+        raise UsageError(f"unknown browser mode {browser.mode!r}")
     endpoints = effective_endpoints(tuple(login.endpoints))
     began = time.monotonic()
-    deadline = began + login.timeout
+    deadline = began + browser.timeout
     session = drivers.start(
-        login.browser,
-        login.browser_path,
-        login.driver_path,
-        login.mode,
-        login.profile_dir,
+        browser.name,
+        browser.path,
+        browser.driver_path,
+        browser.mode,
+        browser.profile_dir,
         login.status,
-        launched=getattr(login, "launched", None),
+        launched=login.launched,
     )
     capture = value = None
     hurry = False
     try:
         capture = _start_capture(session, endpoints)
-        login.status(f"opening {strip_query(login.idp_url)}")
-        _open(session.driver, login.idp_url, deadline)
-        if login.mode == "manual":
+        login.status(f"opening {strip_query(str(login.idp.url))}")
+        _open(session.driver, str(login.idp.url), deadline)
+        if browser.mode == MANUAL:
             login.status("log in in the browser window; waiting for the SAML response")
         try:
             value = autofill.Autofill(session.driver, login, capture).run(deadline)
-        except handover.NeedsPerson as need:  # a visible window for one step, if the person wants
+        except NeedsPerson as need:  # a visible window for one step, if the person wants
             value = handover.take_over(
                 login, session, need, deadline, lambda other: _start_capture(other, endpoints), _close
             )
@@ -51,7 +53,7 @@ def run(login: Any) -> str:
         hurry = True
         raise
     finally:
-        if value is not None and getattr(login, "close_in_background", False):
+        if value is not None and login.close_in_background:
             _close_in_background(session, capture)
         else:
             _close(session, capture, hurry)

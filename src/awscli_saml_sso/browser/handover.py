@@ -17,32 +17,10 @@ import os
 import sys
 from typing import Any
 
+from awscli_saml_sso.browser.person import NeedsPerson
+from awscli_saml_sso.browser.request import BrowserLogin
+from awscli_saml_sso.defaults import MANUAL, SHOW
 from awscli_saml_sso.errors import BrowserError, MissingAnswerError
-
-
-class NeedsPerson(Exception):
-    """Raised by autofill: the page wants ``step`` from the person (e.g. "a security key")."""
-
-    def __init__(self, step: str, url: str, fallback: Exception | None = None) -> None:
-        super().__init__(step)
-        self.step, self.url = step, url
-        self.fallback = fallback  # the error to raise when no window can be offered
-
-
-def step_name(found: str) -> str:
-    """What the page asks for, in words for the person, from the phrase that gave it away."""
-    found = found.lower()
-    if "captcha" in found or "robot" in found or "images" in found or "pictures" in found:
-        return "a CAPTCHA"
-    if "passkey" in found:
-        return "a passkey"
-    if any(w in found for w in ("hello", "touch id", "face id")):
-        return "the device's own sign-in (Windows Hello, Touch ID or Face ID)"
-    if found == "account":
-        return "a choice of account"
-    if found == "unknown":
-        return "a step the tool does not understand"
-    return "a security key"
 
 
 def unavailable(step: str) -> BrowserError:
@@ -52,14 +30,16 @@ def unavailable(step: str) -> BrowserError:
     )
 
 
-def take_over(login: Any, session: Any, need: NeedsPerson, deadline: float, start_capture: Any, close: Any) -> str:
+def take_over(
+    login: BrowserLogin, session: Any, need: NeedsPerson, deadline: float, start_capture: Any, close: Any
+) -> str:
     """Offer the visible window (terminal and display needed); return the captured SAMLResponse."""
-    remember = getattr(login, "remember_step", None)
+    remember = login.answers.remember_step
     if remember is not None and need.fallback is None:  # a named step, not a page we misread
         with contextlib.suppress(Exception):  # a note for next time must not end this login
             remember(need.step)
     failure = need.fallback or unavailable(need.step)
-    confirm = getattr(login, "confirm", None)
+    confirm = login.confirm
     if confirm is None or not _has_display() or not session.kind.chromium_family:
         raise failure
     try:
@@ -75,7 +55,8 @@ def take_over(login: Any, session: Any, need: NeedsPerson, deadline: float, star
     from awscli_saml_sso.browser import autofill, drivers
 
     login.status("opening a visible window: do the step there, the tool takes over afterwards")
-    visible = drivers.start(login.browser, login.browser_path, login.driver_path, "show", None, login.status)
+    options = login.browser
+    visible = drivers.start(options.name, options.path, options.driver_path, SHOW, None, login.status)
     capture = None
     try:
         capture = start_capture(visible)
@@ -83,7 +64,7 @@ def take_over(login: Any, session: Any, need: NeedsPerson, deadline: float, star
             visible.driver.execute_cdp_cmd("Storage.setCookies", {"cookies": cookies})
         visible.driver.get(need.url)
         # The person acts in this window: the tool only follows it and waits for the capture
-        person = dataclasses.replace(login, mode="manual")
+        person = dataclasses.replace(login, browser=dataclasses.replace(options, mode=MANUAL))
         return autofill.Autofill(visible.driver, person, capture).run(deadline)
     finally:
         close(visible, capture)

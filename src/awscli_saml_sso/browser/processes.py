@@ -72,7 +72,10 @@ def _clean_up(
     linger: float,
 ) -> None:
     singleton = _singleton_dir(profile)  # read before the profile may be removed
-    steps.append(("killing leftover browser processes", lambda: _kill_leftovers(str(profile), linger)))
+    # by the profile, and by the scratch directory: Chromium's crash handlers are in sessions of
+    # their own (a killed process group leaves them) and name only the scratch (their database)
+    markers = (str(profile), *((str(scratch),) if scratch is not None else ()))
+    steps.append(("killing leftover browser processes", lambda: _kill_leftovers(markers, linger)))
     if singleton is not None:  # a killed Chromium leaves it behind in $TMPDIR
         steps.append(("removing the browser's socket directory", lambda: shutil.rmtree(singleton, ignore_errors=True)))
     if temp_profile:
@@ -189,12 +192,15 @@ def leftover_pids(marker: str, parts: tuple[str, ...] = ("cmdline",)) -> list[in
     return found
 
 
-def _kill_leftovers(marker: str, wait: float = 3.0) -> None:
+def _kill_leftovers(markers: tuple[str, ...], wait: float = 3.0) -> None:
+    def find() -> set[int]:
+        return {pid for marker in markers for pid in leftover_pids(marker)}
+
     deadline = time.monotonic() + wait
-    pids = leftover_pids(marker)
+    pids = find()
     while pids and time.monotonic() < deadline:  # quit() usually gets there on its own
         time.sleep(0.05)
-        pids = leftover_pids(marker)
+        pids = find()
     for pid in pids:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)

@@ -1,4 +1,5 @@
-"""``awscli_saml_sso [login]``: options → ``LoginOptions`` → ``run_login`` → lines for the person."""
+"""``awscli_saml_sso [login]``: options → ``LoginOptions`` and a SAML source → ``run_login`` →
+lines for the person."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import threading
 from collections.abc import Mapping
 from typing import IO, Any
 
-from awscli_saml_sso import logsetup, paths
+from awscli_saml_sso import defaults, logsetup, paths, sources
 from awscli_saml_sso.commands import stored_idp
 from awscli_saml_sso.errors import UsageError
-from awscli_saml_sso.login import DEFAULT_PROFILE, LoginOptions, LoginResult, run_login
+from awscli_saml_sso.login import LoginResult, run_login
+from awscli_saml_sso.options import Answers, BrowserOptions, IdpOptions, LoginOptions, OutputOptions, RoleOptions
 from awscli_saml_sso.ui import Terminal, format_local_and_utc
 
 MAX_PASSWORD_BYTES = 4096
@@ -26,7 +28,7 @@ def login(options: dict[str, Any], term: Terminal, environ: Mapping[str, str], s
         )
     secret = _PasswordSource(options, stored, term, stdin)
     opts = build_options(options, term, environ, secret, stored)
-    result = run_login(opts, term, environ)
+    result = run_login(opts, source(options, opts), term, environ)
     report(result, term)
     if stored is not None and not result.still_valid:
         stored_idp.after_login(stored, options, opts, result, secret.typed, term, environ)
@@ -55,46 +57,61 @@ def _check_combinations(o: dict[str, Any]) -> None:
 def build_options(
     o: dict[str, Any], term: Terminal, environ: Mapping[str, str], secret: _PasswordSource, stored: Any = None
 ) -> LoginOptions:
-    mode = "manual" if o.get("use_browser") else "show" if o.get("show_browser") else "headless"
+    """The option groups, once: a value given on the command line wins over the stored IdP's."""
+    mode = defaults.MANUAL if o.get("use_browser") else defaults.SHOW if o.get("show_browser") else defaults.HEADLESS
     pick = _Defaults(o, stored)
     username = pick("username")
-    if username is None and mode != "manual" and o.get("saml_response") is None and o.get("listen") is None:
+    if username is None and mode != defaults.MANUAL and o.get("saml_response") is None and o.get("listen") is None:
         username = term.ask("Username", what="the IdP username", option="--username")
     secret.username = username
+    use_stored_role = bool(stored and stored.role_arn and o.get("use_stored"))
     return LoginOptions(
-        idp_url=o.get("idp_url") or (stored.url if stored else None),
-        idp_nickname=stored.nickname if stored else None,
-        username=username,
-        password=secret,
-        mfa_code=_mfa_source(o, term),
-        mfa_method=o.get("mfa_method") or getattr(stored, "mfa_method", None),
-        prefer_code=bool(o.get("mfa_code")),
-        remember_step=stored_idp.step_recorder(stored, environ) if stored else None,
-        profile=pick("profile") or DEFAULT_PROFILE,
-        role_arn=o.get("role_arn") or (stored.role_arn if stored and o.get("use_stored") else None),
-        role_pattern=o.get("role_pattern"),
-        role_index=o.get("role_selection"),
-        default_role_arn=stored.role_arn if stored else None,
-        role_arn_is_stored=not o.get("role_arn") and bool(stored and stored.role_arn and o.get("use_stored")),
-        all_roles_template=o.get("all_roles"),
-        duration=pick("duration"),
-        region=pick("region"),
-        endpoint_url=o.get("endpoint_url"),
-        browser=pick("browser"),
-        browser_path=o.get("browser_path"),
-        driver_path=o.get("driver_path"),
-        mode=mode,
-        timeout=float(o.get("timeout") or 120),
-        saml_response=_read_saml_response(o.get("saml_response")),
-        listen_port=o.get("listen"),
-        allowed_origins=tuple(getattr(stored, "allowed_origins", None) or ()),
-        remember_origin=_remember_origin(stored, environ),
-        force=bool(o.get("force")),
-        verify=not o.get("no_verify"),
-        browser_profile_dir=paths.browser_profile_dir(environ, stored.nickname) if stored else None,
-        diagnostics_dir=paths.diagnostics_dir(environ),
-        account_aliases=_aliases(environ),
+        idp=IdpOptions(
+            url=o.get("idp_url") or (stored.url if stored else None),
+            nickname=stored.nickname if stored else None,
+            username=username,
+            mfa_method=o.get("mfa_method") or getattr(stored, "mfa_method", None),
+            prefer_code=bool(o.get("mfa_code")),
+            allowed_origins=tuple(getattr(stored, "allowed_origins", None) or ()),
+        ),
+        answers=Answers(
+            password=secret,
+            mfa_code=_mfa_source(o, term),
+            remember_step=stored_idp.step_recorder(stored, environ) if stored else None,
+            remember_origin=_remember_origin(stored, environ),
+        ),
+        browser=BrowserOptions(
+            name=pick("browser"),
+            path=o.get("browser_path"),
+            driver_path=o.get("driver_path"),
+            mode=mode,
+            timeout=float(o.get("timeout") or defaults.TIMEOUT),
+            profile_dir=paths.browser_profile_dir(environ, stored.nickname) if stored else None,
+            diagnostics_dir=paths.diagnostics_dir(environ),
+        ),
+        roles=RoleOptions(
+            role_arn=o.get("role_arn") or (stored.role_arn if use_stored_role else None),
+            pattern=o.get("role_pattern"),
+            index=o.get("role_selection"),
+            default_arn=stored.role_arn if stored else None,
+            arn_is_stored=not o.get("role_arn") and use_stored_role,
+            all_roles_template=o.get("all_roles"),
+            account_aliases=_aliases(environ),
+        ),
+        output=OutputOptions(
+            profile=pick("profile") or defaults.PROFILE,
+            duration=pick("duration"),
+            region=pick("region"),
+            endpoint_url=o.get("endpoint_url"),
+            force=bool(o.get("force")),
+            verify=not o.get("no_verify"),
+        ),
     )
+
+
+def source(o: dict[str, Any], opts: LoginOptions) -> sources.SamlSource:
+    """``--saml-response`` (read now), ``--listen``, else the browser."""
+    return sources.pick(opts, _read_saml_response(o.get("saml_response")), o.get("listen"))
 
 
 def _aliases(environ: Mapping[str, str]) -> dict[str, str]:

@@ -76,7 +76,7 @@ def roles(ctx: click.Context, log_level: str | None, as_json: bool, **options: A
     stored = stored_idp.resolve(options, term, os.environ)
     secret = commands_login._PasswordSource(options, stored, term, sys.stdin.buffer)
     opts = commands_login.build_options(options, term, os.environ, secret, stored)
-    assertion = flow.granted_roles(opts, term)
+    assertion = flow.granted_roles(commands_login.source(options, opts), term)
     click.echo(render_roles(assertion.roles, aliases.load(os.environ), as_json), nl=False)
 
 

@@ -88,8 +88,8 @@ def after_login(
     that fails is a warning, the credentials are written and the exit status stays 0)."""
     role_arn = result.first.role.role_arn if len(result.profiles) == 1 else None
     _remember(stored, opts, role_arn, term, environ)
-    if typed_password and opts.username and term.tty() is not None:
-        _offer_keyring(stored.nickname, opts.username, typed_password, term)
+    if typed_password and opts.idp.username and term.tty() is not None:
+        _offer_keyring(stored.nickname, opts.idp.username, typed_password, term)
     if not options.get("use_stored"):
         parts = ["awscli_saml_sso", "--idp-nickname", stored.nickname, "--use-stored"]
         if role_arn:
@@ -102,7 +102,7 @@ def _remember(stored: Any, opts: Any, role_arn: str | None, term: Terminal, envi
     from awscli_saml_sso.errors import SamlSsoError
 
     updated = dataclasses.replace(
-        stored, username=stored.username or opts.username, role_arn=stored.role_arn or role_arn
+        stored, username=stored.username or opts.idp.username, role_arn=stored.role_arn or role_arn
     )
     if updated == stored:
         return

@@ -19,9 +19,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from awscli_saml_sso import paths
+from awscli_saml_sso.defaults import HEADLESS, SHOW, TIMEOUT
 from awscli_saml_sso.delivery import cache
 from awscli_saml_sso.errors import MissingAnswerError
 from awscli_saml_sso.models import Credentials
+from awscli_saml_sso.options import Answers, BrowserOptions, IdpOptions, LoginOptions, OutputOptions, RoleOptions
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +33,18 @@ LOCK_MARGIN = 60.0  # seconds beyond --timeout to wait for another process's log
 
 @dataclasses.dataclass(frozen=True)
 class Request:
+    """One ``credential-process`` call's options, beside what the stored IdP holds."""
+
+    # which credentials: the cache key
     nickname: str
     role_arn: str | None = None
-    profile: str | None = None
-    endpoint_url: str | None = None
+    profile: str | None = None  # also written to ~/.aws; None: nothing there
+    # how to log in when the cache has none fresh enough
+    show_browser: bool = False
+    timeout: float = TIMEOUT
     browser_path: str | None = None
     driver_path: str | None = None
-    show_browser: bool = False
-    timeout: float = 120.0
+    endpoint_url: str | None = None
 
     @property
     def cache_key(self) -> dict[str, str | None]:
@@ -87,7 +93,7 @@ def credentials(request: Request, environ: Mapping[str, str], now: dt.datetime |
 
 # -- slow path -------------------------------------------------------------------------------
 def login(request: Request, environ: Mapping[str, str]) -> tuple[Credentials, str]:
-    from awscli_saml_sso import idps
+    from awscli_saml_sso import idps, sources
     from awscli_saml_sso.login import run_login
 
     stored = idps.get(request.nickname, environ)
@@ -97,7 +103,7 @@ def login(request: Request, environ: Mapping[str, str]) -> tuple[Credentials, st
     try:
         ui = _NonInteractive()
         opts = _options(request, stored, environ, ui)
-        result = run_login(opts, ui, login_env)
+        result = run_login(opts, sources.pick(opts), ui, login_env)
     finally:
         if scratch is not None:
             _remove_tree(scratch)
@@ -107,9 +113,9 @@ def login(request: Request, environ: Mapping[str, str]) -> tuple[Credentials, st
     return written.credentials, written.role.role_arn
 
 
-def _options(request: Request, stored, environ: Mapping[str, str], ui=None):  # idps.StoredIdp -> LoginOptions
+def _options(request: Request, stored, environ: Mapping[str, str], ui=None) -> LoginOptions:  # stored: idps.StoredIdp
+    """The login's option groups, once: the stored IdP's, with what the request names."""
     from awscli_saml_sso import idps, logsetup
-    from awscli_saml_sso.login import LoginOptions
 
     # Called by the browser layer only when the IdP shows a password field: a live IdP session
     # in the persistent browser profile logs in without one (and without the keyring).
@@ -141,27 +147,31 @@ def _options(request: Request, stored, environ: Mapping[str, str], ui=None):  # 
         )
 
     return LoginOptions(
-        idp_url=stored.url,
-        idp_nickname=stored.nickname,
-        username=stored.username,
-        password=password,
-        mfa_code=mfa_code,
-        profile=request.profile or SCRATCH_PROFILE,
-        role_arn=request.role_arn,
-        default_role_arn=stored.role_arn,
-        duration=stored.duration,
-        region=stored.region,
-        endpoint_url=request.endpoint_url,
-        allowed_origins=tuple(stored.allowed_origins or ()),  # a new one is refused: no terminal here
-        browser=stored.browser,
-        browser_path=request.browser_path,
-        driver_path=request.driver_path,
-        mode="show" if request.show_browser else "headless",
-        timeout=request.timeout,
-        force=True,  # the cache already said no: never answer from an older profile
-        verify=False,  # one STS call less on every refresh; the SDK's next call proves them
-        browser_profile_dir=paths.browser_profile_dir(environ, stored.nickname),
-        diagnostics_dir=paths.diagnostics_dir(environ),
+        idp=IdpOptions(
+            url=stored.url,
+            nickname=stored.nickname,
+            username=stored.username,
+            allowed_origins=tuple(stored.allowed_origins or ()),  # a new one is refused: no terminal here
+        ),
+        answers=Answers(password=password, mfa_code=mfa_code),
+        browser=BrowserOptions(
+            name=stored.browser,
+            path=request.browser_path,
+            driver_path=request.driver_path,
+            mode=SHOW if request.show_browser else HEADLESS,
+            timeout=request.timeout,
+            profile_dir=paths.browser_profile_dir(environ, stored.nickname),
+            diagnostics_dir=paths.diagnostics_dir(environ),
+        ),
+        roles=RoleOptions(role_arn=request.role_arn, default_arn=stored.role_arn),
+        output=OutputOptions(
+            profile=request.profile or SCRATCH_PROFILE,
+            duration=stored.duration,
+            region=stored.region,
+            endpoint_url=request.endpoint_url,
+            force=True,  # the cache already said no: never answer from an older profile
+            verify=False,  # one STS call less on every refresh; the SDK's next call proves them
+        ),
     )
 
 

@@ -36,10 +36,11 @@ import socket
 import threading
 import urllib.parse
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any
 
 from awscli_saml_sso.errors import CaptureTimeout, UsageError
 from awscli_saml_sso.origins import origin_of
+from awscli_saml_sso.sources.base import SourceUI
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +59,6 @@ DONE_PAGE = b"""<!doctype html>
 <h1>Signed in</h1><p>awscli_saml_sso received the SAML response. You can close this window.</p>
 </body></html>
 """
-
-
-class ListenUI(Protocol):
-    def status(self, message: str) -> None: ...
-    def warn(self, message: str) -> None: ...
-    def waiting(self, label: str) -> Any: ...  # context manager
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -255,7 +250,7 @@ def _bind(port: int, origins: frozenset[str]) -> _Server:
         raise
 
 
-def _open_browser(idp_url: str, ui: ListenUI) -> None:
+def _open_browser(idp_url: str, ui: SourceUI) -> None:
     if os.environ.get(NO_BROWSER_ENV, "") not in ("", "0"):
         ui.status(f"{NO_BROWSER_ENV} is set: open {idp_url} yourself")
         return
@@ -268,7 +263,7 @@ def _open_browser(idp_url: str, ui: ListenUI) -> None:
 
 
 def receive_saml_response(
-    idp_url: str, port: int, timeout: float, ui: ListenUI, allowed_origins: Iterable[str] = ()
+    idp_url: str, port: int, timeout: float, ui: SourceUI, allowed_origins: Iterable[str] = ()
 ) -> str:
     """Serve ``http://127.0.0.1:PORT/saml`` until one form with a SAMLResponse, posted from the
     IdP's origin (or one of ``allowed_origins``), arrives; return it."""

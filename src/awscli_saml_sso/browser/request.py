@@ -1,0 +1,39 @@
+"""What the browser layer is asked to do for one login (:class:`BrowserLogin`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from awscli_saml_sso.browser.endpoints import DEFAULT_SAML_ENDPOINTS
+from awscli_saml_sso.options import Answers, BrowserOptions, IdpOptions
+
+
+def _quiet(message: str) -> None:
+    """Default progress sink: say nothing."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BrowserLogin:
+    """Everything the browser needs for one login: the option groups as the entry point built
+    them, and the callbacks of the caller. Secrets come through callables, on demand."""
+
+    idp: IdpOptions  # its url is the page to open; never None here
+    browser: BrowserOptions = BrowserOptions()
+    answers: Answers = Answers()  # password, one-time code, remember_step
+    endpoints: tuple[str, ...] = DEFAULT_SAML_ENDPOINTS  # see endpoints.py for the syntax
+    status: Callable[[str], None] = dataclasses.field(default=_quiet, repr=False)  # progress lines
+    # Called with the page's URL right before a password or one-time code is typed into it;
+    # raises to refuse (see origins.py and sources.browser.origin_guard). None: no check.
+    check_origin: Callable[[str], None] | None = dataclasses.field(default=None, repr=False)
+    # A line the person must see whatever the log level: the number to approve on the phone
+    notice: Callable[[str], None] | None = dataclasses.field(default=None, repr=False)
+    # Asks the person (terminal) whether to open a visible window for a step only they can do
+    # (security key, CAPTCHA); None: no terminal, such a step is one clear error
+    confirm: Callable[[str], bool] | None = dataclasses.field(default=None, repr=False)
+    # Once the SAMLResponse is in hand, return it while the browser shuts down in a thread (the
+    # caller overlaps STS with it and must call wait_closed()); False: return after shutdown.
+    close_in_background: bool = False
+    # Called once the browser process has been launched (before it is ready): the caller starts
+    # its own slow work (imports) then, not before, so that it does not delay the browser.
+    launched: Callable[[], None] | None = dataclasses.field(default=None, repr=False)
