@@ -8,13 +8,13 @@ replaced wherever it appears in the HTML.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from awscli_saml_sso import atomicfile
 from awscli_saml_sso import paths as tool_paths
 from awscli_saml_sso.browser.quiet import quietly
 from awscli_saml_sso.errors import FilesError
@@ -39,13 +39,6 @@ def scrub(html: str, secrets: Iterable[str] = ()) -> str:
     return html
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        os.fchmod(handle.fileno(), 0o600) if hasattr(os, "fchmod") else None
-        handle.write(data)
-
-
 def save(driver: Any, directory: Path | None, secrets: Iterable[str] = ()) -> list[Path]:
     """Screenshot + scrubbed HTML of the current window; the paths written (none on failure)."""
     if directory is None:
@@ -58,11 +51,11 @@ def save(driver: Any, directory: Path | None, secrets: Iterable[str] = ()) -> li
             driver.switch_to.default_content()
         with quietly("saving diagnostics"):
             png = driver.get_screenshot_as_png()
-            _write_private(stem.with_suffix(".png"), png)
+            atomicfile.atomic_write(stem.with_suffix(".png"), png)
             saved.append(stem.with_suffix(".png"))
         with quietly("saving diagnostics"):
             html = f"<!-- {driver.current_url.split('?')[0]} -->\n" + driver.page_source
-            _write_private(stem.with_suffix(".html"), scrub(html, list(secrets)).encode())
+            atomicfile.atomic_write(stem.with_suffix(".html"), scrub(html, list(secrets)).encode())
             saved.append(stem.with_suffix(".html"))
     except (OSError, FilesError):
         log.debug("could not save diagnostics to %s", directory, exc_info=True)

@@ -175,32 +175,31 @@ def read_proc(pid: int, part: str) -> bytes | None:
         return None
 
 
-def leftover_pids(marker: str, parts: tuple[str, ...] = ("cmdline",)) -> list[int]:
-    """Processes whose command line (or another of ``parts``, e.g. ``environ``) mentions
-    ``marker`` (Linux: /proc; elsewhere: none known). An empty marker matches nothing."""
+def leftover_pids(*markers: str, parts: tuple[str, ...] = ("cmdline",)) -> list[int]:
+    """Processes whose command line (or another of ``parts``, e.g. ``environ``) mentions any of
+    ``markers`` (Linux: /proc; elsewhere: none known), in one walk. An empty marker matches
+    nothing."""
     proc = Path("/proc")
-    if not marker or not sys.platform.startswith("linux") or not proc.is_dir():
+    needles = [os.fsencode(marker) for marker in markers if marker]
+    if not needles or not sys.platform.startswith("linux") or not proc.is_dir():
         return []
-    needle = os.fsencode(marker)
     found = []
     for entry in proc.iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         pid = int(entry.name)
-        if any(needle in (read_proc(pid, part) or b"") for part in parts):
+        texts = [read_proc(pid, part) or b"" for part in parts]
+        if any(needle in text for needle in needles for text in texts):
             found.append(pid)
     return found
 
 
 def _kill_leftovers(markers: tuple[str, ...], wait: float = 3.0) -> None:
-    def find() -> set[int]:
-        return {pid for marker in markers for pid in leftover_pids(marker)}
-
     deadline = time.monotonic() + wait
-    pids = find()
+    pids = leftover_pids(*markers)
     while pids and time.monotonic() < deadline:  # quit() usually gets there on its own
         time.sleep(0.05)
-        pids = find()
+        pids = leftover_pids(*markers)
     for pid in pids:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)

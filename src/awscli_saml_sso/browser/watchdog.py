@@ -65,7 +65,7 @@ def _sweep(doomed: set[int], mark: str | None) -> bool:
     command line, the $TMPDIR the driver and the browser were given), then remove it. True if
     there was anything to do."""
     if mark is not None:
-        doomed = doomed | set(leftover_pids(mark, ("cmdline", "environ")))
+        doomed = doomed | set(leftover_pids(mark, parts=("cmdline", "environ")))
     for pid in doomed:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
