@@ -80,3 +80,57 @@ def test_an_expired_one_off_profile_fails_before_the_command(cli_env, tmp_path) 
     marker = tmp_path / "ran"
     result = run_deliver(["exec", "--profile", "work", "--server", "--", "touch", str(marker)], cli_env)
     assert result.code == 2 and "expired" in result.err and not marker.exists(), result
+
+
+# A client in the child, as an SDK's: raw HTTP/1.1 on one kept-alive connection, then clients
+# that reset their connection (RST, SO_LINGER 0) halfway through a request or before reading.
+RAW = r"""
+import json, os, socket, statistics, struct, sys, time, urllib.parse
+url = urllib.parse.urlsplit(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
+token = os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+request = f"GET {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\nAuthorization: {token}\r\n\r\n".encode()
+def answer(sock):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head.split(b" ")[1], json.loads(body)
+def reset(sock):
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+report = {"ms": []}
+with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+    for _ in range(21):
+        began = time.perf_counter()
+        sock.sendall(request)
+        code, body = answer(sock)
+        assert code == b"200" and body["AccessKeyId"], (code, body)
+        report["ms"].append((time.perf_counter() - began) * 1000)
+for part in (request[:20], request[: len(request) // 2], request, request * 3):
+    for _ in range(5):
+        sock = socket.create_connection((url.hostname, url.port), timeout=30)
+        sock.sendall(part)
+        reset(sock)
+with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+    sock.sendall(request)
+    report["after"] = answer(sock)[0].decode()
+json.dump(report, open(sys.argv[1], "w"))
+sys.exit(9)
+"""
+
+
+def test_kept_alive_requests_are_answered_at_once_and_resets_are_quiet(cli_env, tmp_path) -> None:
+    """One write per answer (no 40 ms delayed ACK between headers and body, as http.server had);
+    a client resetting its connection mid-request leaves no traceback and the server answering."""
+    write_profile("work")
+    out = tmp_path / "report.json"
+    result = run_deliver(["exec", "--profile", "work", "--server", "--", sys.executable, "-c", RAW, str(out)], cli_env)
+    assert result.code == 9, result
+    report = json.loads(out.read_text())
+    median = sorted(report["ms"])[len(report["ms"]) // 2]
+    assert median < 20, report["ms"]  # 44 ms each with headers and body in two writes
+    assert report["after"] == "200"
+    assert "Traceback" not in result.err and "Error" not in result.err, result.err

@@ -7,15 +7,14 @@ they expire, so a job can outlive one SAML session. The server renews through th
 (headless, the persistent browser profile's IdP session first, the keyring password only when the
 IdP asks for it) when less than ``margin`` remains.
 
-Bounded: loopback only, GET only, one path, requests time out, headers are limited by
-``http.server`` (100 headers, 64 KiB lines), answers are a few hundred bytes.
+Bounded: loopback only, GET only, one path, requests time out, headers are limited (see
+:mod:`endpoint`), answers are a few hundred bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
-import http.server
 import json
 import logging
 import os
@@ -24,6 +23,7 @@ import threading
 from collections.abc import Callable, Mapping
 
 from awscli_saml_sso import awsfiles, defaults, inifile
+from awscli_saml_sso.delivery import endpoint
 from awscli_saml_sso.delivery.envvars import REMOVED
 from awscli_saml_sso.delivery.profiles import ProfileCredentials
 from awscli_saml_sso.errors import SamlSsoError
@@ -31,7 +31,6 @@ from awscli_saml_sso.errors import SamlSsoError
 log = logging.getLogger(__name__)
 
 PATH = "/credentials"
-REQUEST_TIMEOUT = 10.0  # seconds a client may take to send its request
 # botocore refreshes 15 minutes before expiry (the other SDKs 5 to 15): a little more than that
 # remains on what we serve, so the SDKs are not asked to refresh again at once.
 MARGIN = dt.timedelta(minutes=16)
@@ -98,10 +97,44 @@ class Source:
         self._stop = threading.Event()
         self._retry_at = 0.0
         self._thread: threading.Thread | None = None
+        self._memo: tuple[tuple, ProfileCredentials] | None = None
+        self._files = self._read_from()
+
+    def _read_from(self) -> tuple[os.PathLike, ...]:
+        """The files a read depends on: the profile's (or its cache file) and the config (region)."""
+        if self.request is not None:
+            from awscli_saml_sso.delivery import cache
+
+            first = cache.file_for(self.environ, self.request.cache_key)
+        else:
+            first = awsfiles.credentials_path(self.environ)
+        return (first, awsfiles.config_path(self.environ))
 
     # -- reading (requests) ------------------------------------------------------------------
     def read(self, at: dt.datetime) -> ProfileCredentials | None:
-        """The profile's credentials if still valid at ``at``, without logging in."""
+        """The profile's credentials if still valid at ``at``, without logging in. The files are
+        parsed again only when one of them has changed (inode, size, times): a request costs two
+        ``stat`` calls, and a login or ``logout`` elsewhere still counts at once."""
+        stamp = self._stamp()  # before reading: a change while reading is seen next time
+        memo = self._memo
+        if memo is not None and memo[0] == stamp and memo[1].expiration > at:
+            return memo[1]
+        creds = self._read_files(at)
+        self._memo = None if creds is None else (stamp, creds)
+        return creds
+
+    def _stamp(self) -> tuple:
+        stamps = []
+        for path in self._files:
+            try:
+                st = os.stat(path)
+            except OSError:
+                stamps.append(None)
+            else:
+                stamps.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+        return tuple(stamps)
+
+    def _read_files(self, at: dt.datetime) -> ProfileCredentials | None:
         from awscli_saml_sso.delivery import cache, profiles
 
         if self.request is not None:
@@ -257,56 +290,35 @@ class Source:
             self.margin = min(self.margin, left / 2)
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _Server
-    timeout = REQUEST_TIMEOUT
-    protocol_version = "HTTP/1.1"
-    server_version = "awscli-saml-sso"
-    sys_version = ""
+def responder(source: Callable[[], ProfileCredentials], token: str, status: Callable[[str], None]) -> endpoint.Respond:
+    """The answer to each request: the token first (constant time), then method and path. The
+    document is encoded once per credentials, not once per request."""
+    expected = token.encode()
+    encoded: list = [None, b""]  # the credentials last served, their document
 
-    def do_GET(self) -> None:  # http.server's name
-        given = self.headers.get("Authorization")
+    def respond(request: endpoint.Request) -> tuple[int, bytes]:
+        given = request.headers.get("authorization")
         if given is None:
-            return self._reply(401, {"message": "missing Authorization token"})
-        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), self.server.token.encode()):
-            return self._reply(403, {"message": "wrong Authorization token"})
-        if self.path.split("?", 1)[0] != PATH:
-            return self._reply(404, {"message": "not found"})
+            return 401, b'{"message": "missing Authorization token"}'
+        if not hmac.compare_digest(given, expected):
+            return 403, b'{"message": "wrong Authorization token"}'
+        if request.method != "GET":
+            return 405, b'{"message": "only GET"}'
+        if request.target.split("?", 1)[0] != PATH:
+            return 404, b'{"message": "not found"}'
         try:
-            body = document(self.server.source())
+            creds = source()
         except SamlSsoError as exc:
-            self.server.status(f"exec --server: {exc.message}")
-            return self._reply(503, {"message": exc.message})
-        return self._send(200, body)
+            status(f"exec --server: {exc.message}")
+            return 503, json.dumps({"message": exc.message}).encode()
+        except Exception as exc:  # an unreadable file, say: an answer, not a traceback
+            log.debug("exec --server: reading the credentials failed", exc_info=exc)
+            return 500, json.dumps({"message": f"reading the credentials failed: {type(exc).__name__}"}).encode()
+        if encoded[0] is not creds:
+            encoded[:] = [creds, document(creds)]
+        return 200, encoded[1]
 
-    def _refuse(self) -> None:
-        self._reply(405, {"message": "only GET"})
-
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _refuse
-
-    def _reply(self, code: int, payload: dict) -> None:
-        self._send(code, json.dumps(payload).encode())
-
-    def _send(self, code: int, body: bytes) -> None:
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # http.server's signature
-        log.debug("exec --server: " + format, *args)  # never the token: it is a header, not logged
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = False
-
-    def __init__(self, source: Callable[[], ProfileCredentials], token: str, status: Callable[[str], None]) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.source, self.token, self.status = source, token, status
+    return respond
 
 
 class CredentialServer:
@@ -314,29 +326,28 @@ class CredentialServer:
 
     def __init__(self, source: Callable[[], ProfileCredentials], status: Callable[[str], None]) -> None:
         self.token = secrets.token_urlsafe(32)
-        self._server = _Server(source, self.token, status)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, name="credential-server", daemon=True
-        )
+        self.source = source
+        self._endpoint = endpoint.Endpoint(responder(source, self.token, status))
+        self._thread = threading.Thread(target=self._endpoint.serve, name="credential-server", daemon=True)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = self._endpoint.address
         return f"http://{host}:{port}{PATH}"
 
     def __enter__(self) -> CredentialServer:
         self._thread.start()
-        starter = getattr(self._server.source, "start", None)
+        starter = getattr(self.source, "start", None)
         if starter is not None:
             starter()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        stopper = getattr(self._server.source, "stop", None)
+        stopper = getattr(self.source, "stop", None)
         if stopper is not None:
             stopper()
-        self._server.shutdown()
-        self._server.server_close()
+        self._endpoint.stop()
+        self._thread.join(5)
 
 
 def child_environment(
