@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import queue
+import subprocess
 import sys
+import threading
+import time
+import urllib.parse
 
-from deliverysupport import run_deliver, write_profile
+from deliverysupport import _MAIN, PROVIDER, ROLE, run_deliver, write_profile
 
 from awscli_saml_sso import awsfiles
+from awscli_saml_sso.delivery import server
+from awscli_saml_sso.models import Role
 
 PROBE = r"""
 import json, os, socket, sys, urllib.error, urllib.parse, urllib.request
@@ -134,3 +142,71 @@ def test_kept_alive_requests_are_answered_at_once_and_resets_are_quiet(cli_env, 
     assert median < 20, report["ms"]  # 44 ms each with headers and body in two writes
     assert report["after"] == "200"
     assert "Traceback" not in result.err and "Error" not in result.err, result.err
+
+
+EXPIRE_AND_WAIT = r"""
+import os, re, sys
+path = os.environ["AWS_SHARED_CREDENTIALS_FILE"]
+text = re.sub(r"x_security_token_expires = .*", "x_security_token_expires = 2020-01-01T00:00:00+00:00", open(path).read())
+open(path, "w").write(text)
+sys.stdin.read()  # until the test has seen the line
+"""
+
+
+def test_a_failed_renewal_says_why_on_stderr_without_a_terminal(cli_env) -> None:
+    """A CI job's log (no terminal): one line per failed renewal, no traceback."""
+    creds = write_profile("work")
+    awsfiles.write_credentials("work", creds, Role(ROLE, PROVIDER), cli_env, idp_nickname="gone")  # no such IdP
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _MAIN,
+            "exec",
+            "--profile",
+            "work",
+            "--server",
+            "--",
+            sys.executable,
+            "-c",
+            EXPIRE_AND_WAIT,
+        ],
+        env=cli_env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line.decode()) for line in proc.stderr], daemon=True)
+    reader.start()
+    try:
+        first = lines.get(timeout=60)  # the renewal thread checks every 2 s
+    finally:
+        proc.stdin.close()
+        proc.wait(60)
+        reader.join(60)
+    assert "exec --server: logging in again failed: unknown IdP nickname 'gone'" in first, first
+    assert "next try in 60 s" in first and proc.returncode == 0 and lines.empty(), (first, list(lines.queue))
+
+
+def test_the_503_after_expiry_says_in_json_why(cli_env) -> None:
+    """Nothing valid left and the renewal failed: the SDK's error shows the reason."""
+    creds = write_profile("work", minutes_left=-1)
+    awsfiles.write_credentials("work", creds, Role(ROLE, PROVIDER), cli_env, idp_nickname="gone")
+    warnings: list[str] = []
+    source = server.Source("work", cli_env, status=lambda _: None, warn=warnings.append)
+    with server.CredentialServer(source, lambda _: None) as running:
+        parts = urllib.parse.urlsplit(running.url)
+        deadline = time.monotonic() + 60
+        while True:  # until the renewal (started by the first request) has failed
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            connection.request("GET", parts.path, headers={"Authorization": running.token})
+            answer = connection.getresponse()
+            body = json.loads(answer.read())
+            connection.close()
+            if "failed" in body["message"] or time.monotonic() > deadline:
+                break
+    assert answer.status == 503 and answer.getheader("Content-Type") == "application/json"
+    assert body["message"].startswith("no valid credentials for [work]: logging in again failed: unknown IdP"), body
+    assert len(warnings) == 1, warnings

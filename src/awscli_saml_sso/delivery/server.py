@@ -84,10 +84,19 @@ class Source:
     IdP when less than ``margin`` remains, or when the profile is gone (its IdP is remembered);
     meanwhile requests get the last credentials that are still valid."""
 
-    def __init__(self, profile: str, environ: Mapping[str, str], status: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        profile: str,
+        environ: Mapping[str, str],
+        status: Callable[[str], None],
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        from awscli_saml_sso import ui
         from awscli_saml_sso.delivery import configprofiles
 
         self.profile, self.environ, self.status = profile, environ, status
+        self.warn = warn or ui.Terminal().warn  # shown with or without a terminal
+        self.failure: str | None = None  # why the last renewal failed, for the 503's message
         self.remembered = awsfiles.read_profile(profile, environ)
         self.request = configprofiles.find(profile, environ) if self.remembered is None else None
         self.margin = MARGIN
@@ -174,6 +183,8 @@ class Source:
             self._renewed.wait_for(lambda: not self._renewing, timeout=WAIT_FOR_RENEWAL)
         creds = self.read(dt.datetime.now(dt.timezone.utc))
         if creds is None:
+            if self.failure:  # the SDK shows this message: say why, not "wait"
+                raise SamlSsoError(f"no valid credentials for [{self.profile}]: {self.failure}")
             raise SamlSsoError(
                 f"no valid credentials for [{self.profile}] yet (logging in again)", hint="the SDK retries"
             )
@@ -232,15 +243,21 @@ class Source:
             try:
                 self.renew()
             except SamlSsoError as exc:
-                self.status(
-                    f"exec --server: logging in again failed: {exc.message}"
-                    f"{'; ' + exc.hint if exc.hint else ''}; next try in {RETRY_AFTER_FAILURE:.0f} s"
-                )
-                self._retry_at = time.monotonic() + RETRY_AFTER_FAILURE
+                self._failed(f"{exc.message}{'; ' + exc.hint if exc.hint else ''}")
             except Exception as exc:  # the thread must survive to serve what is still valid
                 log.debug("exec --server: renewal failed", exc_info=exc)
-                self.status(f"exec --server: logging in again failed: {type(exc).__name__}")
-                self._retry_at = time.monotonic() + RETRY_AFTER_FAILURE
+                self._failed(type(exc).__name__)
+            else:
+                self.failure = None
+
+    def _failed(self, why: str) -> None:
+        """One line on stderr per failure, terminal or not: a job's log must say why its
+        credentials stop (progress lines are for terminals only)."""
+        import time
+
+        self.failure = f"logging in again failed: {why}"
+        self.warn(f"exec --server: {self.failure}; next try in {RETRY_AFTER_FAILURE:.0f} s")
+        self._retry_at = time.monotonic() + RETRY_AFTER_FAILURE
 
     def renew(self) -> None:
         from awscli_saml_sso.delivery import process
