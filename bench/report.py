@@ -125,7 +125,7 @@ class Report:
         out = ["## Targets", "", "| figure | median | target | met | load (1 min) |", "|---|---:|---|---|---|"]
         for r in rows:
             value = r.note if r.target.startswith(("≤ 1.2", "≤ 0.85")) else _ms(r.wall.median)
-            if r.name.startswith("`--help`"):
+            if r.name.startswith("`--help`") or r.note.startswith("p99"):
                 value = f"{_ms(r.wall.median)} ({r.note})"
             out.append(f"| {r.name} | {value} | {r.target} | {'yes' if r.met else '**no**'} | {r.load} |")
         out.append("")
@@ -206,6 +206,8 @@ def _table(rows: list[Row]) -> list[str]:
 
 
 def _ms(seconds: float) -> str:
+    if seconds < 0.01:  # the credential server's answers are tenths of a millisecond
+        return f"{seconds * 1000:.2f} ms"
     return f"{seconds * 1000:.1f} ms" if seconds < 0.1 else f"{seconds * 1000:.0f} ms"
 
 
