@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("defaults", "errors", "models", "hardexit", "logsetup", "trust", "paths", "origins", "options"),
     ),
     ("logic", ("saml", "roles", "inifile")),
-    ("io", ("atomicfile", "awsfiles", "secrets", "idps", "legacy", "aliases", "sts", "ui")),
+    ("io", ("atomicfile", "awsfiles", "secrets", "idps", "legacy", "aliases", "sts", "ui", "loopback")),
     ("sources", ("browser.*", "sources.*")),
     ("flow", ("login",)),
     ("delivery", ("delivery.*",)),

@@ -8,7 +8,7 @@ they expire, so a job can outlive one SAML session. The server renews through th
 IdP asks for it) when less than ``margin`` remains.
 
 Bounded: loopback only, GET only, one path, requests time out, headers are limited (see
-:mod:`endpoint`), answers are a few hundred bytes.
+:mod:`loopback`), answers are a few hundred bytes.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ import secrets
 import threading
 from collections.abc import Callable, Mapping
 
-from awscli_saml_sso import awsfiles, defaults, inifile
-from awscli_saml_sso.delivery import endpoint
+from awscli_saml_sso import awsfiles, defaults, inifile, loopback
 from awscli_saml_sso.delivery.envvars import REMOVED
 from awscli_saml_sso.delivery.profiles import ProfileCredentials
 from awscli_saml_sso.errors import SamlSsoError
@@ -31,6 +30,7 @@ from awscli_saml_sso.errors import SamlSsoError
 log = logging.getLogger(__name__)
 
 PATH = "/credentials"
+REQUEST_TIMEOUT = 10.0  # seconds a connection has to send its (next) request
 # botocore refreshes 15 minutes before expiry (the other SDKs 5 to 15): a little more than that
 # remains on what we serve, so the SDKs are not asked to refresh again at once.
 MARGIN = dt.timedelta(minutes=16)
@@ -307,35 +307,39 @@ class Source:
             self.margin = min(self.margin, left / 2)
 
 
-def responder(source: Callable[[], ProfileCredentials], token: str, status: Callable[[str], None]) -> endpoint.Respond:
+def responder(source: Callable[[], ProfileCredentials], token: str, status: Callable[[str], None]) -> loopback.Respond:
     """The answer to each request: the token first (constant time), then method and path. The
     document is encoded once per credentials, not once per request."""
     expected = token.encode()
     encoded: list = [None, b""]  # the credentials last served, their document
 
-    def respond(request: endpoint.Request) -> tuple[int, bytes]:
+    def respond(request: loopback.Request) -> loopback.Answer:
         given = request.headers.get("authorization")
         if given is None:
-            return 401, b'{"message": "missing Authorization token"}'
+            return _json(401, "missing Authorization token")
         if not hmac.compare_digest(given, expected):
-            return 403, b'{"message": "wrong Authorization token"}'
+            return _json(403, "wrong Authorization token")
         if request.method != "GET":
-            return 405, b'{"message": "only GET"}'
+            return _json(405, "only GET")
         if request.target.split("?", 1)[0] != PATH:
-            return 404, b'{"message": "not found"}'
+            return _json(404, "not found")
         try:
             creds = source()
         except SamlSsoError as exc:
             status(f"exec --server: {exc.message}")
-            return 503, json.dumps({"message": exc.message}).encode()
+            return _json(503, exc.message)
         except Exception as exc:  # an unreadable file, say: an answer, not a traceback
             log.debug("exec --server: reading the credentials failed", exc_info=exc)
-            return 500, json.dumps({"message": f"reading the credentials failed: {type(exc).__name__}"}).encode()
+            return _json(500, f"reading the credentials failed: {type(exc).__name__}")
         if encoded[0] is not creds:
-            encoded[:] = [creds, document(creds)]
-        return 200, encoded[1]
+            encoded[:] = [creds, loopback.Answer(200, document(creds))]
+        return encoded[1]
 
     return respond
+
+
+def _json(code: int, message: str) -> loopback.Answer:
+    return loopback.Answer(code, json.dumps({"message": message}).encode())
 
 
 class CredentialServer:
@@ -344,7 +348,7 @@ class CredentialServer:
     def __init__(self, source: Callable[[], ProfileCredentials], status: Callable[[str], None]) -> None:
         self.token = secrets.token_urlsafe(32)
         self.source = source
-        self._endpoint = endpoint.Endpoint(responder(source, self.token, status))
+        self._endpoint = loopback.Server(responder(source, self.token, status), deadline=REQUEST_TIMEOUT)
         self._thread = threading.Thread(target=self._endpoint.serve, name="credential-server", daemon=True)
 
     @property
