@@ -68,7 +68,7 @@ class Answer:
     content_type: str = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
     close: bool = False  # the connection closes once it is sent
-    sent: Callable[[], None] | None = None  # called once it is sent in full (not if the client left)
+    done: Callable[[], None] | None = None  # called once it is sent in full, or the client has left
 
 
 Respond = Callable[[Request], Answer]
@@ -147,7 +147,7 @@ class _Connection:
     request: Request | None = None  # its head is in, its body is coming
     closing: bool = False
     writing: bool = False  # registered for EVENT_WRITE too (an answer waits for room)
-    sent: list = dataclasses.field(default_factory=list)  # callbacks once the outbox is empty
+    done: list = dataclasses.field(default_factory=list)  # callbacks once the outbox is empty
 
 
 class Server:
@@ -283,8 +283,8 @@ class Server:
     def _reply(self, connection: _Connection, answer: Answer, head_only: bool = False) -> None:
         connection.outbox += encode(answer, head_only)
         connection.closing = connection.closing or answer.close
-        if answer.sent is not None:
-            connection.sent.append(answer.sent)
+        if answer.done is not None:
+            connection.done.append(answer.done)
         if len(connection.outbox) > MAX_UNSENT:
             raise OSError("the client does not read its answers")
 
@@ -296,8 +296,7 @@ class Server:
                 sent = 0
             del connection.outbox[:sent]
         if not connection.outbox:
-            while connection.sent:
-                connection.sent.pop(0)()
+            _call(connection.done)
             if connection.closing:
                 self._drop(connection)
                 return
@@ -321,3 +320,9 @@ class Server:
         except (KeyError, ValueError):
             pass
         connection.sock.close()
+        _call(connection.done)
+
+
+def _call(callbacks: list) -> None:
+    while callbacks:
+        callbacks.pop(0)()

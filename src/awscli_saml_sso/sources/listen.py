@@ -19,8 +19,9 @@ form to 127.0.0.1. So a POST is taken only when
 The path stays ``/saml``, not a secret per run: with IdP-initiated sign-on the ACS URL is the
 one registered for the app at the IdP (and the local SimpleSAMLphp test SP has
 ``http://127.0.0.1:PORT/saml``), so it cannot change from run to run. The ``Origin`` check is
-what stops a forged post. Requests are bounded: body size, number of form fields, concurrent
-connections, and the time one connection may take.
+what stops a forged post. Requests are bounded: body size, number of form fields, the time one
+connection may take; connections are served by one thread (:mod:`loopback`), so idle ones
+from a local process do not delay the IdP's post.
 
 Environment: ``ASS_LISTEN_NO_BROWSER=1`` skips opening the system browser (tests, or people who
 want to paste the URL into a particular browser themselves).
@@ -29,15 +30,13 @@ want to paste the URL into a particular browser themselves).
 from __future__ import annotations
 
 import errno
-import http.server
 import logging
 import os
-import socket
 import threading
 import urllib.parse
 from collections.abc import Iterable
-from typing import Any
 
+from awscli_saml_sso import loopback
 from awscli_saml_sso.errors import CaptureTimeout, UsageError
 from awscli_saml_sso.origins import origin_of
 from awscli_saml_sso.sources.base import SourceUI
@@ -48,10 +47,10 @@ HOST = "127.0.0.1"  # never 0.0.0.0: the assertion is a bearer token
 PATH = "/saml"
 MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_FIELDS = 50  # an IdP's form has SAMLResponse and RelayState, and perhaps a few more
-MAX_CONNECTIONS = 16  # at once; more are closed unanswered
-CONNECTION_DEADLINE = 30.0  # seconds one connection may take, however slowly it sends
+# seconds one connection has to send its whole request, however slowly it sends; meanwhile the
+# others are served (one thread serves them all, an idle connection holds nothing)
+CONNECTION_DEADLINE = 30.0
 NO_BROWSER_ENV = "ASS_LISTEN_NO_BROWSER"
-REQUEST_SOCKET_TIMEOUT = 15.0  # a stalled client must not hold the shutdown
 
 DONE_PAGE = b"""<!doctype html>
 <html><head><meta charset="utf-8"><title>awscli_saml_sso: signed in</title></head>
@@ -61,58 +60,25 @@ DONE_PAGE = b"""<!doctype html>
 """
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    # POSIX SO_REUSEADDR lets us rebind while old connections of a previous run sit in
-    # TIME_WAIT (a second `--listen` within a minute), but still refuses a port that another
-    # socket listens on: "port in use" is still reported. Windows' SO_REUSEADDR would let two
-    # listeners share the port, so there SO_EXCLUSIVEADDRUSE is set instead.
-    allow_reuse_address = os.name == "posix"
+class _Listener:
+    """The ACS endpoint: takes the first acceptable SAMLResponse, refuses everything else."""
 
     def __init__(self, port: int, origins: frozenset[str] = frozenset()) -> None:
-        super().__init__((HOST, port), _Handler, bind_and_activate=False)
         self.origins = origins
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-        if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):
-            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
-        try:
-            self.server_bind()
-            self.server_activate()
-        except OSError:
-            self.server_close()
-            raise
+        self.server = loopback.Server(
+            self.respond, loopback.listener(port), deadline=CONNECTION_DEADLINE, max_body=MAX_BODY_BYTES
+        )
         self.received = threading.Event()
         self.saml_response: str | None = None
         self._lock = threading.Lock()
 
     @property
+    def port(self) -> int:
+        return self.server.address[1]
+
+    @property
     def hosts(self) -> frozenset[str]:
-        port = self.server_address[1]
-        return frozenset({f"{HOST}:{port}", f"localhost:{port}"})
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):  # too many at once: close, unanswered
-            log.info("listener: more than %d connections at once: one closed", MAX_CONNECTIONS)
-            self.shutdown_request(request)
-            return
-        super().process_request(request, client_address)
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        # however slowly a client sends (a byte just within each socket timeout), its
-        # connection is cut at the deadline
-        deadline = threading.Timer(CONNECTION_DEADLINE, _cut, (request,))
-        deadline.daemon = True
-        deadline.start()
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            deadline.cancel()
-            self._slots.release()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # a client cut at the deadline or gone mid-answer: a debug line, never a traceback on
-        # the person's terminal (socketserver's default prints one)
-        log.debug("listener: a connection from %s ended with an error", client_address, exc_info=True)
+        return frozenset({f"{HOST}:{self.port}", f"localhost:{self.port}"})
 
     def accept(self, value: str) -> bool:
         """Keep the first SAMLResponse only; later ones are refused."""
@@ -122,12 +88,37 @@ class _Server(http.server.ThreadingHTTPServer):
             self.saml_response = value
         return True
 
+    def respond(self, request: loopback.Request) -> loopback.Answer:
+        path = urllib.parse.urlsplit(request.target).path
+        if request.method != "POST":
+            if path == PATH:
+                return _refuse(request, 405, "only POST is accepted here", (("Allow", "POST"),))
+            return _refuse(request, 404, "not found")
+        if path != PATH:
+            return _refuse(request, 404, "not found")
+        why = refusal(
+            request.header("host"), request.header("origin"), request.header("referer"), self.hosts, self.origins
+        )
+        if why is not None:
+            return _refuse(request, 403, why)
+        if "content-length" not in request.headers:
+            return _refuse(request, 411, "Content-Length required")
+        try:
+            fields = urllib.parse.parse_qs(request.body.decode("ascii", errors="replace"), max_num_fields=MAX_FIELDS)
+        except ValueError:  # more fields than MAX_FIELDS
+            return _refuse(request, 400, f"more than {MAX_FIELDS} form fields")
+        value = (fields.get("SAMLResponse") or [""])[0].strip()
+        if not value:
+            return _refuse(request, 400, "no SAMLResponse in the form")
+        if not self.accept(value):
+            return _refuse(request, 409, "a SAML response was already received")
+        # the wait ends only once the page is sent: the person sees it before we stop
+        return loopback.Answer(200, DONE_PAGE, "text/html; charset=utf-8", close=True, done=self.received.set)
 
-def _cut(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed
+
+def _refuse(request: loopback.Request, code: int, reason: str, headers: tuple = ()) -> loopback.Answer:
+    log.info("listener: refused %s %s with %d (%s)", request.method[:10], request.target[:100], code, reason)
+    return loopback.Answer(code, f"{code} {reason}\n".encode(), "text/plain; charset=utf-8", headers, close=True)
 
 
 def refusal(
@@ -149,97 +140,9 @@ def refusal(
     return None
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _Server
-    timeout = REQUEST_SOCKET_TIMEOUT
-    server_version = "awscli_saml_sso"
-    sys_version = ""
-
-    def do_POST(self) -> None:  # http.server's naming
-        if urllib.parse.urlsplit(self.path).path != PATH:
-            self._refuse(404, "not found")
-            return
-        why = refusal(
-            self.headers.get("Host"),
-            self.headers.get("Origin"),
-            self.headers.get("Referer"),
-            self.server.hosts,
-            self.server.origins,
-        )
-        if why is not None:
-            self._refuse(403, why)
-            return
-        body = self._read_body()
-        if body is None:
-            return
-        try:
-            fields = urllib.parse.parse_qs(body.decode("ascii", errors="replace"), max_num_fields=MAX_FIELDS)
-        except ValueError:  # more fields than MAX_FIELDS
-            self._refuse(400, f"more than {MAX_FIELDS} form fields")
-            return
-        value = (fields.get("SAMLResponse") or [""])[0].strip()
-        if not value:
-            self._refuse(400, "no SAMLResponse in the form")
-            return
-        if not self.server.accept(value):
-            self._refuse(409, "a SAML response was already received")
-            return
-        self._answer(200, DONE_PAGE)
-        self.wfile.flush()
-        self.server.received.set()  # only now: the person sees the page before we stop
-
-    def do_GET(self) -> None:
-        self._wrong_method()
-
-    do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
-
-    def _wrong_method(self) -> None:
-        if urllib.parse.urlsplit(self.path).path == PATH:
-            self._refuse(405, "only POST is accepted here", extra={"Allow": "POST"})
-        else:
-            self._refuse(404, "not found")
-
-    def _read_body(self) -> bytes | None:
-        raw_length = self.headers.get("Content-Length")
-        if raw_length is None or not raw_length.strip().isdigit():
-            self._refuse(411, "Content-Length required")
-            return None
-        length = int(raw_length)
-        if length > MAX_BODY_BYTES:
-            self._refuse(413, "body too large")
-            return None
-        return self.rfile.read(length)
-
-    def _refuse(self, code: int, reason: str, extra: dict[str, str] | None = None) -> None:
-        log.info("listener: refused %s %s with %d (%s)", self.command, self.path[:100], code, reason)
-        self.close_connection = True
-        self._answer(code, f"{code} {reason}\n".encode(), content_type="text/plain; charset=utf-8", extra=extra)
-
-    def _answer(
-        self,
-        code: int,
-        body: bytes,
-        content_type: str = "text/html; charset=utf-8",
-        extra: dict[str, str] | None = None,
-    ) -> None:
-        self.send_response(code)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Connection", "close")
-        for name, value in (extra or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # http.server's signature
-        log.debug("listener: " + format, *args)
-
-
-def _bind(port: int, origins: frozenset[str]) -> _Server:
+def _bind(port: int, origins: frozenset[str]) -> _Listener:
     try:
-        return _Server(port, origins)
+        return _Listener(port, origins)
     except OSError as exc:
         if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)):
             raise UsageError(f"port {port} is in use", hint="pick another one: --listen OTHER_PORT") from exc
@@ -269,10 +172,8 @@ def receive_saml_response(
     IdP's origin (or one of ``allowed_origins``), arrives; return it."""
     origins = frozenset(o for o in (origin_of(u) for u in (idp_url, *allowed_origins)) if o)
     server = _bind(port, origins)
-    url = f"http://{HOST}:{server.server_address[1]}{PATH}"
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="saml-listener", daemon=True
-    )
+    url = f"http://{HOST}:{server.port}{PATH}"
+    thread = threading.Thread(target=server.server.serve, name="saml-listener", daemon=True)
     thread.start()
     try:
         ui.status(f"listening on {url}")
@@ -287,6 +188,5 @@ def receive_saml_response(
         ui.status("SAML response received by the listener")
         return server.saml_response
     finally:
-        server.shutdown()
-        server.server_close()
+        server.server.stop()
         thread.join(timeout=5)
