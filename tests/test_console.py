@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import signal
 import socket
 import stat
 import sys
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -183,3 +186,75 @@ def test_the_sign_in_page_cannot_be_broken_out_of() -> None:
 )
 def test_partition_endpoints(role_arn, federation_url, console_url) -> None:
     assert console.endpoints(console.partition_of(role_arn), None, None) == (federation_url, console_url)
+
+
+# -- issue 22: the sign-in page (a token valid 15 minutes) does not stay ---------------------------
+def _cleaners_of(page: Path) -> list[tuple[int, list[str]]]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if str(page).encode() in argv:
+            found.append((int(pid), [a.decode() for a in argv if a]))
+    return found
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_console_leaves_a_detached_clean_up_of_one_minute_at_most(cli_env, federation, tmp_path) -> None:
+    opened = tmp_path / "opened"
+    script = tmp_path / "browser.sh"
+    script.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n')
+    script.chmod(0o755)
+    cli_env["BROWSER"] = str(script)
+    write_profile()
+    began = time.time()
+    result = run_deliver(["console", "--federation-url", federation.url], cli_env)  # returns: no pipe of ours held
+    assert result.code == 0, result
+    page = Path(urllib.parse.unquote(urllib.parse.urlsplit(opened.read_text()).path))
+    assert page.exists()  # the browser reads it after the command has exited
+    cleaners = _cleaners_of(page)
+    try:
+        assert len(cleaners) == 1, cleaners
+        pid, argv = cleaners[0]
+        assert began + 55 < float(argv[-1]) <= time.time() + console.PAGE_LIFETIME  # removed within 60 s
+        assert os.getsid(pid) == pid  # its own session: a terminal's hang-up does not end it early
+    finally:
+        for pid, _ in cleaners:
+            os.kill(pid, signal.SIGTERM)  # the test's own: it would end by itself within a minute
+
+
+def test_the_clean_up_removes_the_page_and_ends(tmp_path) -> None:
+    environ = {"ASS_HOME": str(tmp_path / "home")}
+    page = console.write_signin_page(environ, "https://signin.example/?SigninToken=T", lifetime=0.5)
+    deadline = time.monotonic() + 30
+    while page.exists() and time.monotonic() < deadline:  # polling for the outcome, bounded
+        time.sleep(0.05)
+    assert not page.exists()
+    while _cleaners_of(page) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _cleaners_of(page) == []
+
+
+def test_the_next_run_removes_pages_older_than_a_minute(tmp_path) -> None:
+    environ = {"ASS_HOME": str(tmp_path / "home")}
+    old = console.write_signin_page(environ, "https://signin.example/?SigninToken=OLD")
+    os.utime(old, (time.time() - 61, time.time() - 61))  # its clean-up was killed, say
+    new = console.write_signin_page(environ, "https://signin.example/?SigninToken=NEW")
+    assert not old.exists() and new.exists()
+    for path in (old, new):
+        for pid, _ in _cleaners_of(path):
+            os.kill(pid, signal.SIGTERM)
+
+
+def test_logout_removes_every_sign_in_page(cli_env) -> None:
+    write_profile()
+    pages = [console.write_signin_page(cli_env, f"https://signin.example/?SigninToken={n}") for n in "AB"]
+    result = run_deliver(["logout", "--all"], cli_env)
+    assert result.code == 0, result
+    assert not any(page.exists() for page in pages)
+    assert "removed 2 console sign-in page(s)" in result.err + result.out, result
+    for page in pages:
+        for pid, _ in _cleaners_of(page):
+            os.kill(pid, signal.SIGTERM)

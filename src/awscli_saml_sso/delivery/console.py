@@ -9,8 +9,10 @@ session, at most 12 h). The login URL is valid for 15 minutes.
 The login URL carries the sign-in token: whoever has it is signed in as the role. It never goes
 on a command line (a browser launcher's argv is readable by every local user in ``/proc``):
 the browser is given a private (0600) page in ``<tool home>/console/`` that forwards to it
-(``signin_page``), and pages older than the token's 15 minutes are removed on the next run.
-``--print`` prints it instead.
+(``signin_page``). The page lives ``PAGE_LIFETIME`` (60 s), not the token's 15 minutes: a
+detached clean-up process (``python -I -S``, no pipes of ours, its own session) removes it then
+and exits; should it be killed, the next ``console`` removes pages older than that, and
+``logout`` removes every one. ``--print`` prints the URL instead.
 """
 
 from __future__ import annotations
@@ -108,9 +110,6 @@ def console_url(
     return login_url(federation, target, get_signin_token(federation, creds))
 
 
-TOKEN_LIFETIME = 15 * 60  # seconds an Action=login URL is valid
-
-
 def signin_page(url: str) -> bytes:
     """A page that sends the browser on to ``url`` at once, leaving no history entry
     (``location.replace``), with a meta refresh and a link where scripts are off."""
@@ -126,11 +125,24 @@ def signin_page(url: str) -> bytes:
     ).encode()
 
 
-def write_signin_page(environ, url: str, now: float | None = None) -> Path:  # a Mapping
+# Why not "once the browser has read it": xdg-open reads the file for its MIME type before it
+# starts the browser, so the first read is not the browser's, and atime is not kept everywhere
+# (noatime). 60 s is ample for a browser to start and load a local page, and short for a token.
+PAGE_LIFETIME = 60.0
+_CLEANER = (
+    "import os, sys, time\n"
+    "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
+    "try:\n    os.unlink(sys.argv[1])\nexcept OSError:\n    pass\n"
+)
+
+
+def write_signin_page(environ, url: str, now: float | None = None, lifetime: float = PAGE_LIFETIME) -> Path:
     """The private page for ``url`` in ``<tool home>/console`` (0700), created 0600 with a
-    random name (``O_EXCL | O_NOFOLLOW``: never through a planted file or link)."""
+    random name (``O_EXCL | O_NOFOLLOW``: never through a planted file or link), removed after
+    ``lifetime`` seconds by a detached clean-up."""
     directory = paths.private_dir(paths.tool_home(environ) / "console")
-    _remove_expired(directory, time.time() if now is None else now)
+    now = time.time() if now is None else now
+    _remove_expired(directory, now)
     page = directory / f"signin-{secrets.token_hex(12)}.html"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -139,16 +151,56 @@ def write_signin_page(environ, url: str, now: float | None = None) -> Path:  # a
             out.write(signin_page(url))
     except OSError as exc:
         raise FilesError(f"cannot write the console sign-in page {page}: {exc.strerror or exc}") from exc
+    _clean_up_later(page, now + lifetime)
     return page
 
 
+def _clean_up_later(page: Path, at: float) -> None:
+    """A process that removes ``page`` at ``at`` and exits: it outlives this command (the
+    browser reads the page after we exit) by one minute at most. Its own session (a terminal's
+    hang-up does not end it early) and no descriptor of ours (a caller reading our output to
+    its end does not wait for it)."""
+    import subprocess
+    import sys
+
+    try:
+        subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _CLEANER, str(page), f"{at:.3f}"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+            start_new_session=os.name == "posix",
+            cwd=page.parent,
+        )
+    except OSError as exc:  # no process left: the next run or logout removes the page
+        log.debug("console: clean-up of %s not started: %s", page.name, exc)
+
+
 def _remove_expired(directory: Path, now: float) -> None:
-    """Pages whose token has expired: they are useless, and the next run cleans up after us
-    (the browser reads a page after we exit, so it cannot be removed at once)."""
-    for entry in os.scandir(directory):
+    """Pages older than their lifetime whose clean-up did not run (killed, or a reboot)."""
+    _remove_pages(directory, lambda entry: now - entry.stat(follow_symlinks=False).st_mtime > PAGE_LIFETIME)
+
+
+def remove_pages(environ) -> list[str]:  # a Mapping
+    """``logout``: every sign-in page left, whatever its age (each holds a sign-in token)."""
+    directory = paths.tool_home(environ) / "console"
+    count = _remove_pages(directory, lambda entry: True)
+    return [f"removed {count} console sign-in page(s) from {directory}"] if count else []
+
+
+def _remove_pages(directory: Path, doomed) -> int:
+    count = 0
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:  # no directory: nothing to remove
+        return 0
+    for entry in entries:
         if entry.name.startswith("signin-") and entry.name.endswith(".html"):
             try:
-                if now - entry.stat(follow_symlinks=False).st_mtime > TOKEN_LIFETIME:
+                if doomed(entry):
                     os.unlink(entry.path)
+                    count += 1
             except OSError:
-                pass  # gone meanwhile: another run cleaned it
+                pass  # gone meanwhile: its clean-up or another run removed it
+    return count

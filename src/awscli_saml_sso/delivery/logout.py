@@ -67,7 +67,9 @@ def run(p: Plan, environ: Mapping[str, str]) -> list[str]:
             done.append(f"removed the cached credentials {path.name}")
     for nickname in p.nicknames:
         done += _forget_idp(nickname, p.forget_password, environ)
-    return done
+    from awscli_saml_sso.delivery import console  # sign-in pages hold a token: any logout removes them
+
+    return done + console.remove_pages(environ)
 
 
 def remove_profile(profile: str, environ: Mapping[str, str]) -> bool:
