@@ -363,7 +363,7 @@ def test_a_form_of_too_many_fields_is_a_400_not_a_traceback(capfd) -> None:
     assert "Traceback" not in capfd.readouterr().err
 
 
-def test_connections_are_bounded_in_number_and_the_longest_waiting_goes_first() -> None:
+def test_connections_are_bounded_in_number() -> None:
     port = free_port()
     run = Listening(port)
     idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(loopback.MAX_CONNECTIONS)]

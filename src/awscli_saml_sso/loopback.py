@@ -258,8 +258,9 @@ class Server:
             body = bytes(connection.inbox[:length])
             del connection.inbox[:length]
             answer = self.respond(dataclasses.replace(request, body=body) if length else request)
+            if not request.keep_alive and not answer.close:  # HTTP/1.0, or the client asked
+                answer = dataclasses.replace(answer, close=True)
             self._reply(connection, answer, head_only=request.method == "HEAD")
-            connection.closing = connection.closing or not request.keep_alive
             connection.deadline = time.monotonic() + self.deadline
 
     def _head(self, connection: _Connection) -> Request | None:
@@ -281,12 +282,12 @@ class Server:
         return request
 
     def _reply(self, connection: _Connection, answer: Answer, head_only: bool = False) -> None:
+        if len(connection.outbox) > MAX_UNSENT:  # answers pile up: it pipelines and does not read
+            raise OSError("the client does not read its answers")
         connection.outbox += encode(answer, head_only)
         connection.closing = connection.closing or answer.close
         if answer.done is not None:
             connection.done.append(answer.done)
-        if len(connection.outbox) > MAX_UNSENT:
-            raise OSError("the client does not read its answers")
 
     def _flush(self, connection: _Connection) -> None:
         if connection.outbox:
