@@ -219,6 +219,8 @@ class Server:
             self._connections[sock] = connection
             self._selector.register(sock, selectors.EVENT_READ, connection)
             self._next_check = min(self._next_check, connection.deadline)
+            # the request has often arrived with the connection: read it now, not one select later
+            self._step(connection, selectors.EVENT_READ)
 
     def _step(self, connection: _Connection, events: int) -> None:
         try:
