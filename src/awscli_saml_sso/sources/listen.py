@@ -43,7 +43,7 @@ from awscli_saml_sso.sources.base import SourceUI
 
 log = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"  # never 0.0.0.0: the assertion is a bearer token
+HOST = loopback.HOST  # never 0.0.0.0: the assertion is a bearer token
 PATH = "/saml"
 MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_FIELDS = 50  # an IdP's form has SAMLResponse and RelayState, and perhaps a few more
