@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import configparser
+import io
 
 from awscli_saml_sso import inifile, saml
 from awscli_saml_sso.errors import NoRoleError, SamlError, UsageError
@@ -25,9 +26,11 @@ def botocore_view(text: str) -> dict[str, dict[str, str]] | None:
     """Every section's values as botocore reads them, or None where it refuses the text."""
     # botocore.configloader builds its parser with the defaults: strict, so a repeated section
     # or key is an error there too (the AWS CLI refuses such a file, whatever we write into it).
+    # It reads the file in text mode: universal newlines, so a lone "\r" ends a line there too
+    # (read_string would not split on it).
     parser = configparser.RawConfigParser()
     try:
-        parser.read_string(text)
+        parser.read_file(io.StringIO(text, newline=None))
     except configparser.Error:
         return None
     return {name: dict(parser.items(name)) for name in parser.sections()}
