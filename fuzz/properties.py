@@ -93,9 +93,10 @@ def check_ini(text: str, section: str, values: dict[str, str]) -> None:
         assert edited.startswith(before), "bytes before the edited section changed"
         assert edited.endswith(after), "bytes after the edited section changed"
     old, new = botocore_view(text), botocore_view(edited)
-    # Meaning is checked on the files botocore reads: on one it refuses (a junk line, a repeated
-    # section) a new key may take the junk line after it as its continuation (a fuzz finding,
-    # tests/test_fuzz_regressions.py), which the AWS CLI never sees since it refuses the file.
+    # Meaning is checked on the files botocore reads. On one it refuses (a junk line, a repeated
+    # section), an edit may change what our own reader makes of the junk (fuzz findings: a new key
+    # takes an indented junk line after it as its continuation; a removal regroups junk lines);
+    # the AWS CLI never reads such a file, and the bytes outside the section stay all the same.
     if old is not None:
         got = inifile.get_section(edited, section) or {}
         for key, value in values.items():
@@ -110,6 +111,6 @@ def check_ini(text: str, section: str, values: dict[str, str]) -> None:
     if old is not None:
         left = inifile.get_section(removed, section) or {}
         assert not set(values) & set(left), "remove_keys left a written key"
-    assert {k: v for k, v in inifile.parse(removed).items() if k != section} == {
-        k: v for k, v in inifile.parse(edited).items() if k != section
-    }, "remove_keys changed another section"
+        assert {k: v for k, v in inifile.parse(removed).items() if k != section} == {
+            k: v for k, v in inifile.parse(edited).items() if k != section
+        }, "remove_keys changed another section"
