@@ -11,7 +11,6 @@ keycloak/configure.sh makes with kcadm.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -82,6 +81,8 @@ def _cache_lock():
     """One fetch/unpack at a time across processes (parallel test sessions share the cache)."""
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
+    import fcntl  # here, not at the top: the unit tests import devstack on macOS and Windows too
+
     with open(root / ".keycloak.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:

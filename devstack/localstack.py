@@ -13,7 +13,6 @@ values, and it ignores RoleArn. The strict emulator (devstack/aws.py) stays the 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 import subprocess
@@ -78,6 +77,8 @@ def _cache_lock():
     """Two test runs (or engineers) making the venv at once would each break the other's."""
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
+    import fcntl  # here, not at the top: the unit tests import devstack on macOS and Windows too
+
     with open(root / f"localstack-{VERSION}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield

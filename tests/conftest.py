@@ -11,8 +11,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 # The local stack's fixtures (SimpleSAMLphp + strict moto STS), and the fail-safe summary
-# (issue 8: how many hostile inputs, faults and interruptions were tried) at the end of a run.
-pytest_plugins = ["stackfixtures", "reliability_summary"]
+# (issue 8: how many hostile inputs, faults and interruptions were tried) at the end of a run, and
+# the tests that macOS or Windows cannot run (platforms.py: skipped there, with the reason).
+pytest_plugins = ["stackfixtures", "reliability_summary", "platforms"]
 
 
 @pytest.fixture

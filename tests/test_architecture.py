@@ -20,7 +20,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / PACKAGE
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "foundation",
-        ("defaults", "errors", "models", "hardexit", "logsetup", "trust", "paths", "origins", "options"),
+        ("_version", "defaults", "errors", "models", "hardexit", "logsetup", "trust", "paths", "origins", "options"),
     ),
     ("logic", ("saml", "roles", "inifile")),
     ("io", ("atomicfile", "awsfiles", "secrets", "idps", "legacy", "aliases", "sts", "ui", "loopback")),

@@ -207,20 +207,29 @@ def _replaced(line: Line, value: str) -> Line:
 
 
 def _insert(kept: list[Line], section: str, pending: Mapping[str, str], original: list[Line]):
-    """Put new keys after the section's last key (or its header), indented so that neither they
-    nor the line after them change meaning for configparser."""
+    """Put new keys after the section's last line of content (keys, their continuations, and lines
+    configparser cannot parse), indented so that neither they nor the line after them change
+    meaning: no deeper than the line before them while a key is open (they would continue it),
+    no shallower than the next header (it would continue them). The section's own indent if it
+    fits, else the next header's."""
     if not pending:
         return kept
+    kept = scan("".join(line.content + line.eol for line in kept))  # as the kept lines now read
     header = next(i for i, line in enumerate(kept) if line.kind == HEADER and line.name == section)
-    after, indent = header, ""
+    after, indent, level, key_open, floor = header, None, 0, False, ""
     for i in range(header + 1, len(kept)):
-        if kept[i].kind == HEADER:
-            indent = indent if after != header else kept[i].indent
+        line = kept[i]
+        if line.kind == HEADER:
+            floor = line.indent
             break
-        if kept[i].kind in (OPTION, CONTINUATION):
+        if line.kind in (OPTION, CONTINUATION, JUNK):
             after = i
-            if kept[i].kind == OPTION:
-                indent = kept[i].indent
+        if line.kind in (OPTION, JUNK):  # (a junk line keeps an open key open, as in configparser)
+            level, key_open = len(line.indent), key_open or line.kind == OPTION
+        if line.kind == OPTION:
+            indent = line.indent
+    fits = indent is not None and len(floor) <= len(indent) and (not key_open or len(indent) <= level)
+    indent = indent if fits else floor
     eol = _eol(original)
     new = [Line(f"{indent}{key} = {value}", eol, OPTION, key) for key, value in pending.items()]
     if not kept[after].eol:  # inserting after a last line that had no newline

@@ -1,4 +1,4 @@
-"""Find a browser, start it with safe options, and shut it all down.
+"""Choose a browser (found by :mod:`discovery`), start it with safe options, and shut it all down.
 
 Chromium, Chrome and Edge: started by us and driven over ``--remote-debugging-pipe`` (no driver,
 no TCP port; :mod:`chromium`, :mod:`pagedriver`). Firefox: Selenium and geckodriver, resolved in
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from awscli_saml_sso.browser import endpoints, watchdog
+from awscli_saml_sso.browser.discovery import KINDS, BrowserKind, Host, find_binary
 from awscli_saml_sso.browser.processes import shutdown, shutdown_chromium
 from awscli_saml_sso.defaults import HEADLESS
 from awscli_saml_sso.errors import BrowserError
@@ -33,82 +34,22 @@ INSTALL_HINT = (
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class BrowserKind:
-    name: str  # chrome | chromium | edge | firefox
-    label: str  # for messages
-    driver: str  # driver command on PATH
-    commands: tuple[str, ...]  # binary names on PATH
-    paths: tuple[str, ...]  # well-known install locations (macOS, Windows)
+def choose_browser(
+    name: str | None, browser_path: str | None, host: Host | None = None
+) -> tuple[BrowserKind, str | None]:
+    """The browser kind and its binary (None: let Selenium Manager find or fetch one); the first
+    kind installed, in KINDS' order, when none is named. ``host``: where to look (this machine)."""
 
-    @property
-    def chromium_family(self) -> bool:
-        return self.name != "firefox"
+    def find(kind: BrowserKind) -> str | None:  # (tests stand in for find_binary with find(kind))
+        return find_binary(kind) if host is None else find_binary(kind, host)
 
-
-def _win(*tails: str) -> tuple[str, ...]:
-    roots = ("PROGRAMFILES", "PROGRAMFILES(X86)", "LOCALAPPDATA")
-    return tuple(os.path.join(os.environ[root], tail) for tail in tails for root in roots if root in os.environ)
-
-
-KINDS: dict[str, BrowserKind] = {
-    k.name: k
-    for k in (
-        BrowserKind(
-            "chrome",
-            "Chrome",
-            "chromedriver",
-            ("google-chrome", "google-chrome-stable", "chrome"),
-            (
-                "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
-                *_win(r"Google\Chrome\Application\chrome.exe"),
-            ),
-        ),
-        BrowserKind(
-            "chromium",
-            "Chromium",
-            "chromedriver",
-            ("chromium", "chromium-browser"),
-            ("/Applications/Chromium.app/Contents/MacOS/Chromium", *_win(r"Chromium\Application\chrome.exe")),
-        ),
-        BrowserKind(
-            "edge",
-            "Edge",
-            "msedgedriver",
-            ("microsoft-edge", "microsoft-edge-stable", "msedge"),
-            (
-                "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
-                *_win(r"Microsoft\Edge\Application\msedge.exe"),
-            ),
-        ),
-        BrowserKind(
-            "firefox",
-            "Firefox",
-            "geckodriver",
-            ("firefox", "firefox-esr"),
-            ("/Applications/Firefox.app/Contents/MacOS/firefox", *_win(r"Mozilla Firefox\firefox.exe")),
-        ),
-    )
-}
-
-
-def find_binary(kind: BrowserKind) -> str | None:
-    for command in kind.commands:
-        found = shutil.which(command)
-        if found:
-            return found
-    return next((p for p in kind.paths if os.path.isfile(p)), None)
-
-
-def choose_browser(name: str | None, browser_path: str | None) -> tuple[BrowserKind, str | None]:
-    """The browser kind and its binary (None: let Selenium Manager find or fetch one)."""
     if name is not None:
         if name not in KINDS:
             raise BrowserError(f"unknown browser {name!r}", hint=f"choose one of: {', '.join(KINDS)}")
         kind = KINDS[name]
-        return kind, browser_path or find_binary(kind)
+        return kind, browser_path or find(kind)
     for kind in KINDS.values():
-        binary = find_binary(kind)
+        binary = find(kind)
         if binary:
             return kind, browser_path or binary
     if browser_path:  # a binary of unknown kind: most are Chromium-based

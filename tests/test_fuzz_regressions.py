@@ -1,0 +1,68 @@
+"""What the fuzzers found (fuzz/, .github/workflows/fuzz.yml), kept as tests on the same
+properties (fuzz/properties.py) and as seeds of the next runs (fuzz/seeds/ini/finding-*).
+
+Findings of the INI target, 10-minute runs of fuzz/fuzz_inifile.py (the SAML target found
+nothing in 2.3 million inputs):
+- lone-cr: a file whose lines end in a lone "\\r" (old Mac style). The editor was right; the
+  oracle was not: botocore reads files in text mode (universal newlines), configparser's
+  read_string does not split on "\\r".
+- junk-continuation: in a section holding an indented line configparser cannot parse (junk), a
+  new key went before it and took it as its continuation: botocore refused the file before the
+  edit and read it after, with "eu-west-1\nc-1" as the region. Fixed in inifile._insert: new keys
+  go after the section's last line of content, at an indent that neither continues an open key
+  nor makes the next header a continuation.
+- remove-regroups-junk: the same kind of file with a repeated section: removing keys regroups the
+  junk lines for our reader only; botocore refuses the file (repeated section), bytes kept.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fuzz"))
+
+import properties  # fuzz/ is not a package: reached through sys.path above
+
+from awscli_saml_sso import inifile
+
+SEEDS = Path(__file__).resolve().parents[1] / "fuzz" / "seeds" / "ini"
+
+
+@pytest.mark.parametrize("seed", sorted(p.name for p in SEEDS.iterdir()))
+def test_every_seed_and_finding_keeps_the_properties(seed):
+    properties.check_ini(*properties.ini_edit((SEEDS / seed).read_bytes()))
+
+
+def test_lone_carriage_returns_are_line_ends_for_botocore_and_for_the_editor():
+    text = "[default]\raws_access_key_id = OLD\r\r[other]\rregion = eu-west-1\r"
+    edited = inifile.set_section(text, "default", {"aws_access_key_id": "NEW", "region": "us-east-1"})
+    assert edited == "[default]\raws_access_key_id = NEW\rregion = us-east-1\r\r[other]\rregion = eu-west-1\r"
+    assert properties.botocore_view(edited) == {
+        "default": {"aws_access_key_id": "NEW", "region": "us-east-1"},
+        "other": {"region": "eu-west-1"},
+    }
+    appended = inifile.set_section("\r", "profile work", {"region": "x"})
+    assert properties.botocore_view(appended) == {"profile work": {"region": "x"}}
+
+
+def test_a_new_key_never_takes_the_junk_line_after_it_as_its_continuation():
+    text = "[a]\nk = 1\n[profile work]\n  c-1\n[b]\nj = 2\n"
+    assert properties.botocore_view(text) is None  # the junk line: configparser's ParsingError
+    edited = inifile.set_section(text, "profile work", {"region": "eu-west-1"})
+    # after the junk line, not before it: before, botocore read region as "eu-west-1\nc-1"
+    assert edited == "[a]\nk = 1\n[profile work]\n  c-1\nregion = eu-west-1\n[b]\nj = 2\n"
+    assert properties.botocore_view(edited) is None
+    assert inifile.get_section(edited, "profile work") == {"region": "eu-west-1"}
+    properties.check_ini(text, "profile work", {"region": "eu-west-1"})
+
+
+def test_after_junk_the_new_key_is_no_deeper_than_an_open_key_nor_shallower_than_the_next_header():
+    # "  b = 2" is open, the junk line at 1 space keeps it open: a key at 2 would continue it
+    text = "[s]\n  b = 2\n x\n[t]\n"
+    assert inifile.set_section(text, "s", {"n": "v"}) == "[s]\n  b = 2\n x\nn = v\n[t]\n"
+    # no key open, the next header at 3 spaces: a key at 0 would make [t] its continuation
+    text = "[s]\n  junk\n   [t]\n"
+    assert inifile.set_section(text, "s", {"n": "v"}) == "[s]\n  junk\n   n = v\n   [t]\n"
