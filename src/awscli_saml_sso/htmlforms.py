@@ -69,8 +69,8 @@ class Form:
     controls: tuple[Control, ...]
     element_id: str = ""
     name: str = ""
-    onsubmit: bool = False
     target: str = ""
+    onsubmit: str = ""  # the handler's source, "" without one
 
     @property
     def submitters(self) -> tuple[Control, ...]:
@@ -247,8 +247,8 @@ def _form(index: int, node, controls: tuple[Control, ...], base: str) -> Form:
         controls=controls,
         element_id=node.get("id") or "",
         name=node.get("name") or "",
-        onsubmit=bool((node.get("onsubmit") or "").strip()),
         target=(node.get("target") or "").strip(),
+        onsubmit=(node.get("onsubmit") or "").strip(),
     )
 
 
@@ -347,6 +347,46 @@ def auto_submit(page: Page) -> Form | None:
         return None
     submits = bool(_SUBMIT_CALL.search(page.body_onload)) or any(_SUBMIT_CALL.search(s) for s in page.scripts)
     return candidates[0] if submits or page.noscript else None
+
+
+_SCRIPTED_SUBMIT = re.compile(
+    r"preventdefault|return\s+false|\.value|fetch\s*\(|xmlhttprequest|\.submit\s*\(|encrypt|crypt", re.I
+)
+_NEEDS_JS = re.compile(r"javascript|\bjs\b|script", re.I)
+
+
+def needs_script(page: Page, form: Form, secret_fields: tuple[str, ...]) -> str | None:
+    """Why posting ``form`` from static HTML may not be what the browser would send (None: it is
+    the same). A secret goes over plain HTTP only when this is None; the reasons, in order:
+
+    1. the form posts somewhere a static page cannot: a ``javascript:`` action, or GET (a secret
+       would end up in a URL);
+    2. a field the secret goes into has no name (script reads it and sends something else);
+    3. no enabled submit control, or the submit control runs script (``onclick``);
+    4. the form's ``onsubmit`` does more than pass (reads values, cancels, encrypts, fetches);
+    5. an empty hidden field that page script names (script fills it in before the post);
+    6. the page tells browsers without script that they cannot sign in (``<noscript>``).
+    """
+    if form.action.lower().startswith("javascript:") or form.method != "POST":
+        return "the form is submitted by script, or with GET"
+    for name in secret_fields:
+        if not name or form.field(name) is None:
+            return "a field of the form has no name"
+    submitters = [c for c in form.submitters if not c.disabled]
+    if not submitters or all(c.onclick for c in submitters):
+        return "the form has no plain submit button"
+    # Keycloak's onsubmit="login.disabled = true; return true;" only stops a second press
+    if _SCRIPTED_SUBMIT.search(form.onsubmit):
+        return "the form's submit handler runs script"
+    script = " ".join(page.scripts)
+    for control in form.controls:
+        if control.type == "hidden" and not control.value:
+            for key in (control.name, control.element_id):
+                if key and re.search(rf"\b{re.escape(key)}\b", script):
+                    return f"script fills in the hidden field {key!r}"
+    if page.noscript and _NEEDS_JS.search(page.noscript) and not saml_post(page):
+        return "the page says it needs JavaScript"
+    return None
 
 
 def _hidden_only(form: Form) -> bool:
