@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "foundation",
         ("defaults", "errors", "models", "hardexit", "logsetup", "trust", "paths", "origins", "options"),
     ),
-    ("logic", ("saml", "roles", "inifile", "htmlforms")),
+    ("logic", ("saml", "roles", "inifile", "htmlforms", "staticpage")),
     ("io", ("atomicfile", "awsfiles", "secrets", "idps", "legacy", "aliases", "sts", "ui")),
     ("sources", ("browser.*", "sources.*")),
     ("flow", ("login",)),

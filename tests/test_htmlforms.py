@@ -83,3 +83,40 @@ def test_meta_refresh_and_garbage():
     assert page.refresh == "https://i.example/next?a=1"
     for garbage in (b"", b"\x00\xff\xfe", b"<<<>>>", "\ud800".encode("utf-8", "surrogatepass")):
         assert htmlforms.parse(garbage, "https://i.example/").forms == ()
+
+
+KEYCLOAK_LIKE = b"""<html><body><form id="kc-form-login" onsubmit="login.disabled = true; return true;"
+ action="/auth/realms/master/login-actions/authenticate?session_code=a" method="post">
+<input id="username" name="username" type="text" autocomplete="username">
+<input id="password" name="password" type="password" autocomplete="current-password">
+<input type="hidden" id="id-hidden-input" name="credentialId"/>
+<input type="submit" name="login" id="kc-login" value="Sign In"></form></body></html>"""
+
+
+def _needs(html: bytes, secret=("password",)):
+    page = htmlforms.parse(html, "https://idp.example/a")
+    return htmlforms.needs_script(page, page.forms[0], secret)
+
+
+def test_plain_forms_need_no_script():
+    assert _needs(KEYCLOAK_LIKE) is None  # its onsubmit only stops a second press
+    assert _needs(LOGIN) is None
+
+
+def test_forms_that_script_changes_go_to_the_browser():
+    base = KEYCLOAK_LIKE
+    cases = {
+        "encrypts": base.replace(b"login.disabled = true; return true;", b"this.p.value = enc(this.password.value)"),
+        "cancels": base.replace(b"return true;", b"event.preventDefault(); send();"),
+        "get": base.replace(b'method="post"', b'method="get"'),
+        "js action": base.replace(b'action="/auth', b'action="javascript:go()" data-x="'),
+        "nameless secret": base.replace(b'name="password" ', b""),
+        "button only": base.replace(b'type="submit"', b'type="button"'),
+        "onclick submit": base.replace(b'type="submit"', b'type="submit" onclick="go()"'),
+        "filled by script": base.replace(
+            b"</form>", b"</form><script>document.getElementById('id-hidden-input').value = fp();</script>"
+        ),
+        "noscript": base.replace(b"<form", b"<noscript>Please enable JavaScript to sign in.</noscript><form"),
+    }
+    for name, html in cases.items():
+        assert _needs(html) is not None, name

@@ -92,20 +92,46 @@ class Page:
     noscript: str = ""  # the text of <noscript> blocks
 
 
-def parse(html: bytes | str, url: str) -> Page:
-    """The page's forms and signals. Garbage gives a page without forms, never an exception."""
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def decode(body: bytes, content_type: str = "") -> str:
+    """The page's text, in the encoding its Content-Type, else its <meta charset>, names; else
+    UTF-8, else windows-1252 (what browsers fall back to)."""
+    names = []
+    match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", content_type or "", re.I)
+    if match:
+        names.append(match.group(1))
+    match = _CHARSET.search(body[:2048])
+    if match:
+        names.append(match.group(1).decode("ascii", "replace"))
+    for name in (*names, "utf-8"):
+        try:
+            return body.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("cp1252", "replace")
+
+
+def root_of(html: bytes | str):  # -> lxml element or None
+    """The parsed document; None for an empty or unparsable page (never an exception)."""
     from lxml import etree
     from lxml import html as lxml_html
 
-    if isinstance(html, bytes):
-        html = html[:MAX_HTML]
-        data: bytes | str = html
-    else:
-        data = html[:MAX_HTML]
+    text = decode(html[:MAX_HTML]) if isinstance(html, bytes) else html[:MAX_HTML]
+    # lxml refuses a str with an XML encoding declaration; the text is decoded already
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    if not text.strip():
+        return None
     try:
-        root = lxml_html.document_fromstring(data) if data and data.strip() else None
+        return lxml_html.document_fromstring(text)
     except (etree.ParserError, ValueError):
-        root = None
+        return None
+
+
+def parse(html: bytes | str, url: str, root=None) -> Page:
+    """The page's forms and signals. Garbage gives a page without forms, never an exception."""
+    root = root if root is not None else root_of(html)
     if root is None:
         return Page(url=url, base=url, title="", forms=())
     base = url

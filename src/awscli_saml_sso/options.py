@@ -38,6 +38,8 @@ class Answers:
     remember_step: Callable[[str], None] | None = dataclasses.field(default=None, repr=False)
     # stores an origin the person confirmed (``idps.allow_origins``)
     remember_origin: Callable[[str], None] | None = dataclasses.field(default=None, repr=False)
+    # the stored IdP's login needed the browser ("browser"): the next --engine auto starts there
+    remember_engine: Callable[[str], None] | None = dataclasses.field(default=None, repr=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +53,7 @@ class BrowserOptions:
     timeout: float = defaults.TIMEOUT
     profile_dir: Path | None = None  # persistent profile (0700); None: temporary, removed after
     diagnostics_dir: Path | None = None  # screenshot + HTML on failure (created 0700)
+    engine: str = defaults.ENGINE_BROWSER  # --engine: auto | http | browser (entry points default to auto)
 
 
 @dataclasses.dataclass(frozen=True)
