@@ -51,3 +51,22 @@ def test_garbage_is_an_empty_page():
     for body in (b"", b"\x00\x01", b"<html"):
         snap, refs = _read("", body)
         assert snap["user"] is None and snap["password"] is None and refs == []
+
+
+def test_keycloak_pages():
+    from awscli_saml_sso import htmlforms
+
+    url = "http://127.0.0.1:8080/auth/realms/master/protocol/saml/clients/amazon-aws"
+    body = (HTML / "keycloak-login.html").read_bytes()
+    snap, refs = staticpage.read(body, url, "aws_user")
+    page = htmlforms.parse(body, url)
+    (form,) = page.forms
+    assert htmlforms.needs_script(page, form, ("username", "password")) is None
+    assert refs[snap["user"]] == ("control", "0", "0") and refs[snap["password"]] == ("control", "0", "1")
+    assert form.controls[int(refs[snap["submit"]][2])].name == "login"
+    box = htmlforms.remember_box(form)
+    assert box is not None and box.name == "rememberMe"
+    sent = htmlforms.successful(form, {"username": "u", "password": "p", box.name: box.value}, form.field("login"))
+    assert ("rememberMe", "on") in sent and ("login", "") in sent
+    wrong, _ = staticpage.read((HTML / "keycloak-wrong.html").read_bytes(), url, "aws_user")
+    assert wrong["error"] == "Invalid username or password."

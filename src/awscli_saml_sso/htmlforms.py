@@ -295,7 +295,8 @@ def successful(
     form: Form, fills: dict[str, str] | None = None, submitter: Control | None = None
 ) -> list[tuple[str, str]]:
     """The (name, value) pairs the browser sends, in document order; ``fills`` replaces the values
-    of named text-like controls (what the person would type)."""
+    of named text-like controls (what the person would type) and ticks a checkbox or chooses a
+    radio when it names the control's value."""
     fills = fills or {}
     pairs: list[tuple[str, str]] = []
     for control in form.controls:
@@ -311,7 +312,9 @@ def successful(
         if control.type in NOT_SENT:
             continue
         if control.type in ("checkbox", "radio"):
-            if control.checked:
+            # a tick of ours: fills names the box with its value (a radio: the one chosen)
+            chosen = fills.get(control.name)
+            if (control.checked and chosen is None) or chosen == control.value:
                 pairs.append((control.name, control.value))
             continue
         if control.type in ("select", "select-multiple"):
@@ -412,6 +415,22 @@ def needs_script(page: Page, form: Form, secret_fields: tuple[str, ...]) -> str 
                     return f"script fills in the hidden field {key!r}"
     if page.noscript and _NEEDS_JS.search(page.noscript) and not saml_post(page):
         return "the page says it needs JavaScript"
+    return None
+
+
+_REMEMBER = re.compile(
+    r"remember|keep me (signed|logged) in|stay (signed|logged) in|angemeldet bleiben|rester connecté"
+    r"|se souvenir|recordarme|mantener la sesión",
+    re.I,
+)
+
+
+def remember_box(form: Form) -> Control | None:
+    """The form's unticked "remember me" box (a stored IdP keeps the IdP's session with it)."""
+    for control in form.controls:
+        words = f"{control.label} {control.name} {control.element_id}"
+        if control.type == "checkbox" and not control.disabled and not control.checked and _REMEMBER.search(words):
+            return control
     return None
 
 

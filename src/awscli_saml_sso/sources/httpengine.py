@@ -147,7 +147,9 @@ class HttpLogin:
             elif isinstance(action, decide.Type):
                 form = self._type(page, refs, action, fills, answer)
             elif isinstance(action, decide.Remember):
-                pass  # the jar keeps persistent cookies; "remember me" is the browser profile's
+                box = htmlforms.remember_box(_control(page, refs[action.field])[0])
+                if box is not None:  # the IdP's session cookie then outlives this run (the jar)
+                    fills[box.name] = box.value
             elif isinstance(action, decide.Press):
                 return self._press(page, refs, action, fills, form, answer)
             else:
