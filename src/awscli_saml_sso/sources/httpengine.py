@@ -26,7 +26,7 @@ from urllib.parse import urljoin
 from awscli_saml_sso import htmlforms, staticpage
 from awscli_saml_sso.browser import decide
 from awscli_saml_sso.browser.endpoints import effective_endpoints, is_saml_endpoint, strip_query
-from awscli_saml_sso.errors import BrowserError, CaptureTimeout
+from awscli_saml_sso.errors import BrowserError, CaptureTimeout, NetworkError
 from awscli_saml_sso.origins import origin_of
 from awscli_saml_sso.sources.webclient import REDIRECTS, Response, WebClient, WebError
 
@@ -92,7 +92,7 @@ class HttpLogin:
                 f"no SAML response within {self.request.timeout:g} s; the login was at {strip_query(url)}"
             ) from None
         except WebError as exc:
-            raise BrowserError(str(exc), hint="check the IdP URL and your network or proxy settings") from None
+            raise NetworkError(str(exc), hint="check the IdP URL and your network or proxy settings") from None
         hops = 0
         while answer.status in REDIRECTS and answer.location and hops < MAX_HOPS:
             hops += 1
