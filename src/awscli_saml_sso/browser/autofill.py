@@ -23,9 +23,9 @@ _STUCK_HINT = "log in with --show-browser to watch, or --use-browser to do it yo
 
 
 class Autofill:
-    def __init__(self, driver: Any, login: BrowserLogin, capture: Any) -> None:
+    def __init__(self, driver: Any, login: BrowserLogin, capture: Any, attended: bool = False) -> None:
         self.driver, self.login, self.capture = driver, login, capture
-        self.memory = decide.Memory(reading.settings_of(login, STUCK_AFTER))
+        self.memory = decide.Memory(reading.settings_of(login, STUCK_AFTER, attended))
         self.secrets: list[str] = []  # what we typed, so diagnostics can scrub it
         self._password: str | None = None
         self.known_windows: set[str] = set()
@@ -51,7 +51,7 @@ class Autofill:
                 )
             try:
                 self.known_windows = reading.follow_windows(self.driver, self.known_windows)
-                if self.login.browser.mode != MANUAL:
+                if self.login.browser.mode != MANUAL or self.memory.settings.attended:
                     self.step()
                 failures = 0
             except PAGE_ERRORS as exc:  # pages change under our feet: look again

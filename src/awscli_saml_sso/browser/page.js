@@ -14,7 +14,7 @@ const KMSI = /stay signed in|keep me signed in|remain signed in|angemeldet bleib
 const YES = /^(yes|ja|oui|sí|si|continue|weiter|continuer|continuar|ok|trust|vertrauen)\b/;
 const NO = /^(no|nein|non)\b/;
 const WAITING = /approve|notification|push|check your (phone|device)|sent (a|an)? ?(request|notification)|authenticator app|genehmig|bestätigen sie|auf ihrem (telefon|handy|gerät)|approuve|sur votre (téléphone|appareil)|aprueba|waiting for|warten auf/;
-const ERROR_WORDS = /incorrect|invalid|wrong|failed|falsch|ungültig|unbekannt|fehlgeschlagen|unknown user|not found|doesn'?t exist|does not exist|couldn'?t find|could not find|not recogni[sz]ed|n'existe pas|introuvable|erron|incorrecto|no existe|inválid|denied|declined|locked|gesperrt|expired|abgelaufen|disabled|deactivated|suspended|deaktiviert|désactivé|didn'?t work|did not work|timed out|didn'?t hear|did not hear|no response|not valid|format/;
+const ERROR_WORDS = /incorrect|invalid|wrong|failed|falsch|ungültig|unbekannt|fehlgeschlagen|unknown user|not found|doesn'?t exist|does not exist|couldn'?t find|could not find|not recogni[sz]ed|n'existe pas|introuvable|erron|incorrecto|no existe|inválid|denied|declined|locked|gesperrt|expired|abgelaufen|disabled|deactivated|suspended|deaktiviert|désactivé|didn'?t work|did not work|timed out|didn'?t hear|did not hear|no response|not valid|\bformat\b/;
 
 const APPROVE_CONTEXT = /approv|confirm|\btap\b|select|enter|type|match|choose|number|authenticator|okta verify|your (phone|device|mobile|app)|genehmig|bestätig|tipp|approuv|appuyez|saisi|aprueb|toca|introduce/;
 const RESPONDED = /^(i('ve| have)? ?(responded|approved|confirmed|tapped|done)|i approved|done|yes|continue|ich habe|j'ai (répondu|approuvé)|he (respondido|aprobado)|weiter|continuer|continuar)\b/;
@@ -113,6 +113,51 @@ function describe(el) {
   }
   return parts.filter(Boolean).join(' ').toLowerCase().replace(/\s+/g, ' ');
 }
+const ANOTHER_ACCOUNT = /use (another|a different) account|add (another )?account|anderes konto|autre compte|otra cuenta/;
+const REFUSES_AUTOMATION = /browser or app may not be secure|browser (is|may be) not (secure|supported)|this browser is(n'?t| not) supported|automated (browser|software|test)|controlled by automated|unsupported browser|dieser browser ist nicht sicher|navigateur .{0,20}pas sécurisé/;
+
+// The page's own sentence saying it refuses this browser.
+function refusal() {
+  const walker = document.createTreeWalker(document.body || document, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(), i = 0; n && i < 2000; n = walker.nextNode(), i++) {
+    if (REFUSES_AUTOMATION.test(n.nodeValue.toLowerCase()) && visible(n.parentElement)) {
+      return (n.parentElement.innerText || n.nodeValue).trim().replace(/\s+/g, ' ').slice(0, 300);
+    }
+  }
+  return document.title || 'automated browser refused';
+}
+
+// An attribute-release (consent) page: what it will release, the choice it offers, its accept.
+const CONSENT = /information to be provided|attributes? (release|to be released)|will be (released|shared|provided)|consent|would like to access|wants to access|einwilligung|zustimmung|freigabe|informations? (qui seront|à) transmettre/;
+const ACCEPT = /^(accept|akzeptieren|zustimmen|accepter|aceptar|allow|agree|i agree|yes, (continue|allow))\b/;
+function consent(body) {
+  if (!CONSENT.test(body)) return null;
+  const accept = buttons(document).find(b => ACCEPT.test(text(b).toLowerCase()));
+  if (!accept) return null;
+  const names = [...document.querySelectorAll('table tr')].filter(visible)
+    .map(r => r.cells && r.cells.length >= 2 ? (r.cells[0].innerText || '').trim() : '').filter(Boolean).slice(0, 20);
+  const chosen = [...document.querySelectorAll('input[type=radio]:checked, input[type=checkbox]:checked')]
+    .map(r => [...(r.labels || [])].map(l => l.innerText.trim()).join(' ')).filter(Boolean);
+  const title = [...document.querySelectorAll('h1, h2, h3, legend, [role=heading]')].filter(visible)
+    .map(h => (h.innerText || '').trim()).find(Boolean) || document.title;
+  return {accept: accept, acceptText: text(accept), attributes: names, choice: chosen.join('; '),
+          title: title.replace(/\s+/g, ' ').slice(0, 120)};
+}
+
+// The applications of a dashboard (Okta, OneLogin, JumpCloud style): links or buttons naming apps.
+const DASHBOARD = /\bmy apps\b|\bapps\b|applications|dashboard|anwendungen|portal|launchpad/;
+const NOT_AN_APP = /sign ?out|log ?out|abmelden|settings|einstellungen|profile|help|search|home|notifications|add apps?|privacy|terms|^$/;
+function appTiles(body) {
+  const heading = document.title + ' ' + [...document.querySelectorAll('h1, h2, [role=heading]')].map(h => h.innerText).join(' ');
+  if (!DASHBOARD.test(heading.toLowerCase())) return [];
+  const tiles = buttons(document).filter(b => {
+    const t = text(b).replace(/\s+/g, ' ').toLowerCase();
+    return t.length < 60 && !NOT_AN_APP.test(t) && !b.closest('nav, header, footer');
+  });
+  return tiles.length >= 2 ? tiles.slice(0, 40).map(b => ({text: text(b).replace(/\s+/g, ' '), el: b,
+    newTab: (b.getAttribute('target') || '') === '_blank'})) : [];
+}
+
 const out = {user: null, password: null, otp: null, otpSplit: [], other: [], submit: null,
              kmsi: null, waiting: false, error: '', newPassword: false, passwords: 0,
              userFilled: false, userPrefilled: false, passwordFilled: false, doc: null, ready: document.readyState,
@@ -170,6 +215,9 @@ function pickSubmit(field) {
 }
 const main = out.otpSplit[0] || out.otp || out.password || out.user;
 out.submit = pickSubmit(main);
+// A submit button the page keeps disabled until its script is ready (or the field is valid)
+out.submitDisabled = !!main && !out.submit && !!(main.form || document).querySelector(
+  'button[type=submit]:disabled, button:not([type]):disabled, input[type=submit]:disabled, button[aria-disabled=true]');
 const body = (document.body ? document.body.innerText : '').slice(0, 4000).toLowerCase();
 if (!main) {
   const bs = buttons(document).filter(b => !AVOID.test(text(b).toLowerCase()));
@@ -225,7 +273,8 @@ if (!main) {
   if (PICKER.test(body)) {  // "Pick an account": the tile naming our user, or a choice for a person
     const tiles = buttons(document).filter(b => /@|\\/.test(text(b)) || (username && text(b).toLowerCase().includes(username)));
     out.account = (username && tiles.find(b => text(b).toLowerCase().includes(username))) || null;
-    if (!out.account && tiles.length) out.handover = 'account';
+    out.anotherAccount = buttons(document).find(b => ANOTHER_ACCOUNT.test(text(b).toLowerCase())) || null;
+    if (!out.account && tiles.length) out.handover = 'account';  // after 'use another account', if any
   }
   out.choose = CHOOSE.test(body);
   if (!out.kmsi && !out.number && !out.waiting && !out.methods.length) {
@@ -238,6 +287,9 @@ if (!main) {
 } else {
   out.methods = methodChoices().filter(m => m.kind === 'select' || m.kind === 'radio');
 }
+out.refusesAutomation = REFUSES_AUTOMATION.test(body) ? refusal() : '';
+if (!main) out.consent = consent(body);
+if (!main && !out.consent) out.tiles = appTiles(body);
 return model(out);
 
 // The snapshot: the decisions' evidence above as plain data, element references as indices into
@@ -250,9 +302,12 @@ function model(out) {
     if (i < 0) { els.push(el); i = els.length - 1; }
     return i;
   };
-  for (const k of ['user', 'password', 'otp', 'submit', 'kmsi', 'another', 'responded', 'portal', 'account']) {
-    out[k] = ref(out[k]);
+  for (const k of ['user', 'password', 'otp', 'submit', 'kmsi', 'another', 'responded', 'portal', 'account', 'anotherAccount']) {
+    out[k] = ref(out[k] || null);
   }
+  if (out.consent) out.consent.accept = ref(out.consent.accept);
+  out.consent = out.consent || null;
+  out.tiles = (out.tiles || []).map(t => Object.assign({}, t, {el: ref(t.el)}));
   out.otpSplit = out.otpSplit.map(ref);
   out.methods = out.methods.map(m => Object.assign({}, m, {el: ref(m.el)}));
   delete out.other;

@@ -72,7 +72,7 @@ def browser_gone(exc: Exception) -> bool:
     return any(s in text for s in gone)
 
 
-def settings_of(login: BrowserLogin, stuck_after: float) -> decide.Settings:
+def settings_of(login: BrowserLogin, stuck_after: float, attended: bool = False) -> decide.Settings:
     """What decide needs to know of the person's options (never a secret, only whether one is at hand)."""
     idp, answers = login.idp, login.answers
     return decide.Settings(
@@ -85,4 +85,6 @@ def settings_of(login: BrowserLogin, stuck_after: float) -> decide.Settings:
         can_ask=login.confirm is not None,
         remember_me=login.browser.profile_dir is not None,
         stuck_after=stuck_after,
+        app=idp.app,
+        attended=attended,
     )
