@@ -13,7 +13,8 @@ the vendors' public markup (their stock templates and widgets), not copied:
   /slow      every answer 1.5 s late; the submit buttons are disabled and enabled by script 1 s
              after the page loads
   /kc-ja     Keycloak (v2 theme, Japanese): a wrong password shows 無効なユーザー名またはパスワードです。
-             in an aria-live span
+             in an aria-live span (marked by aria-live only: the stock theme's id="input-error" is
+             left out, as other themes do)
   /f5        F5 APM logon page in German (a table); a wrong password shows red text in a cell
   /google    identifier page, then "This browser or app may not be secure"
 
@@ -118,7 +119,7 @@ KC_JA = """<div class="pf-v5-c-login"><div class="pf-v5-c-login__main">
  type="submit">サインイン</button></div></form></div></div></div>"""
 KC_JA_MESSAGE = """<div class="pf-v5-c-form__helper-text" aria-live="polite"><div class="pf-v5-c-helper-text">
 <div class="pf-v5-c-helper-text__item pf-m-danger"><span class="pf-v5-c-helper-text__item-text"
- id="input-error">{message}</span></div></div></div>"""
+ id="input-feedback">{message}</span></div></div></div>"""
 
 F5 = """<table id="main_table" class="logon_page"><tr><td id="main_table_info_cell">
 <form id="auth_form" name="e1" method="post" action="/f5/my.policy">
