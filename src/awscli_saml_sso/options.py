@@ -23,6 +23,7 @@ class IdpOptions:
     username: str | None = None
     mfa_method: str | None = None  # the factor to choose on the IdP's page (--mfa-method)
     prefer_code: bool = False  # --mfa-code given: choose the code method where there is a choice
+    app: str | None = None  # the tile to open on an app dashboard (--app; default: the one naming AWS)
     # origins besides the IdP URL's that the stored IdP trusts: where the password may be typed
     # and from where --listen takes a SAML post (docs/security.md)
     allowed_origins: tuple[str, ...] = ()

@@ -12,141 +12,38 @@ sentence. The rules, in the order they apply, are listed in docs/page-model.md.
 
 from __future__ import annotations
 
-import dataclasses
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from awscli_saml_sso.browser import person, relay
 from awscli_saml_sso.browser.endpoints import strip_query
+from awscli_saml_sso.browser.steps import (  # noqa: F401 - the vocabulary, used through this module too
+    ERROR_SETTLE,
+    KIND_NAMES,
+    MAX_ERROR,
+    MAX_PORTAL_CLICKS,
+    RESPOND_EVERY,
+    SECRETS,
+    STUCK_AFTER,
+    WAIT,
+    Action,
+    Done,
+    Fail,
+    HandOver,
+    Memory,
+    Press,
+    RelayNumber,
+    Remember,
+    Say,
+    Select,
+    Settings,
+    Snapshot,
+    Stuck,
+    Type,
+    Wait,
+)
 from awscli_saml_sso.errors import AuthError, BrowserError, UsageError
-
-STUCK_AFTER = 10.0  # seconds without progress on a settled page we cannot handle
-ERROR_SETTLE = 1.0  # seconds an error page without fields must stay before it counts as the answer
-RESPOND_EVERY = 2.5  # seconds between presses of "I have responded" on a push page
-MAX_PORTAL_CLICKS = 3
-MAX_ERROR = 120
-SECRETS = ("password", "otp")
-_KIND_NAMES = {"username": "username", "password": "password", "otp": "one-time code"}
-
-Snapshot = dict[str, Any]  # the JSON page.js returns (see docs/page-model.md)
-
-
-# ---- actions ------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Type:
-    """Type ``what`` (username, password, otp: a name, never the value) into a field; ``digits``:
-    one box per digit of a code."""
-
-    field: int
-    what: str
-    clear: bool = True
-    digits: tuple[int, ...] = ()
-
-
-@dataclasses.dataclass(frozen=True)
-class Press:
-    """Press a button; None: press Enter in ``field``."""
-
-    element: int | None
-    field: int | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class Select:
-    element: int
-    index: int
-
-
-@dataclasses.dataclass(frozen=True)
-class Remember:
-    """Tick "remember me" in this field's form (a persistent profile keeps the IdP's session)."""
-
-    field: int
-
-
-@dataclasses.dataclass(frozen=True)
-class Say:
-    text: str
-
-
-@dataclasses.dataclass(frozen=True)
-class RelayNumber:
-    """The line the person must see at once (the number to approve), then a progress line."""
-
-    line: str
-    status: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Wait:
-    pass
-
-
-@dataclasses.dataclass(frozen=True)
-class HandOver:
-    step: str
-    url: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Stuck:
-    """A settled page we cannot handle: diagnostics, then fail (or offer the person the window)."""
-
-    what: str
-    hand_over: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class Fail:
-    error: Exception
-
-
-Action = Type | Press | Select | Remember | Say | RelayNumber | Wait | HandOver | Stuck | Fail
-WAIT = Wait()
-
-
-# ---- memory -------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Settings:
-    """What the person asked for, as far as the decisions need it."""
-
-    username: str | None = None
-    mfa_method: str | None = None
-    prefer_code: bool = False
-    has_password: bool = True
-    has_code: bool = False
-    show: bool = False  # a visible window the person watches
-    can_ask: bool = False  # a terminal to offer the visible window on
-    remember_me: bool = False  # a persistent profile
-    stuck_after: float = STUCK_AFTER
-
-
-@dataclasses.dataclass
-class Done:
-    """A form we submitted: where, in which document, and the error text shown before."""
-
-    place: str
-    doc: str
-    error: str
-
-
-@dataclasses.dataclass
-class Memory:
-    settings: Settings
-    now: float = 0.0
-    done: dict[str, Done] = dataclasses.field(default_factory=dict)
-    clicked: set[tuple[str, ...]] = dataclasses.field(default_factory=set)
-    signature: tuple[Any, ...] = ()
-    last_change: float = 0.0
-    relayed: str = ""  # the approval line last shown to the person
-    last_respond: float = 0.0
-    portal_clicks: int = 0
-    last_kind: str | None = None  # what we submitted last: password, otp, ...
-
 
 # ---- the rules ----------------------------------------------------------------------------------
 
@@ -154,7 +51,14 @@ class Memory:
 def decide(snap: Snapshot, memory: Memory) -> list[Action]:
     """The actions of this round, in order (Wait: nothing to do yet)."""
     _observe(snap, memory)
+    if memory.settings.attended:
+        return _attended(snap, memory)
     try:
+        if snap["refusesAutomation"]:
+            raise BrowserError(
+                f"this IdP refuses automated browsers: {trim(snap['refusesAutomation'])}",
+                hint="log in with --listen (your own browser) or --use-browser",
+            )
         steps = _act(snap, memory) or _human_step(snap, memory)
         if steps:
             memory.last_change = memory.now
@@ -173,8 +77,30 @@ def decide(snap: Snapshot, memory: Memory) -> list[Action]:
     return [WAIT]
 
 
+def _attended(snap: Snapshot, memory: Memory) -> list[Action]:
+    """After a hand-over, the person's window: the questions after their step (stay signed in,
+    consent, our account's tile, the AWS tile) are ours; fields and anything else are theirs."""
+    place, doc = _place(snap["url"]), snap["doc"]
+    if snap["user"] is not None or snap["password"] is not None or snap["otp"] is not None or snap["otpSplit"]:
+        return [WAIT]
+    if snap["tiles"]:
+        try:
+            return _open_app(snap, memory) or [WAIT]
+        except BrowserError:  # not one AWS tile: the person chooses
+            return [WAIT]
+    if snap["kmsi"] is not None and _once(memory, place, doc):
+        return [Say("answering the 'stay signed in?' question"), Press(snap["kmsi"])]
+    if snap["consent"] and _once(memory, "consent", place, doc):
+        return [Say(_consented(snap["consent"])), Press(snap["consent"]["accept"])]
+    if snap["account"] is not None and _once(memory, "account", place, doc):
+        return [Say(f"choosing the account {memory.settings.username}"), Press(snap["account"])]
+    return [WAIT]
+
+
 def _observe(snap: Snapshot, memory: Memory) -> None:
     # "Authenticator app" on a page offering several factors is a choice, not a push sent
+    if snap["tiles"]:
+        snap["waiting"], snap["methods"] = False, []
     tiles = [m for m in snap["methods"] if m["kind"] == "button"]
     # and "waiting for your security key" is a step for the person, not a push
     snap["waiting"] = bool(snap["number"]) or (
@@ -193,6 +119,8 @@ def _observe(snap: Snapshot, memory: Memory) -> None:
 
 def _act(snap: Snapshot, memory: Memory) -> list[Action]:
     place = _place(snap["url"])
+    if snap["tiles"]:  # an app dashboard: its "Notifications" is no push, its tiles no factors
+        return _open_app(snap, memory) or [WAIT]
     chosen: list[Action] = []  # a factor chosen on a page whose field comes next in this round
     if snap["methods"]:
         chosen, moved = _choose_method(snap, memory, place)
@@ -210,7 +138,16 @@ def _act(snap: Snapshot, memory: Memory) -> list[Action]:
         raise BrowserError("the IdP asks for a new password", hint="change it with --use-browser, then run again")
     if snap["kmsi"] is not None and _once(memory, place, snap["doc"]):
         return [Say("answering the 'stay signed in?' question"), Press(snap["kmsi"])]
+    if snap["consent"] and _once(memory, "consent", place, snap["doc"]):
+        return [Say(_consented(snap["consent"])), Press(snap["consent"]["accept"])]
     return []
+
+
+def _consented(consent: dict[str, Any]) -> str:
+    """What is accepted on the person's behalf, said on the terminal (the page's default choice)."""
+    what = f": {', '.join(consent['attributes'])}" if consent["attributes"] else ""
+    choice = f" ({consent['choice']})" if consent["choice"] else ""
+    return f"accepting '{trim(consent['title'])}' with the page's default{choice}{what}"
 
 
 def _human_step(snap: Snapshot, memory: Memory) -> list[Action]:
@@ -218,6 +155,8 @@ def _human_step(snap: Snapshot, memory: Memory) -> list[Action]:
         if not _once(memory, "account", _place(snap["url"]), snap["doc"]):
             return []
         return [Say(f"choosing the account {memory.settings.username}"), Press(snap["account"])]
+    if snap["anotherAccount"] is not None and _once(memory, "account", _place(snap["url"]), snap["doc"]):
+        return [Say("choosing 'use another account'"), Press(snap["anotherAccount"])]
     if snap["number"] or snap["waiting"]:
         return _relay(snap, memory)
     refusing = memory.last_kind is not None and bool(snap["error"])
@@ -243,6 +182,27 @@ def _relay(snap: Snapshot, memory: Memory) -> list[Action]:
         memory.last_respond = memory.now
         return [Press(snap["responded"])]
     return []
+
+
+AWS_APP = re.compile(r"amazon web services|\baws\b", re.I)
+
+
+def _open_app(snap: Snapshot, memory: Memory) -> list[Action]:
+    """An app dashboard: open the one tile naming AWS (or --app), in this tab or a new one."""
+    want = memory.settings.app
+    names = list(dict.fromkeys(t["text"] for t in snap["tiles"]))
+    found = [n for n in names if (want.lower() in n.lower() if want else AWS_APP.search(n))]
+    if len(found) != 1:
+        which = f"'{want}'" if want else "naming AWS"
+        raise BrowserError(
+            f"the IdP shows an app dashboard with {'no' if not found else 'several'} tile(s) {which}: "
+            + ", ".join(names),
+            hint="pass --app TEXT naming the AWS tile, or use the AWS app's own sign-in URL as the IdP URL",
+        )
+    if not _once(memory, "app", _place(snap["url"]), snap["doc"]):
+        return []
+    tile = next(t for t in snap["tiles"] if t["text"] == found[0])
+    return [Say(f"opening the app '{found[0]}' on the dashboard"), Press(tile["el"])]
 
 
 def _choose_method(snap: Snapshot, memory: Memory, place: str) -> tuple[list[Action], bool]:
@@ -312,6 +272,8 @@ def _another_way(snap: Snapshot, memory: Memory, place: str) -> list[Action]:
 
 
 def _fill_username(snap: Snapshot, memory: Memory, place: str) -> list[Action]:
+    if pending := _pending(snap, memory, place, "username"):
+        return pending
     if _already(snap, memory, place, "username"):
         return [WAIT]
     steps: list[Action] = []
@@ -330,6 +292,8 @@ def _username(snap: Snapshot, memory: Memory) -> Type:
 
 
 def _fill_password(snap: Snapshot, memory: Memory, place: str) -> list[Action]:
+    if pending := _pending(snap, memory, place, "password"):
+        return pending
     if _already(snap, memory, place, "password"):
         return [WAIT]
     if not memory.settings.has_password:
@@ -347,6 +311,8 @@ def _fill_password(snap: Snapshot, memory: Memory, place: str) -> list[Action]:
 
 
 def _fill_otp(snap: Snapshot, memory: Memory, place: str) -> list[Action]:
+    if pending := _pending(snap, memory, place, "otp"):
+        return pending
     if _already(snap, memory, place, "otp"):
         return [WAIT]
     if not memory.settings.has_code:
@@ -370,9 +336,34 @@ def _already(snap: Snapshot, memory: Memory, place: str, kind: str) -> bool:
     done = memory.done.get(kind)
     if done is None or (kind == "username" and done.place != place):
         return False
-    if snap["doc"] == done.doc and not snap["invalid"] and not (snap["error"] and snap["error"] != done.error):
+    error = snap["error"] or _new_message(snap, done)
+    if snap["doc"] == done.doc and not snap["invalid"] and not (error and error != done.error):
         return True  # still submitting, or a script is thinking: wait
-    raise relay.rejection(trim(snap["error"] or snap["invalid"]), kind)
+    raise relay.rejection(trim(error or snap["invalid"]), kind)
+
+
+def _pending(snap: Snapshot, memory: Memory, place: str, kind: str) -> list[Action]:
+    """Typed, but the page kept its button disabled: wait for it (until the timeout), press once."""
+    done = memory.done.get(kind)
+    if done is None or done.pressed or done.doc != snap["doc"] or done.place != place:
+        return []
+    if snap["submit"] is None:
+        return [WAIT]
+    done.pressed = True
+    return [Say(f"submitting the {KIND_NAMES[kind]}"), Press(snap["submit"])]
+
+
+def _new_message(snap: Snapshot, done: Done) -> str:
+    """A message by its structure, in any language, that was not on the page when we submitted:
+    on a new document any signal counts (alert, live region, error-like class, red, invalid
+    field); in the same document (a script's answer) not a live region alone ("Signing in...")."""
+    for m in snap["messages"]:
+        if m["text"] in done.messages:
+            continue
+        strong = m["alert"] or m["errorLike"] or m["red"] or m["invalid"] or m["words"]
+        if strong or (m["live"] and snap["doc"] != done.doc):
+            return str(m["text"])
+    return ""
 
 
 def _refused(snap: Snapshot, memory: Memory) -> None:
@@ -389,9 +380,13 @@ def _refused(snap: Snapshot, memory: Memory) -> None:
 
 
 def _submit(snap: Snapshot, memory: Memory, place: str, kind: str, field: int) -> list[Action]:
-    memory.done[kind] = Done(place, snap["doc"], snap["error"])
+    seen = tuple(m["text"] for m in snap["messages"])
+    held = snap["submit"] is None and snap["submitDisabled"]  # pressed once the page enables it
+    memory.done[kind] = Done(place, snap["doc"], snap["error"], seen, pressed=not held)
     memory.last_kind = kind
-    return [Say(f"submitting the {_KIND_NAMES[kind]}"), Press(snap["submit"], field)]
+    if held:
+        return [WAIT]
+    return [Say(f"submitting the {KIND_NAMES[kind]}"), Press(snap["submit"], field)]
 
 
 def _once(memory: Memory, *key: str) -> bool:
@@ -410,7 +405,7 @@ def _has(snap: Snapshot, key: str) -> bool:
 def actionable(snap: Snapshot) -> bool:
     """Whether this document (of the page or a frame) is the one to act on."""
     keys = ("user", "password", "otp", "otpSplit", "kmsi", "newPassword", "number", "waiting", "portal")
-    return any(_has(snap, k) for k in (*keys, "methods", "account"))
+    return any(_has(snap, k) for k in (*keys, "methods", "account", "anotherAccount", "consent", "tiles"))
 
 
 def _place(url: str) -> str:
