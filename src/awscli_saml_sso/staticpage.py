@@ -102,6 +102,11 @@ def _empty(page: htmlforms.Page, doc: str) -> dict[str, Any]:
         "portal": None,
         "choose": False,
         "account": None,
+        "anotherAccount": None,
+        "consent": None,  # consent pages and app dashboards are left to the browser's reader
+        "tiles": [],
+        "submitDisabled": False,
+        "refusesAutomation": "",
         "fields": [],
         "buttons": [],
         "headings": [],
@@ -202,6 +207,8 @@ def _fields(snap, refs, page, controls, username: str) -> None:
         pick = next((x for x in good if SUBMIT.search((x[1].text or x[1].value).lower())), good[0] if good else None)
         if pick is not None:
             snap["submit"] = _ref(refs, ("control", str(f), str(pick[0])))
+        # a disabled submit button is one that script enables later: a page for the browser
+        snap["submitDisabled"] = pick is None and any(s.is_submit and s.disabled for s in page.forms[f].controls)
     for f, c in controls:
         control = page.forms[f].controls[c]
         if control.type in NOT_TYPED or control.tag in ("select", "button"):
