@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("defaults", "errors", "models", "hardexit", "logsetup", "trust", "paths", "origins", "options"),
     ),
     ("logic", ("saml", "roles", "inifile", "htmlforms", "staticpage")),
-    ("io", ("atomicfile", "awsfiles", "secrets", "idps", "legacy", "aliases", "sts", "ui")),
+    ("io", ("atomicfile", "awsfiles", "secrets", "idps", "legacy", "aliases", "sts", "ui", "cookiestore")),
     ("sources", ("browser.*", "sources.*")),
     ("flow", ("login",)),
     ("delivery", ("delivery.*",)),

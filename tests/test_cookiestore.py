@@ -6,7 +6,8 @@ import os
 import stat
 import time
 
-from awscli_saml_sso.sources import cookiestore, webclient
+from awscli_saml_sso import cookiestore
+from awscli_saml_sso.sources import webclient
 
 
 def _jar_with(expires):

@@ -152,6 +152,7 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
 @click.option(
     "--endpoint-url", metavar="URL", envvar="ASS_ENDPOINT_URL", help="STS endpoint URL. [env ASS_ENDPOINT_URL]"
 )
+@common.engine_option
 @common.browser_option
 @click.option("--browser-path", metavar="PATH", help="Browser binary.")
 @click.option(

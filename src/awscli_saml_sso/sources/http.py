@@ -31,8 +31,9 @@ class HttpSource(SamlSource):
     environ: Mapping[str, str] = dataclasses.field(default_factory=dict, repr=False)
 
     def obtain(self, ui: SourceUI, started: Callable[[], None] | None = None) -> str:
-        from awscli_saml_sso.sources import cookiestore, httpengine
-        from awscli_saml_sso.sources.browser import BrowserSource, origin_guard, settings_for
+        from awscli_saml_sso import cookiestore
+        from awscli_saml_sso.sources import httpengine
+        from awscli_saml_sso.sources.browser import BrowserSource, origin_guard
         from awscli_saml_sso.sources.webclient import WebClient, new_jar
 
         opts = self.opts
@@ -75,9 +76,25 @@ class HttpSource(SamlSource):
         return value
 
 
+def settings_for(opts: LoginOptions):  # -> decide.Settings
+    """What the page model needs of the options over HTTP (no window, no terminal hand-over)."""
+    from awscli_saml_sso.browser import decide
+
+    idp, answers = opts.idp, opts.answers
+    return decide.Settings(
+        username=idp.username,
+        mfa_method=idp.mfa_method,
+        prefer_code=bool(idp.prefer_code),
+        has_password=answers.password is not None,
+        has_code=answers.mfa_code is not None,
+        remember_me=opts.browser.profile_dir is not None,
+        app=idp.app,
+    )
+
+
 def _handoff(need, jar):
+    from awscli_saml_sso import cookiestore
     from awscli_saml_sso.browser.request import Handoff
-    from awscli_saml_sso.sources import cookiestore
 
     page = need.page
     return Handoff(

@@ -158,12 +158,12 @@ class HttpLogin:
 
     def _type(self, page, refs, action, fills: dict[str, str], answer: Response) -> htmlforms.Form:
         form, control = _control(page, refs[action.field])
-        secret = action.what in SECRET_KINDS
-        if secret:
-            fields = tuple(c.name for c in form.controls if c.type == "password" or c is control)
-            reason = htmlforms.needs_script(page, form, fields)
-            if reason is not None:
-                raise NeedsBrowser(f"{reason} on {strip_query(answer.url)}", answer, self.posted_secret)
+        # Any form we fill must be one a browser would post unchanged, before anything is typed
+        fields = tuple(c.name for c in form.controls if c.type == "password" or c is control)
+        reason = htmlforms.needs_script(page, form, fields)
+        if reason is not None:
+            raise NeedsBrowser(f"{reason} on {strip_query(answer.url)}", answer, self.posted_secret)
+        if action.what in SECRET_KINDS:
             if self.request.check_origin is not None:
                 self.request.check_origin(form.action)  # where the secret goes, not only the page
                 self.request.check_origin(answer.url)

@@ -30,23 +30,30 @@ def jar_path(environ: Mapping[str, str], nickname: str) -> Path:
     return paths.tool_home(environ) / "cookies" / f"{nickname}.json"
 
 
-def load(path: Path, jar: http.cookiejar.CookieJar) -> int:
-    """Adds the file's unexpired cookies to ``jar``; how many. A missing, foreign or broken file
-    adds none (the login asks the IdP again; never a failure)."""
+def load_records(path: Path) -> list[dict[str, Any]]:
+    """The file's unexpired cookie records. A missing, foreign or broken file gives none (the
+    login asks the IdP again; never a failure)."""
     from awscli_saml_sso.errors import SamlSsoError
 
     try:
         data = atomicfile.read_bytes(path, MAX_FILE, trusted=True, what="cookie file")
     except SamlSsoError as exc:  # a link, a FIFO, someone else's file, too large
         log.debug("cookie file not used: %s", exc)
-        return 0
+        return []
     try:
         records = json.loads(data)["cookies"] if data else []
     except (ValueError, KeyError, TypeError):
         log.debug("cookie file not used: not ours")
-        return 0
+        return []
+    return (
+        [r for r in records if isinstance(r, dict) and from_record(r) is not None] if isinstance(records, list) else []
+    )
+
+
+def load(path: Path, jar: http.cookiejar.CookieJar) -> int:
+    """Adds the file's unexpired cookies to ``jar``; how many."""
     count = 0
-    for record in records if isinstance(records, list) else []:
+    for record in load_records(path):
         cookie = from_record(record)
         if cookie is not None and not cookie.is_expired():
             jar.set_cookie(cookie)
@@ -55,8 +62,13 @@ def load(path: Path, jar: http.cookiejar.CookieJar) -> int:
 
 
 def save(path: Path, jar: Iterable[http.cookiejar.Cookie]) -> None:
-    records = [to_record(c) for c in jar if c.expires is not None and not c.is_expired()]
-    body = json.dumps({"version": VERSION, "cookies": records}, indent=1).encode()
+    save_records(path, [to_record(c) for c in jar])
+
+
+def save_records(path: Path, records: Iterable[dict[str, Any]]) -> None:
+    """Keeps the persistent, unexpired ones (a browser forgets session cookies at exit, too)."""
+    kept = [r for r in records if not r.get("session") and float(r.get("expires", -1)) > time.time()]
+    body = json.dumps({"version": VERSION, "cookies": kept}, indent=1).encode()
     atomicfile.write_private(path, body, own_dir=True)
 
 
@@ -112,8 +124,3 @@ def from_record(record: Any) -> http.cookiejar.Cookie | None:
         None,
         rest,
     )
-
-
-def unexpired(records: Iterable[dict[str, Any]], now: float | None = None) -> list[dict[str, Any]]:
-    now = time.time() if now is None else now
-    return [r for r in records if r.get("session") or float(r.get("expires", -1)) > now]
