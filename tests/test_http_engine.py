@@ -150,3 +150,19 @@ def test_engine_is_stored_per_idp(env, home):
     assert back.code == 0, back
     assert '"engine"' not in (Path(env["ASS_HOME"]) / "idps.json").read_text()
     assert os.environ.get("ASS_ENGINE") == "browser"  # the other tests' default is untouched
+
+
+def test_keycloak_one_time_code_over_http(keycloak_aws, env, home):
+    from stackfixtures import KC_OTP_USER
+    from test_e2e_keycloak import fresh_code
+
+    aws = keycloak_aws
+    args = ["--engine", "http", "--browser-path", NO_BROWSER, "--mfa-code", fresh_code()]
+    result = login(aws, env, KC_OTP_USER, *args, password=KC_OTP_USER)
+    assert result.code == 0, result
+    assert caller_arn(aws).endswith(f":assumed-role/Role.User/{KC_OTP_USER}")
+    right = fresh_code()
+    wrong = f"{(int(right) + 500_000) % 1_000_000:06d}"
+    again = login(aws, env, KC_OTP_USER, "--engine", "http", "--browser-path", NO_BROWSER, "--mfa-code", wrong,
+                  "--force", password=KC_OTP_USER)  # fmt: skip
+    assert again.code == 3 and "IdP rejected" in again.err, again
