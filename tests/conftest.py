@@ -27,6 +27,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
         "ASS_HOME": str(home / ".awscli_saml_sso"),
         "AWS_DEFAULT_REGION": "us-east-1",  # what a person's environment or ~/.aws/config gives
+        # The browser engine's tests drive the browser from the first page, as they were written
+        # for; the plain-HTTP engine's tests (test_http_engine*.py) set --engine themselves.
+        "ASS_ENGINE": "browser",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -272,16 +272,19 @@ def test_security_key_without_a_terminal_is_one_clear_error(make_login, saml, hu
 
 
 @pytest.mark.e2e
-def test_security_key_handed_over_to_a_visible_window_in_a_pty(aws, cli_env, human, display, tmp_path):
+@pytest.mark.parametrize("kmsi", [False, True], ids=["saml-after-key", "stay-signed-in-after-key"])
+def test_security_key_handed_over_to_a_visible_window_in_a_pty(aws, cli_env, human, display, tmp_path, kmsi):
     """A person at a terminal: the tool says what the page wants, offers the visible window; the
     test plays the person touching the key once the page shows in a visible (not headless)
-    browser, which has the headless login's session cookie; the tool then finishes the login."""
+    browser, which has the headless login's session cookie; the tool then finishes the login,
+    answering "Stay signed in?" in that window itself (within 5 s of the person's step)."""
     import tempfile
 
     import boto3
     import pexpect
 
     human.reset()
+    human.kmsi_after_key = kmsi
     human.saml_target = "https://signin.aws.amazon.com/saml"
     human.saml_value = aws.saml_response_for("aws_user")
     scratch = tempfile.mkdtemp(prefix="ass-ho-", dir="/tmp")  # short: a socket path goes under it
@@ -316,6 +319,7 @@ def test_security_key_handed_over_to_a_visible_window_in_a_pty(aws, cli_env, hum
             assert time.monotonic() < deadline, human.key_pages
             assert child.isalive(), child.before
             time.sleep(0.2)
+        touched = time.monotonic()
         with urllib.request.urlopen(human.base + "/_test/key", timeout=5) as reply:
             assert reply.read() == b"ok"  # the person touched the key in the visible window
         child.expect(pexpect.EOF, timeout=60)
@@ -325,6 +329,8 @@ def test_security_key_handed_over_to_a_visible_window_in_a_pty(aws, cli_env, hum
     assert child.exitstatus == 0, child.before
     assert any("Headless" in ua for ua in human.key_pages)  # first shown headless
     assert len(human.password_posts) == 1  # the visible window went on with the same session
+    if kmsi:
+        assert len(human.kmsi_answered) == 1 and human.kmsi_answered[0] - touched < 5.0
     arn = (
         boto3.Session(profile_name="saml").client("sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]
     )

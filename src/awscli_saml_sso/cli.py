@@ -128,6 +128,7 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
     type=click.Choice(defaults.MFA_METHODS),
     help="Second factor to choose where the IdP offers several.",
 )
+@click.option("--app", metavar="TEXT", help="The tile to open on an app dashboard [the one naming AWS].")
 @common.profile_option(f"Profile to write [{defaults.PROFILE}].")
 @click.option("--role-arn", metavar="ARN", help="Choose this role (error if not granted).")
 @click.option("--role", "role_pattern", metavar="PATTERN", help="Choose by role name or account:role glob.")
@@ -151,6 +152,7 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
 @click.option(
     "--endpoint-url", metavar="URL", envvar="ASS_ENDPOINT_URL", help="STS endpoint URL. [env ASS_ENDPOINT_URL]"
 )
+@common.engine_option
 @common.browser_option
 @click.option("--browser-path", metavar="PATH", help="Browser binary.")
 @click.option(

@@ -13,6 +13,11 @@ BROWSERS = ("chrome", "chromium", "edge", "firefox")
 BROWSER_MODES = ("headless", "show", "manual")
 HEADLESS, SHOW, MANUAL = BROWSER_MODES
 
+# --engine: plain HTTP first and the browser when a page needs it, only HTTP, only the browser
+ENGINES = ("auto", "http", "browser")
+ENGINE_AUTO, ENGINE_HTTP, ENGINE_BROWSER = ENGINES
+ENGINE_ENV = "ASS_ENGINE"
+
 # --mfa-method: the second factor to choose where the IdP offers several
 MFA_METHODS = ("totp", "push", "sms", "call", "email")
 

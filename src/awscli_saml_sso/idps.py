@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from awscli_saml_sso import atomicfile, origins, paths, trust
-from awscli_saml_sso.defaults import BROWSERS, MAX_DURATION, MFA_METHODS, MIN_DURATION
+from awscli_saml_sso.defaults import BROWSERS, ENGINE_AUTO, ENGINES, MAX_DURATION, MFA_METHODS, MIN_DURATION
 from awscli_saml_sso.errors import FilesError, UsageError
 from awscli_saml_sso.models import StoredIdp
 from awscli_saml_sso.origins import validate_url
@@ -63,6 +63,7 @@ __all__ = [
     "set_password",
     "delete_password",
     "remember_step",
+    "remember_engine",
 ]
 
 
@@ -123,7 +124,9 @@ def validate(idp: StoredIdp) -> StoredIdp:
         idp.needs_person,
         "a short one-line note",
     )
-    return dataclasses.replace(idp, url=url, allowed_origins=_origins(idp.allowed_origins))
+    _check(idp.engine is None or idp.engine in ENGINES, "engine", idp.engine, "one of " + ", ".join(ENGINES))
+    engine = None if idp.engine == ENGINE_AUTO else idp.engine  # auto is the default: not stored
+    return dataclasses.replace(idp, url=url, allowed_origins=_origins(idp.allowed_origins), engine=engine)
 
 
 def _origins(given: list[str] | None) -> list[str] | None:
@@ -228,6 +231,13 @@ def remember_step(nickname: str, step: str, environ: Mapping[str, str]) -> None:
         save(dataclasses.replace(idp, needs_person=step), environ)
 
 
+def remember_engine(nickname: str, engine: str, environ: Mapping[str, str]) -> None:
+    """Note that the IdP's login needed ``engine`` (the browser), so ``auto`` starts there next time."""
+    idp = get(nickname, environ)
+    if idp.engine in (None, ENGINE_AUTO) and engine != ENGINE_AUTO:
+        save(dataclasses.replace(idp, engine=engine), environ)
+
+
 def remove(nickname: str, environ: Mapping[str, str]) -> None:
     """Forget the IdP, its keyring password and its browser profile (its SSO cookies)."""
     path = idps_path(environ)
@@ -241,6 +251,9 @@ def remove(nickname: str, environ: Mapping[str, str]) -> None:
     profile_dir = paths.browser_profile_dir(environ, nickname)
     if profile_dir.is_dir() and not profile_dir.is_symlink():
         shutil.rmtree(profile_dir, ignore_errors=True)
+    from awscli_saml_sso import cookiestore  # its cookie jar goes with it
+
+    cookiestore.remove(cookiestore.jar_path(environ, nickname))
     log.debug("removed IdP %s", nickname)
 
 

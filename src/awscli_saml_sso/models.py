@@ -83,6 +83,7 @@ class StoredIdp:
     mfa_method: str | None = None  # older readers skip unknown fields (see idps._entry)
     allowed_origins: list[str] | None = None  # besides the URL's own origin (``origins``)
     needs_person: str | None = None  # a step the IdP asked a person for (e.g. "a security key")
+    engine: str | None = None  # --engine for this IdP; "browser" once an auto login needed it
 
     def to_json(self) -> dict[str, object]:
         """The file's entry: every set field but the nickname (the entry's key)."""

@@ -23,6 +23,7 @@ class IdpOptions:
     username: str | None = None
     mfa_method: str | None = None  # the factor to choose on the IdP's page (--mfa-method)
     prefer_code: bool = False  # --mfa-code given: choose the code method where there is a choice
+    app: str | None = None  # the tile to open on an app dashboard (--app; default: the one naming AWS)
     # origins besides the IdP URL's that the stored IdP trusts: where the password may be typed
     # and from where --listen takes a SAML post (docs/security.md)
     allowed_origins: tuple[str, ...] = ()
@@ -38,6 +39,8 @@ class Answers:
     remember_step: Callable[[str], None] | None = dataclasses.field(default=None, repr=False)
     # stores an origin the person confirmed (``idps.allow_origins``)
     remember_origin: Callable[[str], None] | None = dataclasses.field(default=None, repr=False)
+    # the stored IdP's login needed the browser ("browser"): the next --engine auto starts there
+    remember_engine: Callable[[str], None] | None = dataclasses.field(default=None, repr=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +54,7 @@ class BrowserOptions:
     timeout: float = defaults.TIMEOUT
     profile_dir: Path | None = None  # persistent profile (0700); None: temporary, removed after
     diagnostics_dir: Path | None = None  # screenshot + HTML on failure (created 0700)
+    engine: str = defaults.ENGINE_BROWSER  # --engine: auto | http | browser (entry points default to auto)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,7 +15,7 @@ behaviour (what their pages show and do), not from their ids:
   /pick    Google-like "Choose an account" with two accounts, then /plain
   /odd     a page nobody can read (a canvas)
   /key     username + password, then "Use your security key" (WebAuthn); the key is "touched" by
-           the test calling /_test/key
+           the test calling /_test/key; with ``kmsi_after_key``, Entra's "Stay signed in?" follows
 
 Users: alice (works), dora (account disabled). Every password POST is counted in
 ``password_posts``; the phone is the test: ``GET /_test/approve?number=N`` or ``/_test/deny``.
@@ -255,6 +255,13 @@ setInterval(async function () {{
 }}, 300);
 </script>"""
 
+KMSI = """<div role="heading">Stay signed in?</div>
+<div>Do this to reduce the number of times you are asked to sign in.</div>
+<form method="post" action="/kmsi"><input type="hidden" name="LoginOptions" value="1">
+  <input type="button" value="No" onclick="this.form.LoginOptions.value='0'; this.form.submit()">
+  <input type="submit" value="Yes">
+</form>"""
+
 
 class HumanIdp(Served):
     def __init__(self) -> None:
@@ -264,6 +271,8 @@ class HumanIdp(Served):
         self.mfa: list[tuple[str, str]] = []  # (method, code) posted on the F5 page
         self.key_pages: list[str] = []  # the User-Agent of each browser that showed the key page
         self.challenges: dict[str, dict[str, object]] = {}  # tx -> number, state, seen
+        self.kmsi_after_key = False  # /done asks "Stay signed in?" first
+        self.kmsi_answered: list[float] = []  # when "Stay signed in?" was answered
         self.lock = threading.Lock()
         outer = self
 
@@ -313,6 +322,8 @@ class HumanIdp(Served):
         self.mfa.clear()
         self.challenges.clear()
         self.key_pages.clear()
+        self.kmsi_after_key = False
+        self.kmsi_answered.clear()
 
     # ---- the phone ----------------------------------------------------------------------------
 
@@ -360,6 +371,8 @@ class HumanIdp(Served):
         if path == "/done":
             with self.lock:
                 approved = self.challenges.get(query.get("tx", ""), {}).get("state") == "approved"
+            if approved and self.kmsi_after_key:  # Entra: "Stay signed in?" after the person's step
+                return 200, "Sign in to your account", KMSI
             return self.saml_page() if approved else (403, "No", "<h1>Not approved</h1>")
         if path == "/ms/proofs":
             return 200, "Sign in to your account", MS_PROOFS.format(tx=html.escape(query.get("tx", "")))
@@ -454,6 +467,9 @@ class HumanIdp(Served):
                     '<div role="alert">You didn\'t enter the expected verification code. Please try again.</div><form',
                 ),
             )
+        if path == "/kmsi":
+            self.kmsi_answered.append(time.monotonic())
+            return self.saml_page()
         if path == "/f5/mfa":
             self.mfa.append((form.get("method", ""), form.get("passcode", "")))
             if form.get("method") == "push":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import threading
 import time
@@ -10,11 +11,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from awscli_saml_sso.browser import autofill, drivers, handover
+from awscli_saml_sso.browser.cdp import CdpError
 from awscli_saml_sso.browser.endpoints import effective_endpoints, strip_query
 from awscli_saml_sso.browser.person import NeedsPerson
 from awscli_saml_sso.browser.request import BrowserLogin
 from awscli_saml_sso.defaults import BROWSER_MODES, MANUAL
-from awscli_saml_sso.errors import BrowserError, NetworkError, UsageError
+from awscli_saml_sso.errors import BrowserError, NetworkError, SamlSsoError, UsageError
+
+log = logging.getLogger(__name__)
 
 
 def run(login: BrowserLogin) -> str:
@@ -37,8 +41,9 @@ def run(login: BrowserLogin) -> str:
     hurry = False
     try:
         capture = _start_capture(session, endpoints)
-        login.status(f"opening {strip_query(str(login.idp.url))}")
-        _open(session.driver, str(login.idp.url), deadline)
+        start = _session_in(session, capture, login)
+        login.status(f"opening {strip_query(start)}")
+        _open(session.driver, start, deadline)
         if browser.mode == MANUAL:
             login.status("log in in the browser window; waiting for the SAML response")
         try:
@@ -48,6 +53,7 @@ def run(login: BrowserLogin) -> str:
                 login, session, need, deadline, lambda other: _start_capture(other, endpoints), _close
             )
         login.status(f"SAML response captured after {time.monotonic() - began:.1f} s")
+        _session_out(session, login)
         return value
     except KeyboardInterrupt:  # Ctrl-C/SIGTERM (errors.Interrupted): stop at once, no polite quit
         hurry = True
@@ -57,6 +63,40 @@ def run(login: BrowserLogin) -> str:
             _close_in_background(session, capture)
         else:
             _close(session, capture, hurry)
+
+
+def _session_in(session: drivers.Session, capture: Any, login: BrowserLogin) -> str:
+    """The IdP session into the browser (the HTTP engine's, else a stored IdP's jar) and the URL
+    to open: the HTTP engine's last page, served as received (Chromium family), or the IdP's."""
+    if not session.kind.chromium_family:
+        return str(login.idp.url)  # Firefox: the HTTP engine hands over before any secret
+    from awscli_saml_sso import cookiestore
+    from awscli_saml_sso.browser import cookies
+
+    handoff = login.handoff
+    records = handoff.cookies if handoff is not None else ()
+    if handoff is None and login.cookie_jar is not None:
+        records = tuple(cookiestore.load_records(login.cookie_jar))
+    with contextlib.suppress(CdpError):  # a cookie the browser refuses: the IdP asks again
+        cookies.push(session.driver, records)
+    if handoff is None or not handoff.url:
+        return str(login.idp.url)
+    if handoff.body and hasattr(capture, "serve_once"):
+        capture.serve_once(handoff.url, handoff.status, handoff.headers, handoff.body)
+    return handoff.url
+
+
+def _session_out(session: drivers.Session, login: BrowserLogin) -> None:
+    """A stored IdP's jar gets the browser's cookies now, for the next plain-HTTP login."""
+    if login.cookie_jar is None or not session.kind.chromium_family:
+        return
+    from awscli_saml_sso import cookiestore
+    from awscli_saml_sso.browser import cookies
+
+    try:
+        cookiestore.save_records(login.cookie_jar, cookies.pull(session.driver))
+    except (CdpError, OSError, SamlSsoError) as exc:  # the login has its answer: never fail it here
+        log.debug("browser cookies not kept: %s", exc)
 
 
 _closing: list[threading.Thread] = []

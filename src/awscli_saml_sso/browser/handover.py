@@ -63,9 +63,10 @@ def take_over(
         if cookies:
             visible.driver.execute_cdp_cmd("Storage.setCookies", {"cookies": cookies})
         visible.driver.get(need.url)
-        # The person acts in this window: the tool only follows it and waits for the capture
+        # The person does their step in this window; the same engine answers what follows it
+        # (stay signed in, consent, our account's tile) until the capture, never typing a secret
         person = dataclasses.replace(login, browser=dataclasses.replace(options, mode=MANUAL))
-        return autofill.Autofill(visible.driver, person, capture).run(deadline)
+        return autofill.Autofill(visible.driver, person, capture, attended=True).run(deadline)
     finally:
         close(visible, capture)
 

@@ -93,7 +93,7 @@ _CLASSES = (
         "format",
         re.compile(
             r"\bformat\b|enter a valid|must (contain|include|be a)|please (enter|include|match)|"
-            r"valid (e-?mail|address|user)",
+            r"\bvalid (e-?mail|address|user)",
             re.I,
         ),
     ),

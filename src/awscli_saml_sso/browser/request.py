@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 
 from awscli_saml_sso.browser.endpoints import DEFAULT_SAML_ENDPOINTS
 from awscli_saml_sso.options import Answers, BrowserOptions, IdpOptions
@@ -11,6 +12,19 @@ from awscli_saml_sso.options import Answers, BrowserOptions, IdpOptions
 
 def _quiet(message: str) -> None:
     """Default progress sink: say nothing."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Handoff:
+    """Where the plain-HTTP engine stopped: the browser carries on from this page, with these
+    cookies (the browser's cookie records), showing the page as received (nothing posted twice)."""
+
+    url: str | None
+    status: int = 0
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = dataclasses.field(default=b"", repr=False)
+    cookies: tuple[dict, ...] = dataclasses.field(default=(), repr=False)
+    posted_secret: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,3 +51,8 @@ class BrowserLogin:
     # Called once the browser process has been launched (before it is ready): the caller starts
     # its own slow work (imports) then, not before, so that it does not delay the browser.
     launched: Callable[[], None] | None = dataclasses.field(default=None, repr=False)
+    # The plain-HTTP engine's session and last page: the browser starts there (``--engine auto``)
+    handoff: Handoff | None = None
+    # A stored IdP's cookie jar (``cookiestore``): pushed into the browser before the first page,
+    # and the browser's cookies written back after the login, so both engines share one session
+    cookie_jar: Path | None = None

@@ -38,6 +38,13 @@ def profile_option(help_text: str, default: str | None = None) -> Any:
 
 
 browser_option = click.option("--browser", type=click.Choice(defaults.BROWSERS), help="Browser to drive.")
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(defaults.ENGINES),
+    envvar=defaults.ENGINE_ENV,
+    help="Plain HTTP first and the browser when a page needs it, only HTTP, or only the browser"
+    f" [auto; env {defaults.ENGINE_ENV}].",
+)
 
 
 def setup_logging(ctx: click.Context, log_level: str | None) -> str | None:

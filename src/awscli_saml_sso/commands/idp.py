@@ -114,6 +114,12 @@ def _field_options(url_required: bool) -> Any:
         click.option("--region", metavar="REGION", help="Default region."),
         click.option("--browser", type=click.Choice(defaults.BROWSERS), help="Browser to drive for this IdP."),
         click.option(
+            "--engine",
+            type=click.Choice(defaults.ENGINES),
+            help="auto: plain HTTP first, the browser when a page needs it (the default; a login that "
+            "needed the browser is remembered as browser); http; browser.",
+        ),
+        click.option(
             "--duration",
             type=click.IntRange(defaults.MIN_DURATION, defaults.MAX_DURATION),
             metavar="SECONDS",

@@ -28,7 +28,7 @@ def login(options: dict[str, Any], term: Terminal, environ: Mapping[str, str], s
         )
     secret = _PasswordSource(options, stored, term, stdin)
     opts = build_options(options, term, environ, secret, stored)
-    result = run_login(opts, source(options, opts), term, environ)
+    result = run_login(opts, source(options, opts, environ), term, environ)
     report(result, term)
     if stored is not None and not result.still_valid:
         stored_idp.after_login(stored, options, opts, result, secret.typed, term, environ)
@@ -72,6 +72,7 @@ def build_options(
             username=username,
             mfa_method=o.get("mfa_method") or getattr(stored, "mfa_method", None),
             prefer_code=bool(o.get("mfa_code")),
+            app=o.get("app"),
             allowed_origins=tuple(getattr(stored, "allowed_origins", None) or ()),
         ),
         answers=Answers(
@@ -79,6 +80,7 @@ def build_options(
             mfa_code=_mfa_source(o, term),
             remember_step=stored_idp.step_recorder(stored, environ) if stored else None,
             remember_origin=_remember_origin(stored, environ),
+            remember_engine=stored_idp.engine_recorder(stored, environ) if stored else None,
         ),
         browser=BrowserOptions(
             name=pick("browser"),
@@ -88,6 +90,7 @@ def build_options(
             timeout=float(o.get("timeout") or defaults.TIMEOUT),
             profile_dir=paths.browser_profile_dir(environ, stored.nickname) if stored else None,
             diagnostics_dir=paths.diagnostics_dir(environ),
+            engine=engine(o.get("engine"), stored, mode, o.get("listen")),
         ),
         roles=RoleOptions(
             role_arn=o.get("role_arn") or (stored.role_arn if use_stored_role else None),
@@ -109,9 +112,17 @@ def build_options(
     )
 
 
-def source(o: dict[str, Any], opts: LoginOptions) -> sources.SamlSource:
-    """``--saml-response`` (read now), ``--listen``, else the browser."""
-    return sources.pick(opts, _read_saml_response(o.get("saml_response")), o.get("listen"))
+def engine(given: str | None, stored: Any, mode: str, listen: int | None) -> str:
+    """``--engine`` (or ``ASS_ENGINE``), else the stored IdP's, else auto; a visible window or
+    ``--listen`` is the browser's (the person's own, for ``--listen``) from the first page."""
+    if mode != defaults.HEADLESS or listen is not None:
+        return defaults.ENGINE_BROWSER
+    return given or getattr(stored, "engine", None) or defaults.ENGINE_AUTO
+
+
+def source(o: dict[str, Any], opts: LoginOptions, environ: Mapping[str, str]) -> sources.SamlSource:
+    """``--saml-response`` (read now), ``--listen``, else plain HTTP and/or the browser."""
+    return sources.pick(opts, _read_saml_response(o.get("saml_response")), o.get("listen"), environ)
 
 
 def _aliases(environ: Mapping[str, str]) -> dict[str, str]:

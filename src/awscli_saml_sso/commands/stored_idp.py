@@ -6,7 +6,6 @@ the stored IdPs with ``+`` to add one, or (nothing stored yet) the questions to 
 
 from __future__ import annotations
 
-import dataclasses
 import shlex
 from collections.abc import Mapping
 from typing import Any
@@ -101,13 +100,15 @@ def _remember(stored: Any, opts: Any, role_arn: str | None, term: Terminal, envi
     from awscli_saml_sso import idps
     from awscli_saml_sso.errors import SamlSsoError
 
-    updated = dataclasses.replace(
-        stored, username=stored.username or opts.idp.username, role_arn=stored.role_arn or role_arn
-    )
-    if updated == stored:
+    changes = {}
+    if not stored.username and opts.idp.username:
+        changes["username"] = opts.idp.username
+    if not stored.role_arn and role_arn:
+        changes["role_arn"] = role_arn
+    if not changes:
         return
-    try:
-        idps.save(updated, environ)
+    try:  # only these fields, under the lock: what the login itself noted (an origin, the engine) stays
+        updated, _ = idps.update(stored.nickname, changes, environ)
     except SamlSsoError as exc:
         term.warn(f"could not remember the username and role of IdP '{stored.nickname}': {exc.message}")
         return
@@ -146,5 +147,17 @@ def step_recorder(stored: Any, environ: Mapping[str, str]):
         from awscli_saml_sso import idps
 
         idps.remember_step(stored.nickname, step, environ)
+
+    return remember
+
+
+def engine_recorder(stored: Any, environ: Mapping[str, str]):
+    """A callable the HTTP engine calls when the IdP's login needed the browser: noted on the
+    stored IdP, so the next ``--engine auto`` login starts in the browser at once."""
+
+    def remember(engine: str) -> None:
+        from awscli_saml_sso import idps
+
+        idps.remember_engine(stored.nickname, engine, environ)
 
     return remember

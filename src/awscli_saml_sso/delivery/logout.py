@@ -4,7 +4,7 @@
   is left in it; every other byte of the file stays), and its ``credential-process`` cache
   entries (those written for ``--profile P``, and those of ``[profile P]``'s own
   ``credential_process`` line when it is this tool);
-- an IdP (``--idp-nickname``): its persistent browser profile (the IdP's session cookie) and its
+- an IdP (``--idp-nickname``): its persistent browser profile and cookie jar (the IdP's session) and its
   ``credential-process`` cache entries; ``--forget-password``: its keyring entry too;
 - ``--all``: every profile this tool wrote, every cache entry, every IdP's browser profile
   (and with ``--forget-password`` every stored password).
@@ -95,6 +95,11 @@ def _forget_idp(nickname: str, forget_password: bool, environ: Mapping[str, str]
     if session.is_dir() and not session.is_symlink():
         shutil.rmtree(session, ignore_errors=True)
         done.append(f"removed the browser session of IdP '{nickname}' ({session})")
+    from awscli_saml_sso import cookiestore
+
+    jar = cookiestore.jar_path(environ, nickname)
+    if cookiestore.remove(jar):
+        done.append(f"removed the IdP session cookies of IdP '{nickname}' ({jar})")
     if forget_password:
         from awscli_saml_sso import idps
 

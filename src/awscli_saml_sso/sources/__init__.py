@@ -9,23 +9,34 @@ the response.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from awscli_saml_sso.defaults import ENGINE_BROWSER, HEADLESS
 from awscli_saml_sso.options import IdpOptions, LoginOptions
 from awscli_saml_sso.sources.base import SamlSource, SourceUI, idp_url
 
 __all__ = ["Given", "Listen", "SamlSource", "pick"]
 
 
-def pick(opts: LoginOptions, saml_response: bytes | None = None, listen_port: int | None = None) -> SamlSource:
-    """``--saml-response``, else ``--listen``, else the browser."""
+def pick(
+    opts: LoginOptions,
+    saml_response: bytes | None = None,
+    listen_port: int | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> SamlSource:
+    """``--saml-response``, else ``--listen``, else plain HTTP first (``--engine auto|http``,
+    headless only), else the browser."""
     if saml_response is not None:
         return Given(saml_response)
     if listen_port is not None:
         return Listen(opts.idp, listen_port, opts.browser.timeout)
+    if opts.browser.engine != ENGINE_BROWSER and opts.browser.mode == HEADLESS:
+        from awscli_saml_sso.sources.http import HttpSource  # light: the HTTP client loads on use
+
+        return HttpSource(opts, environ or {})
     from awscli_saml_sso.sources.browser import BrowserSource  # light, but not for the two above
 
-    return BrowserSource(opts)
+    return BrowserSource(opts, environ=environ or {})
 
 
 @dataclasses.dataclass(frozen=True)

@@ -19,6 +19,8 @@ class BrowserSource(SamlSource):
     """Drive a browser through the IdP's pages (headless and filled in, or a visible window)."""
 
     opts: LoginOptions
+    handoff: Any = None  # browser.request.Handoff: where the plain-HTTP engine stopped
+    environ: Any = dataclasses.field(default_factory=dict, repr=False)
 
     def obtain(self, ui: SourceUI, started: Callable[[], None] | None = None) -> str:
         opts = self.opts
@@ -33,6 +35,8 @@ class BrowserSource(SamlSource):
             confirm=_confirm(ui, opts.browser.mode),
             close_in_background=True,  # STS goes on while it shuts down; see wait_closed
             launched=started,
+            handoff=self.handoff,
+            cookie_jar=_jar(opts, self.environ),
         )
         with ui.waiting("waiting for the IdP"):
             return browser.capture_saml_response(request)
@@ -40,6 +44,13 @@ class BrowserSource(SamlSource):
     def wait_closed(self) -> None:
         """The browser shuts down while STS is called: it is gone before the login returns."""
         browser.wait_closed()
+
+
+def _jar(opts: LoginOptions, environ: Any) -> Any:
+    """A stored IdP's cookie jar, shared with the plain-HTTP engine (Chromium family only)."""
+    from awscli_saml_sso import cookiestore
+
+    return cookiestore.jar_path(environ, opts.idp.nickname) if opts.idp.nickname and environ else None
 
 
 def origin_guard(idp: IdpOptions, answers: Answers, ui: Any) -> Callable[[str], None]:
