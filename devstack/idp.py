@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from devstack import procs, realm
-from devstack.settings import HOST, Settings
+from devstack.settings import HOST, STACK_COMMAND, Settings
 
 SIMPLESAMLPHP_WWW = Path("/usr/share/simplesamlphp/www")
 NAME = "idp"
@@ -223,7 +223,7 @@ def _ensure_keypair(cert_dir: Path) -> None:
 def start(settings: Settings) -> int:
     php_bin = shutil.which("php")
     if php_bin is None or not SIMPLESAMLPHP_WWW.is_dir():
-        raise procs.StackError("php or SimpleSAMLphp is missing: run `python -m devstack install` (needs root/apt)")
+        raise procs.StackError(f"php or SimpleSAMLphp is missing: run `{STACK_COMMAND} install` (needs root/apt)")
     root = write_config(settings)
     env = {
         **os.environ,

@@ -593,3 +593,92 @@ def test_cli_up_aws_localstack_status_down_leaves_nothing(tmp_path):
         down = devstack_cli(state, "down")
     assert down.returncode == 0 and "stopped: idp, aws" in down.stderr
     assert not procs.group_members(pid)
+
+
+# ---- the AWS federation endpoint (issue 25 item 10) ----------------------------------------------
+
+
+def federation(stack, **params) -> requests.Response:
+    return requests.get(stack.settings.federation_url, params=params, timeout=30)
+
+
+def session_of(creds) -> str:
+    import json
+
+    return json.dumps(
+        {
+            "sessionId": creds["AccessKeyId"],
+            "sessionKey": creds["SecretAccessKey"],
+            "sessionToken": creds["SessionToken"],
+        }
+    )
+
+
+def test_federation_signs_in_with_credentials_the_stack_issued(aws):
+    creds = assume(aws, saml_response_for("aws_user"))["Credentials"]
+    got = federation(aws, Action="getSigninToken", Session=session_of(creds))
+    assert got.status_code == 200, got.text
+    token = got.json()["SigninToken"]
+    page = federation(aws, Action="login", Issuer="t", Destination="https://console.aws.amazon.com/", SigninToken=token)
+    assert page.status_code == 200
+    assert f"arn:aws:sts::{realm.ACCOUNT_ID}:assumed-role/Role.User/aws_user" in page.text
+    assert federation(aws, Action="login", SigninToken="made-up").status_code == 400
+
+
+def test_federation_refuses_credentials_it_did_not_issue_or_that_expired(aws):
+    creds = assume(aws, saml_response_for("aws_user"), DurationSeconds=900)["Credentials"]
+    wrong = dict(creds, SecretAccessKey="x" * 40)
+    assert federation(aws, Action="getSigninToken", Session=session_of(wrong)).status_code == 400
+    assert federation(aws, Action="getSigninToken", Session="not json").status_code == 400
+    requests.post(f"{aws.aws_endpoint_url}/devstack/clock", data={"seconds": "1000"}, timeout=30)
+    try:
+        assert federation(aws, Action="getSigninToken", Session=session_of(creds)).status_code == 400
+    finally:
+        requests.post(f"{aws.aws_endpoint_url}/devstack/clock", data={"seconds": "0"}, timeout=30)
+
+
+def test_env_points_console_at_the_stack_federation_endpoint_on_moto_only(tmp_path):
+    from devstack.settings import Settings
+
+    moto = Settings(state_dir=tmp_path, aws_port=4999).exports()
+    assert moto["ASS_FEDERATION_URL"] == "http://127.0.0.1:4999/federation"  # the tool's own variable
+    assert "ASS_FEDERATION_URL" not in Settings(state_dir=tmp_path, aws="localstack").exports()
+
+
+# ---- dev/demo.sh (issue 25 items 4, 6, 10, 11) --------------------------------------------------
+
+
+def test_demo_logs_in_prints_a_console_url_and_leaves_no_keys_behind(tmp_path):
+    """The whole demo on its own ports: its AWS files (live keys) are gone when it ends, its hints
+    name the stack by the clone's dev/stack, and `console --print` works on the stack."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from devstack import procs
+
+    root = Path(__file__).resolve().parent.parent
+    # the demo's TMPDIR: short, as Chromium puts a socket under it (paths of ~100 characters at most)
+    scratch = Path(tempfile.mkdtemp(prefix="ass-demo-", dir="/tmp"))
+    ports = {f"ASS_STACK_{name}_PORT": str(procs.free_port()) for name in ("IDP", "AWS", "LISTENER")}
+    env = {**os.environ, **ports, "ASS_STACK_DIR": str(tmp_path / "state"), "TMPDIR": str(scratch)}
+    try:
+        demo = subprocess.run(
+            ["bash", str(root / "dev" / "demo.sh")], env=env, capture_output=True, text=True, timeout=600
+        )
+    finally:
+        subprocess.run([str(root / "dev" / "stack"), "down"], env=env, capture_output=True, timeout=120)
+        left = list(scratch.iterdir())
+        shutil.rmtree(scratch)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "s3://example-bucket" in demo.stdout
+    assert left == []  # before: tmp.XXXX/credentials with keys valid an hour
+    federation_url = f"http://127.0.0.1:{ports['ASS_STACK_AWS_PORT']}/federation"
+    login = next(line for line in demo.stdout.splitlines() if line.startswith(federation_url + "?Action=login"))
+    assert "SigninToken=" in login
+    said = demo.stdout + demo.stderr
+    stack = str(root / "dev" / "stack")
+    assert f'eval "$({stack} env)"' in said and f"{stack} down" in said
+    assert "python -m devstack" not in said
