@@ -682,3 +682,101 @@ def test_demo_logs_in_prints_a_console_url_and_leaves_no_keys_behind(tmp_path):
     stack = str(root / "dev" / "stack")
     assert f'eval "$({stack} env)"' in said and f"{stack} down" in said
     assert "python -m devstack" not in said
+
+
+# ---- dev/test.sh ends with its summary (issue 25 item 3) ------------------------------------------
+
+FAKE_PYTHON = """#!{real}
+# A stand-in for the venvs' Pythons: pytest writes a junit report (one test failing in the stages
+# named by FAIL_IN) and prints a "passed" line, venv/pip/devstack do nothing, the rest is Python.
+import os, shutil, sys
+args = sys.argv[1:]
+if args[:2] == ["-m", "pytest"]:
+    report = next(a.split("=", 1)[1] for a in args if a.startswith("--junitxml="))
+    stage = os.path.basename(report)[: -len(".xml")]
+    failing = stage in os.environ.get("FAIL_IN", "").split(",")
+    cases = '<testcase classname="tests.test_fine" name="test_fine"/>'
+    if failing:
+        name = "test_" + stage.replace("-", "_").replace(".", "_") + "[x]"
+        cases += f'<testcase classname="tests.test_broken" name="{{name}}"><failure message="boom"/></testcase>'
+    with open(report, "w") as out:
+        out.write(f"<testsuites><testsuite>{{cases}}</testsuite></testsuites>")
+    print("1 failed, 1 passed" if failing else "696 passed")
+    sys.exit(1 if failing else 0)
+if args[:2] == ["-m", "venv"]:
+    os.makedirs(os.path.join(args[2], "bin"))
+    shutil.copy(__file__, os.path.join(args[2], "bin", "python"))
+    sys.exit(0)
+if args[:2] in (["-m", "pip"], ["-m", "devstack"]) or args[:1] == ["-c"]:
+    sys.exit(0)
+if args == ["--version"]:
+    sys.exit(print("Python 3.x"))
+os.execv("{real}", ["{real}", *args])
+"""
+
+
+@pytest.fixture
+def test_sh(tmp_path):
+    """dev/test.sh and dev/summary.py in a scratch clone whose setup, ruff and Pythons (the
+    project's venv and pyenv's 3.10 and 3.13) are stand-ins: how it ends, without the suite."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    repo = tmp_path / "repo"
+    (repo / "dev").mkdir(parents=True)
+    (repo / "tests").mkdir()
+    (repo / "tests" / "test_broken.py").write_text("")
+    for name in ("test.sh", "summary.py"):
+        shutil.copy(root / "dev" / name, repo / "dev" / name)
+    (repo / "dev" / "setup.sh").write_text("exit 0\n")
+    fake = FAKE_PYTHON.format(real=sys.executable)
+    pythons = [repo / ".venv" / "bin" / "python"]
+    pythons += [tmp_path / "pyenv" / "versions" / f"{v}.0" / "bin" / f"python{v}" for v in ("3.10", "3.13")]
+    for path in pythons:
+        path.parent.mkdir(parents=True)
+        path.write_text(fake)
+        path.chmod(0o755)
+    (repo / ".venv" / "bin" / "ruff").write_text('#!/bin/sh\nexit "${FAIL_LINT:-0}"\n')
+    (repo / ".venv" / "bin" / "ruff").chmod(0o755)
+
+    def run(**extra: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "PYENV_ROOT": str(tmp_path / "pyenv"), "TMPDIR": str(tmp_path), **extra}
+        return subprocess.run(
+            ["bash", str(repo / "dev" / "test.sh")], env=env, capture_output=True, text=True, timeout=120
+        )
+
+    return run
+
+
+def test_test_sh_ends_with_one_line_per_stage_and_the_failed_tests_named(test_sh):
+    done = test_sh(FAIL_IN="main")
+    assert done.returncode == 1
+    # before: its last line was the 3.13 unit run's "696 passed", the failure far above
+    assert done.stdout.splitlines()[-7:] == [
+        "== dev/test.sh summary",
+        "lint        ok",
+        "main suite  FAILED (exit 1): 1 passed, 1 failed",
+        "3.10 units  ok: 1 passed",
+        "3.13 units  ok: 1 passed",
+        "== 1 failed test:",
+        "FAILED tests/test_broken.py::test_main[x]",
+    ], done.stdout
+
+
+def test_test_sh_summary_names_failures_of_every_stage_and_passes_when_all_pass(test_sh):
+    done = test_sh(FAIL_IN="units-3.10,units-3.13", FAIL_LINT="1")
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[-4:] == [
+        "3.13 units  FAILED (exit 1): 1 passed, 1 failed",
+        "== 2 failed tests:",
+        "FAILED tests/test_broken.py::test_units_3_10[x]",
+        "FAILED tests/test_broken.py::test_units_3_13[x]",
+    ], done.stdout
+    assert "lint        FAILED (exit 1)" in done.stdout.splitlines()
+    passed = test_sh()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert passed.stdout.splitlines()[-1] == "3.13 units  ok: 1 passed"
