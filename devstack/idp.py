@@ -23,6 +23,7 @@ SESSION_NAME_ATTR = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
 DURATION_ATTR = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
 URI_FORMAT = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
 PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+SESSION_SECONDS = 24 * 3600  # the IdP session: its duration and its cookies' lifetime
 
 
 class Raw(str):
@@ -151,7 +152,11 @@ def _config(root: Path) -> dict:
         "session.cookie.secure": False,
         "session.cookie.samesite": None,
         # Longer than STS's 12-hour maximum: AWS caps credentials at SessionNotOnOrAfter.
-        "session.duration": 24 * 3600,
+        "session.duration": SESSION_SECONDS,
+        # A persistent session, as Keycloak's remember-me keeps: the session cookies carry an
+        # expiry, so they outlive the browser and a stored IdP's profile logs in again without
+        # the password page (default 0: cookies of one browser run, a password every login).
+        "session.cookie.lifetime": SESSION_SECONDS,
         "session.phpsession.savepath": f"{root}/sessions",
         "store.type": "phpsession",
         "language.default": "en",
@@ -242,6 +247,8 @@ def start(settings: Settings) -> int:
         "opcache.revalidate_freq=0",
         "-d",
         f"session.save_path={root / 'sessions'}",
+        "-d",
+        f"session.gc_maxlifetime={SESSION_SECONDS}",  # PHP's 24-minute default would end it sooner
         "-S",
         f"{HOST}:{settings.idp_port}",
         "-t",
