@@ -53,7 +53,17 @@ stage lint "" lint
 stage "main suite" "$reports/main.xml" \
   .venv/bin/python -m pytest -q --junitxml="$reports/main.xml" ${kc_args[@]+"${kc_args[@]}"} "$@"
 # "3.10+" is a promise: run the unit tests (no stack, no browser) on the oldest and newest
-# Pythons this machine has, when it has them.
+# Pythons this machine has, when it has them. A venv or pip failure is that stage's failure.
+# shellcheck disable=SC2329  # run through stage
+units() {  # units VERSION PYTHON
+  local venv=".venv-$1" rc=0
+  [ -x "$venv/bin/python" ] || "$2" -m venv "$venv" || return
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' >"$reports/pip-$1.log" 2>&1 || rc=$?
+  grep -v "^WARNING: Location '.*' is ignored" "$reports/pip-$1.log" || true
+  [ "$rc" -eq 0 ] || return "$rc"
+  echo "== unit tests on $("$venv/bin/python" --version)"
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider -m "not e2e and not browser" --junitxml="$reports/units-$1.xml"
+}
 if [ $# -eq 0 ]; then
   for version in 3.10 3.13; do
     # pyenv's shims answer `command -v` for versions that are not active: look in pyenv's own tree.
@@ -61,13 +71,7 @@ if [ $# -eq 0 ]; then
     py=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$version"*/bin/python"$version" 2>/dev/null | tail -n 1)
     [ -n "$py" ] || py=$(command -v "python$version" || true)
     if [ -n "$py" ] && "$py" -c 'import venv' 2>/dev/null; then
-      venv=".venv-$version"
-      [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
-      "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 \
-        | { grep -v "^WARNING: Location '.*' is ignored" || true; }
-      echo "== unit tests on $("$venv/bin/python" --version)"
-      stage "$version units" "$reports/units-$version.xml" "$venv/bin/python" -m pytest -q -p no:cacheprovider \
-        -m "not e2e and not browser" --junitxml="$reports/units-$version.xml"
+      stage "$version units" "$reports/units-$version.xml" units "$version" "$py"
     else
       stages+=("$version units"$'\t'"python$version not found on this machine"$'\t')
     fi

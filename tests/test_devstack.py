@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+from pathlib import Path
 
 import boto3
 import pytest
@@ -401,6 +402,10 @@ def test_cli_up_status_env_down(tmp_path):
     try:
         first = devstack_cli(state, "up", env_extra=ports)
         assert first.returncode == 0, first.stderr
+        # its hints: the clone's dev/stack by full path, which works anywhere (issue 25 item 6)
+        stack = Path(__file__).resolve().parent.parent / "dev" / "stack"
+        assert f'eval "$({stack} env)"' in first.stderr and f"{stack} down" in first.stderr
+        assert "python -m devstack" not in first.stderr
         again = devstack_cli(state, "up", env_extra=ports)
         assert again.returncode == 0 and "already running" in again.stderr
         status = devstack_cli(state, "status")
@@ -688,7 +693,8 @@ def test_demo_logs_in_prints_a_console_url_and_leaves_no_keys_behind(tmp_path):
 
 FAKE_PYTHON = """#!{real}
 # A stand-in for the venvs' Pythons: pytest writes a junit report (one test failing in the stages
-# named by FAIL_IN) and prints a "passed" line, venv/pip/devstack do nothing, the rest is Python.
+# named by FAIL_IN) and prints a "passed" line, pip exits FAIL_PIP, venv and devstack do nothing,
+# the rest is Python.
 import os, shutil, sys
 args = sys.argv[1:]
 if args[:2] == ["-m", "pytest"]:
@@ -707,7 +713,9 @@ if args[:2] == ["-m", "venv"]:
     os.makedirs(os.path.join(args[2], "bin"))
     shutil.copy(__file__, os.path.join(args[2], "bin", "python"))
     sys.exit(0)
-if args[:2] in (["-m", "pip"], ["-m", "devstack"]) or args[:1] == ["-c"]:
+if args[:2] == ["-m", "pip"]:
+    sys.exit(int(os.environ.get("FAIL_PIP", "0")))
+if args[:2] == ["-m", "devstack"] or args[:1] == ["-c"]:
     sys.exit(0)
 if args == ["--version"]:
     sys.exit(print("Python 3.x"))
@@ -777,6 +785,9 @@ def test_test_sh_summary_names_failures_of_every_stage_and_passes_when_all_pass(
         "FAILED tests/test_broken.py::test_units_3_13[x]",
     ], done.stdout
     assert "lint        FAILED (exit 1)" in done.stdout.splitlines()
+    broken_pip = test_sh(FAIL_PIP="3")  # a unit venv that cannot be set up is its stage's failure
+    assert broken_pip.returncode == 1
+    assert broken_pip.stdout.splitlines()[-2:] == ["3.10 units  FAILED (exit 3)", "3.13 units  FAILED (exit 3)"]
     passed = test_sh()
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert passed.stdout.splitlines()[-1] == "3.13 units  ok: 1 passed"
