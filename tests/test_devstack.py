@@ -791,3 +791,34 @@ def test_test_sh_summary_names_failures_of_every_stage_and_passes_when_all_pass(
     passed = test_sh()
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert passed.stdout.splitlines()[-1] == "3.13 units  ok: 1 passed"
+
+
+@pytest.mark.parametrize("apt_fails", [False, True])
+def test_install_removes_the_policy_rc_d_it_made(tmp_path, monkeypatch, apt_fails):
+    """`dev/stack install` blocks service starts during apt-get only (simplesamlphp pulls in
+    apache2); before, its policy-rc.d stayed and blocked every later service start on the host."""
+    import os
+    import subprocess
+
+    from devstack import install
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.log"
+    policy = tmp_path / "policy-rc.d"
+    stub = f'#!/bin/sh\necho "$(basename "$0") $* policy:$([ -e {policy} ] && echo present)" >> {log}\n'
+    (bin_dir / "dpkg-query").write_text(stub + "exit 1\n")  # nothing installed
+    (bin_dir / "apt-get").write_text(stub + ('[ "$1" = install ] && exit 100\n' if apt_fails else "") + "exit 0\n")
+    for name in ("dpkg-query", "apt-get"):
+        (bin_dir / name).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setattr(install, "POLICY_RC_D", policy)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)  # as root: no sudo
+    if apt_fails:
+        with pytest.raises(subprocess.CalledProcessError):
+            install.install(log=lambda message: None)
+    else:
+        assert install.install(log=lambda message: None) == list(install.PACKAGES)
+    assert "apt-get install -y -qq --no-install-recommends" in log.read_text()
+    assert all(line.endswith("policy:present") for line in log.read_text().splitlines() if line.startswith("apt-get"))
+    assert not policy.exists()
