@@ -1,4 +1,4 @@
-"""python -m devstack up|down|status|env|install [--idp-port N] [--aws-port N] ...
+"""dev/stack (= python -m devstack) up|down|status|env|install [--idp-port N] [--aws-port N] ...
 
 The local stack without Docker: SimpleSAMLphp (IdP; or Keycloak with --idp keycloak) + moto with
 a strict STS (AWS; or LocalStack 4.13.1 itself with --aws localstack, which takes single-role
@@ -14,12 +14,12 @@ import time
 
 from devstack import install, keycloak, localstack, stack
 from devstack.procs import StackError
-from devstack.settings import AWS_SIDES, IDPS, LOCALSTACK, Settings
+from devstack.settings import AWS_SIDES, IDPS, LOCALSTACK, STACK_COMMAND, Settings
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m devstack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="dev/stack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
         "command",
@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             _say(
                 f"IdP  {current.idp_url}\nAWS  {current.aws_endpoint_url}\n"
                 f"users: aws_user, aws_admin, aws_void (password = username)\n"
-                f'eval "$(python -m devstack env)" to point the tool and the AWS CLI here'
+                f'eval "$({STACK_COMMAND} env)" points the tool and the AWS CLI here; '
+                f"{STACK_COMMAND} down stops the stack"
             )
             return 0
         if args.command == "down":

@@ -4,7 +4,8 @@ moto 5.2.5 answers AssumeRoleWithSAML with HTTP 500 for multi-role assertions an
 the grant or the signature. Here that action is answered like AWS does: signature checked
 against the IAM SAML provider's metadata, grant, role trust, durations, STS-shaped errors.
 Credentials still come from moto's STS backend (in-process), so GetCallerIdentity with them
-shows the assumed-role ARN. Everything else passes through to moto untouched.
+shows the assumed-role ARN. ``/federation`` is AWS's sign-in endpoint for ``console``
+(devstack/federation.py). Everything else passes through to moto untouched.
 
 Run as ``python -m devstack.aws --port PORT`` (``python -m devstack up`` does this).
 """
@@ -21,7 +22,7 @@ import threading
 import uuid
 from urllib.parse import parse_qs
 
-from devstack import realm, stsrules
+from devstack import federation, realm, stsrules
 from devstack.samlcheck import StsFault
 
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
@@ -34,6 +35,7 @@ class StrictSamlMiddleware:
         self.app = app
         self.clock_offset = 0.0
         self.assume_calls = 0
+        self.federation = federation.Federation()
         self._lock = threading.Lock()
 
     def now(self) -> datetime.datetime:
@@ -48,6 +50,8 @@ class StrictSamlMiddleware:
         if path == CALLS_PATH and environ["REQUEST_METHOD"] == "GET":
             body = f'{{"AssumeRoleWithSAML": {self.assume_calls}}}'.encode()
             return _reply(start_response, 200, "application/json", body)
+        if path == federation.PATH:
+            return _reply(start_response, *self.federation.answer(params, self.now()))
         if path == "/moto-api/reset":
             self.clock_offset = 0.0
             self.assume_calls = 0

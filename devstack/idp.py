@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from devstack import procs, realm
-from devstack.settings import HOST, Settings
+from devstack.settings import HOST, STACK_COMMAND, Settings
 
 SIMPLESAMLPHP_WWW = Path("/usr/share/simplesamlphp/www")
 NAME = "idp"
@@ -23,6 +23,7 @@ SESSION_NAME_ATTR = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
 DURATION_ATTR = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
 URI_FORMAT = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
 PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+SESSION_SECONDS = 24 * 3600  # the IdP session: its duration and its cookies' lifetime
 
 
 class Raw(str):
@@ -151,7 +152,11 @@ def _config(root: Path) -> dict:
         "session.cookie.secure": False,
         "session.cookie.samesite": None,
         # Longer than STS's 12-hour maximum: AWS caps credentials at SessionNotOnOrAfter.
-        "session.duration": 24 * 3600,
+        "session.duration": SESSION_SECONDS,
+        # A persistent session, as Keycloak's remember-me keeps: the session cookies carry an
+        # expiry, so they outlive the browser and a stored IdP's profile logs in again without
+        # the password page (default 0: cookies of one browser run, a password every login).
+        "session.cookie.lifetime": SESSION_SECONDS,
         "session.phpsession.savepath": f"{root}/sessions",
         "store.type": "phpsession",
         "language.default": "en",
@@ -223,7 +228,7 @@ def _ensure_keypair(cert_dir: Path) -> None:
 def start(settings: Settings) -> int:
     php_bin = shutil.which("php")
     if php_bin is None or not SIMPLESAMLPHP_WWW.is_dir():
-        raise procs.StackError("php or SimpleSAMLphp is missing: run `python -m devstack install` (needs root/apt)")
+        raise procs.StackError(f"php or SimpleSAMLphp is missing: run `{STACK_COMMAND} install` (needs root/apt)")
     root = write_config(settings)
     env = {
         **os.environ,
@@ -242,6 +247,8 @@ def start(settings: Settings) -> int:
         "opcache.revalidate_freq=0",
         "-d",
         f"session.save_path={root / 'sessions'}",
+        "-d",
+        f"session.gc_maxlifetime={SESSION_SECONDS}",  # PHP's 24-minute default would end it sooner
         "-S",
         f"{HOST}:{settings.idp_port}",
         "-t",

@@ -34,8 +34,10 @@ def install(log=print) -> list[str]:
     if not todo:
         return []
     sudo = [] if os.geteuid() == 0 else ["sudo"]
-    # simplesamlphp pulls in apache2: policy-rc.d exit 101 stops the install from starting it.
-    if not POLICY_RC_D.exists():
+    # simplesamlphp pulls in apache2: policy-rc.d exit 101 stops the install from starting it. For
+    # the install only: one left behind would block every later service start on the host.
+    made_policy = not POLICY_RC_D.exists()
+    if made_policy:
         subprocess.run(
             [*sudo, "tee", str(POLICY_RC_D)],
             input="#!/bin/sh\nexit 101\n",
@@ -46,6 +48,12 @@ def install(log=print) -> list[str]:
         subprocess.run([*sudo, "chmod", "755", str(POLICY_RC_D)], check=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     log(f"installing {' '.join(todo)} ...")
-    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *todo], check=True, env=env)
+    try:
+        subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(
+            [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *todo], check=True, env=env
+        )
+    finally:
+        if made_policy:
+            subprocess.run([*sudo, "rm", "-f", str(POLICY_RC_D)], check=False)
     return todo

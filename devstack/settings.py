@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shlex
 from pathlib import Path
 from urllib.parse import quote
 
 from devstack import realm
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The one spelling of the stack's commands in every hint: the clone's dev/stack by its full path
+# works from any directory and any Python (``python -m devstack`` only inside the clone's venv).
+STACK_COMMAND = shlex.quote(str(REPO_ROOT / "dev" / "stack"))
 HOST = "127.0.0.1"
 SIMPLESAMLPHP = "simplesamlphp"
 KEYCLOAK = "keycloak"
@@ -93,9 +97,14 @@ class Settings:
             return self.idp_base_url + realm.KEYCLOAK_METADATA_PATH
         return f"{self.idp_base_url}/simplesaml/saml2/idp/metadata.php"
 
+    @property
+    def federation_url(self) -> str | None:
+        """The AWS sign-in endpoint for ``console`` (devstack/federation.py): moto's side only."""
+        return self.aws_endpoint_url + "/federation" if self.aws == MOTO else None
+
     def exports(self) -> dict[str, str]:
-        """What `python -m devstack env` prints: enough to point the tool and the AWS CLI here."""
-        return {
+        """What `dev/stack env` prints: enough to point the tool and the AWS CLI here."""
+        exports = {
             "AWS_ENDPOINT_URL": self.aws_endpoint_url,
             "AWS_DEFAULT_REGION": "us-east-1",
             "ASS_STACK_DIR": str(self.state_dir),
@@ -107,3 +116,6 @@ class Settings:
             "ASS_DEV_IDP": self.idp,
             "ASS_DEV_AWS": self.aws,
         }
+        if self.federation_url:  # the tool's own variable: `console` signs in here, not at AWS
+            exports["ASS_FEDERATION_URL"] = self.federation_url
+        return exports

@@ -19,6 +19,7 @@ from devstack.settings import (
     MOTO,
     REPO_ROOT,
     SIMPLESAMLPHP,
+    STACK_COMMAND,
     Settings,
 )
 
@@ -124,7 +125,7 @@ def preflight() -> None:
     if lacking:
         raise StackError(
             f"{sys.executable} lacks {', '.join(lacking)}: use the project's venv "
-            "(bash dev/setup.sh, then .venv/bin/python -m devstack up) or "
+            f"(bash dev/setup.sh, then {STACK_COMMAND} up) or "
             "pip install -e '.[test]'"
         )
 

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import boto3
@@ -128,9 +127,48 @@ def xdotool(*args: str, timeout: float = 20) -> str:
     ).stdout.strip()
 
 
+class Lines:
+    """A child's stderr, read as it comes (a thread), so that a test can wait for one line."""
+
+    def __init__(self, stream) -> None:
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream) -> None:
+        for raw in iter(stream.readline, b""):
+            with self._changed:
+                self.lines.append(raw.decode(errors="replace"))
+                self._changed.notify_all()
+        with self._changed:
+            self.lines.append("")  # end of the stream
+            self._changed.notify_all()
+
+    def wait_for(self, text: str, timeout: float) -> None:
+        """Until a line holds ``text``; fails (with what was said) at the end of the stream."""
+        with self._changed:
+            found = self._changed.wait_for(
+                lambda: any(text in line for line in self.lines) or "" in self.lines, timeout
+            )
+            assert found and "" not in self.lines, f"no {text!r} from the tool:\n{self.text()}"
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def join(self) -> str:
+        self._thread.join()
+        return self.text()
+
+
 def test_use_browser_the_person_logs_in(chromium, aws, cli_env, display, no_process_left, scratch):
     """The tool has no username and no password (no --username, no --password-stdin, no
-    terminal, no keyring): only the person, typing into the window, can log in."""
+    terminal, no keyring): only the person, typing into the window, can log in.
+
+    The person types once the page is there, known from the tool's own line "log in in the
+    browser window", said after the page's load event, when the page's onload script has put
+    the focus in the username field (before: a fixed 20 s for the window to appear and 0.5 s for
+    the focus, both too short on a loaded machine)."""
     if not shutil.which("xdotool"):
         pytest.skip("needs xdotool (apt-get install xdotool) to type like a person")
     env = visible_env(cli_env, display, scratch)
@@ -139,6 +177,8 @@ def test_use_browser_the_person_logs_in(chromium, aws, cli_env, display, no_proc
             sys.executable,
             "-m",
             "awscli_saml_sso",
+            "--log-level",
+            "INFO",  # progress lines on stderr, without a terminal
             "--use-browser",
             "--browser",
             "chromium",
@@ -147,30 +187,32 @@ def test_use_browser_the_person_logs_in(chromium, aws, cli_env, display, no_proc
             "--endpoint-url",
             aws.aws_endpoint_url,
             "--timeout",
-            "60",
+            "120",
         ],
         env=env,
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
+    said = Lines(proc.stderr)
     try:
+        said.wait_for("log in in the browser window", timeout=120)
         window = xdotool(
-            "search", "--sync", "--onlyvisible", "--name", "Enter your username and password"
+            "search", "--sync", "--onlyvisible", "--name", "Enter your username and password", timeout=60
         ).splitlines()[0]
-        time.sleep(0.5)  # the page's autofocus script runs on load
-        xdotool("windowfocus", "--sync", window)
-        xdotool("type", "--delay", "30", "aws_user")  # into the autofocused username field
+        xdotool("windowfocus", "--sync", window, timeout=60)
+        xdotool("type", "--delay", "30", "aws_user", timeout=60)  # into the autofocused username field
         xdotool("key", "Tab")
-        xdotool("type", "--delay", "30", "aws_user")
+        xdotool("type", "--delay", "30", "aws_user", timeout=60)
         xdotool("key", "Return")
-        out, err = proc.communicate(timeout=60)
+        proc.wait(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 0, err.decode(errors="replace")
+    err = said.join()
+    assert proc.returncode == 0, err
     assert list(scratch.iterdir()) == []
     arn = (
         boto3.Session(profile_name="saml").client("sts", endpoint_url=aws.aws_endpoint_url).get_caller_identity()["Arn"]

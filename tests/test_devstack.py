@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+from pathlib import Path
 
 import boto3
 import pytest
@@ -401,6 +402,10 @@ def test_cli_up_status_env_down(tmp_path):
     try:
         first = devstack_cli(state, "up", env_extra=ports)
         assert first.returncode == 0, first.stderr
+        # its hints: the clone's dev/stack by full path, which works anywhere (issue 25 item 6)
+        stack = Path(__file__).resolve().parent.parent / "dev" / "stack"
+        assert f'eval "$({stack} env)"' in first.stderr and f"{stack} down" in first.stderr
+        assert "python -m devstack" not in first.stderr
         again = devstack_cli(state, "up", env_extra=ports)
         assert again.returncode == 0 and "already running" in again.stderr
         status = devstack_cli(state, "status")
@@ -593,3 +598,227 @@ def test_cli_up_aws_localstack_status_down_leaves_nothing(tmp_path):
         down = devstack_cli(state, "down")
     assert down.returncode == 0 and "stopped: idp, aws" in down.stderr
     assert not procs.group_members(pid)
+
+
+# ---- the AWS federation endpoint (issue 25 item 10) ----------------------------------------------
+
+
+def federation(stack, **params) -> requests.Response:
+    return requests.get(stack.settings.federation_url, params=params, timeout=30)
+
+
+def session_of(creds) -> str:
+    import json
+
+    return json.dumps(
+        {
+            "sessionId": creds["AccessKeyId"],
+            "sessionKey": creds["SecretAccessKey"],
+            "sessionToken": creds["SessionToken"],
+        }
+    )
+
+
+def test_federation_signs_in_with_credentials_the_stack_issued(aws):
+    creds = assume(aws, saml_response_for("aws_user"))["Credentials"]
+    got = federation(aws, Action="getSigninToken", Session=session_of(creds))
+    assert got.status_code == 200, got.text
+    token = got.json()["SigninToken"]
+    page = federation(aws, Action="login", Issuer="t", Destination="https://console.aws.amazon.com/", SigninToken=token)
+    assert page.status_code == 200
+    assert f"arn:aws:sts::{realm.ACCOUNT_ID}:assumed-role/Role.User/aws_user" in page.text
+    assert federation(aws, Action="login", SigninToken="made-up").status_code == 400
+
+
+def test_federation_refuses_credentials_it_did_not_issue_or_that_expired(aws):
+    creds = assume(aws, saml_response_for("aws_user"), DurationSeconds=900)["Credentials"]
+    wrong = dict(creds, SecretAccessKey="x" * 40)
+    assert federation(aws, Action="getSigninToken", Session=session_of(wrong)).status_code == 400
+    assert federation(aws, Action="getSigninToken", Session="not json").status_code == 400
+    requests.post(f"{aws.aws_endpoint_url}/devstack/clock", data={"seconds": "1000"}, timeout=30)
+    try:
+        assert federation(aws, Action="getSigninToken", Session=session_of(creds)).status_code == 400
+    finally:
+        requests.post(f"{aws.aws_endpoint_url}/devstack/clock", data={"seconds": "0"}, timeout=30)
+
+
+def test_env_points_console_at_the_stack_federation_endpoint_on_moto_only(tmp_path):
+    from devstack.settings import Settings
+
+    moto = Settings(state_dir=tmp_path, aws_port=4999).exports()
+    assert moto["ASS_FEDERATION_URL"] == "http://127.0.0.1:4999/federation"  # the tool's own variable
+    assert "ASS_FEDERATION_URL" not in Settings(state_dir=tmp_path, aws="localstack").exports()
+
+
+# ---- dev/demo.sh (issue 25 items 4, 6, 10, 11) --------------------------------------------------
+
+
+def test_demo_logs_in_prints_a_console_url_and_leaves_no_keys_behind(tmp_path):
+    """The whole demo on its own ports: its AWS files (live keys) are gone when it ends, its hints
+    name the stack by the clone's dev/stack, and `console --print` works on the stack."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from devstack import procs
+
+    root = Path(__file__).resolve().parent.parent
+    # the demo's TMPDIR: short, as Chromium puts a socket under it (paths of ~100 characters at most)
+    scratch = Path(tempfile.mkdtemp(prefix="ass-demo-", dir="/tmp"))
+    ports = {f"ASS_STACK_{name}_PORT": str(procs.free_port()) for name in ("IDP", "AWS", "LISTENER")}
+    env = {**os.environ, **ports, "ASS_STACK_DIR": str(tmp_path / "state"), "TMPDIR": str(scratch)}
+    try:
+        demo = subprocess.run(
+            ["bash", str(root / "dev" / "demo.sh")], env=env, capture_output=True, text=True, timeout=600
+        )
+    finally:
+        subprocess.run([str(root / "dev" / "stack"), "down"], env=env, capture_output=True, timeout=120)
+        left = list(scratch.iterdir())
+        shutil.rmtree(scratch)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "s3://example-bucket" in demo.stdout
+    assert left == []  # before: tmp.XXXX/credentials with keys valid an hour
+    federation_url = f"http://127.0.0.1:{ports['ASS_STACK_AWS_PORT']}/federation"
+    login = next(line for line in demo.stdout.splitlines() if line.startswith(federation_url + "?Action=login"))
+    assert "SigninToken=" in login
+    said = demo.stdout + demo.stderr
+    stack = str(root / "dev" / "stack")
+    assert f'eval "$({stack} env)"' in said and f"{stack} down" in said
+    assert "python -m devstack" not in said
+
+
+# ---- dev/test.sh ends with its summary (issue 25 item 3) ------------------------------------------
+
+FAKE_PYTHON = """#!{real}
+# A stand-in for the venvs' Pythons: pytest writes a junit report (one test failing in the stages
+# named by FAIL_IN) and prints a "passed" line, pip exits FAIL_PIP, venv and devstack do nothing,
+# the rest is Python.
+import os, shutil, sys
+args = sys.argv[1:]
+if args[:2] == ["-m", "pytest"]:
+    report = next(a.split("=", 1)[1] for a in args if a.startswith("--junitxml="))
+    stage = os.path.basename(report)[: -len(".xml")]
+    failing = stage in os.environ.get("FAIL_IN", "").split(",")
+    cases = '<testcase classname="tests.test_fine" name="test_fine"/>'
+    if failing:
+        name = "test_" + stage.replace("-", "_").replace(".", "_") + "[x]"
+        cases += f'<testcase classname="tests.test_broken" name="{{name}}"><failure message="boom"/></testcase>'
+    with open(report, "w") as out:
+        out.write(f"<testsuites><testsuite>{{cases}}</testsuite></testsuites>")
+    print("1 failed, 1 passed" if failing else "696 passed")
+    sys.exit(1 if failing else 0)
+if args[:2] == ["-m", "venv"]:
+    os.makedirs(os.path.join(args[2], "bin"))
+    shutil.copy(__file__, os.path.join(args[2], "bin", "python"))
+    sys.exit(0)
+if args[:2] == ["-m", "pip"]:
+    sys.exit(int(os.environ.get("FAIL_PIP", "0")))
+if args[:2] == ["-m", "devstack"] or args[:1] == ["-c"]:
+    sys.exit(0)
+if args == ["--version"]:
+    sys.exit(print("Python 3.x"))
+os.execv("{real}", ["{real}", *args])
+"""
+
+
+@pytest.fixture
+def test_sh(tmp_path):
+    """dev/test.sh and dev/summary.py in a scratch clone whose setup, ruff and Pythons (the
+    project's venv and pyenv's 3.10 and 3.13) are stand-ins: how it ends, without the suite."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    repo = tmp_path / "repo"
+    (repo / "dev").mkdir(parents=True)
+    (repo / "tests").mkdir()
+    (repo / "tests" / "test_broken.py").write_text("")
+    for name in ("test.sh", "summary.py"):
+        shutil.copy(root / "dev" / name, repo / "dev" / name)
+    (repo / "dev" / "setup.sh").write_text("exit 0\n")
+    fake = FAKE_PYTHON.format(real=sys.executable)
+    pythons = [repo / ".venv" / "bin" / "python"]
+    pythons += [tmp_path / "pyenv" / "versions" / f"{v}.0" / "bin" / f"python{v}" for v in ("3.10", "3.13")]
+    for path in pythons:
+        path.parent.mkdir(parents=True)
+        path.write_text(fake)
+        path.chmod(0o755)
+    (repo / ".venv" / "bin" / "ruff").write_text('#!/bin/sh\nexit "${FAIL_LINT:-0}"\n')
+    (repo / ".venv" / "bin" / "ruff").chmod(0o755)
+
+    def run(**extra: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "PYENV_ROOT": str(tmp_path / "pyenv"), "TMPDIR": str(tmp_path), **extra}
+        return subprocess.run(
+            ["bash", str(repo / "dev" / "test.sh")], env=env, capture_output=True, text=True, timeout=120
+        )
+
+    return run
+
+
+def test_test_sh_ends_with_one_line_per_stage_and_the_failed_tests_named(test_sh):
+    done = test_sh(FAIL_IN="main")
+    assert done.returncode == 1
+    # before: its last line was the 3.13 unit run's "696 passed", the failure far above
+    assert done.stdout.splitlines()[-7:] == [
+        "== dev/test.sh summary",
+        "lint        ok",
+        "main suite  FAILED (exit 1): 1 passed, 1 failed",
+        "3.10 units  ok: 1 passed",
+        "3.13 units  ok: 1 passed",
+        "== 1 failed test:",
+        "FAILED tests/test_broken.py::test_main[x]",
+    ], done.stdout
+
+
+def test_test_sh_summary_names_failures_of_every_stage_and_passes_when_all_pass(test_sh):
+    done = test_sh(FAIL_IN="units-3.10,units-3.13", FAIL_LINT="1")
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[-4:] == [
+        "3.13 units  FAILED (exit 1): 1 passed, 1 failed",
+        "== 2 failed tests:",
+        "FAILED tests/test_broken.py::test_units_3_10[x]",
+        "FAILED tests/test_broken.py::test_units_3_13[x]",
+    ], done.stdout
+    assert "lint        FAILED (exit 1)" in done.stdout.splitlines()
+    broken_pip = test_sh(FAIL_PIP="3")  # a unit venv that cannot be set up is its stage's failure
+    assert broken_pip.returncode == 1
+    assert broken_pip.stdout.splitlines()[-2:] == ["3.10 units  FAILED (exit 3)", "3.13 units  FAILED (exit 3)"]
+    passed = test_sh()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert passed.stdout.splitlines()[-1] == "3.13 units  ok: 1 passed"
+
+
+@pytest.mark.parametrize("apt_fails", [False, True])
+def test_install_removes_the_policy_rc_d_it_made(tmp_path, monkeypatch, apt_fails):
+    """`dev/stack install` blocks service starts during apt-get only (simplesamlphp pulls in
+    apache2); before, its policy-rc.d stayed and blocked every later service start on the host."""
+    import os
+    import subprocess
+
+    from devstack import install
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.log"
+    policy = tmp_path / "policy-rc.d"
+    stub = f'#!/bin/sh\necho "$(basename "$0") $* policy:$([ -e {policy} ] && echo present)" >> {log}\n'
+    (bin_dir / "dpkg-query").write_text(stub + "exit 1\n")  # nothing installed
+    (bin_dir / "apt-get").write_text(stub + ('[ "$1" = install ] && exit 100\n' if apt_fails else "") + "exit 0\n")
+    for name in ("dpkg-query", "apt-get"):
+        (bin_dir / name).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setattr(install, "POLICY_RC_D", policy)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)  # as root: no sudo
+    if apt_fails:
+        with pytest.raises(subprocess.CalledProcessError):
+            install.install(log=lambda message: None)
+    else:
+        assert install.install(log=lambda message: None) == list(install.PACKAGES)
+    assert "apt-get install -y -qq --no-install-recommends" in log.read_text()
+    assert all(line.endswith("policy:present") for line in log.read_text().splitlines() if line.startswith("apt-get"))
+    assert not policy.exists()

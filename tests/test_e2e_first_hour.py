@@ -107,19 +107,18 @@ def test_one_numbering_names_and_globs_and_the_default_role_said(aws, tty_env, t
     assert picked.code == 0, picked
     assert caller(aws, "picked").endswith("assumed-role/Role.Admin/aws_admin")
 
-    # Later runs use the stored default, and say so.
+    # Later runs use the stored default, and say so (no password: the IdP's session is kept).
     child = spawn(["--idp-nickname", "dev", "--force", "--endpoint-url", aws.aws_endpoint_url], tty_env)
-    child.expect("Password for aws_admin: ")
-    child.sendline("aws_admin")
     index = child.expect(
         [
             "Choose: ",
+            "Password for aws_admin: ",
             re.escape(
                 f"using stored default role {realm.ROLE_USER} (change: awscli_saml_sso idp set dev --role-arn ...)"
             ),
         ]
     )
-    assert index == 1, child.before
+    assert index == 2, child.before
     code, rest = finish(child)
     assert code == 0, rest
 
@@ -195,3 +194,17 @@ def test_a_wrong_idp_url_fails_at_once_naming_status_and_host(aws, cli_env, wron
     # From opening the page to the exit (before: over 20 s) the bound leaves room for a loaded
     # 2-core machine; the whole run is only reported.
     assert after_opening < 5, f"{after_opening:.1f} s from opening the page to the exit ({took:.1f} s in all)"
+
+
+def test_a_stored_idp_logs_in_again_on_its_idp_session_without_the_password(aws, cli_env):
+    """Issue 25 item 12: the stack's SimpleSAMLphp keeps a persistent session (its cookies carry an
+    expiry, as Keycloak's remember-me), so the stored IdP's browser profile logs in again without
+    the password page. Before: its session cookies ended with the browser and the second login
+    needed the password, which nothing here gives (no stdin, no terminal, no keyring)."""
+    add_idp(aws, cli_env, "aws_user")
+    login = ["--idp-nickname", "dev", "--endpoint-url", aws.aws_endpoint_url]
+    first = run_cli([*login, "--password-stdin"], env=cli_env, stdin="aws_user\n")
+    assert first.code == 0, first
+    again = run_cli([*login, "--force"], env=cli_env)
+    assert again.code == 0, again
+    assert caller(aws).endswith("assumed-role/Role.User/aws_user")

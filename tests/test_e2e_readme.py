@@ -150,3 +150,13 @@ def test_stored_idp_shorter_command_and_credential_process(installed, user_env, 
     assert arn.endswith("assumed-role/Role.User/aws_admin"), arn
     status = sh(command("awscli_saml_sso status"), env).stdout
     assert re.search(r"^work\s+" + re.escape(realm.ROLE_USER), status, flags=re.M), status
+    # README's idp list / show / remove lines, each a command as written (issue 25 item 7)
+
+    def said(line: str) -> str:  # the tables are for people: on stderr
+        done = sh(line, env)
+        return done.stdout + done.stderr
+
+    assert re.search(r"^work\b", said(command("awscli_saml_sso idp list")), flags=re.M)
+    assert "aws_admin" in said(command("awscli_saml_sso idp show work"))  # its username
+    sh(command("awscli_saml_sso idp remove work") + " --yes", env)  # no terminal here to ask at
+    assert not re.search(r"^work\b", said(command("awscli_saml_sso idp list")), flags=re.M)

@@ -136,10 +136,10 @@ def fresh_machine(tmp_path):
         "ASS_SKIP_KEYCLOAK": "1",
     }  # Java and Maven for Keycloak: a block of its own, not what is tested here
 
-    def run(os_id: str, **extra: str) -> subprocess.CompletedProcess:
+    def run(os_id: str, *args: str, **extra: str) -> subprocess.CompletedProcess:
         os_release.write_text(f"ID={os_id}\n")
         return subprocess.run(
-            [shutil.which("bash"), str(repo / "dev" / "setup.sh")],
+            [shutil.which("bash"), str(repo / "dev" / "setup.sh"), *args],
             env={**env, **extra},
             capture_output=True,
             text=True,
@@ -193,3 +193,34 @@ def test_setup_on_ubuntu_with_a_browser_outside_snap_installs_the_rest(fresh_mac
     assert done.returncode == 0, done.stderr
     install = _apt_install_line(fresh_machine.log)
     assert " python3-venv " in install and "chromium" not in install  # not the snap
+
+
+# ---- issue 25 item 11: the demo installs what the demo needs; the tests add theirs ----------------
+
+DEMO_PACKAGES = {"python3-venv", "simplesamlphp", "php-cli", "php-xml", "php-mbstring", "chromium"}
+TEST_PACKAGES = {"xvfb", "xauth", "fish", "xdotool", "chromium-driver", "firefox-esr"}
+
+
+def _installed_packages(log: Path) -> set[str]:
+    lines = [line for line in log.read_text().splitlines() if line.startswith("apt-get install")]
+    return {word for line in lines for word in line.split(" policy-rc.d:")[0].split()[2:] if not word.startswith("-")}
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--demo",), DEMO_PACKAGES),
+        (("--demo", "--keycloak"), DEMO_PACKAGES | {"openjdk-17-jre-headless", "maven"}),  # demo.sh --idp keycloak
+        ((), DEMO_PACKAGES | TEST_PACKAGES),  # dev/test.sh: both (Keycloak skipped by the fixture)
+    ],
+)
+def test_setup_installs_the_demo_needs_and_adds_the_tests_needs_only_for_tests(fresh_machine, args, expected):
+    (fresh_machine.bin / "npm").write_text(STUB)  # Node's AWS SDK, a client in the tests only
+    (fresh_machine.bin / "npm").chmod(0o755)
+    for name in ("sed", "mkdir"):  # the Java version check; the SDK's directory
+        (fresh_machine.bin / name).symlink_to(shutil.which(name))
+    done = fresh_machine("debian", *args)
+    assert done.returncode == 0, done.stderr
+    assert _installed_packages(fresh_machine.log) == expected
+    npm_ran = any(line.startswith("npm ") for line in fresh_machine.log.read_text().splitlines())
+    assert npm_ran == (args == ())

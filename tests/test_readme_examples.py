@@ -5,7 +5,9 @@ profile. Only the account's role ARN is swapped for the stack's."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +62,36 @@ def test_readme_credential_process_profile_works_with_every_command(aws, cli_env
     status = next(line for line in ran.stdout.splitlines() if line.startswith(f"{profile} "))
     assert realm.ROLE_USER in status and "credential_process, IdP work" in status
     assert not Path(cli_env["AWS_SHARED_CREDENTIALS_FILE"]).exists()  # nothing shadows credential_process
+
+
+# ---- every README command line is a command (issue 25 item 7) -----------------------------------
+
+SHELL_WORDS = {"export", "eval", "printf", "echo", "source", "cd"}
+ELSEWHERE = {"pipx", "aws"}  # installed by the reader (README says how), not on this machine's PATH
+
+
+def _segments() -> list[str]:
+    """Each simple command of README's sh blocks: lines joined, comments cut, split at | && || ;."""
+    found = []
+    for block in _blocks("sh"):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = re.sub(r"(^|\s+)#\s.*$", "", line).strip()
+            found += [s.strip() for s in re.split(r"\s(?:\|\||&&|\||;)\s", line) if s.strip()]
+    return found
+
+
+def test_every_readme_command_line_is_a_command_that_exists():
+    """Before: `awscli_saml_sso idp list [--json] | idp show work | idp remove work` looked like a
+    pipeline and was three usages in one; the git URL had an OWNER placeholder to copy."""
+    path = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"
+    root = README.parent
+    wrong = []
+    for segment in _segments():
+        words = [w for w in segment.split() if not re.match(r"^[A-Z_][A-Z0-9_]*=", w)]  # VAR=value first
+        first = words[0]
+        known = first in SHELL_WORDS | ELSEWHERE or shutil.which(first, path=path) or (root / first).is_file()
+        usage = [w for w in words if w.startswith("[") or w.startswith("<") or w == "OWNER" or "/OWNER/" in w]
+        if not known or usage:
+            wrong.append(segment)
+    assert wrong == []
+    assert "OWNER" not in README.read_text()
