@@ -29,7 +29,7 @@ import chart
 import report
 import scenarios
 
-SECTIONS = ("cli", "cache", "server", "core", "login", "valid", "cookie", "allroles", "memory")
+SECTIONS = ("cli", "cache", "server", "core", "login", "wrong", "valid", "cookie", "allroles", "memory")
 ORIG_VENV = BENCH / ".venv-orig"
 
 
@@ -109,7 +109,7 @@ def _run_sections(
         )
     if "core" in wanted:
         doc.add("Scale", _timed_section(doc, "core", lambda: scenarios.core(50)))
-    on_stack = [s for s in wanted if s in ("login", "valid", "cookie", "allroles", "memory")]
+    on_stack = [s for s in wanted if s in ("login", "wrong", "valid", "cookie", "allroles", "memory")]
     if not on_stack:
         return
     from benchstack import BenchStack
@@ -119,6 +119,11 @@ def _run_sections(
         if "login" in wanted:
             doc.login = _timed_section(doc, "login", lambda: scenarios.fresh_login(tools, info, args.runs, tmp))
             doc.add("Fresh headless login against the local stack", doc.login.rows)
+        if "wrong" in wanted:
+            doc.add(
+                "Fresh headless login against the local stack",
+                _timed_section(doc, "wrong", lambda: scenarios.wrong_password(tools, info, args.runs, tmp)),
+            )
         if "valid" in wanted:
             doc.add(
                 "Repeat logins",

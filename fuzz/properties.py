@@ -9,6 +9,10 @@
   alike and the edited section with the values written; remove_keys takes them away again and
   leaves the other sections alone.
 
+- Static HTML (staticpage.read, htmlforms.parse/encode, the plain-HTTP engine's reader): any bytes
+  give a snapshot without an exception; it is plain JSON, every element reference points into the
+  refs; a form whose request would not go to an http(s) URL is one the engine refuses to post.
+
 Each check raises AssertionError (or the unexpected exception itself) on a finding.
 """
 
@@ -18,7 +22,7 @@ import base64
 import configparser
 import io
 
-from awscli_saml_sso import inifile, saml
+from awscli_saml_sso import htmlforms, inifile, saml, staticpage
 from awscli_saml_sso.errors import NoRoleError, SamlError, UsageError
 
 
@@ -115,3 +119,22 @@ def check_ini(text: str, section: str, values: dict[str, str]) -> None:
         assert {k: v for k, v in inifile.parse(removed).items() if k != section} == {
             k: v for k, v in inifile.parse(edited).items() if k != section
         }, "remove_keys changed another section"
+
+
+def check_static_page(data: bytes) -> None:
+    """One page as an IdP might answer it; raises AssertionError (or any unexpected error)."""
+    import json
+
+    url = "https://idp.example.com/login?x=1"
+    snap, refs = staticpage.read(data, url, "user@example.com")
+    json.dumps(snap)  # plain data only
+    for key in ("user", "password", "otp", "submit"):
+        assert snap[key] is None or 0 <= snap[key] < len(refs), f"{key} points outside the refs"
+    for item in snap["fields"] + snap["buttons"]:
+        assert item["el"] is None or 0 <= item["el"] < len(refs)
+    page = htmlforms.parse(data, url)
+    for form in page.forms:
+        sent = htmlforms.encode(form, {c.name: "v" for c in form.controls if c.name})
+        web = sent.url.lower().startswith(("http://", "https://"))
+        # a form that would go anywhere but a web address is never posted over HTTP
+        assert web or htmlforms.needs_script(page, form, ("password",)) is not None, sent.url

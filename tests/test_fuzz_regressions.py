@@ -66,3 +66,19 @@ def test_after_junk_the_new_key_is_no_deeper_than_an_open_key_nor_shallower_than
     # no key open, the next header at 3 spaces: a key at 0 would make [t] its continuation
     text = "[s]\n  junk\n   [t]\n"
     assert inifile.set_section(text, "s", {"n": "v"}) == "[s]\n  junk\n   n = v\n   [t]\n"
+
+
+# Findings of the static page target (fuzz/fuzz_staticpage.py, the plain-HTTP engine's reader):
+# - non-web-action: a form whose action is a mangled scheme ("hptts:/i/sgnin.aws.amazon.com/saml")
+#   was "postable": the engine would have failed with a network error instead of handing the page
+#   to the browser. htmlforms.needs_script now refuses any action that is not http(s).
+def test_static_page_form_with_a_non_web_action_is_never_posted():
+    page = (
+        b"<html><body><form method=post action='hptts:/i/sgnin.aws.amazon.com/saml'>"
+        b"<input name=username><input type=password name=password><input type=submit></form></body></html>"
+    )
+    properties.check_static_page(page)
+    from awscli_saml_sso import htmlforms
+
+    parsed = htmlforms.parse(page, "https://idp.example.com/")
+    assert htmlforms.needs_script(parsed, parsed.forms[0], ("password",)) is not None

@@ -388,8 +388,8 @@ def needs_script(page: Page, form: Form, secret_fields: tuple[str, ...]) -> str 
     """Why posting ``form`` from static HTML may not be what the browser would send (None: it is
     the same). A secret goes over plain HTTP only when this is None; the reasons, in order:
 
-    1. the form posts somewhere a static page cannot: a ``javascript:`` action, or GET (a secret
-       would end up in a URL);
+    1. the form posts somewhere a static page cannot: a ``javascript:`` or other non-web action,
+       or GET (a secret would end up in a URL);
     2. a field the secret goes into has no name (script reads it and sends something else);
     3. no enabled submit control, or the submit control runs script (``onclick``);
     4. the form's ``onsubmit`` does more than pass (reads values, cancels, encrypts, fetches);
@@ -398,6 +398,8 @@ def needs_script(page: Page, form: Form, secret_fields: tuple[str, ...]) -> str 
     """
     if form.action.lower().startswith("javascript:") or form.method != "POST":
         return "the form is submitted by script, or with GET"
+    if urlsplit(form.action).scheme.lower() not in ("http", "https"):
+        return "the form posts to an address that is not a web page"
     for name in secret_fields:
         if not name or form.field(name) is None:
             return "a field of the form has no name"
