@@ -8,7 +8,7 @@ import sys
 import pytest
 from clirun import run_cli
 
-HEAVY = ("boto3", "botocore", "selenium", "lxml", "keyring")
+HEAVY = ("boto3", "botocore", "selenium", "lxml", "keyring", "urllib3", "truststore", "http.cookiejar")
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["login", "--help"]])

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from awscli_saml_sso import paths
-from awscli_saml_sso.defaults import HEADLESS, SHOW, TIMEOUT
+from awscli_saml_sso.defaults import ENGINE_AUTO, ENGINE_BROWSER, ENGINE_ENV, HEADLESS, SHOW, TIMEOUT
 from awscli_saml_sso.delivery import cache
 from awscli_saml_sso.errors import MissingAnswerError
 from awscli_saml_sso.models import Credentials
@@ -103,7 +103,7 @@ def login(request: Request, environ: Mapping[str, str]) -> tuple[Credentials, st
     try:
         ui = _NonInteractive()
         opts = _options(request, stored, environ, ui)
-        result = run_login(opts, sources.pick(opts), ui, login_env)
+        result = run_login(opts, sources.pick(opts, environ=environ), ui, login_env)
     finally:
         if scratch is not None:
             _remove_tree(scratch)
@@ -153,7 +153,11 @@ def _options(request: Request, stored, environ: Mapping[str, str], ui=None) -> L
             username=stored.username,
             allowed_origins=tuple(stored.allowed_origins or ()),  # a new one is refused: no terminal here
         ),
-        answers=Answers(password=password, mfa_code=mfa_code),
+        answers=Answers(
+            password=password,
+            mfa_code=mfa_code,
+            remember_engine=lambda engine: idps.remember_engine(stored.nickname, engine, environ),
+        ),
         browser=BrowserOptions(
             name=stored.browser,
             path=request.browser_path,
@@ -162,6 +166,8 @@ def _options(request: Request, stored, environ: Mapping[str, str], ui=None) -> L
             timeout=request.timeout,
             profile_dir=paths.browser_profile_dir(environ, stored.nickname),
             diagnostics_dir=paths.diagnostics_dir(environ),
+            # renewals as logins: plain HTTP first (no browser while the IdP session is live)
+            engine=ENGINE_BROWSER if request.show_browser else environ.get(ENGINE_ENV) or stored.engine or ENGINE_AUTO,
         ),
         roles=RoleOptions(role_arn=request.role_arn, default_arn=stored.role_arn),
         output=OutputOptions(

@@ -54,6 +54,7 @@ class HttpSource(SamlSource):
             check_origin=origin_guard(opts.idp, opts.answers, ui),
             status=ui.status,
             timeout=opts.browser.timeout,
+            secrets=opts.browser.name != "firefox",
         )
         try:
             with ui.waiting("waiting for the IdP"):

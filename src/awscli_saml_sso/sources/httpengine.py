@@ -59,6 +59,9 @@ class Request:
     status: Callable[[str], None]
     timeout: float
     endpoints: tuple[str, ...] = ()
+    # False: a page that asks for a secret goes to the browser (Firefox: it cannot be handed the
+    # page as received, so it starts again at the IdP's URL, where nothing was posted yet)
+    secrets: bool = True
 
 
 class HttpLogin:
@@ -164,6 +167,8 @@ class HttpLogin:
         if reason is not None:
             raise NeedsBrowser(f"{reason} on {strip_query(answer.url)}", answer, self.posted_secret)
         if action.what in SECRET_KINDS:
+            if not self.request.secrets:
+                raise NeedsBrowser("the browser types the secrets on this login", answer, self.posted_secret)
             if self.request.check_origin is not None:
                 self.request.check_origin(form.action)  # where the secret goes, not only the page
                 self.request.check_origin(answer.url)
