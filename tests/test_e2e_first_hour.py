@@ -76,6 +76,9 @@ def test_one_numbering_names_and_globs_and_the_default_role_said(aws, tty_env, t
     child.expect("Choose: ")
     menu = dict((name, int(number)) for number, name in re.findall(r"\[(\d+)\][^\n]*(Role\.\w+)", child.before))
     assert sorted(menu.values()) == [0, 1], child.before  # numbered from 0, as --role-selection
+    child.sendline("Nope")  # names no role: said, and asked again (before: only "please answer ...")
+    child.expect("no role matches 'Nope'; answer a number from 0 to 1, or a name or glob")
+    child.expect("Choose: ")
     child.sendline("Role.*")  # a glob matching both: said, and asked again
     child.expect(r"2 roles match 'Role\.\*'")
     child.expect("Choose: ")

@@ -60,3 +60,26 @@ def test_readme_credential_process_profile_works_with_every_command(aws, cli_env
     status = next(line for line in ran.stdout.splitlines() if line.startswith(f"{profile} "))
     assert realm.ROLE_USER in status and "credential_process, IdP work" in status
     assert not Path(cli_env["AWS_SHARED_CREDENTIALS_FILE"]).exists()  # nothing shadows credential_process
+
+
+def _role_examples() -> list[str]:
+    """Every ``--role X`` of README, and the names and globs its menu paragraph offers."""
+    text = README.read_text()
+    flags = [a or b for a, b in re.findall(r"--role '([^']+)'|--role (?![A-Z]+\b)([A-Za-z][\w.:-]*)", text)]
+    menu = re.search(r"choose one from a menu.*?The profile", text, flags=re.S).group(0)
+    typed = re.findall(r"e\.g\. `([^`]+)`", menu)
+    return flags + typed
+
+
+def test_readme_role_examples_choose_the_demo_admin_role():
+    """Issue 25.1. Before: `Admin` at the menu and `--role 'Admin*'` matched no demo role."""
+    from awscli_saml_sso import roles
+    from awscli_saml_sso.models import Role
+
+    examples = _role_examples()
+    assert len(examples) >= 4, examples
+    granted = [Role(arn, realm.PROVIDER_ARN) for arn in realm.ROLES]
+    entries = roles.menu_entries(granted)
+    for example in examples:
+        assert roles.choose_role(granted, pattern=example).role.role_arn == realm.ROLE_ADMIN, example
+        assert entries[roles.menu_match(entries, example)].role.role_arn == realm.ROLE_ADMIN, example
