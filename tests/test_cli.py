@@ -46,7 +46,7 @@ def test_no_idp_is_a_usage_error_naming_the_options():
 
 def test_unknown_option_is_a_usage_error():
     result = run_cli(["--no-such-option"])
-    assert result.code == 2 and "No such option" in result.err
+    assert result.code == 2 and "no such option" in result.err and len(result.err.splitlines()) == 1
 
 
 def test_role_choices_exclude_each_other():
