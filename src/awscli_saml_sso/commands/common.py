@@ -40,6 +40,27 @@ def profile_option(help_text: str, default: str | None = None) -> Any:
 browser_option = click.option("--browser", type=click.Choice(defaults.BROWSERS), help="Browser to drive.")
 
 
+def no_such_command(word: str, known: list[str], commands: str = "commands", extra: str = "") -> Any:
+    """The tool's one line for a word that is no command of ``path`` (``stauts``, ``idp lst``)."""
+    import difflib  # only on this error path
+
+    from awscli_saml_sso.errors import UsageError
+
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    message = f"no such command {word!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+    return UsageError(message, hint=f"{commands}: " + ", ".join(known) + extra)
+
+
+class Group(click.Group):
+    """A command group whose unknown command is the tool's one line, not click's usage error."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None and not ctx.resilient_parsing:
+            raise no_such_command(name, self.list_commands(ctx), f"{ctx.info_name} commands")
+        return super().resolve_command(ctx, args)
+
+
 def setup_logging(ctx: click.Context, log_level: str | None) -> str | None:
     """The command's ``--log-level``, else the group's; ``ctx.obj["debug"]`` says whether it is
     DEBUG (``cli.main`` then logs a failure's traceback). Returns the level used."""

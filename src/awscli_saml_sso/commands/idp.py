@@ -15,7 +15,7 @@ from typing import IO, Any
 import click
 
 from awscli_saml_sso import defaults, idps, logsetup, paths
-from awscli_saml_sso.commands.common import log_level_option, setup_logging
+from awscli_saml_sso.commands.common import Group, log_level_option, setup_logging
 from awscli_saml_sso.errors import UsageError
 from awscli_saml_sso.ui import Terminal
 
@@ -29,7 +29,7 @@ _COLUMNS = (
 )
 
 
-@click.group("idp")
+@click.group("idp", cls=Group)
 @log_level_option
 @click.pass_context
 def idp(ctx: click.Context, log_level: str | None) -> None:
