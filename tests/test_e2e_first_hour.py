@@ -198,3 +198,32 @@ def test_a_wrong_idp_url_fails_at_once_naming_status_and_host(aws, cli_env, wron
     # From opening the page to the exit (before: over 20 s) the bound leaves room for a loaded
     # 2-core machine; the whole run is only reported.
     assert after_opening < 5, f"{after_opening:.1f} s from opening the page to the exit ({took:.1f} s in all)"
+
+
+def test_the_first_run_wizard_logs_in_with_the_idp_it_just_added(aws, tty_env, tmp_path):
+    """Issue 25.5. Before: with [saml] still valid from an earlier one-off login, the wizard added
+    the IdP, then printed "profile [saml] is still valid ... nothing to do" and never used it."""
+    response = tmp_path / "response.b64"
+    response.write_text(aws.saml_response_for("aws_user"))
+    earlier = run_cli(["--saml-response", str(response), "--endpoint-url", aws.aws_endpoint_url], env=tty_env)
+    assert earlier.code == 0, earlier
+    assert caller(aws).endswith("assumed-role/Role.User/aws_user")
+    child = spawn(["--endpoint-url", aws.aws_endpoint_url], tty_env)
+    child.expect("No IdP stored yet")
+    child.expect("Nickname for this IdP: ")
+    child.sendline("dev")
+    child.expect("sign-on URL of the AWS app: ")
+    child.sendline(aws.idp_url)
+    child.expect(r"Username \(empty: ask each time\): ")
+    child.sendline("aws_admin")
+    index = child.expect(["Password for aws_admin: ", "nothing to do"])
+    assert index == 0, child.before
+    child.sendline("aws_admin")
+    child.expect("Choose: ")
+    child.sendline("admin")
+    child.expect(r"Store the password in the OS keyring for --use-stored\? \[y/N\]: ")
+    child.sendline("n")
+    code, rest = finish(child)
+    assert code == 0, rest
+    assert "nothing to do" not in rest
+    assert caller(aws).endswith("assumed-role/Role.Admin/aws_admin")
