@@ -245,7 +245,28 @@ def _isatty(fd: int) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: runs the command, turns every failure into one line and an exit code."""
+    """Entry point: runs the command, turns every failure into one line and an exit code.
+
+    A signal at any moment ends with one line: during the command, the clean-up runs first
+    (:func:`_raise_interrupted`); once it has ended, the quiet handler ends the process at once.
+    """
+    from awscli_saml_sso import hardexit
+
+    try:
+        _main(argv)
+    except KeyboardInterrupt as exc:  # our Interrupted, raised between the command's end and here
+        hardexit.quiet_exit(int(getattr(exc, "exit_code", 128 + signal.SIGINT)) - 128)
+    finally:
+        # C calls only (no Python frame whose start would run a pending handler first): from
+        # here to the process's end (the interpreter's teardown runs atexit code) no handler raises
+        signal.signal(signal.SIGINT, hardexit.quiet_exit)
+        if hasattr(signal, "SIGTERM"):
+            signal.signal(signal.SIGTERM, hardexit.quiet_exit)
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, hardexit.quiet_exit)
+
+
+def _main(argv: Sequence[str] | None) -> None:
     _install_signal_handlers()
     ctx_obj: dict[str, Any] = {}
     try:
