@@ -90,16 +90,6 @@ def _no_such_command_error(word: str, known: list[str]) -> UsageError:
     return common.no_such_command(word, known, extra="; login options alone log in")
 
 
-def _complete_nicknames(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    """Shell completion of ``--idp-nickname``: the stored IdPs."""
-    try:
-        from awscli_saml_sso import idps
-
-        return [name for name in idps.load_all(os.environ) if name.startswith(incomplete)]
-    except Exception:  # completion must never print a traceback into the shell
-        return []
-
-
 @click.group(cls=DefaultToLogin, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
 @common.log_level_option
@@ -118,7 +108,7 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
 @cli.command("login")
 @common.log_level_option
 @click.option("--idp-url", metavar="URL", help="One-off IdP-initiated sign-on URL (nothing stored).")
-@click.option("--idp-nickname", metavar="NAME", help="Use the stored IdP NAME.", shell_complete=_complete_nicknames)
+@common.nickname_option("Use the stored IdP NAME.")
 @click.option("--use-stored", is_flag=True, help="Use the stored username, password (keyring) and role.")
 @click.option("--username", metavar="NAME", help="Username to fill in.")
 @click.option("--password-stdin", is_flag=True, help="Read the IdP password from standard input.")

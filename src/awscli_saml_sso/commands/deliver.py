@@ -13,7 +13,14 @@ from typing import Any
 import click
 
 from awscli_saml_sso import defaults
-from awscli_saml_sso.commands.common import log_level_option, profile_option, setup_logging, terminal, timeout_option
+from awscli_saml_sso.commands.common import (
+    log_level_option,
+    nickname_option,
+    profile_option,
+    setup_logging,
+    terminal,
+    timeout_option,
+)
 
 _profile = profile_option(f"Profile to read [{defaults.PROFILE}].", default=defaults.PROFILE)
 
@@ -21,7 +28,7 @@ _profile = profile_option(f"Profile to read [{defaults.PROFILE}].", default=defa
 # ------------------------------------------------------------------------------------------
 @click.command("credential-process")
 @log_level_option
-@click.option("--idp-nickname", required=True, metavar="NAME", help="Stored IdP to log in with.")
+@nickname_option("Stored IdP to log in with.", required=True)
 @click.option("--role-arn", metavar="ARN", help="Role to assume [the stored IdP's role].")
 @click.option("--profile", metavar="NAME", help="Also write the credentials to this profile of ~/.aws/credentials.")
 @click.option(

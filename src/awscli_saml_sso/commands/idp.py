@@ -15,7 +15,7 @@ from typing import IO, Any
 import click
 
 from awscli_saml_sso import defaults, idps, logsetup, paths
-from awscli_saml_sso.commands.common import Group, log_level_option, setup_logging
+from awscli_saml_sso.commands.common import Group, complete_nicknames, log_level_option, setup_logging
 from awscli_saml_sso.errors import UsageError
 from awscli_saml_sso.ui import Terminal
 
@@ -81,7 +81,7 @@ def format_table(rows: list[list[str]]) -> list[str]:
 
 
 @idp.command("show")
-@click.argument("nickname")
+@click.argument("nickname", shell_complete=complete_nicknames)
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout, for scripts.")
 @click.pass_context
 def show_command(ctx: click.Context, nickname: str, as_json: bool) -> None:
@@ -168,7 +168,7 @@ def add_command(
 
 
 @idp.command("set")
-@click.argument("nickname")
+@click.argument("nickname", shell_complete=complete_nicknames)
 @_field_options(url_required=False)
 @click.pass_context
 def set_command(
@@ -223,7 +223,7 @@ def _option_names(ctx: click.Context) -> list[str]:
 
 
 @idp.command("remove")
-@click.argument("nickname")
+@click.argument("nickname", shell_complete=complete_nicknames)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_context
 def remove_command(ctx: click.Context, nickname: str, yes: bool) -> None:
