@@ -142,6 +142,36 @@ def test_the_lock_still_excludes_while_its_file_comes_and_goes(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["counter"]
 
 
+# -- issue 22: keyrings.alt's plain file, picked without asking ----------------------------------
+@posix
+def test_a_plain_file_keyring_is_said_at_the_first_store_and_made_private_under_umask_000(cli_env, home):
+    """Before: with no OS keyring, keyring picked keyrings.alt's PlaintextKeyring silently, and
+    under umask 000 it made ~/.local, ~/.local/share and ~/.local/share/python_keyring 0777."""
+    for name in ("PYTHON_KEYRING_BACKEND", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "DBUS_SESSION_BUS_ADDRESS"):
+        cli_env.pop(name, None)  # nothing asked for, no Secret Service: keyring picks the plain file
+
+    def store(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "awscli_saml_sso", "idp", *args, "--password-stdin"],
+            env=cli_env,
+            input=b"pw\n",
+            capture_output=True,
+            timeout=60,
+            preexec_fn=lambda: os.umask(0),
+        )
+
+    proc = store("add", "corp", "--url", "https://idp.example/sso", "--username", "me")
+    assert proc.returncode == 0, proc
+    plain = home / ".local" / "share" / "python_keyring" / "keyring_pass.cfg"
+    err = proc.stderr.decode()
+    assert f"warning: the password is kept in a plain file, {plain} (0600)" in err, err
+    assert "prefer a real one" in err
+    assert [mode(d) for d in (home / ".local", plain.parent.parent, plain.parent)] == [0o700] * 3
+    assert mode(plain) == 0o600
+    again = store("set", "corp")  # not the first store: said once
+    assert again.returncode == 0 and b"plain file" not in again.stderr, again
+
+
 def stored_cache(env: dict[str, str], key_id: str) -> Path:
     key = cache.key("corp", None, None)
     path = cache.file_for(env, key)

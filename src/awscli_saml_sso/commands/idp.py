@@ -156,10 +156,11 @@ def add_command(
     known = _load(ctx)
     stored = idps.validate(idps.StoredIdp(nickname=nickname, allowed_origins=list(allowed_origins) or None, **fields))
     password = _read_password(_stdin_bytes()) if password_stdin else None
-    if password is not None:
-        idps.set_password(stored.nickname, stored.username, password)
+    note = idps.set_password(stored.nickname, stored.username, password) if password is not None else None
     path = idps.save(stored, os.environ)
     term = _term(ctx)
+    if note:
+        term.warn(note)
     term.success(f"{'updated' if nickname in known else 'added'} IdP {nickname!r} in {path}")
     if password is not None:
         term.line(f"  password for {stored.username!r} is in the OS keyring")
@@ -188,13 +189,14 @@ def set_command(
         )
     idps.validate(dataclasses.replace(stored, **changes))  # refuse a bad value before reading stdin
     password = _read_password(_stdin_bytes()) if password_stdin else None
-    if password is not None:
-        idps.set_password(nickname, username, password)
+    note = idps.set_password(nickname, username, password) if password is not None else None
     updated, path = idps.update(nickname, changes, os.environ) if changes else (stored, idps.idps_path(os.environ))
     if allowed_origins:
         updated = idps.allow_origins(nickname, list(allowed_origins), os.environ)
         changes["allowed_origins"] = updated.allowed_origins
     term = _term(ctx)
+    if note:
+        term.warn(note)
     said = [
         f"{name}={getattr(updated, name)}" if getattr(updated, name) is not None else f"{name} cleared"
         for name in changes

@@ -138,10 +138,12 @@ def _offer_keyring(nickname: str, username: str, password: str, term: Terminal) 
     if not term.confirm("Store the password in the OS keyring for --use-stored?", option="--use-stored"):
         return
     try:
-        idps.set_password(nickname, username, password)
+        note = idps.set_password(nickname, username, password)
     except SamlSsoError as exc:
         term.warn(f"{exc.message}; the login itself succeeded ({exc.hint})")
         return
+    if note:
+        term.warn(note)
     term.line("password stored in the OS keyring")
 
 
