@@ -247,8 +247,9 @@ def report(result: LoginResult, term: Terminal) -> None:
     """The closing lines: profile, file, expiry, caller, and the shorter command for next time."""
     if result.still_valid:
         only = result.first
+        role = f" for {only.role.role_arn}" if only.role.role_arn else ""  # which login it holds
         term.success(
-            f"profile [{only.profile}] is still valid: expires {format_local_and_utc(only.expiration)}; "
+            f"profile [{only.profile}] is still valid{role}: expires {format_local_and_utc(only.expiration)}; "
             "nothing to do (--force logs in anyway)"
         )
         return
