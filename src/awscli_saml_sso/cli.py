@@ -6,6 +6,7 @@ here; boto3, selenium, lxml and keyring are imported by the code paths that use 
 
 from __future__ import annotations
 
+import _signal
 import contextlib
 import logging
 import os
@@ -247,13 +248,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt as exc:  # our Interrupted, raised between the command's end and here
         hardexit.quiet_exit(int(getattr(exc, "exit_code", 128 + signal.SIGINT)) - 128)
     finally:
-        # C calls only (no Python frame whose start would run a pending handler first): from
-        # here to the process's end (the interpreter's teardown runs atexit code) no handler raises
-        signal.signal(signal.SIGINT, hardexit.quiet_exit)
-        if hasattr(signal, "SIGTERM"):
-            signal.signal(signal.SIGTERM, hardexit.quiet_exit)
-        if hasattr(signal, "SIGHUP"):
-            signal.signal(signal.SIGHUP, hardexit.quiet_exit)
+        # C calls only (_signal's, not signal.py's wrapper: a Python frame's start would run a
+        # pending handler first): from here to the process's end (the interpreter's teardown
+        # runs atexit code) no handler raises
+        _signal.signal(_signal.SIGINT, hardexit.quiet_exit)
+        if hasattr(_signal, "SIGTERM"):
+            _signal.signal(_signal.SIGTERM, hardexit.quiet_exit)
+        if hasattr(_signal, "SIGHUP"):
+            _signal.signal(_signal.SIGHUP, hardexit.quiet_exit)
 
 
 def _main(argv: Sequence[str] | None) -> None:
