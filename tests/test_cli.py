@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from clirun import run_cli
@@ -46,7 +47,7 @@ def test_no_idp_is_a_usage_error_naming_the_options():
 
 def test_unknown_option_is_a_usage_error():
     result = run_cli(["--no-such-option"])
-    assert result.code == 2 and "No such option" in result.err
+    assert result.code == 2 and "no such option" in result.err and len(result.err.splitlines()) == 1
 
 
 def test_role_choices_exclude_each_other():
@@ -70,6 +71,30 @@ def test_shell_completion_of_commands_options_and_stored_nicknames(cli_env):
     assert "--role-arn" in _complete("awscli_saml_sso --profile x --ro", 3, cli_env)
     assert run_cli(["idp", "add", "work", "--url", "https://idp.example.com/sso"], env=cli_env).code == 0
     assert _complete("awscli_saml_sso --idp-nickname w", 2, cli_env) == ["work"]
+
+
+def test_shell_completion_of_profile_names_and_nicknames_everywhere(cli_env, tmp_path):
+    """Issue 25.13: `exec --profile <TAB>` offers the profiles the tool wrote or serves, and every
+    --idp-nickname and `idp show|set|remove` the stored IdPs (before: only login's --idp-nickname)."""
+    from deliverysupport import write_profile
+
+    write_profile("work", environ=cli_env)
+    write_profile("web", environ=cli_env)
+    config = Path(cli_env["AWS_CONFIG_FILE"])
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(
+        "[profile work-sdk]\ncredential_process = awscli_saml_sso credential-process --idp-nickname corp\n"
+    )
+    for nickname in ("corp", "dev"):
+        assert run_cli(["idp", "add", nickname, "--url", "https://idp.example.com/sso"], env=cli_env).code == 0
+    for command in ("exec", "env", "console", "logout", "login"):
+        assert _complete(f"awscli_saml_sso {command} --profile w", 3, cli_env) == ["web", "work", "work-sdk"], command
+    assert _complete("awscli_saml_sso exec --profile wo", 3, cli_env) == ["work", "work-sdk"]
+    assert _complete("awscli_saml_sso --profile ", 2, cli_env) == ["web", "work", "work-sdk"]  # the bare login
+    for words in ("credential-process --idp-nickname ", "roles --idp-nickname ", "logout --idp-nickname "):
+        assert _complete(f"awscli_saml_sso {words}", 3, cli_env) == ["corp", "dev"], words
+    for command in ("show", "set", "remove"):
+        assert _complete(f"awscli_saml_sso idp {command} c", 3, cli_env) == ["corp"], command
 
 
 def test_password_stdin_that_is_not_utf8_is_a_usage_error():

@@ -133,7 +133,7 @@ def test_env_sh_round_trips_through_a_real_shell(cli_env) -> None:
 
 def test_env_fish_lines() -> None:
     text = envvars.render({"AWS_SECRET_ACCESS_KEY": "a'b\\c d"}, "fish")
-    assert "set -e AWS_PROFILE" in text
+    assert "set -e AWS_PROFILE; or true" in text
     assert "set -gx AWS_SECRET_ACCESS_KEY 'a\\'b\\\\c d'" in text
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,6 +86,43 @@ def test_fish_is_sourced_by_fish(cli_env) -> None:
         check=True,
     ).stdout.splitlines()
     assert got == [*_expected(creds), "unset"]
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed (dev/setup.sh installs it)")
+def test_fish_output_leaves_status_0_so_and_runs_the_next_command(cli_env, tmp_path) -> None:
+    """Issue 25. Before: ``set -e`` of an unset AWS_PROFILE left status 4 (``set -gx`` keeps it),
+    so ``awscli_saml_sso env --format fish | source; and aws ...`` never ran the command."""
+    write_profile()
+    env = {k: v for k, v in cli_env.items() if k not in envvars.REMOVED}
+    main = f"{shlex.quote(sys.executable)} -m awscli_saml_sso"
+    got = subprocess.run(
+        ["fish", "--no-config", "-c", f"{main} env --format fish | source; and echo ran $AWS_SECRET_ACCESS_KEY"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert got.returncode == 0 and got.stdout.startswith("ran "), got
+
+
+@pytest.mark.parametrize(
+    ("name", "same_as"),
+    [("env", "sh"), ("bash", "sh"), ("zsh", "sh"), ("process", "json"), ("env-no-export", None), ("fish", None)],
+)
+def test_aws_cli_v2_export_credentials_names_and_the_older_aliases(cli_env, name, same_as) -> None:
+    """Issue 25: exactly AWS CLI v2's names (env, env-no-export, process, powershell, windows-cmd,
+    fish); sh, json, bash and zsh stay as aliases. Before: ``--format env`` and ``process`` failed."""
+    write_profile()
+    out = run_deliver(["env", "--format", name], cli_env)
+    assert out.code == 0 and out.out, out
+    if same_as:
+        assert out.out == run_deliver(["env", "--format", same_as], cli_env).out
+
+
+def test_help_names_the_aws_cli_formats_and_not_shell(cli_env) -> None:
+    out = run_deliver(["env", "--help"], cli_env)
+    assert "--format [env|env-no-export|process|powershell|windows-cmd|fish]" in out.out, out
+    assert "--shell" not in out.out
 
 
 def test_json_is_the_credential_process_document(cli_env) -> None:

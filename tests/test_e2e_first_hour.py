@@ -76,6 +76,9 @@ def test_one_numbering_names_and_globs_and_the_default_role_said(aws, tty_env, t
     child.expect("Choose: ")
     menu = dict((name, int(number)) for number, name in re.findall(r"\[(\d+)\][^\n]*(Role\.\w+)", child.before))
     assert sorted(menu.values()) == [0, 1], child.before  # numbered from 0, as --role-selection
+    child.sendline("Nope")  # names no role: said, and asked again (before: only "please answer ...")
+    child.expect("no role matches 'Nope'; answer a number from 0 to 1, or a name or glob")
+    child.expect("Choose: ")
     child.sendline("Role.*")  # a glob matching both: said, and asked again
     child.expect(r"2 roles match 'Role\.\*'")
     child.expect("Choose: ")
@@ -208,3 +211,32 @@ def test_a_stored_idp_logs_in_again_on_its_idp_session_without_the_password(aws,
     again = run_cli([*login, "--force"], env=cli_env)
     assert again.code == 0, again
     assert caller(aws).endswith("assumed-role/Role.User/aws_user")
+
+
+def test_the_first_run_wizard_logs_in_with_the_idp_it_just_added(aws, tty_env, tmp_path):
+    """Issue 25.5. Before: with [saml] still valid from an earlier one-off login, the wizard added
+    the IdP, then printed "profile [saml] is still valid ... nothing to do" and never used it."""
+    response = tmp_path / "response.b64"
+    response.write_text(aws.saml_response_for("aws_user"))
+    earlier = run_cli(["--saml-response", str(response), "--endpoint-url", aws.aws_endpoint_url], env=tty_env)
+    assert earlier.code == 0, earlier
+    assert caller(aws).endswith("assumed-role/Role.User/aws_user")
+    child = spawn(["--endpoint-url", aws.aws_endpoint_url], tty_env)
+    child.expect("No IdP stored yet")
+    child.expect("Nickname for this IdP: ")
+    child.sendline("dev")
+    child.expect("sign-on URL of the AWS app: ")
+    child.sendline(aws.idp_url)
+    child.expect(r"Username \(empty: ask each time\): ")
+    child.sendline("aws_admin")
+    index = child.expect(["Password for aws_admin: ", "nothing to do"])
+    assert index == 0, child.before
+    child.sendline("aws_admin")
+    child.expect("Choose: ")
+    child.sendline("admin")
+    child.expect(r"Store the password in the OS keyring for --use-stored\? \[y/N\]: ")
+    child.sendline("n")
+    code, rest = finish(child)
+    assert code == 0, rest
+    assert "nothing to do" not in rest
+    assert caller(aws).endswith("assumed-role/Role.Admin/aws_admin")

@@ -176,7 +176,7 @@ def test_a_still_valid_profile_is_kept_without_a_browser_unless_forced(aws, cli_
         stdin="unused\n",
     )
     assert again.code == 0, again
-    assert "still valid" in again.err
+    assert f"profile [saml] is still valid for {realm.ROLE_USER}: expires" in again.err, again  # which login it holds
     assert (home / ".aws" / "credentials").read_bytes() == before
     forced = run_cli(
         [

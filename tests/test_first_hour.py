@@ -224,3 +224,45 @@ def test_setup_installs_the_demo_needs_and_adds_the_tests_needs_only_for_tests(f
     assert _installed_packages(fresh_machine.log) == expected
     npm_ran = any(line.startswith("npm ") for line in fresh_machine.log.read_text().splitlines())
     assert npm_ran == (args == ())
+
+
+# ---- issue 25.9: one error style -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["idp", "lst"],
+            "error: no such command 'lst'; did you mean 'list'? (idp commands: add, list, remove, set, show)",
+        ),
+        (
+            ["--profle", "x", "status"],
+            "error: no such option '--profle'; did you mean '--profile'? "
+            "(the command comes first, then its options: awscli_saml_sso status [OPTIONS])",
+        ),
+        (["status", "--bogus"], "error: no such option '--bogus' (see: awscli_saml_sso status --help)"),
+        (["idp", "add"], "error: missing argument 'NICKNAME' (see: awscli_saml_sso idp add --help)"),
+        (
+            ["--duration", "5"],
+            "error: invalid value for '--duration': 5 is not in the range 900<=x<=43200 "
+            "(see: awscli_saml_sso login --help)",
+        ),
+    ],
+)
+def test_clicks_usage_errors_are_the_tools_one_line(cli_env, args, line):
+    """Before: click's three lines ("Usage: awscli_saml_sso login [OPTIONS]", "Try ...", "Error:
+    ..."), blaming `login` for `--profle x status`, while `stauts` got the tool's one line."""
+    result = run_cli(args, env=cli_env)
+    assert (result.code, result.err.splitlines()) == (2, [line]), result
+
+
+def test_clean_without_a_terminal_offers_yes(cli_env, tmp_path):
+    """Before: "--clean asks for confirmation and there is no terminal (move ... aside yourself)"."""
+    home = Path(cli_env["HOME"]) / ".awscli_saml_sso"
+    home.mkdir(parents=True, exist_ok=True)
+    refused = run_cli(["--clean"], env=cli_env)
+    assert refused.code == 2 and refused.err.strip().endswith("(pass --yes)"), refused
+    assert home.is_dir()
+    moved = run_cli(["--clean", "--yes"], env=cli_env)
+    assert moved.code == 0 and not home.exists() and home.with_name(".awscli_saml_sso.OLD").is_dir(), moved

@@ -98,6 +98,20 @@ def test_logout_all_and_nothing_left(cli_env) -> None:
     assert again.code == 0 and "already logged out" in again.err
 
 
+def test_a_profile_name_that_names_nothing_is_an_error(cli_env) -> None:
+    """Issue 25.8. Before: ``logout --profile nosuch`` said "nothing to remove: already logged
+    out" and exited 0, so a typo looked like success. ``env`` says the same kind of line."""
+    write_profile("work", environ=cli_env)
+    for command in (["logout"], ["env"]):
+        result = run_cli([*command, "--profile", "wrok"], env=cli_env)
+        assert result.code == 2 and "no profile [wrok]" in result.err, result
+        assert len(result.err.splitlines()) == 1 and result.out == "", result
+    assert awsfiles.read_profile("work", cli_env) is not None  # nothing removed
+    assert run_cli(["logout", "--profile", "work"], env=cli_env).code == 0
+    again = run_cli(["logout"], env=cli_env)  # the default profile, never written: nothing to do
+    assert again.code == 0 and "already logged out" in again.err, again
+
+
 def test_forget_password_needs_an_idp(cli_env) -> None:
     result = run_cli(["logout", "--forget-password"], env=cli_env)
     assert result.code == 2 and "--forget-password needs --idp-nickname" in result.err, result

@@ -6,6 +6,7 @@ profile. Only the account's role ARN is swapped for the stack's."""
 from __future__ import annotations
 
 import os
+import json
 import re
 import shutil
 import subprocess
@@ -95,3 +96,50 @@ def test_every_readme_command_line_is_a_command_that_exists():
             wrong.append(segment)
     assert wrong == []
     assert "OWNER" not in README.read_text()
+
+
+def _role_examples() -> list[str]:
+    """Every ``--role X`` of README, and the names and globs its menu paragraph offers."""
+    text = README.read_text()
+    flags = [a or b for a, b in re.findall(r"--role '([^']+)'|--role (?![A-Z]+\b)([A-Za-z][\w.:-]*)", text)]
+    menu = re.search(r"choose one from a menu.*?The profile", text, flags=re.S).group(0)
+    typed = re.findall(r"e\.g\. `([^`]+)`", menu)
+    return flags + typed
+
+
+def test_readme_role_examples_choose_the_demo_admin_role():
+    """Issue 25.1. Before: `Admin` at the menu and `--role 'Admin*'` matched no demo role."""
+    from awscli_saml_sso import roles
+    from awscli_saml_sso.models import Role
+
+    examples = _role_examples()
+    assert len(examples) >= 4, examples
+    granted = [Role(arn, realm.PROVIDER_ARN) for arn in realm.ROLES]
+    entries = roles.menu_entries(granted)
+    for example in examples:
+        assert roles.choose_role(granted, pattern=example).role.role_arn == realm.ROLE_ADMIN, example
+        assert entries[roles.menu_match(entries, example)].role.role_arn == realm.ROLE_ADMIN, example
+
+
+def test_readme_roles_line_after_idp_set_password_stdin(aws, cli_env, tmp_path):
+    """Issue 25.2. README's `roles` line right after its `idp set work --password-stdin`. Before:
+    the line had no --use-stored, and the error's hint was "keep it in the keyring for
+    --use-stored: awscli_saml_sso idp set work --password-stdin", the step just done."""
+    line = re.search(r"`(awscli_saml_sso roles [^`]*)`", README.read_text()).group(1)
+    args = line.replace("[--json]", "--json").split()[1:]
+    cli_env.update(
+        PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
+        XDG_DATA_HOME=str(tmp_path / "xdg"),
+        ASS_ENDPOINT_URL=aws.aws_endpoint_url,
+    )
+    added = run_cli(["idp", "add", "work", "--url", aws.idp_url, "--username", "aws_admin"], env=cli_env)
+    assert added.code == 0, added
+    stored = run_cli(["idp", "set", "work", "--password-stdin"], env=cli_env, stdin="aws_admin\n")
+    assert stored.code == 0, stored
+    # without --use-stored: the hint names what is missing, not the step just done
+    without = run_cli([a for a in args if a != "--use-stored"], env=cli_env)
+    assert without.code == 2 and len(without.err.splitlines()) == 1, without
+    assert "(pass --use-stored: the keyring holds the password of aws_admin for 'work')" in without.err, without
+    listed = run_cli(args, env=cli_env)
+    assert listed.code == 0, listed
+    assert sorted(r["role_arn"] for r in json.loads(listed.out)) == sorted(realm.ROLES)

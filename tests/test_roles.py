@@ -7,6 +7,7 @@ import pytest
 from awscli_saml_sso import roles
 from awscli_saml_sso.errors import NoRoleError, RoleChoiceError
 from awscli_saml_sso.models import Role
+from devstack import realm
 
 
 def role(account: str, name: str, provider: str = "P") -> Role:
@@ -75,7 +76,9 @@ def test_default_not_granted_is_ignored_with_a_note():
             [],
         ),
         ({"pattern": "Nope*"}, "no granted role matches 'Nope*'", [A_READ.role_arn], []),
-        ({"pattern": "admin"}, "no granted role matches", [], []),  # case-sensitive
+        ({"pattern": "admin"}, "2 granted roles match 'admin'", [A_ADMIN.role_arn, B_ADMIN.role_arn], []),
+        ({"pattern": "d"}, "4 granted roles match 'd'", [], []),  # a part of several names
+        ({"pattern": "admin*"}, "no granted role matches", [], []),  # a glob stays case-sensitive
         ({"pattern": "Admin"}, "2 granted roles match 'Admin'", [A_ADMIN.role_arn, B_ADMIN.role_arn], [B_DEV.role_arn]),
         ({"pattern": "*"}, "4 granted roles match", [], []),
         ({"index": 4}, "--role-selection 4 is out of range", ["0=111111111111:Admin", "3=222222222222:ReadOnly"], []),
@@ -153,3 +156,38 @@ def test_role_matches():
     assert roles.role_matches(B_DEV, "111111111111:*")
     assert not roles.role_matches(B_DEV, "dev*")
     assert not roles.role_matches(B_DEV, "222222222222:*")
+    assert roles.role_matches(B_DEV, "developer") and roles.role_matches(B_DEV, "VELO")
+    assert not roles.role_matches(B_DEV, "Admin")
+
+
+DEMO_USER = Role(realm.ROLE_USER, realm.PROVIDER_ARN)
+DEMO_ADMIN = Role(realm.ROLE_ADMIN, realm.PROVIDER_ARN)
+
+
+@pytest.mark.parametrize(
+    "typed", ["Admin", "admin", "ADMIN", "Role.Admin", "role.admin", "Adm", "*.Admin", "*:Role.Ad*"]
+)
+def test_a_name_matches_whole_or_as_a_unique_part_in_any_case(typed):
+    """Issue 25.1. Before: ``Admin`` (README's example) matched neither Role.Admin nor anything."""
+    assert roles.choose_role((DEMO_USER, DEMO_ADMIN), pattern=typed).role == DEMO_ADMIN
+    entries = roles.menu_entries((DEMO_USER, DEMO_ADMIN))
+    assert entries[roles.menu_match(entries, typed)].role == DEMO_ADMIN
+
+
+def test_a_whole_name_wins_over_a_part_of_another():
+    admin, super_admin = role("111111111111", "Admin"), role("111111111111", "SuperAdmin")
+    assert roles.choose_role((super_admin, admin), pattern="admin").role == admin
+    assert roles.choose_role((super_admin, admin), pattern="super").role == super_admin
+    with pytest.raises(RoleChoiceError, match="2 granted roles match 'dmin'"):
+        roles.choose_role((super_admin, admin), pattern="dmin")
+
+
+def test_the_menu_says_when_an_answer_names_no_role():
+    entries = roles.menu_entries((DEMO_USER, DEMO_ADMIN))
+    with pytest.raises(RoleChoiceError) as info:
+        roles.menu_match(entries, " Nope ")
+    assert info.value.message == "no role matches 'Nope'"
+    with pytest.raises(RoleChoiceError, match="2 roles match 'role'"):
+        roles.menu_match(entries, "role")
+    with pytest.raises(RoleChoiceError, match="2 roles match 'Role.*'"):
+        roles.menu_match(entries, "Role.*")

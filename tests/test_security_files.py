@@ -102,6 +102,76 @@ def test_cli_under_umask_000_leaves_only_0700_directories_and_0600_files(cli_env
                 assert mode(Path(root, name)) == 0o600, name
 
 
+# -- issue 25.4: no *.lock file stays behind -------------------------------------------------------
+@posix
+def test_no_lock_file_stays_after_writes_a_credential_process_login_and_logout(cli_env, home):
+    """Before: zero-byte ~/.aws/credentials.lock, idps.json.lock and cache/*.lock stayed for ever."""
+    from deliverysupport import write_profile
+
+    assert run(["idp", "add", "corp", "--url", "https://idp.example/sso"], cli_env)[0] == 0
+    write_profile("work", environ=cli_env)
+    stored_cache(cli_env, "ASIACACHED")
+    lock = cache.login_lock_path(cli_env, "corp")  # credential-process's lock of one IdP's login
+    with atomicfile.locked(lock):
+        assert Path(f"{lock}.lock").exists()
+    code, _out, err, _ = run(["logout", "--all"], cli_env)
+    assert code == 0, err
+    assert sorted(str(p.relative_to(home)) for p in home.rglob("*.lock")) == []
+
+
+LOCKED_COUNTER = """
+import sys
+from pathlib import Path
+from awscli_saml_sso import atomicfile
+path, rounds = Path(sys.argv[1]), int(sys.argv[2])
+for _ in range(rounds):
+    with atomicfile.updating(path) as real:
+        count = int(atomicfile.read_bytes(real) or b"0")
+        atomicfile.atomic_write(real, str(count + 1).encode())
+"""
+
+
+@posix
+def test_the_lock_still_excludes_while_its_file_comes_and_goes(tmp_path):
+    """Each holder removes the lock file (above): a run that waited on the removed file must
+    start over on the new one, or two runs would write at once and lose increments."""
+    path = tmp_path / "counter"
+    procs = [subprocess.Popen([sys.executable, "-c", LOCKED_COUNTER, str(path), "60"]) for _ in range(6)]
+    assert [p.wait(timeout=300) for p in procs] == [0] * 6
+    assert path.read_text() == "360"
+    assert [p.name for p in tmp_path.iterdir()] == ["counter"]
+
+
+# -- issue 22: keyrings.alt's plain file, picked without asking ----------------------------------
+@posix
+def test_a_plain_file_keyring_is_said_at_the_first_store_and_made_private_under_umask_000(cli_env, home):
+    """Before: with no OS keyring, keyring picked keyrings.alt's PlaintextKeyring silently, and
+    under umask 000 it made ~/.local, ~/.local/share and ~/.local/share/python_keyring 0777."""
+    for name in ("PYTHON_KEYRING_BACKEND", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "DBUS_SESSION_BUS_ADDRESS"):
+        cli_env.pop(name, None)  # nothing asked for, no Secret Service: keyring picks the plain file
+
+    def store(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "awscli_saml_sso", "idp", *args, "--password-stdin"],
+            env=cli_env,
+            input=b"pw\n",
+            capture_output=True,
+            timeout=60,
+            preexec_fn=lambda: os.umask(0),
+        )
+
+    proc = store("add", "corp", "--url", "https://idp.example/sso", "--username", "me")
+    assert proc.returncode == 0, proc
+    plain = home / ".local" / "share" / "python_keyring" / "keyring_pass.cfg"
+    err = proc.stderr.decode()
+    assert f"warning: the password is kept in a plain file, {plain} (0600)" in err, err
+    assert "prefer a real one" in err
+    assert [mode(d) for d in (home / ".local", plain.parent.parent, plain.parent)] == [0o700] * 3
+    assert mode(plain) == 0o600
+    again = store("set", "corp")  # not the first store: said once
+    assert again.returncode == 0 and b"plain file" not in again.stderr, again
+
+
 def stored_cache(env: dict[str, str], key_id: str) -> Path:
     key = cache.key("corp", None, None)
     path = cache.file_for(env, key)

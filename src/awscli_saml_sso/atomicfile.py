@@ -6,7 +6,7 @@ real file (``write_target``: a link is followed only to a file of ours), make it
 private, and hold the lock while ``atomic_write`` replaces the file.
 
 ``locked(path)`` serialises writers of one file through a sidecar ``<file>.lock`` (flock on POSIX,
-msvcrt on Windows; the OS releases it when the holder dies). ``atomic_write`` writes a temporary
+msvcrt on Windows; the OS releases it when the holder dies), removed again by its holder. ``atomic_write`` writes a temporary
 file in the same directory (mode 0600), fsyncs it, renames it over the target and fsyncs the
 directory. Errors become :class:`FilesError` naming the path and the OS's reason.
 """
@@ -234,23 +234,58 @@ def _fsync_dir(directory: Path) -> None:
 @contextlib.contextmanager
 def locked(real: Path, timeout: float | None = None) -> Iterator[None]:
     """Exclusive lock on ``<file>.lock`` beside the file. The OS drops it when its holder dies,
-    so a crashed run never leaves a stale lock."""
+    so a crashed run never leaves a stale lock; the holder removes the file when it is done, so
+    no empty ``*.lock`` stays behind (POSIX; on Windows an open file cannot be removed).
+
+    Why removing it is race-free: the lock file is only ever removed by the holder of its lock,
+    while holding it. A run that locked a file is the holder only if the path still names that
+    very file (same device and inode) once locked; a run that was waiting on a file its holder
+    has just removed finds the path gone or naming another file, and starts over on it. So at
+    any moment at most one run holds the lock of the file the path names."""
     lock_path = Path(f"{real}.lock")
+    fd = _lock(lock_path, LOCK_TIMEOUT if timeout is None else timeout)
     try:
-        # O_NOFOLLOW: a planted link must not make us create or truncate a file elsewhere
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    except OSError as exc:
-        raise FilesError(f"cannot create the lock file {lock_path}: {_os_reason(exc)}") from exc
-    try:
-        _acquire(fd, lock_path, LOCK_TIMEOUT if timeout is None else timeout)
         _remove_stale_temps(real)
         yield
     finally:
+        if os.name != "nt":
+            with contextlib.suppress(OSError):
+                os.unlink(lock_path)  # still holding it: see above
         os.close(fd)  # closing releases the lock
 
 
-def _acquire(fd: int, lock_path: Path, timeout: float) -> None:
+def _lock(lock_path: Path, timeout: float) -> int:
+    """An open descriptor of ``lock_path``, locked, that the path still names."""
     deadline = time.monotonic() + timeout
+    while True:
+        try:
+            # O_NOFOLLOW: a planted link must not make us create or truncate a file elsewhere
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError as exc:
+            raise FilesError(f"cannot create the lock file {lock_path}: {_os_reason(exc)}") from exc
+        try:
+            _acquire(fd, lock_path, deadline, timeout)
+            if os.name == "nt" or _names(lock_path, fd):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # its holder removed it meanwhile: lock the file the path names now
+
+
+def _names(lock_path: Path, fd: int) -> bool:
+    """Whether ``lock_path`` (not following a link) is the open file ``fd``."""
+    try:
+        on_disk = os.stat(lock_path, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise FilesError(f"cannot check the lock file {lock_path}: {_os_reason(exc)}") from exc
+    held = os.fstat(fd)
+    return (on_disk.st_dev, on_disk.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _acquire(fd: int, lock_path: Path, deadline: float, timeout: float) -> None:
     while not _try_lock(fd, lock_path):
         if time.monotonic() > deadline:
             raise FilesError(

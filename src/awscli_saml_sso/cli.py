@@ -6,6 +6,7 @@ here; boto3, selenium, lxml and keyring are imported by the code paths that use 
 
 from __future__ import annotations
 
+import _signal
 import contextlib
 import logging
 import os
@@ -24,7 +25,7 @@ PROG = "awscli_saml_sso"
 log = logging.getLogger(__name__)
 
 
-class DefaultToLogin(click.Group):
+class DefaultToLogin(common.Group):
     """The bare command is ``login``, as in the original tool: ``awscli_saml_sso --idp-nickname X``.
 
     Other commands live in their own modules and are imported only when used (or listed by
@@ -73,6 +74,10 @@ class DefaultToLogin(click.Group):
             if i < len(args) and _looks_like_command(args[i]) and not ctx.resilient_parsing:
                 raise self._no_such_command(ctx, args[i])
             args.insert(min(i, len(args)), "login")
+            # a usage error then must not blame `awscli_saml_sso login`, which was not typed;
+            # a command word further on (`--profle x status`) was meant to come first
+            later = next((a for a in args[i + 1 :] if a != "login" and self._is_command(a)), None)
+            ctx.ensure_object(dict)["implicit_login"] = later or True
         return super().parse_args(ctx, args)
 
 
@@ -83,21 +88,7 @@ def _looks_like_command(word: str) -> bool:
 
 
 def _no_such_command_error(word: str, known: list[str]) -> UsageError:
-    import difflib  # only on this error path
-
-    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
-    message = f"no such command {word!r}" + (f"; did you mean {close[0]!r}?" if close else "")
-    return UsageError(message, hint="commands: " + ", ".join(known) + "; login options alone log in")
-
-
-def _complete_nicknames(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    """Shell completion of ``--idp-nickname``: the stored IdPs."""
-    try:
-        from awscli_saml_sso import idps
-
-        return [name for name in idps.load_all(os.environ) if name.startswith(incomplete)]
-    except Exception:  # completion must never print a traceback into the shell
-        return []
+    return common.no_such_command(word, known, extra="; login options alone log in")
 
 
 @click.group(cls=DefaultToLogin, context_settings={"help_option_names": ["-h", "--help"]})
@@ -118,7 +109,7 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
 @cli.command("login")
 @common.log_level_option
 @click.option("--idp-url", metavar="URL", help="One-off IdP-initiated sign-on URL (nothing stored).")
-@click.option("--idp-nickname", metavar="NAME", help="Use the stored IdP NAME.", shell_complete=_complete_nicknames)
+@common.nickname_option("Use the stored IdP NAME.")
 @click.option("--use-stored", is_flag=True, help="Use the stored username, password (keyring) and role.")
 @click.option("--username", metavar="NAME", help="Username to fill in.")
 @click.option("--password-stdin", is_flag=True, help="Read the IdP password from standard input.")
@@ -179,6 +170,7 @@ def cli(ctx: click.Context, log_level: str | None) -> None:
 @click.option("--force", is_flag=True, help="Log in even if the profile is still valid.")
 @click.option("--no-verify", is_flag=True, help="Skip the final sts:GetCallerIdentity check.")
 @click.option("--clean", is_flag=True, help="Move the tool's home aside (asks first).")
+@click.option("--yes", "-y", is_flag=True, help="With --clean: do not ask for confirmation.")
 @click.pass_context
 def login_command(ctx: click.Context, log_level: str | None, **options: Any) -> None:
     """Log in through the IdP and write temporary credentials to a profile."""
@@ -186,11 +178,14 @@ def login_command(ctx: click.Context, log_level: str | None, **options: Any) -> 
     from awscli_saml_sso.commands import login as commands_login  # light: heavy imports inside
 
     term = common.terminal()
+    yes = options.pop("yes")
     if options.pop("clean"):
         from awscli_saml_sso.commands.clean import clean
 
-        clean(term, os.environ)
+        clean(term, os.environ, yes=yes)
         return
+    if yes:
+        raise UsageError("--yes goes with --clean", hint="a login asks nothing that --yes would answer")
     commands_login.login(options, term, os.environ, stdin=sys.stdin.buffer)
 
 
@@ -243,7 +238,29 @@ def _isatty(fd: int) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: runs the command, turns every failure into one line and an exit code."""
+    """Entry point: runs the command, turns every failure into one line and an exit code.
+
+    A signal at any moment ends with one line: during the command, the clean-up runs first
+    (:func:`_raise_interrupted`); once it has ended, the quiet handler ends the process at once.
+    """
+    from awscli_saml_sso import hardexit
+
+    try:
+        _main(argv)
+    except KeyboardInterrupt as exc:  # our Interrupted, raised between the command's end and here
+        hardexit.quiet_exit(int(getattr(exc, "exit_code", 128 + signal.SIGINT)) - 128)
+    finally:
+        # C calls only (_signal's, not signal.py's wrapper: a Python frame's start would run a
+        # pending handler first): from here to the process's end (the interpreter's teardown
+        # runs atexit code) no handler raises
+        _signal.signal(_signal.SIGINT, hardexit.quiet_exit)
+        if hasattr(_signal, "SIGTERM"):
+            _signal.signal(_signal.SIGTERM, hardexit.quiet_exit)
+        if hasattr(_signal, "SIGHUP"):
+            _signal.signal(_signal.SIGHUP, hardexit.quiet_exit)
+
+
+def _main(argv: Sequence[str] | None) -> None:
     _install_signal_handlers()
     ctx_obj: dict[str, Any] = {}
     try:
@@ -253,6 +270,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(code if isinstance(code, int) else 0)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:  # `idp` alone: its help, as before
+        exc.show()
+        sys.exit(ExitCode.USAGE)
+    except click.UsageError as exc:  # click's own (bad option or value): the tool's one line
+        _fail(_usage_error(exc, ctx_obj), ctx_obj)
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
@@ -270,6 +292,22 @@ def main(argv: Sequence[str] | None = None) -> None:
             # during a failing import into "TypeError: expected a message argument")
             _fail(Interrupted(_SIGNALLED[0]), ctx_obj)
         _fail_unexpected(exc, ctx_obj)
+
+
+def _usage_error(exc: click.UsageError, ctx_obj: dict[str, Any]) -> UsageError:
+    """click's usage error as one line: what is wrong, then where to look (the command typed)."""
+    if isinstance(exc, click.NoSuchOption):
+        message = f"no such option {exc.option_name!r}"
+        if exc.possibilities:
+            message += f"; did you mean {exc.possibilities[0]!r}?"
+    else:
+        text = exc.format_message().strip().splitlines()[0].rstrip(".")
+        message = text[:1].lower() + text[1:]
+    implicit = ctx_obj.get("implicit_login")
+    if isinstance(implicit, str):
+        return UsageError(message, hint=f"the command comes first, then its options: {PROG} {implicit} [OPTIONS]")
+    path = PROG if exc.ctx is None else exc.ctx.command_path  # `login` for the bare command's options
+    return UsageError(message, hint=f"see: {path} --help")
 
 
 def _fail(exc: SamlSsoError | Interrupted, ctx_obj: dict[str, Any]) -> None:

@@ -52,6 +52,20 @@ def exit_now(code: int) -> None:
     force(code)
 
 
+def quiet_exit(signum: int, _frame: object = None) -> None:
+    """A signal handler for after the command (``cli.main``): one line, and the signal's exit
+    code (128+N), now. Nothing of ours is left to clean up, and Python's own handler, or ours
+    that raises, would print a traceback from the interpreter's teardown (atexit code)."""
+    with contextlib.suppress(Exception):  # a second Ctrl-C from here on changes nothing
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from awscli_saml_sso.errors import Interrupted  # light
+
+    interrupted = Interrupted(signum)
+    with contextlib.suppress(OSError):
+        os.write(2, f"error: {interrupted.message}\n".encode())
+    force(int(interrupted.exit_code))
+
+
 def force(code: int) -> None:
     for pgid in list(_groups):
         with contextlib.suppress(OSError):

@@ -83,15 +83,44 @@ def _by_arn(roles: Sequence[Role], role_arn: str) -> Role:
     return found
 
 
+GLOB_CHARS = frozenset("*?[")
+
+
+def is_glob(pattern: str) -> bool:
+    return any(c in GLOB_CHARS for c in pattern)
+
+
 def role_matches(role: Role, pattern: str) -> bool:
-    """Case-sensitive glob against ``Name``, ``account:Name`` and the full role ARN."""
+    """A glob (``*``, ``?``, ``[``): case-sensitive against ``Name``, ``account:Name`` and the role
+    ARN. A plain word: one of those exactly, or any part of the role's name in any case
+    (``admin`` → ``Role.Admin``), so a name typed as people say it finds the role."""
     candidates = (role.name, f"{role.account_id}:{role.name}", role.role_arn)
-    return any(fnmatch.fnmatchcase(text, pattern) for text in candidates)
+    if is_glob(pattern):
+        return any(fnmatch.fnmatchcase(text, pattern) for text in candidates)
+    return pattern in candidates or pattern.casefold() in role.name.casefold()
+
+
+def _whole(role: Role, pattern: str) -> bool:
+    """A plain word naming the role whole (not a part of its name): it wins over part matches."""
+    return pattern in (role.name, f"{role.account_id}:{role.name}", role.role_arn) or (
+        pattern.casefold() == role.name.casefold()
+    )
+
+
+def matching(roles: Sequence[Role], pattern: str) -> list[Role]:
+    """The roles ``pattern`` names, one per ARN, in menu order; when a plain word names some
+    whole and is only a part of others' names (``Admin`` with ``Admin`` and ``SuperAdmin``),
+    only the whole ones."""
+    found = _unique_arns([r for r in _ordered(roles) if role_matches(r, pattern)])
+    if len(found) > 1 and not is_glob(pattern):
+        whole = [r for r in found if _whole(r, pattern)]
+        return whole or found
+    return found
 
 
 def _by_pattern(roles: Sequence[Role], pattern: str) -> Role:
     ordered = _ordered(roles)
-    matches = _unique_arns([r for r in ordered if role_matches(r, pattern)])
+    matches = matching(roles, pattern)
     if not matches:
         raise RoleChoiceError(
             f"no granted role matches {pattern!r}",
@@ -171,13 +200,17 @@ def _display_name(role: Role, by_name: collections.Counter, by_arn: collections.
     return name
 
 
-def menu_match(entries: Sequence[MenuEntry], answer: str) -> int | None:
-    """The menu index a typed role name or glob names (as ``--role``), None when it names none;
-    several matches raise :class:`RoleChoiceError` listing them, so the person can narrow it."""
-    matches = [e for e in entries if role_matches(e.role, answer.strip())]
-    if len({e.role.role_arn for e in matches}) > 1:
+def menu_match(entries: Sequence[MenuEntry], answer: str) -> int:
+    """The menu index a typed role name or glob names (as ``--role``). Naming none, or several,
+    raises :class:`RoleChoiceError` saying so, so the person knows why they are asked again."""
+    wanted = answer.strip()
+    names = matching([e.role for e in entries], wanted)
+    if not names:
+        raise RoleChoiceError(f"no role matches {wanted!r}")
+    matches = [e for e in entries if e.role.role_arn in {r.role_arn for r in names}]
+    if len(names) > 1:
         raise RoleChoiceError(
-            f"{len(matches)} roles match {answer.strip()!r}: "
+            f"{len(matches)} roles match {wanted!r}: "
             + ", ".join(f"[{e.index}] {e.label}" for e in matches[:MAX_LISTED])
         )
-    return matches[0].index if matches else None
+    return matches[0].index

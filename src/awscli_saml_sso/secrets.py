@@ -11,8 +11,12 @@ backends put the stored value or their own unlock secret in their messages.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+from pathlib import Path
 
+from awscli_saml_sso import atomicfile
 from awscli_saml_sso.errors import FilesError
 
 log = logging.getLogger(__name__)
@@ -63,10 +67,17 @@ def get_legacy_password(nickname: str) -> str | None:
     return _get(LEGACY_SERVICE, nickname)
 
 
-def set_password(nickname: str, username: str, password: str) -> None:
+def set_password(nickname: str, username: str, password: str) -> str | None:
+    """Keep the password; returns a note for the person when it went into a plain file for the
+    first time without being asked for (keyrings.alt's PlaintextKeyring, picked by ``keyring``
+    because no OS keyring is usable)."""
     try:
         import keyring  # heavy (entry-point discovery), only when storing
 
+        plain = _plain_file(keyring.get_keyring())
+        first = plain is not None and not plain.exists()
+        if first:
+            _create_private(plain)
         keyring.set_password(SERVICE, key(nickname, username), password)
     except Exception as exc:  # every backend has its own errors (dbus, Keychain, ...
         log.debug("keyring: storing the password for %s failed: %s", key(nickname, username), type(exc).__name__)
@@ -74,6 +85,38 @@ def set_password(nickname: str, username: str, password: str) -> None:
             f"could not store the password for {username!r} ({nickname}) in the OS keyring ({type(exc).__name__})",
             hint=KEYRING_HINT,
         ) from None
+    if first and not _asked_for():
+        return (
+            f"the password is kept in a plain file, {plain} (0600): keyrings.alt's PlaintextKeyring, "
+            "picked because no OS keyring is usable; prefer a real one (unlock or install the Secret "
+            "Service: gnome-keyring, KeePassXC), or pass --password-stdin at each login"
+        )
+    return None
+
+
+def _plain_file(backend: object) -> Path | None:
+    """The file the password would be written to, when the storing backend is a plain file."""
+    chained = getattr(backend, "backends", None)
+    storing = chained[0] if chained else backend  # a chain stores in its first (best) backend
+    module = type(storing).__module__
+    if not module.startswith("keyrings.alt.") or not hasattr(storing, "file_path"):
+        return None
+    return Path(storing.file_path)
+
+
+def _create_private(file: Path) -> None:
+    """Create the plain file's directories 0700 and the file 0600 before keyrings.alt does: it
+    makes them with the umask's modes (``~/.local/share/python_keyring`` 0777 under umask 000)."""
+    atomicfile.ensure_private_dir(file.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
+
+
+def _asked_for() -> bool:
+    """Whether the person chose the backend (PYTHON_KEYRING_BACKEND, keyringrc.cfg)."""
+    import keyring.core
+
+    return keyring.core.load_env() is not None or keyring.core.load_config() is not None
 
 
 def delete_password(nickname: str, username: str) -> None:

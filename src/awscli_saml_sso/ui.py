@@ -177,8 +177,8 @@ class Terminal:
         """A numbered menu; returns the index chosen, or ``"+"`` when adding is allowed.
 
         Numbered from 0, as ``--role-selection`` counts (one numbering, as in 0.3). ``match``
-        turns any other answer (a role name or glob) into an index, or None when it names none;
-        it raises a ``SamlSsoError`` for an answer it must refuse (a glob matching several)."""
+        turns any other answer (a role name or glob) into an index; it raises a ``SamlSsoError``
+        saying why for an answer it must refuse (naming no role, or several)."""
         tty = self.require_tty(title, option)
         with self._paused():
             tty.write(f"{title}\n")
@@ -187,24 +187,28 @@ class Terminal:
             if allow_add:
                 tty.write("  [+] add a new one\n")
             tty.flush()
+        expected = (
+            f"answer a number from 0 to {len(labels) - 1}"
+            + (" or +" if allow_add else "")
+            + (", or a name or glob" if match is not None else "")
+        )
         while True:
             answer = self.ask("Choose", what=title, option=option)
             if allow_add and answer == "+":
                 return "+"
             if answer.isdigit() and 0 <= int(answer) < len(labels):
                 return int(answer)
+            if match is None or not answer or answer.isdigit():
+                self.line(f"please {expected}")
+                continue
             try:
-                found = match(answer) if match is not None and answer else None
-            except SamlSsoError as exc:
-                self.line(f"{exc.message}; try again")
+                found = match(answer)
+            except SamlSsoError as exc:  # names none, or several: say which, then ask again
+                self.line(f"{exc.message}; {expected}")
                 continue
             if found is not None:
                 return found
-            self.line(
-                f"please answer a number from 0 to {len(labels) - 1}"
-                + (" or +" if allow_add else "")
-                + (", or a name or glob" if match is not None else "")
-            )
+            self.line(f"please {expected}")
 
     @contextlib.contextmanager
     def _paused(self) -> Iterator[None]:

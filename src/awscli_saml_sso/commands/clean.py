@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from awscli_saml_sso import paths
-from awscli_saml_sso.errors import FilesError, UsageError
+from awscli_saml_sso.errors import FilesError
 from awscli_saml_sso.ui import Terminal
 
 
-def clean(term: Terminal, environ: Mapping[str, str]) -> Path | None:
+def clean(term: Terminal, environ: Mapping[str, str], *, yes: bool = False) -> Path | None:
     home = paths.tool_home(environ)
     if not home.exists():
         term.line(f"nothing to clean: {home} does not exist")
@@ -21,9 +21,8 @@ def clean(term: Terminal, environ: Mapping[str, str]) -> Path | None:
     target = home.with_name(home.name + ".OLD")
     if target.exists():
         target = home.with_name(f"{home.name}.OLD-{dt.datetime.now():%Y%m%d-%H%M%S}")
-    if term.tty() is None:
-        raise UsageError("--clean asks for confirmation and there is no terminal", hint=f"move {home} aside yourself")
-    if not term.confirm(f"Move {home} (stored IdPs, browser profiles, cache) to {target}?", option="--clean"):
+    question = f"Move {home} (stored IdPs, browser profiles, cache) to {target}?"
+    if not yes and not term.confirm(question, option="--yes"):  # no terminal: "... (pass --yes)"
         term.line("nothing changed")
         return None
     try:

@@ -13,7 +13,14 @@ from typing import Any
 import click
 
 from awscli_saml_sso import defaults
-from awscli_saml_sso.commands.common import log_level_option, profile_option, setup_logging, terminal, timeout_option
+from awscli_saml_sso.commands.common import (
+    log_level_option,
+    nickname_option,
+    profile_option,
+    setup_logging,
+    terminal,
+    timeout_option,
+)
 
 _profile = profile_option(f"Profile to read [{defaults.PROFILE}].", default=defaults.PROFILE)
 
@@ -21,7 +28,7 @@ _profile = profile_option(f"Profile to read [{defaults.PROFILE}].", default=defa
 # ------------------------------------------------------------------------------------------
 @click.command("credential-process")
 @log_level_option
-@click.option("--idp-nickname", required=True, metavar="NAME", help="Stored IdP to log in with.")
+@nickname_option("Stored IdP to log in with.", required=True)
 @click.option("--role-arn", metavar="ARN", help="Role to assume [the stored IdP's role].")
 @click.option("--profile", metavar="NAME", help="Also write the credentials to this profile of ~/.aws/credentials.")
 @click.option(
@@ -108,10 +115,20 @@ def exec_command(
 def _default_shell() -> str:
     if os.name == "nt":
         return "powershell"
-    return "fish" if os.path.basename(os.environ.get("SHELL", "")) == "fish" else "sh"
+    return "fish" if os.path.basename(os.environ.get("SHELL", "")) == "fish" else "env"
 
 
-ENV_FORMATS = ("sh", "env-no-export", "fish", "powershell", "windows-cmd", "json")  # = envvars.FORMATS
+# = envvars.FORMATS (AWS CLI v2's export-credentials names), then envvars.ALIASES; kept here so
+# that --help imports nothing more
+ENV_FORMATS = ("env", "env-no-export", "process", "powershell", "windows-cmd", "fish")
+ENV_ALIASES = ("sh", "bash", "zsh", "json")
+
+
+class _FormatChoice(click.Choice):
+    """All names are accepted; the help and the error list the canonical ones, then the aliases."""
+
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
+        return "[" + "|".join(ENV_FORMATS) + "]"
 
 
 @click.command("env")
@@ -119,15 +136,16 @@ ENV_FORMATS = ("sh", "env-no-export", "fish", "powershell", "windows-cmd", "json
 @_profile
 @click.option(
     "--format",
-    "--shell",
     "fmt",
-    type=click.Choice(ENV_FORMATS),
+    type=_FormatChoice(ENV_FORMATS + ENV_ALIASES),
     default=None,
-    help="Syntax of the output; json = the credential_process JSON. --shell is the older name. "
-    "[fish if $SHELL is fish, powershell on Windows, else sh]",
+    help="Syntax of the output, as AWS CLI v2's export-credentials names it: env (sh, bash, zsh), "
+    "process (the credential_process JSON; also json). [fish if $SHELL is fish, powershell on "
+    "Windows, else env]",
 )
+@click.option("--shell", "shell", type=_FormatChoice(ENV_FORMATS + ENV_ALIASES), hidden=True)  # the older name
 @click.pass_context
-def env_command(ctx: click.Context, log_level: str | None, profile: str, fmt: str | None) -> None:
+def env_command(ctx: click.Context, log_level: str | None, profile: str, fmt: str | None, shell: str | None) -> None:
     """Print the profile's credentials as lines that set environment variables.
 
     \b
@@ -136,7 +154,7 @@ def env_command(ctx: click.Context, log_level: str | None, profile: str, fmt: st
     PowerShell:   awscli_saml_sso env --format powershell | Invoke-Expression
     cmd.exe:      awscli_saml_sso env --format windows-cmd > aws.cmd && call aws.cmd
     .env file:    awscli_saml_sso env --format env-no-export > .env
-    JSON:         awscli_saml_sso env --format json
+    JSON:         awscli_saml_sso env --format process
 
     A profile written through a stored IdP is renewed first when it has expired.
     """
@@ -144,8 +162,9 @@ def env_command(ctx: click.Context, log_level: str | None, profile: str, fmt: st
     from awscli_saml_sso.delivery import envvars, profiles
 
     creds = profiles.resolve(profile, os.environ, terminal().status)
-    fmt = fmt or _default_shell()
-    if fmt == "json":
+    asked = fmt or shell
+    fmt = envvars.format_name(asked or _default_shell())
+    if fmt == "process":
         from awscli_saml_sso.delivery import process
 
         click.echo(process.output(creds.credentials))
@@ -155,7 +174,7 @@ def env_command(ctx: click.Context, log_level: str | None, profile: str, fmt: st
     except ValueError as exc:
         from awscli_saml_sso.errors import UsageError
 
-        raise UsageError(f"--format {fmt}: {exc}", hint="use another --format") from None
+        raise UsageError(f"--format {asked or fmt}: {exc}", hint="use another --format") from None
     click.echo(text, nl=False)
 
 

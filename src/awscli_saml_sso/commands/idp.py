@@ -15,7 +15,7 @@ from typing import IO, Any
 import click
 
 from awscli_saml_sso import defaults, idps, logsetup, paths
-from awscli_saml_sso.commands.common import log_level_option, setup_logging
+from awscli_saml_sso.commands.common import Group, complete_nicknames, log_level_option, setup_logging
 from awscli_saml_sso.errors import UsageError
 from awscli_saml_sso.ui import Terminal
 
@@ -29,7 +29,7 @@ _COLUMNS = (
 )
 
 
-@click.group("idp")
+@click.group("idp", cls=Group)
 @log_level_option
 @click.pass_context
 def idp(ctx: click.Context, log_level: str | None) -> None:
@@ -81,7 +81,7 @@ def format_table(rows: list[list[str]]) -> list[str]:
 
 
 @idp.command("show")
-@click.argument("nickname")
+@click.argument("nickname", shell_complete=complete_nicknames)
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout, for scripts.")
 @click.pass_context
 def show_command(ctx: click.Context, nickname: str, as_json: bool) -> None:
@@ -162,10 +162,11 @@ def add_command(
     known = _load(ctx)
     stored = idps.validate(idps.StoredIdp(nickname=nickname, allowed_origins=list(allowed_origins) or None, **fields))
     password = _read_password(_stdin_bytes()) if password_stdin else None
-    if password is not None:
-        idps.set_password(stored.nickname, stored.username, password)
+    note = idps.set_password(stored.nickname, stored.username, password) if password is not None else None
     path = idps.save(stored, os.environ)
     term = _term(ctx)
+    if note:
+        term.warn(note)
     term.success(f"{'updated' if nickname in known else 'added'} IdP {nickname!r} in {path}")
     if password is not None:
         term.line(f"  password for {stored.username!r} is in the OS keyring")
@@ -174,7 +175,7 @@ def add_command(
 
 
 @idp.command("set")
-@click.argument("nickname")
+@click.argument("nickname", shell_complete=complete_nicknames)
 @_field_options(url_required=False)
 @click.pass_context
 def set_command(
@@ -194,13 +195,14 @@ def set_command(
         )
     idps.validate(dataclasses.replace(stored, **changes))  # refuse a bad value before reading stdin
     password = _read_password(_stdin_bytes()) if password_stdin else None
-    if password is not None:
-        idps.set_password(nickname, username, password)
+    note = idps.set_password(nickname, username, password) if password is not None else None
     updated, path = idps.update(nickname, changes, os.environ) if changes else (stored, idps.idps_path(os.environ))
     if allowed_origins:
         updated = idps.allow_origins(nickname, list(allowed_origins), os.environ)
         changes["allowed_origins"] = updated.allowed_origins
     term = _term(ctx)
+    if note:
+        term.warn(note)
     said = [
         f"{name}={getattr(updated, name)}" if getattr(updated, name) is not None else f"{name} cleared"
         for name in changes
@@ -229,7 +231,7 @@ def _option_names(ctx: click.Context) -> list[str]:
 
 
 @idp.command("remove")
-@click.argument("nickname")
+@click.argument("nickname", shell_complete=complete_nicknames)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_context
 def remove_command(ctx: click.Context, nickname: str, yes: bool) -> None:

@@ -192,8 +192,10 @@ class _PasswordSource:
             logsetup.register_secret(self._value)
         if self._value is None:
             who = self.username or "you"
+            # the option that would answer, said only when there is no terminal (it may ask the keyring)
+            option = self._password_option() if self.term.tty() is None else "--password-stdin"
             self._value = self.typed = self.term.ask(
-                f"Password for {who}", what="the IdP password", option=self._password_option(), secret=True
+                f"Password for {who}", what="the IdP password", option=option, secret=True
             )
             logsetup.register_secret(self._value)
         return self._value
@@ -201,6 +203,13 @@ class _PasswordSource:
     def _password_option(self) -> str:
         if self.stored is None:
             return "--password-stdin"
+        username = self.username or self.stored.username
+        if not self.use_stored and username:
+            from awscli_saml_sso import idps  # keyring is heavy: only on this error path
+
+            if idps.get_password(self.stored.nickname, username) is not None:
+                # the step just done (`idp set NICK --password-stdin`) is not the one missing
+                return f"--use-stored: the keyring holds the password of {username} for '{self.stored.nickname}'"
         return (
             "--password-stdin, or keep it in the keyring for --use-stored: "
             f"awscli_saml_sso idp set {self.stored.nickname} --password-stdin"
@@ -249,8 +258,9 @@ def report(result: LoginResult, term: Terminal) -> None:
     """The closing lines: profile, file, expiry, caller, and the shorter command for next time."""
     if result.still_valid:
         only = result.first
+        role = f" for {only.role.role_arn}" if only.role.role_arn else ""  # which login it holds
         term.success(
-            f"profile [{only.profile}] is still valid: expires {format_local_and_utc(only.expiration)}; "
+            f"profile [{only.profile}] is still valid{role}: expires {format_local_and_utc(only.expiration)}; "
             "nothing to do (--force logs in anyway)"
         )
         return

@@ -14,7 +14,7 @@ from awscli_saml_sso.commands import common
 @click.command("logout")
 @common.log_level_option
 @common.profile_option(f"Profile to log out of [{defaults.PROFILE} unless --idp-nickname or --all].")
-@click.option("--idp-nickname", metavar="NAME", help="Also end the stored IdP's browser session (its SSO cookie).")
+@common.nickname_option("Also end the stored IdP's browser session (its SSO cookie).")
 @click.option(
     "--all", "everything", is_flag=True, help="Every profile this tool wrote, every cache entry and IdP session."
 )
@@ -47,7 +47,7 @@ def logout(
 @click.command("roles")
 @common.log_level_option
 @click.option("--idp-url", metavar="URL", help="One-off IdP-initiated sign-on URL (nothing stored).")
-@click.option("--idp-nickname", metavar="NAME", help="Use the stored IdP NAME.")
+@common.nickname_option("Use the stored IdP NAME.")
 @click.option("--use-stored", is_flag=True, help="Use the stored username and password (keyring).")
 @click.option("--username", metavar="NAME", help="Username to fill in.")
 @click.option("--password-stdin", is_flag=True, help="Read the IdP password from standard input.")

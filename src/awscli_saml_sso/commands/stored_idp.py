@@ -33,7 +33,7 @@ def resolve(options: dict[str, Any], term: Terminal, environ: Mapping[str, str])
         if term.tty() is None:
             raise UsageError("no IdP to log in to, and none stored", hint=f"pass {CHOOSE_IDP_OPTION}")
         term.line("No IdP stored yet: let's add one.")
-        return _add_interactively(term, environ, known)
+        return _added(options, _add_interactively(term, environ, known))
     names = sorted(known)
     labels = [f"{name}  {known[name].url}" for name in names]
     try:
@@ -41,8 +41,15 @@ def resolve(options: dict[str, Any], term: Terminal, environ: Mapping[str, str])
     except MissingAnswerError as exc:
         raise MissingAnswerError("the choice of IdP", CHOOSE_IDP_OPTION) from exc
     if picked == "+":
-        return _add_interactively(term, environ, known)
+        return _added(options, _add_interactively(term, environ, known))
     return known[names[int(picked)]]
+
+
+def _added(options: dict[str, Any], stored: Any) -> Any:
+    """An IdP added just now is one to log in with: a profile still valid from an earlier login
+    (another IdP, another role) must not end the run with "nothing to do"."""
+    options["force"] = True
+    return stored
 
 
 def _add_interactively(term: Terminal, environ: Mapping[str, str], known: Mapping[str, Any]) -> Any:
@@ -132,10 +139,12 @@ def _offer_keyring(nickname: str, username: str, password: str, term: Terminal) 
     if not term.confirm("Store the password in the OS keyring for --use-stored?", option="--use-stored"):
         return
     try:
-        idps.set_password(nickname, username, password)
+        note = idps.set_password(nickname, username, password)
     except SamlSsoError as exc:
         term.warn(f"{exc.message}; the login itself succeeded ({exc.hint})")
         return
+    if note:
+        term.warn(note)
     term.line("password stored in the OS keyring")
 
 

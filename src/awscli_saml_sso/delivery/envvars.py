@@ -17,8 +17,17 @@ from collections.abc import Mapping, Sequence
 from awscli_saml_sso.delivery.profiles import ProfileCredentials
 from awscli_saml_sso.errors import SamlSsoError
 
-# ``env --format``: the shells, plus the other formats of ``aws configure export-credentials``.
-FORMATS = ("sh", "env-no-export", "fish", "powershell", "windows-cmd", "json")
+# ``env --format``: exactly the names of AWS CLI v2's ``aws configure export-credentials --format``
+# (``process`` is the credential_process JSON), and the names this tool used before as aliases.
+FORMATS = ("env", "env-no-export", "process", "powershell", "windows-cmd", "fish")
+ALIASES = {"sh": "env", "bash": "env", "zsh": "env", "json": "process"}
+
+
+def format_name(name: str) -> str:
+    """The canonical name of an ``env --format`` value (``sh`` → ``env``, ``json`` → ``process``)."""
+    return ALIASES.get(name, name)
+
+
 # Variables that would point the SDKs at other credentials than the ones we set.
 REMOVED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
 
@@ -84,11 +93,13 @@ def render(values: Mapping[str, str], shell: str) -> str:
     elif shell == "windows-cmd":
         lines += [f"set {k}=" for k in REMOVED]
         lines += [f'set "{k}={_cmd_value(v)}"' for k, v in values.items()]
-    elif shell == "sh":
+    elif shell in ("env", "sh"):
         lines.append("unset " + " ".join(REMOVED))
         lines += [f"export {k}={shlex.quote(v)}" for k, v in values.items()]
     elif shell == "fish":
-        lines += [f"set -e {k}" for k in REMOVED]
+        # fish's ``set -e`` of an unset variable leaves status 4 and ``set -gx`` keeps it, so
+        # ``... | source; and aws ...`` would skip the command: ``or true`` leaves status 0.
+        lines += [f"set -e {k}; or true" for k in REMOVED]
         lines += [f"set -gx {k} {_fish_quote(v)}" for k, v in values.items()]
     elif shell == "powershell":
         lines += [f"Remove-Item Env:{k} -ErrorAction SilentlyContinue" for k in REMOVED]

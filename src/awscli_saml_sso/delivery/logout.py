@@ -46,8 +46,26 @@ def plan(
         return Plan(tuple(dict.fromkeys(names)), tuple(sorted(idps.load_all(environ))), True, forget_password)
     if nickname:
         idps.get(nickname, environ)  # an unknown nickname: the usual error, nothing removed
+    if profile and not _known(profile, environ):  # a typo must not read as "already logged out"
+        raise UsageError(
+            f"no profile [{profile}] in {awsfiles.credentials_path(environ)}, {awsfiles.config_path(environ)}"
+            " or the credential cache",
+            hint="the profiles: awscli_saml_sso status",
+        )
     profiles = (profile,) if profile else () if nickname else (defaults.PROFILE,)
     return Plan(profiles, (nickname,) if nickname else (), False, forget_password)
+
+
+def _known(profile: str, environ: Mapping[str, str]) -> bool:
+    """Whether ``profile`` names anything: a credentials section, a config profile, a cache entry."""
+    from awscli_saml_sso import inifile
+
+    if awsfiles.read_profile(profile, environ) is not None:
+        return True
+    config = awsfiles.read_text(awsfiles.config_path(environ))
+    if inifile.get_section(config, awsfiles.config_section(profile)) is not None:
+        return True
+    return any(data["key"].get("profile") == profile for _path, data in cache.entries(environ))
 
 
 def run(p: Plan, environ: Mapping[str, str]) -> list[str]:
