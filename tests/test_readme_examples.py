@@ -5,8 +5,8 @@ profile. Only the account's role ARN is swapped for the stack's."""
 
 from __future__ import annotations
 
-import os
 import json
+import os
 import re
 import shutil
 import subprocess
