@@ -194,8 +194,11 @@ class Autofill:
             return True
         if page["waiting"] and page["another"] is not None and self._another_way(page, place):
             return True
-        if self.login.check_origin is not None and (page["otp"] or page["otpSplit"] or page["password"]):
-            self.login.check_origin(page["url"])  # a secret goes only where origins.decide allows
+        field = page["otp"] or (page["otpSplit"] or [None])[0] or page["password"]
+        if self.login.check_origin is not None and field is not None:
+            # a secret goes only where origins.decide allows: the field's frame, as the browser knows it
+            what = "password" if field is page["password"] else "one-time code"
+            self.login.check_origin(_origin_of(self.driver, field, page["url"]), what)
         if page["otp"] or page["otpSplit"]:
             return self._fill_otp(page, place)
         if page["password"]:
@@ -488,6 +491,15 @@ def _actionable(page: dict[str, Any]) -> bool:
             "account",
         )
     )
+
+
+def _origin_of(driver: Any, field: Any, url: str) -> str:
+    """The origin of the field's frame from the browser (our driver); a driver without
+    ``origin_of`` (Firefox over Selenium) gives the URL its page script read."""
+    origin_of = getattr(driver, "origin_of", None)
+    if origin_of is None:
+        return url
+    return origin_of(field) or "a frame without a web origin"
 
 
 def _place(url: str) -> str:
