@@ -89,7 +89,9 @@ _CLICK_POINT = """function() {
   return [x, y];
 }"""
 
-# Focus, and note (in our world, where the page cannot see it) when the focus leaves again.
+# Focus, and note (in our world, where the page cannot see it) when the focus leaves again. The
+# answer comes a moment later: a frame that takes the focus back on blur does so from a task of
+# its own, and it must have run before the first key is checked and sent.
 _FOCUS = """function() {
   this.__assBlurred = false;
   this.addEventListener('blur', () => { this.__assBlurred = true; }, {once: true});
@@ -97,6 +99,7 @@ _FOCUS = """function() {
   if (typeof this.setSelectionRange === 'function') {
     try { const n = String(this.value || '').length; this.setSelectionRange(n, n); } catch (e) {}
   }
+  return new Promise((done) => setTimeout(done, 30));
 }"""
 
 # Does the keyboard focus rest on this element, in a focused frame, since we focused it? Through
@@ -433,7 +436,7 @@ class CdpDriver:
         return self._result(answer, realm)
 
     def _call_on(self, element: Element, function: str, args: list[Any]) -> Any:
-        answer = self._function_on(element, function, args, returnByValue=True)
+        answer = self._function_on(element, function, args, returnByValue=True, awaitPromise=True)
         _raise_exception(answer)
         return answer.get("result", {}).get("value")
 
