@@ -76,7 +76,8 @@ FAKE_URL = (
   JSON.stringify = function (v, ...rest) { return stringify.call(JSON, lie(v), ...rest); };
   Object.keys = function (o) { return keys(lie(o)); };
   Array.prototype.map = function (fn, that) { return map.call(this, (x, i, a) => lie(fn.call(that, x, i, a))); };
-  window.JSON = new Proxy(JSON, {get: (t, k) => k === 'stringify' ? JSON.stringify : t[k]});
+  const fake = JSON.stringify;
+  window.JSON = new Proxy(JSON, {get: (t, k) => (k === 'stringify' ? fake : t[k])});
 })();
 </script>"""
 )
