@@ -70,6 +70,8 @@ class Autofill:
         from awscli_saml_sso.browser.pageapi import PAGE_ERRORS
 
         failures, wait = 0, 0.0
+        if hasattr(self.driver, "deadline"):  # our driver: no page call outlives the deadline
+            self.driver.deadline = deadline
         while True:
             value = self.capture.result(timeout=wait)
             wait = POLL

@@ -47,7 +47,13 @@ AttachHook = Callable[[str, dict[str, Any]], None]  # (sessionId, targetInfo)
 FRAME_TYPES = {"page", "iframe"}
 WORLD = "awscli-saml-sso"
 CALL_TIMEOUT = 30.0
-READ_TIMEOUT = 5.0  # screenshot, URL and source for diagnostics: never worth a long wait
+READ_TIMEOUT = 1.0  # screenshot, URL and source for diagnostics: never worth a long wait
+ORIGIN_TIMEOUT = 5.0  # the frame tree, for the origin of a field
+# What a page may hand us, whatever its size (a 100 MB page took the tool to 400 MB): strings,
+# lists and objects in a script's result are cut, the source for diagnostics too.
+MAX_STRING = 20_000
+MAX_ITEMS = 500
+MAX_SOURCE = 1_000_000
 EL = "__awscli_saml_sso_element__"
 
 # The result of the caller's function, with DOM nodes replaced by {EL: index}: a JSON string, or
@@ -59,21 +65,23 @@ const __value = (function() {
 const __nodes = [];
 const __walk = (v, depth) => {
   if (v === undefined || v === null || typeof v === 'function' || typeof v === 'symbol') return null;
+  if (typeof v === 'string') return v.length > %(string)d ? v.slice(0, %(string)d) : v;
   if (typeof v !== 'object') return v;
   if (depth > 20) return null;
   if (typeof v.nodeType === 'number' && typeof v.nodeName === 'string') {
     __nodes.push(v); return {%s: __nodes.length - 1};
   }
   if (Array.isArray(v) || (typeof v.length === 'number' && typeof v.item === 'function')) {
-    return Array.prototype.map.call(v, (x) => __walk(x, depth + 1));
+    return Array.prototype.slice.call(v, 0, %(items)d).map((x) => __walk(x, depth + 1));
   }
   const out = {};
-  for (const k of Object.keys(v)) out[k] = __walk(v[k], depth + 1);
+  for (const k of Object.keys(v).slice(0, %(items)d)) out[k] = __walk(v[k], depth + 1);
   return out;
 };
 const __json = JSON.stringify(__walk(__value, 0));
 return __nodes.length ? [__json, ...__nodes] : __json;
 }"""
+_WRAP = _WRAP.replace("%(string)d", str(MAX_STRING)).replace("%(items)d", str(MAX_ITEMS))
 
 _CLICK_POINT = """function() {
   this.scrollIntoView({block: 'center', inline: 'center'});
@@ -131,8 +139,8 @@ _OLD_MARK = "__awscli_saml_sso_old_document__"
 _LOADED = f"document.readyState === 'complete' && !window.{_OLD_MARK}"
 
 _SOURCE = (
-    "return (document.doctype ? new XMLSerializer().serializeToString(document.doctype) "
-    ": '') + document.documentElement.outerHTML;"
+    "return ((document.doctype ? new XMLSerializer().serializeToString(document.doctype) "
+    f": '') + document.documentElement.outerHTML).slice(0, {MAX_SOURCE});"
 )
 
 
@@ -252,6 +260,7 @@ class CdpDriver:
         self._current: str | None = None  # the window's targetId
         self._realm: Realm | None = None  # a frame switched to, or None: the window's top frame
         self._worlds: dict[tuple[str, str], int] = {}  # (session, frame) -> our world's context
+        self.deadline: float | None = None  # the login's end (monotonic), set by autofill
         self._page_load_timeout = 300.0
         self._navigating = False  # our get() gave up waiting on the page (it may still come)
         self._attached = threading.Condition()
@@ -398,7 +407,7 @@ class CdpDriver:
         """The origin of the frame ``element`` lives in, from the browser's frame tree (never
         from page script); "" for an opaque origin. ``remember``: kept on the element, and
         ``send_keys`` checks that it is still so right before typing."""
-        tree = self._cmd("Page.getFrameTree", None, element.session, READ_TIMEOUT)["frameTree"]
+        tree = self._cmd("Page.getFrameTree", None, element.session, ORIGIN_TIMEOUT)["frameTree"]
         found = _find_frame(tree, element.frame)
         origin = str((found or {}).get("securityOrigin") or "")
         origin = "" if origin in ("null", "://") else origin
@@ -411,6 +420,8 @@ class CdpDriver:
     def _cmd(
         self, method: str, params: dict[str, Any] | None, session: str | None, timeout: float = CALL_TIMEOUT
     ) -> dict[str, Any]:
+        if self.deadline is not None and timeout > READ_TIMEOUT:  # none outlives --timeout by much
+            timeout = max(0.1, min(timeout, self.deadline + 0.2 - time.monotonic()))
         return self.connection.call(method, params, session, timeout)
 
     def execute_script(self, script: str, *args: Any) -> Any:
@@ -510,7 +521,8 @@ class CdpDriver:
             if target.loaded.wait(0.05):
                 target.loaded.clear()
             with contextlib.suppress(CdpError):  # a context destroyed by the navigation
-                state = self._cmd("Runtime.evaluate", {"expression": _LOADED, "returnByValue": True}, session, 5.0)
+                wait = max(0.1, min(5.0, deadline - time.monotonic()))  # a busy page: not past the deadline
+                state = self._cmd("Runtime.evaluate", {"expression": _LOADED, "returnByValue": True}, session, wait)
                 if state.get("result", {}).get("value") is True:
                     log.debug("page loaded (document complete)")
                     return
