@@ -14,13 +14,17 @@ each run twice: with ``--password-stdin`` and with a stored IdP (password in the
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pexpect
 import pytest
 from clirun import run_cli
 from hostile.harness import short_tmpdir
-from pages.boundary import Site, duo_pair, fake_url_pair, focus_thief_pair
+from pages.boundary import Site, big_page, duo_pair, fake_url_pair, focus_thief_pair
 from pages.idp import OTP, USERS
 
 from awscli_saml_sso import idps
@@ -128,3 +132,37 @@ def test_a_second_factor_elsewhere_is_asked_about_as_a_code(env, sites, way):
         assert idps.get("corp", env).allowed_origins is None  # a code's origin is not trusted with the password
     # the page's SAML response is a placeholder: the login ends at the SAML check, past the code
     assert child.exitstatus == ExitCode.SAML
+
+
+def test_a_huge_page_is_read_within_bounds_and_the_exit_keeps_to_the_timeout(env, sites, tmp_path):
+    """A 20 MB title: the old code held 189 MB, saved a 21 MB HTML and exited 9 s after --timeout."""
+    url = big_page(sites[0], 20)
+    diagnostics = tmp_path / "home" / ".awscli_saml_sso" / "diagnostics"
+    timeout = 8
+    began = time.monotonic()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "awscli_saml_sso", "--idp-url", url, "--username", "alice"]
+        + ["--password-stdin", "--timeout", str(timeout)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    peak = 0
+    with child:
+        child.stdin.write(PASSWORD.encode() + b"\n")
+        child.stdin.close()
+        while child.poll() is None:  # VmHWM: the highest RSS so far, read until the end
+            with contextlib.suppress(OSError, ValueError):
+                status = Path(f"/proc/{child.pid}/status").read_text()
+                peak = max(peak, int(status.split("VmHWM:")[1].split()[0]) // 1024)
+            time.sleep(0.02)
+        took = time.monotonic() - began
+        err = child.stderr.read().decode()
+    assert child.returncode == ExitCode.TIMEOUT, err
+    assert peak <= 150, f"{peak} MB"
+    # --timeout counts from the browser's start; Python's own start comes before (~1 s)
+    assert took <= timeout + 4, f"{took:.1f} s"
+    saved = list(diagnostics.glob("*.html")) if diagnostics.is_dir() else []
+    assert all(p.stat().st_size <= 1_100_000 for p in saved), [(p.name, p.stat().st_size) for p in saved]

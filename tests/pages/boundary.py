@@ -135,3 +135,14 @@ def duo_pair(trusted: Site, duo: Site) -> str:
     duo.page("GET", "/duo", DUO, title="Duo")
     duo.routes[("POST", "/duo")] = lambda form: (200, saml_page() if form.get("passcode") == OTP else "no")
     return trusted.base + "/login"
+
+
+# A page that makes a title of ``%(mb)d`` MB in the browser: a script's result and the page
+# source for diagnostics carry it, unless what is read is bounded.
+BIG_TITLE = """<h1>Sign in</h1><p>Nothing to fill in here.</p>
+<script>document.title = 'Your password is wrong. '.repeat(%(mb)d * 1024 * 1024 / 24);</script>"""
+
+
+def big_page(site: Site, mb: int) -> str:
+    site.page("GET", "/big", BIG_TITLE % {"mb": mb}, title="big")
+    return site.base + "/big"
