@@ -326,6 +326,8 @@ class CdpDriver:
         self._targets[session] = Target(info["targetId"], session, info["type"], parent)
         send = self.connection.send
         send("Page.enable", None, session)  # load events; new documents (our world goes with the old)
+        if info["type"] == "page":  # the focus check asks document.hasFocus(): true for the page
+            send("Emulation.setFocusEmulationEnabled", {"enabled": True}, session)  # in the background too
         # out-of-process iframes are targets of their own: attach to them too, before they run
         send("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True, "flatten": True}, session)
         for hook in self._hooks:
