@@ -29,6 +29,8 @@ from pages.idp import OTP, USERS
 
 from awscli_saml_sso import idps
 from awscli_saml_sso.errors import ExitCode
+from awscli_saml_sso.options import Answers, IdpOptions
+from awscli_saml_sso.sources.browser import origin_guard
 
 assert short_tmpdir  # a fixture, used by name below
 PASSWORD = USERS["alice"]
@@ -166,3 +168,38 @@ def test_a_huge_page_is_read_within_bounds_and_the_exit_keeps_to_the_timeout(env
     assert took <= timeout + 4, f"{took:.1f} s"
     saved = list(diagnostics.glob("*.html")) if diagnostics.is_dir() else []
     assert all(p.stat().st_size <= 1_100_000 for p in saved), [(p.name, p.stat().st_size) for p in saved]
+
+
+class Terminal:
+    """A person at a terminal who answers yes to every question, and what was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.lines: list[str] = []
+
+    def status(self, message: str) -> None:
+        self.lines.append(message)
+
+    def tty(self) -> str:
+        return "/dev/tty"
+
+    def confirm(self, question: str, option: str) -> bool:
+        self.asked.append(question)
+        return True
+
+
+def test_a_code_confirmed_elsewhere_does_not_trust_that_origin_with_the_password():
+    ui, remembered = Terminal(), []
+    idp = IdpOptions(url="https://idp.example.com/sso", nickname="corp")
+    check = origin_guard(idp, Answers(remember_origin=remembered.append), ui)
+    check("https://api-1.duo.example", "one-time code")
+    check("https://api-1.duo.example", "one-time code")  # asked once per run
+    assert ui.asked == [
+        "The login asks for a one-time code (not the password) at https://api-1.duo.example, "
+        "not at the IdP's https://idp.example.com. Type the code there?"
+    ]
+    assert remembered == []
+    check("https://api-1.duo.example")  # the password there: the password's own question
+    assert ui.asked[1].startswith("The login asks for the password at https://api-1.duo.example")
+    assert ui.asked[1].endswith("Type it there and trust that origin from now on?")
+    assert remembered == ["https://api-1.duo.example"]
