@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from awscli_saml_sso.errors import FilesError
@@ -76,3 +77,19 @@ def browser_profile_dir(environ: Mapping[str, str], nickname: str) -> Path:
 
 def cache_dir(environ: Mapping[str, str]) -> Path:
     return tool_home(environ) / "cache"
+
+
+@contextlib.contextmanager
+def private_umask() -> Iterator[None]:
+    """Run the block under umask 077: a process started in it (the browser) creates its files
+    0600 and directories 0700 whatever the person's umask (000 left Chromium's ``Preferences``
+    0666). Process-wide for a moment: what other threads create meanwhile is only more private,
+    and all the tool creates is meant to be private anyway."""
+    if os.name != "posix":
+        yield
+        return
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)

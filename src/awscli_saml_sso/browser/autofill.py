@@ -35,6 +35,8 @@ class Autofill:
         from awscli_saml_sso.browser.pageapi import PAGE_ERRORS
 
         failures, wait = 0, 0.0
+        if hasattr(self.driver, "deadline"):  # our driver: no page call outlives the deadline
+            self.driver.deadline = deadline
         while True:
             value = self.capture.result(timeout=wait)
             wait = POLL
@@ -71,15 +73,17 @@ class Autofill:
         self.url = snap["url"]
         self.memory.now = time.monotonic()
         actions = decide.decide(snap, self.memory)
-        if any(isinstance(a, decide.Type) and a.what in decide.SECRETS for a in actions):
-            self._check_origin(snap["url"])
         for action in actions:
             self._execute(action, snap, els)
 
-    def _check_origin(self, url: str) -> None:
-        """Before any secret of this round is typed: a secret goes only where origins.decide allows."""
-        if self.login.check_origin is not None:
-            self.login.check_origin(url)
+    def _check_origin(self, field: Any, what: str) -> None:
+        """Right before a secret is typed: it goes only where origins.decide allows, judged on the
+        origin of the field's frame as the browser knows it (never what page script reports)."""
+        if self.login.check_origin is None:
+            return
+        origin_of = getattr(self.driver, "origin_of", None)  # Firefox over Selenium: the page's URL
+        where = (origin_of(field) or "a frame without a web origin") if origin_of else self.url
+        self.login.check_origin(where, "password" if what == "password" else "one-time code")
 
     def _execute(self, action: decide.Action, snap: decide.Snapshot, els: list[Any]) -> None:
         from awscli_saml_sso.browser.pageapi import ENTER, PAGE_ERRORS
@@ -114,7 +118,8 @@ class Autofill:
             raise person.NeedsPerson(person.step_name("unknown"), snap["url"], error) if action.hand_over else error
 
     def _type_secret(self, action: decide.Type, els: list[Any]) -> None:
-        """The one place a password or code is typed (its origin checked by _check_origin)."""
+        """The one place a password or code is typed, once its field's origin is checked."""
+        self._check_origin(els[action.digits[0]] if action.digits else els[action.field], action.what)
         value = self._get_password() if action.what == "password" else self._get_code()
         if action.digits:  # one box per digit
             for box, digit in zip(action.digits, value, strict=False):

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from awscli_saml_sso import hardexit
+from awscli_saml_sso import hardexit, paths
 from awscli_saml_sso.browser import cdp
 
 log = logging.getLogger(__name__)
@@ -112,10 +112,12 @@ def launch(
     try:
         # posix_spawn: no Python runs in the child (unlike preexec_fn), so it is safe while
         # other threads (imports, the password prompt) run; setsid: a group of its own.
-        try:
-            pid = os.posix_spawnp(binary, argv, env, file_actions=actions, setsid=True)
-        except NotImplementedError:  # no POSIX_SPAWN_SETSID here: a process group will do
-            pid = os.posix_spawnp(binary, argv, env, file_actions=actions, setpgroup=0)
+        # umask 077: the profile's files (Preferences, Last Version, ...) private whatever ours is
+        with paths.private_umask():
+            try:
+                pid = os.posix_spawnp(binary, argv, env, file_actions=actions, setsid=True)
+            except NotImplementedError:  # no POSIX_SPAWN_SETSID here: a process group will do
+                pid = os.posix_spawnp(binary, argv, env, file_actions=actions, setpgroup=0)
     finally:
         os.close(command_read)
         os.close(answer_write)
@@ -133,7 +135,7 @@ def _launch_with_port(
     with contextlib.suppress(OSError):
         port_file.unlink()
     flags = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
-    with open(log_file or os.devnull, "wb") as log:
+    with open(log_file or os.devnull, "wb") as log, paths.private_umask():
         popen = subprocess.Popen(
             [binary, *args, "--remote-debugging-port=0", FIRST_PAGE],
             env=env,

@@ -25,6 +25,9 @@ _INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
 _SECRET_INPUT = re.compile(r"""type\s*=\s*["']?password|name\s*=\s*["']?SAMLResponse""", re.I)
 _VALUE = re.compile(r"""\svalue\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
 MASK = "********"
+MAX_HTML = 1_000_000  # characters of the page saved: enough to see what it was, bounded
+MAX_URL = 2_000
+BUDGET = 1.0  # seconds: diagnostics must not hold up the exit (the login has failed already)
 
 
 def scrub(html: str, secrets: Iterable[str] = ()) -> str:
@@ -44,19 +47,23 @@ def save(driver: Any, directory: Path | None, secrets: Iterable[str] = ()) -> li
     if directory is None:
         return []
     saved: list[Path] = []
+    began = time.monotonic()
     try:
         tool_paths.private_dir(directory)  # each missing parent 0700 too, whatever the umask
         stem = directory / time.strftime("login-failure-%Y%m%d-%H%M%S")
         with quietly("saving diagnostics"):
             driver.switch_to.default_content()
         with quietly("saving diagnostics"):
-            png = driver.get_screenshot_as_png()
-            atomicfile.atomic_write(stem.with_suffix(".png"), png)
-            saved.append(stem.with_suffix(".png"))
-        with quietly("saving diagnostics"):
-            html = f"<!-- {driver.current_url.split('?')[0]} -->\n" + driver.page_source
+            url = driver.current_url.split("?")[0][:MAX_URL]
+            html = f"<!-- {url} -->\n" + driver.page_source[:MAX_HTML]  # the driver's is cut already
             atomicfile.atomic_write(stem.with_suffix(".html"), scrub(html, list(secrets)).encode())
             saved.append(stem.with_suffix(".html"))
+            del html
+        if time.monotonic() - began < BUDGET:  # a page too busy to answer: exit now, no screenshot
+            with quietly("saving diagnostics"):
+                png = driver.get_screenshot_as_png()
+                atomicfile.atomic_write(stem.with_suffix(".png"), png)
+                saved.append(stem.with_suffix(".png"))
     except (OSError, FilesError):
         log.debug("could not save diagnostics to %s", directory, exc_info=True)
     return saved

@@ -289,7 +289,8 @@ def start(
             from awscli_saml_sso.browser import capture_bidi
 
             with selenium_manager_env(offline=binary is not None):
-                driver, service = capture_bidi.start_firefox(binary, driver_file, mode, profile, env)
+                firefox_env = browser_environment(env, scratch, home=True)
+                driver, service = capture_bidi.start_firefox(binary, driver_file, mode, profile, firefox_env)
             if launched is not None:
                 launched()
     except BaseException as exc:
@@ -313,12 +314,16 @@ def start(
     return session
 
 
-def browser_environment(env: dict[str, str], scratch: Path) -> dict[str, str]:
+def browser_environment(env: dict[str, str], scratch: Path, home: bool = False) -> dict[str, str]:
     """Chromium writes ``Crash Reports`` (crashpad's database) under ``$XDG_CONFIG_HOME`` and a
-    dconf cache under ``$XDG_CACHE_HOME`` even with crash reporting off: both into the scratch,
-    so a login leaves nothing in the person's home."""
+    dconf cache under ``$XDG_CACHE_HOME`` even with crash reporting off; Firefox its ``Crash
+    Reports`` under ``~/.config/mozilla`` and caches under ``~/.cache``: all into the scratch, so a
+    login leaves nothing in the person's home. ``home``: ``$HOME`` too (Firefox: it keeps its
+    certificates in the profile; not Chromium, which reads the person's CAs in ``~/.pki``)."""
     env = dict(env)
-    for var, name in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
+    places = [("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"), ("XDG_DATA_HOME", "data")]
+    places += [("XDG_STATE_HOME", "state")] + ([("HOME", "home")] if home else [])
+    for var, name in places:
         path = scratch / name
         path.mkdir(mode=0o700, exist_ok=True)
         env[var] = str(path)

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from awscli_saml_sso import paths
 from awscli_saml_sso.browser import quiet
 from awscli_saml_sso.defaults import HEADLESS
 from awscli_saml_sso.errors import BrowserError
@@ -95,7 +96,7 @@ def start(
     env = {**(os.environ if env is None else env), "MOZ_CRASHREPORTER_DISABLE": "1"}
     service = webdriver.FirefoxService(executable_path=driver_file, env=env)
     try:
-        with _selenium_manager_quiet():
+        with _selenium_manager_quiet(), paths.private_umask():  # geckodriver and Firefox: files 0600
             driver = webdriver.Firefox(options=options(binary, mode, profile), service=service)
     except NoSuchDriverException as exc:
         with quiet.quietly("stopping the driver"):

@@ -193,6 +193,8 @@ def _open(driver: Any, url: str, deadline: float) -> None:
     """Navigate; a slow page is fine (the loop keeps waiting), an unreachable IdP is not."""
     from awscli_saml_sso.browser.pageapi import PAGE_ERRORS, PAGE_LOAD_TIMEOUT
 
+    if hasattr(driver, "deadline"):  # our driver: no page call outlives the login's deadline
+        driver.deadline = deadline
     with contextlib.suppress(*PAGE_ERRORS):
         driver.set_page_load_timeout(max(1.0, min(60.0, deadline - time.monotonic())))
     try:

@@ -7,9 +7,16 @@ waits for us (``waitForDebuggerOnStart``) while the attach hooks run (the captur
 ``Fetch`` there), and only then runs.
 
 Scripts: ``execute_script(js, *args)`` runs ``js`` as a function body in the current document
-(the top frame's page world, or an isolated world of the frame switched to) with
-``Runtime.callFunctionOn`` / ``Runtime.evaluate``; DOM nodes in the result, also nested in lists
-and dicts, come back as :class:`Element` handles (remote object ids).
+with ``Runtime.callFunctionOn`` / ``Runtime.evaluate``, always in an isolated world of our own
+(``Page.createIsolatedWorld``, one per document and frame, made again when a navigation destroyed
+it): the page's replacements of ``JSON``, ``Object.keys``, ``Array.prototype``, getters or
+globals do not reach our code. DOM nodes in the result, also nested in lists and dicts, come back
+as :class:`Element` handles (remote object ids, with the frame they live in); ``origin_of`` says
+that frame's origin as the browser knows it (its frame tree), not as the page tells it.
+
+Typing (``send_keys``) follows no focus blindly: before each key the element must still have the
+keyboard focus, in its frame, with that frame focused (checked in our world); else it is focused
+once more, and if the focus goes away again nothing more is typed (:class:`FocusLost`).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from awscli_saml_sso.browser.pageapi import (
     NoSuchWindow,
     PageLoadTimeout,
 )
+from awscli_saml_sso.errors import BrowserError
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +47,13 @@ AttachHook = Callable[[str, dict[str, Any]], None]  # (sessionId, targetInfo)
 FRAME_TYPES = {"page", "iframe"}
 WORLD = "awscli-saml-sso"
 CALL_TIMEOUT = 30.0
-READ_TIMEOUT = 5.0  # screenshot, URL and source for diagnostics: never worth a long wait
+READ_TIMEOUT = 1.0  # screenshot, URL and source for diagnostics: never worth a long wait
+ORIGIN_TIMEOUT = 5.0  # the frame tree, for the origin of a field
+# What a page may hand us, whatever its size (a 100 MB page took the tool to 400 MB): strings,
+# lists and objects in a script's result are cut, the source for diagnostics too.
+MAX_STRING = 20_000
+MAX_ITEMS = 500
+MAX_SOURCE = 1_000_000
 EL = "__awscli_saml_sso_element__"
 
 # The result of the caller's function, with DOM nodes replaced by {EL: index}: a JSON string, or
@@ -51,21 +65,23 @@ const __value = (function() {
 const __nodes = [];
 const __walk = (v, depth) => {
   if (v === undefined || v === null || typeof v === 'function' || typeof v === 'symbol') return null;
+  if (typeof v === 'string') return v.length > %(string)d ? v.slice(0, %(string)d) : v;
   if (typeof v !== 'object') return v;
   if (depth > 20) return null;
   if (typeof v.nodeType === 'number' && typeof v.nodeName === 'string') {
     __nodes.push(v); return {%s: __nodes.length - 1};
   }
   if (Array.isArray(v) || (typeof v.length === 'number' && typeof v.item === 'function')) {
-    return Array.prototype.map.call(v, (x) => __walk(x, depth + 1));
+    return Array.prototype.slice.call(v, 0, %(items)d).map((x) => __walk(x, depth + 1));
   }
   const out = {};
-  for (const k of Object.keys(v)) out[k] = __walk(v[k], depth + 1);
+  for (const k of Object.keys(v).slice(0, %(items)d)) out[k] = __walk(v[k], depth + 1);
   return out;
 };
 const __json = JSON.stringify(__walk(__value, 0));
 return __nodes.length ? [__json, ...__nodes] : __json;
 }"""
+_WRAP = _WRAP.replace("%(string)d", str(MAX_STRING)).replace("%(items)d", str(MAX_ITEMS))
 
 _CLICK_POINT = """function() {
   this.scrollIntoView({block: 'center', inline: 'center'});
@@ -81,11 +97,31 @@ _CLICK_POINT = """function() {
   return [x, y];
 }"""
 
+# Focus, and note (in our world, where the page cannot see it) when the focus leaves again. The
+# answer comes a moment later: a frame that takes the focus back on blur does so from a task of
+# its own, and it must have run before the first key is checked and sent.
 _FOCUS = """function() {
+  this.__assBlurred = false;
+  this.addEventListener('blur', () => { this.__assBlurred = true; }, {once: true});
   this.focus();
   if (typeof this.setSelectionRange === 'function') {
     try { const n = String(this.value || '').length; this.setSelectionRange(n, n); } catch (e) {}
   }
+  return new Promise((done) => setTimeout(done, 30));
+}"""
+
+# Does the keyboard focus rest on this element, in a focused frame, since we focused it? Through
+# shadow roots (each host must be its root's active element) up to the document.
+_HAS_FOCUS = """function() {
+  if (this.__assBlurred !== false || !this.isConnected) return false;
+  let node = this;
+  let root = node.getRootNode();
+  while (root instanceof ShadowRoot) {
+    if (root.activeElement !== node) return false;
+    node = root.host;
+    root = node.getRootNode();
+  }
+  return root === document && document.activeElement === node && document.hasFocus();
 }"""
 
 _CLEAR = """function() {
@@ -103,8 +139,8 @@ _OLD_MARK = "__awscli_saml_sso_old_document__"
 _LOADED = f"document.readyState === 'complete' && !window.{_OLD_MARK}"
 
 _SOURCE = (
-    "return (document.doctype ? new XMLSerializer().serializeToString(document.doctype) "
-    ": '') + document.documentElement.outerHTML;"
+    "return ((document.doctype ? new XMLSerializer().serializeToString(document.doctype) "
+    f": '') + document.documentElement.outerHTML).slice(0, {MAX_SOURCE});"
 )
 
 
@@ -119,20 +155,25 @@ class Target:
 
 @dataclasses.dataclass(frozen=True)
 class Realm:
-    """Where a script runs: a session, and an execution context in it (None: the page's own
-    context of the top frame)."""
+    """Where a script runs: a session, and a frame in it (its top frame's id is the target's)."""
 
     session: str
-    context: int | None = None
+    frame: str
+
+
+class FocusLost(BrowserError):
+    """The keyboard focus left the element being typed into: nothing more was typed."""
 
 
 class Element:
-    """A DOM node in the page: a remote object id in one session."""
+    """A DOM node in the page: a remote object id in one session, in one frame."""
 
-    def __init__(self, driver: CdpDriver, session: str, object_id: str) -> None:
+    def __init__(self, driver: CdpDriver, session: str, object_id: str, frame: str = "") -> None:
         self._driver = driver
         self.session = session
         self.object_id = object_id
+        self.frame = frame
+        self.origin: str | None = None  # the frame's origin when it was checked (origin_of)
 
     def _call(self, function: str, *args: Any) -> Any:
         return self._driver._call_on(self, function, list(args))
@@ -158,38 +199,33 @@ class Element:
                 )
 
     def send_keys(self, text: str) -> None:
+        """Type ``text`` with key events, each only while this element has the focus (see the
+        module's docstring); the frame's origin is checked again first if it was checked."""
+        if self.origin is not None and self._driver.origin_of(self, remember=False) != self.origin:
+            raise FocusLost("the page moved on before the typing: nothing was typed")
         self._call(_FOCUS)
         page = self._driver._page_session(self.session)
-        keys: list[tuple[dict[str, Any], str]] = []
-        for char in text:
-            if char in (ENTER, "\ue006"):  # ENTER, RETURN
-                events = [
-                    {
-                        "type": "keyDown",
-                        "key": "Enter",
-                        "code": "Enter",
-                        "windowsVirtualKeyCode": 13,
-                        "text": "\r",
-                        "unmodifiedText": "\r",
-                    },
-                    {"type": "keyUp", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13},
-                ]
-            elif "\ue000" <= char <= "\ue0ff":  # another WebDriver special key: not used here
-                continue
-            else:
-                events = [
-                    {"type": "keyDown", "key": char, "text": char, "unmodifiedText": char},
-                    {"type": "keyUp", "key": char},
-                ]
-            keys += [(event, page) for event in events]
-        # Input events are handled in order, and each is answered once the page has handled
-        # it: awaiting the last one means all have landed (a script call would not do: it
-        # takes another path and can overtake them, and the next field's focus with it).
-        for index, (event, session) in enumerate(keys):
+        keys = _key_events(text)
+        for index, (down, up) in enumerate(keys):
+            self._ensure_focus()
+            # Input events are answered once the page has handled them: awaited, the key has
+            # landed before the next check (a script call takes another path and could overtake
+            # it), and the last key up before the next field's focus.
+            self._driver._cmd("Input.dispatchKeyEvent", down, page)
             if index == len(keys) - 1:
-                self._driver._cmd("Input.dispatchKeyEvent", event, session)
+                self._driver._cmd("Input.dispatchKeyEvent", up, page)
             else:
-                self._driver.connection.send("Input.dispatchKeyEvent", event, session)
+                self._driver.connection.send("Input.dispatchKeyEvent", up, page)
+
+    def _ensure_focus(self) -> None:
+        if self._call(_HAS_FOCUS):
+            return
+        self._call(_FOCUS)  # once more: a page may move the focus while it settles
+        if not self._call(_HAS_FOCUS):
+            raise FocusLost(
+                "stopped typing: something on the page took the keyboard focus away from the field",
+                hint="the page (or a frame in it) may be trying to catch what is typed; log in with --show-browser",
+            )
 
     def clear(self) -> None:
         self._call(_CLEAR)
@@ -223,6 +259,8 @@ class CdpDriver:
         self._hooks: list[AttachHook] = []
         self._current: str | None = None  # the window's targetId
         self._realm: Realm | None = None  # a frame switched to, or None: the window's top frame
+        self._worlds: dict[tuple[str, str], int] = {}  # (session, frame) -> our world's context
+        self.deadline: float | None = None  # the login's end (monotonic), set by autofill
         self._page_load_timeout = 300.0
         self._navigating = False  # our get() gave up waiting on the page (it may still come)
         self._attached = threading.Condition()
@@ -232,6 +270,7 @@ class CdpDriver:
         connection.on("Target.detachedFromTarget", self._on_detached)
         connection.on("Page.loadEventFired", self._on_load)
         connection.on("Page.javascriptDialogOpening", self._on_dialog)
+        connection.on("Page.frameNavigated", self._on_navigated)
 
     # ---- start --------------------------------------------------------------------------------
 
@@ -286,8 +325,9 @@ class CdpDriver:
         log.debug("attached to %s", info["type"])
         self._targets[session] = Target(info["targetId"], session, info["type"], parent)
         send = self.connection.send
-        if info["type"] == "page":
-            send("Page.enable", None, session)
+        send("Page.enable", None, session)  # load events; new documents (our world goes with the old)
+        if info["type"] == "page":  # the focus check asks document.hasFocus(): true for the page
+            send("Emulation.setFocusEmulationEnabled", {"enabled": True}, session)  # in the background too
         # out-of-process iframes are targets of their own: attach to them too, before they run
         send("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True, "flatten": True}, session)
         for hook in self._hooks:
@@ -301,6 +341,10 @@ class CdpDriver:
         target = self._targets.get(event.get("sessionId", ""))
         if target is not None:
             target.loaded.set()
+
+    def _on_navigated(self, event: dict[str, Any]) -> None:
+        frame = event["params"].get("frame", {}).get("id", "")
+        self._worlds.pop((event.get("sessionId", ""), frame), None)
 
     def _on_dialog(self, event: dict[str, Any]) -> None:
         # alert/confirm/beforeunload would block the page for good: accept, as a person would
@@ -345,39 +389,67 @@ class CdpDriver:
             raise CdpError("no such frame: the element is not a frame")
         for session, target in list(self._targets.items()):
             if target.target_id == frame_id:  # out of process: a target of its own
-                self._realm = Realm(session)
+                self._realm = Realm(session, frame_id)
                 return
-        world = self._cmd("Page.createIsolatedWorld", {"frameId": frame_id, "worldName": WORLD}, element.session)
-        self._realm = Realm(element.session, int(world["executionContextId"]))
+        self._realm = Realm(element.session, frame_id)
+
+    def _world(self, realm: Realm, fresh: bool = False) -> int:
+        """Our isolated world's execution context in the realm's frame (its current document)."""
+        key = (realm.session, realm.frame)
+        if fresh or key not in self._worlds:
+            world = self._cmd("Page.createIsolatedWorld", {"frameId": realm.frame, "worldName": WORLD}, realm.session)
+            self._worlds[key] = int(world["executionContextId"])
+        return self._worlds[key]
+
+    def _top_realm(self) -> Realm:
+        session = self._window_session()
+        return Realm(session, self._targets[session].target_id)
+
+    def origin_of(self, element: Element, remember: bool = True) -> str:
+        """The origin of the frame ``element`` lives in, from the browser's frame tree (never
+        from page script); "" for an opaque origin. ``remember``: kept on the element, and
+        ``send_keys`` checks that it is still so right before typing."""
+        tree = self._cmd("Page.getFrameTree", None, element.session, ORIGIN_TIMEOUT)["frameTree"]
+        found = _find_frame(tree, element.frame)
+        origin = str((found or {}).get("securityOrigin") or "")
+        origin = "" if origin in ("null", "://") else origin
+        if remember:
+            element.origin = origin
+        return origin
 
     # ---- scripts ------------------------------------------------------------------------------
 
     def _cmd(
         self, method: str, params: dict[str, Any] | None, session: str | None, timeout: float = CALL_TIMEOUT
     ) -> dict[str, Any]:
+        if self.deadline is not None and timeout > READ_TIMEOUT:  # none outlives --timeout by much
+            timeout = max(0.1, min(timeout, self.deadline + 0.2 - time.monotonic()))
         return self.connection.call(method, params, session, timeout)
 
     def execute_script(self, script: str, *args: Any) -> Any:
-        realm = self._realm or Realm(self._window_session())
         function = _WRAP % (script, json.dumps(EL))
         element = next((a for a in args if isinstance(a, Element)), None)
-        if element is not None:  # runs in the element's own context
-            session = element.session
+        if element is not None:  # runs in the element's own context: our world, where it was found
+            realm = Realm(element.session, element.frame)
             answer = self._function_on(element, function, args, awaitPromise=True)
         else:  # one round trip: the arguments are plain JSON
-            session = realm.session
+            realm = self._realm or self._top_realm()
             params: dict[str, Any] = {
                 "expression": f"({function}).apply(window, {json.dumps(list(args))})",
                 "awaitPromise": True,
                 "userGesture": True,
             }
-            if realm.context is not None:
-                params["contextId"] = realm.context
-            answer = self._cmd("Runtime.evaluate", params, session)
-        return self._result(answer, session)
+            try:
+                answer = self._cmd("Runtime.evaluate", {**params, "contextId": self._world(realm)}, realm.session)
+            except CdpError as exc:
+                if "context" not in exc.msg.lower():
+                    raise
+                # our world went with its document (a navigation): the new document's, once
+                answer = self._cmd("Runtime.evaluate", {**params, "contextId": self._world(realm, True)}, realm.session)
+        return self._result(answer, realm)
 
     def _call_on(self, element: Element, function: str, args: list[Any]) -> Any:
-        answer = self._function_on(element, function, args, returnByValue=True)
+        answer = self._function_on(element, function, args, returnByValue=True, awaitPromise=True)
         _raise_exception(answer)
         return answer.get("result", {}).get("value")
 
@@ -392,7 +464,7 @@ class CdpDriver:
         }
         return self._cmd("Runtime.callFunctionOn", params, element.session)
 
-    def _result(self, answer: dict[str, Any], session: str) -> Any:
+    def _result(self, answer: dict[str, Any], realm: Realm) -> Any:
         _raise_exception(answer)
         result = answer.get("result", {})
         if result.get("type") == "string":
@@ -400,11 +472,12 @@ class CdpDriver:
         object_id = result.get("objectId")
         if not object_id:
             return None
+        session = realm.session
         props = self._cmd("Runtime.getProperties", {"objectId": object_id, "ownProperties": True}, session)
         self.connection.send("Runtime.releaseObject", {"objectId": object_id}, session)
         by_index = {p["name"]: p.get("value", {}) for p in props.get("result", [])}
         nodes = {
-            int(name) - 1: Element(self, session, value["objectId"])
+            int(name) - 1: Element(self, session, value["objectId"], realm.frame)
             for name, value in by_index.items()
             if name.isdigit() and int(name) > 0 and value.get("objectId")
         }
@@ -450,7 +523,8 @@ class CdpDriver:
             if target.loaded.wait(0.05):
                 target.loaded.clear()
             with contextlib.suppress(CdpError):  # a context destroyed by the navigation
-                state = self._cmd("Runtime.evaluate", {"expression": _LOADED, "returnByValue": True}, session, 5.0)
+                wait = max(0.1, min(5.0, deadline - time.monotonic()))  # a busy page: not past the deadline
+                state = self._cmd("Runtime.evaluate", {"expression": _LOADED, "returnByValue": True}, session, wait)
                 if state.get("result", {}).get("value") is True:
                     log.debug("page loaded (document complete)")
                     return
@@ -507,10 +581,36 @@ class CdpDriver:
             pass
 
 
+def _key_events(text: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(key down, key up) for each character; Enter for WebDriver's ENTER and RETURN."""
+    keys = []
+    for char in text:
+        if char in (ENTER, "\ue006"):  # ENTER, RETURN
+            enter = {"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13}
+            keys.append(
+                ({"type": "keyDown", **enter, "text": "\r", "unmodifiedText": "\r"}, {"type": "keyUp", **enter})
+            )
+        elif not "\ue000" <= char <= "\ue0ff":  # another WebDriver special key: not used here
+            keys.append(
+                ({"type": "keyDown", "key": char, "text": char, "unmodifiedText": char}, {"type": "keyUp", "key": char})
+            )
+    return keys
+
+
 def _argument(value: Any) -> dict[str, Any]:
     if isinstance(value, Element):
         return {"objectId": value.object_id}
     return {"value": value}
+
+
+def _find_frame(tree: dict[str, Any], frame: str) -> dict[str, Any] | None:
+    if tree.get("frame", {}).get("id") == frame:
+        return dict(tree["frame"])
+    for child in tree.get("childFrames", []):
+        found = _find_frame(child, frame)
+        if found is not None:
+            return found
+    return None
 
 
 def _revive(value: Any, nodes: dict[int, Element]) -> Any:

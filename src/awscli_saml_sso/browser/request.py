@@ -37,9 +37,10 @@ class BrowserLogin:
     answers: Answers = Answers()  # password, one-time code, remember_step
     endpoints: tuple[str, ...] = DEFAULT_SAML_ENDPOINTS  # see endpoints.py for the syntax
     status: Callable[[str], None] = dataclasses.field(default=_quiet, repr=False)  # progress lines
-    # Called with the page's URL right before a password or one-time code is typed into it;
-    # raises to refuse (see origins.py and sources.browser.origin_guard). None: no check.
-    check_origin: Callable[[str], None] | None = dataclasses.field(default=None, repr=False)
+    # Called with the origin of the field's frame (as the browser knows it) and what will be
+    # typed ("password" or "one-time code") right before a secret is typed into it; raises to
+    # refuse (see origins.py and sources.browser.origin_guard). None: no check.
+    check_origin: Callable[[str, str], None] | None = dataclasses.field(default=None, repr=False)
     # A line the person must see whatever the log level: the number to approve on the phone
     notice: Callable[[str], None] | None = dataclasses.field(default=None, repr=False)
     # Asks the person (terminal) whether to open a visible window for a step only they can do

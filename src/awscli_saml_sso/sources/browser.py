@@ -13,6 +13,8 @@ from awscli_saml_sso.errors import UsageError
 from awscli_saml_sso.options import Answers, IdpOptions, LoginOptions
 from awscli_saml_sso.sources.base import SamlSource, SourceUI, idp_url
 
+PASSWORD = "password"  # what check_origin is told will be typed; else "one-time code"
+
 
 @dataclasses.dataclass(frozen=True)
 class BrowserSource(SamlSource):
@@ -53,27 +55,33 @@ def _jar(opts: LoginOptions, environ: Any) -> Any:
     return cookiestore.jar_path(environ, opts.idp.nickname) if opts.idp.nickname and environ else None
 
 
-def origin_guard(idp: IdpOptions, answers: Answers, ui: Any) -> Callable[[str], None]:
+def origin_guard(idp: IdpOptions, answers: Answers, ui: Any) -> Callable[..., None]:
     """The browser's ``check_origin``: a secret is typed only into a page whose origin
     ``origins.decide`` allows; a new origin is confirmed on the terminal (and remembered for a
-    stored IdP), refused without one; plain HTTP off this machine is refused outright."""
+    stored IdP), refused without one; plain HTTP off this machine is refused outright.
+
+    A one-time code is not the password: a second factor on its own origin (Duo-style) is asked
+    about as such, and confirming it there trusts that origin for codes in this run only, never
+    for the password."""
     from awscli_saml_sso import origins
 
-    confirmed: list[str] = []
+    confirmed: list[str] = []  # for the password (and so for codes)
+    for_codes: list[str] = []
     announced: set[str] = set()
 
-    def check(url: str) -> None:
-        decision, origin = origins.decide(url, (idp.url or "", *idp.allowed_origins, *confirmed))
+    def check(url: str, what: str = PASSWORD) -> None:
+        trusted = (idp.url or "", *idp.allowed_origins, *confirmed, *(for_codes if what != PASSWORD else ()))
+        decision, origin = origins.decide(url, trusted)
         if decision is origins.Decision.REFUSED:
             where = origin or (origins.origin_of(url) or url.split("?")[0][:100])
             raise UsageError(
-                f"refusing to type the password into {where}: "
+                f"refusing to type the {what} into {where}: "
                 + ("plain HTTP to another machine" if origin else "not a web page of the IdP"),
                 hint="give the IdP's https:// URL; anyone on the way could read a password sent over http",
             )
         if decision is origins.Decision.NEEDS_CONFIRMATION:
-            _confirm_origin(origin, idp, answers, ui)
-            confirmed.append(origin)
+            _confirm_origin(origin, idp, answers, ui, what)
+            (confirmed if what == PASSWORD else for_codes).append(origin)
         if origin not in announced:
             announced.add(origin)
             ui.status(f"typing into {origin}")
@@ -81,7 +89,7 @@ def origin_guard(idp: IdpOptions, answers: Answers, ui: Any) -> Callable[[str], 
     return check
 
 
-def _confirm_origin(origin: str, idp: IdpOptions, answers: Answers, ui: Any) -> None:
+def _confirm_origin(origin: str, idp: IdpOptions, answers: Answers, ui: Any, what: str = PASSWORD) -> None:
     """Ask the person (only on a terminal) before a secret goes to an origin not trusted yet."""
     from awscli_saml_sso import origins
 
@@ -92,19 +100,22 @@ def _confirm_origin(origin: str, idp: IdpOptions, answers: Answers, ui: Any) -> 
         else f"store the IdP: awscli_saml_sso idp add NICK --url URL --allow-origin {origin}"
     )
     tty = getattr(ui, "tty", lambda: None)()
+    remember = nick is not None and what == PASSWORD  # a code's origin is not trusted with the password
+    asked = "the password" if what == PASSWORD else f"a {what} (not the password)"
     question = (
-        f"The login asks for the password at {origin}, not at the IdP's "
-        f"{origins.origin_of(idp.url or '')}. Type it there" + (" and trust that origin from now on?" if nick else "?")
+        f"The login asks for {asked} at {origin}, not at the IdP's "
+        f"{origins.origin_of(idp.url or '')}. Type {'it' if what == PASSWORD else 'the code'} there"
+        + (" and trust that origin from now on?" if remember else "?")
     )
     if tty is None or not ui.confirm(question, option="--allow-origin"):
         why = "there is no terminal to confirm it on" if tty is None else "you did not confirm it"
         raise UsageError(
-            f"refusing to type the password into {origin}, an origin "
+            f"refusing to type the {what} into {origin}, an origin "
             + (f"the IdP {nick} does not trust" if nick else "other than the IdP URL's")
             + f" ({why})",
             hint=f"if it is your IdP's, allow it: {allow}",
         )
-    if answers.remember_origin is not None:
+    if remember and answers.remember_origin is not None:
         answers.remember_origin(origin)
 
 
