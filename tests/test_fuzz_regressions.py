@@ -82,3 +82,21 @@ def test_static_page_form_with_a_non_web_action_is_never_posted():
 
     parsed = htmlforms.parse(page, "https://idp.example.com/")
     assert htmlforms.needs_script(parsed, parsed.forms[0], ("password",)) is not None
+
+
+# - bad-ipv6-action: a recorded Keycloak page with one byte changed in its form's action
+#   ("http://127.0.0.1:180[1/auth/...") made urljoin raise ValueError ("Invalid IPv6 URL"): the
+#   plain-HTTP engine would have ended in a traceback. htmlforms.join never raises (about:invalid),
+#   and such a form is never posted; the same for links, refreshes and redirects.
+def test_static_page_with_an_unparsable_action_url_is_read():
+    page = (
+        b"<html><body><form method=post action='http://127.0.0.1:180[1/auth/x'><input name=username>"
+        b"<input type=password name=password><button>Sign in</button></form>"
+        b"<a href='http://[::1/x'>x</a><meta http-equiv=refresh content='0; url=http://[x'></body></html>"
+    )
+    properties.check_static_page(page)
+    from awscli_saml_sso import htmlforms
+
+    parsed = htmlforms.parse(page, "https://idp.example.com/")
+    assert parsed.forms[0].action == htmlforms.INVALID
+    assert htmlforms.needs_script(parsed, parsed.forms[0], ("password",)) is not None

@@ -92,6 +92,19 @@ class Page:
     noscript: str = ""  # the text of <noscript> blocks
 
 
+INVALID = "about:invalid"  # where a URL the page gives cannot be parsed (never fetched, never posted)
+
+
+def join(base: str, ref: str) -> str:
+    """``urljoin`` that never raises: a URL Python cannot parse ("http://[::1") is ``INVALID``."""
+    try:
+        joined = urljoin(base, ref)
+        urlsplit(joined).port  # noqa: B018 - a bad port raises only when read
+        return joined
+    except ValueError:
+        return INVALID
+
+
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 
 
@@ -138,7 +151,7 @@ def parse(html: bytes | str, url: str, root=None) -> Page:
     for node in root.iter("base"):
         href = (node.get("href") or "").strip()
         if href:
-            base = urljoin(url, href)
+            base = join(url, href)
             break
     title = " ".join(" ".join(t.text_content() for t in root.iter("title")).split())
     labels = _labels(root)
@@ -254,7 +267,7 @@ def _control(node, base: str, labels: dict[str, str]) -> Control:
         label=_label_of(node, labels),
         element_id=node.get("id") or "",
         readonly=node.get("readonly") is not None,
-        formaction=urljoin(base, formaction.strip()) if formaction is not None and formaction.strip() else None,
+        formaction=join(base, formaction.strip()) if formaction is not None and formaction.strip() else None,
         formmethod=(node.get("formmethod") or "").strip().upper() or None,
         text=_text(node) if tag == "button" else (value if kind in SUBMIT_TYPES else ""),
         options=options,
@@ -267,7 +280,7 @@ def _form(index: int, node, controls: tuple[Control, ...], base: str) -> Form:
     method = (node.get("method") or "GET").strip().upper()
     return Form(
         index=index,
-        action=urljoin(base, action) if action else base,
+        action=join(base, action) if action else base,
         method="POST" if method == "POST" else "GET",
         enctype=(node.get("enctype") or "application/x-www-form-urlencoded").strip().lower(),
         controls=controls,
@@ -284,7 +297,7 @@ def _refresh(root, base: str) -> str | None:
             continue
         match = _REFRESH.match(meta.get("content") or "")
         if match and match.group("url").strip():
-            return urljoin(base, match.group("url").strip())
+            return join(base, match.group("url").strip())
     return None
 
 

@@ -244,13 +244,13 @@ def _buttons(page, controls, root, refs) -> list[dict[str, Any]]:
                     "el": _ref(refs, ("control", str(f), str(c))),
                 }
             )
-    from urllib.parse import urljoin
-
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:")) or _hidden(a):
             continue
-        absolute = urljoin(page.base, href)
+        absolute = htmlforms.join(page.base, href)
+        if absolute == htmlforms.INVALID:
+            continue
         found.append(
             {
                 "text": _text(a)[:120],

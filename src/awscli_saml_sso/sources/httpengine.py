@@ -21,7 +21,6 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urljoin
 
 from awscli_saml_sso import htmlforms, staticpage
 from awscli_saml_sso.browser import decide
@@ -99,7 +98,9 @@ class HttpLogin:
         hops = 0
         while answer.status in REDIRECTS and answer.location and hops < MAX_HOPS:
             hops += 1
-            target = urljoin(answer.url, answer.location)
+            target = htmlforms.join(answer.url, answer.location)
+            if target == htmlforms.INVALID:
+                raise BrowserError(f"the IdP redirected to an address that is no URL: {answer.location[:100]!r}")
             keep = answer.status in (307, 308) and body is not None
             if keep and self.posted_secret and origin_of(target) != origin_of(answer.url):
                 raise BrowserError(
