@@ -58,6 +58,7 @@ def logout(
 @click.option("--show-browser", is_flag=True, help="Visible browser window, still filled in automatically.")
 @click.option("--use-browser", is_flag=True, help="Visible browser window; you log in yourself.")
 @common.timeout_option
+@common.engine_option
 @click.option("--saml-response", type=click.File("rb"), metavar="FILE", help="Use a captured SAMLResponse; - = stdin.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list instead of the table.")
 @click.pass_context
@@ -76,7 +77,7 @@ def roles(ctx: click.Context, log_level: str | None, as_json: bool, **options: A
     stored = stored_idp.resolve(options, term, os.environ)
     secret = commands_login._PasswordSource(options, stored, term, sys.stdin.buffer)
     opts = commands_login.build_options(options, term, os.environ, secret, stored)
-    assertion = flow.granted_roles(commands_login.source(options, opts), term)
+    assertion = flow.granted_roles(commands_login.source(options, opts, os.environ), term)
     click.echo(render_roles(assertion.roles, aliases.load(os.environ), as_json), nl=False)
 
 
