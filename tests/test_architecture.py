@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "foundation",
         ("defaults", "errors", "models", "hardexit", "logsetup", "trust", "paths", "origins", "options"),
     ),
-    ("logic", ("saml", "roles", "inifile")),
+    ("logic", ("saml", "roles", "inifile", "netguard")),
     ("io", ("atomicfile", "awsfiles", "secrets", "idps", "legacy", "aliases", "sts", "ui")),
     ("sources", ("browser.*", "sources.*")),
     ("flow", ("login",)),
