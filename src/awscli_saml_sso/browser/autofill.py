@@ -358,6 +358,7 @@ class Autofill:
             if self.login.idp.username or not page["userFilled"]:  # else keep what the page has
                 self._type(page["user"], self._username(), page["userFilled"])
         password = self._get_password()
+        self.capture.protect(password, self.login)  # the network guard, before the first key
         self._type(page["password"], password, page["passwordFilled"])
         if self.login.browser.profile_dir is not None and self.driver.execute_script(
             page_js.REMEMBER, page["password"]
@@ -374,6 +375,7 @@ class Autofill:
         self.login.status("the IdP asks for a one-time code")
         code = self.login.answers.mfa_code().strip()
         self.secrets.append(code)
+        self.capture.protect(code, self.login, "one-time code")
         if page["otpSplit"]:  # one box per digit
             for box, digit in zip(page["otpSplit"], code, strict=False):
                 box.send_keys(digit)

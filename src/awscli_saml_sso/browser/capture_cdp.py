@@ -5,6 +5,13 @@ first tab, popups, new tabs and out-of-process iframes: each new target waits un
 hook has ``Fetch.enable``d it for the AWS sign-in hosts and the SAML endpoints (Request stage).
 A POST of ``SAMLResponse`` to an endpoint is recorded and answered with a local page; every other
 request to an AWS sign-in host fails in the browser. Nothing reaches AWS, and no TLS is touched.
+
+The network guard: once a secret is about to be typed (:meth:`Capture.protect`), every session's
+``Fetch.enable`` is widened to every URL (one ``Fetch.enable`` per session: a second one would
+replace the first's patterns), so every request of every tab, popup and frame (and of the
+dedicated workers they start) is held, and one carrying the secret to an untrusted origin fails
+with ``BlockedByClient`` before it leaves. Before that, only the AWS hosts are held: the IdP's
+pages load untouched.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ class CdpCapture(Capture):
         self._connection = driver.connection
         self._crashed: str | None = None
         self._closed = False
+        self._sessions: list[str] = []  # the guarded targets' sessions
+        self._guarded = ep.guarded_origins(endpoints)
 
     def start(self) -> None:
         self._connection.on("Fetch.requestPaused", self._on_request)
@@ -54,8 +63,24 @@ class CdpCapture(Capture):
     def _guard(self, session: str, info: dict[str, Any]) -> None:
         if info["type"] not in ATTACH_TYPES:
             return
+        self._sessions.append(session)  # first: protect() then covers it, or we see its flag
         self._connection.send("Inspector.enable", None, session)
-        self._connection.call("Fetch.enable", {"patterns": ep.fetch_patterns(self.endpoints)}, session, timeout=10)
+        self._fetch(session)
+
+    def _fetch(self, session: str) -> None:
+        patterns = ep.fetch_patterns(self.endpoints)
+        if self.guarding:
+            patterns.append({"urlPattern": "*", "requestStage": "Request"})
+        self._connection.call("Fetch.enable", {"patterns": patterns}, session, timeout=10)
+
+    def _guard_everything(self) -> None:
+        for session in list(self._sessions):
+            try:
+                self._fetch(session)
+            except CdpError as exc:  # a target that is gone meanwhile
+                if self._connection.failure:
+                    raise BrowserError(f"could not guard the browser's tabs: {exc}") from exc
+                log.debug("guarding a target: %s", exc)
 
     def _on_crash(self, event: dict[str, Any]) -> None:
         self._crashed = "the browser tab crashed"
@@ -64,6 +89,15 @@ class CdpCapture(Capture):
         session, params = event.get("sessionId"), event["params"]
         request, request_id = params["request"], params["requestId"]
         url, method = request["url"], request["method"]
+        if self.guarding:
+            stopped = self.leak(url, self._parts(request, params, session))
+            if stopped is not None:
+                log.debug("stopped a request carrying a secret to %s", stopped)
+                self._fail(request_id, session)
+                return
+            if not ep.is_saml_endpoint(url, self._guarded):  # held only for the guard
+                self._connection.send("Fetch.continueRequest", {"requestId": request_id}, session)
+                return
         log.debug("held %s %s (%s)", method, ep.strip_query(url), params.get("resourceType"))
         value = None
         if method == "POST" and ep.is_saml_endpoint(url, self.endpoints):
@@ -72,9 +106,7 @@ class CdpCapture(Capture):
             self.problem = f"the browser posted to {ep.strip_query(url)} without a readable SAMLResponse"
         if value is None:
             self.blocked.append(f"{method} {ep.strip_query(url)}")
-            self._connection.send(
-                "Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"}, session
-            )
+            self._fail(request_id, session)
             return
         # Answer first, hand over second: once the caller has the value it shuts the browser
         # down, and no request should still be held (undecided) at that moment.
@@ -95,6 +127,25 @@ class CdpCapture(Capture):
             )
         finally:
             self._deliver(value)
+
+    def _fail(self, request_id: str, session: str | None) -> None:
+        self._connection.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"}, session)
+
+    def _parts(self, request: dict[str, Any], params: dict[str, Any], session: str | None) -> list[bytes | str] | None:
+        """What of a held request may carry a secret besides its URL: the body and the header
+        values. None when it has a body we cannot read (it may carry one)."""
+        headers = [str(v) for v in (request.get("headers") or {}).values()]
+        body = _body(request)
+        if body is None and request.get("hasPostData"):  # too large or a file: ask for it
+            try:
+                body = base64.b64decode(
+                    self._connection.call(
+                        "Network.getRequestPostData", {"requestId": params.get("networkId", "")}, session, timeout=10
+                    ).get("postData", "")
+                )
+            except (CdpError, ValueError):
+                return None
+        return [*headers, body or b""]
 
 
 def _header(request: dict[str, Any], name: str) -> str:

@@ -28,7 +28,8 @@ class BrowserSource(SamlSource):
             browser=opts.browser,
             answers=opts.answers,
             status=ui.status,
-            check_origin=origin_guard(opts.idp, opts.answers, ui),
+            check_origin=(guard := origin_guard(opts.idp, opts.answers, ui)),
+            trusted_origins=guard.trusted,
             notice=getattr(ui, "notice", ui.warn),
             confirm=_confirm(ui, opts.browser.mode),
             close_in_background=True,  # STS goes on while it shuts down; see wait_closed
@@ -42,17 +43,29 @@ class BrowserSource(SamlSource):
         browser.wait_closed()
 
 
-def origin_guard(idp: IdpOptions, answers: Answers, ui: Any) -> Callable[[str], None]:
+def origin_guard(idp: IdpOptions, answers: Answers, ui: Any) -> OriginGuard:
     """The browser's ``check_origin``: a secret is typed only into a page whose origin
     ``origins.decide`` allows; a new origin is confirmed on the terminal (and remembered for a
     stored IdP), refused without one; plain HTTP off this machine is refused outright."""
-    from awscli_saml_sso import origins
+    return OriginGuard(idp, answers, ui)
 
-    confirmed: list[str] = []
-    announced: set[str] = set()
 
-    def check(url: str) -> None:
-        decision, origin = origins.decide(url, (idp.url or "", *idp.allowed_origins, *confirmed))
+class OriginGuard:
+    """``check_origin`` (called with a page's URL) and ``trusted`` (the origins allowed so far,
+    for the network guard), sharing the origins confirmed in this run."""
+
+    def __init__(self, idp: IdpOptions, answers: Answers, ui: Any) -> None:
+        self.idp, self.answers, self.ui = idp, answers, ui
+        self.confirmed: list[str] = []
+        self.announced: set[str] = set()
+
+    def trusted(self) -> tuple[str, ...]:
+        return (self.idp.url or "", *self.idp.allowed_origins, *self.confirmed)
+
+    def __call__(self, url: str) -> None:
+        from awscli_saml_sso import origins
+
+        decision, origin = origins.decide(url, self.trusted())
         if decision is origins.Decision.REFUSED:
             where = origin or (origins.origin_of(url) or url.split("?")[0][:100])
             raise UsageError(
@@ -61,25 +74,19 @@ def origin_guard(idp: IdpOptions, answers: Answers, ui: Any) -> Callable[[str], 
                 hint="give the IdP's https:// URL; anyone on the way could read a password sent over http",
             )
         if decision is origins.Decision.NEEDS_CONFIRMATION:
-            _confirm_origin(origin, idp, answers, ui)
-            confirmed.append(origin)
-        if origin not in announced:
-            announced.add(origin)
-            ui.status(f"typing into {origin}")
-
-    return check
+            _confirm_origin(origin, self.idp, self.answers, self.ui)
+            self.confirmed.append(origin)
+        if origin not in self.announced:
+            self.announced.add(origin)
+            self.ui.status(f"typing into {origin}")
 
 
 def _confirm_origin(origin: str, idp: IdpOptions, answers: Answers, ui: Any) -> None:
     """Ask the person (only on a terminal) before a secret goes to an origin not trusted yet."""
     from awscli_saml_sso import origins
+    from awscli_saml_sso.netguard import allow_hint
 
     nick = idp.nickname
-    allow = (
-        f"awscli_saml_sso idp set {nick} --allow-origin {origin}"
-        if nick
-        else f"store the IdP: awscli_saml_sso idp add NICK --url URL --allow-origin {origin}"
-    )
     tty = getattr(ui, "tty", lambda: None)()
     question = (
         f"The login asks for the password at {origin}, not at the IdP's "
@@ -91,7 +98,7 @@ def _confirm_origin(origin: str, idp: IdpOptions, answers: Answers, ui: Any) -> 
             f"refusing to type the password into {origin}, an origin "
             + (f"the IdP {nick} does not trust" if nick else "other than the IdP URL's")
             + f" ({why})",
-            hint=f"if it is your IdP's, allow it: {allow}",
+            hint=allow_hint(origin, nick),
         )
     if answers.remember_origin is not None:
         answers.remember_origin(origin)
