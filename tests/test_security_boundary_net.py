@@ -52,7 +52,8 @@ def test_the_password_never_reaches_another_origin(sites, env, path, stored):
     assert sink.taken() == [], run  # nothing reached the untrusted origin, not even a request
     assert run.code == ExitCode.USAGE, run
     lines = [line for line in run.err.splitlines() if sink.base in line]
-    said = f"stopped the page sending the password to {sink.base}, an origin "
+    doing = "opening a WebSocket (with the password typed)" if path.endswith("ws") else "sending the password"
+    said = f"stopped the page {doing} to {sink.base}, an origin "
     assert len(lines) == 1 and said in lines[0], run  # one line, with how to allow it
     allow = (
         f"idp set corp --allow-origin {sink.base}" if stored else f"idp add NICK --url URL --allow-origin {sink.base}"

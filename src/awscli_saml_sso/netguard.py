@@ -106,10 +106,12 @@ def allow_hint(origin: str, nickname: str | None) -> str:
     return f"if it is your IdP's, store the IdP: awscli_saml_sso idp add NICK --url URL --allow-origin {origin}"
 
 
-def refusal(what: str, origin: str, nickname: str | None) -> UsageError:
-    """The one error that ends a login whose page tried to send a secret to ``origin``."""
+def refusal(what: str, origin: str, nickname: str | None, websocket: bool = False) -> UsageError:
+    """The one error that ends a login whose page tried to send a secret to ``origin`` (or to
+    open a WebSocket there, whose frames no guard can read, once the secret was typed)."""
     trusting = f"the IdP {nickname}" if nickname else "this login"
+    doing = f"opening a WebSocket (with the {what} typed)" if websocket else f"sending the {what}"
     return UsageError(
-        f"stopped the page sending the {what} to {origin}, an origin {trusting} does not trust",
+        f"stopped the page {doing} to {origin}, an origin {trusting} does not trust",
         hint=allow_hint(origin, nickname),
     )

@@ -51,7 +51,7 @@ class Capture(abc.ABC):
         self._trusted: Callable[[], Any] = tuple  # origins a secret may go to
         self._nickname: str | None = None
         self._lock = threading.Lock()
-        self.stopped: tuple[str, str] | None = None  # (what, origin): a secret we kept from leaving
+        self.stopped: tuple[str, str, bool] | None = None  # (what, origin, by WebSocket) kept in
 
     @property
     def failure(self) -> str | None:
@@ -94,7 +94,7 @@ class Capture(abc.ABC):
     def guarding(self) -> bool:
         return bool(self._secrets)
 
-    def leak(self, url: str, parts: list[bytes | str] | None) -> str | None:
+    def leak(self, url: str, parts: list[bytes | str] | None, websocket: bool = False) -> str | None:
         """The origin to stop a request to ``url`` at, or None to let it go. ``parts`` are its
         body and header values; None: the body could not be read (so it may carry a secret)."""
         if not self._secrets or netguard.is_trusted(url, self._trusted()):
@@ -103,14 +103,14 @@ class Capture(abc.ABC):
         for what, found in list(self._secrets):
             if parts is None or any(netguard.carries(p, found) for p in (url, *parts)):
                 if self.stopped is None:
-                    self.stopped = (what, origin)
+                    self.stopped = (what, origin, websocket)
                 return origin
         return None
 
     def _raise_if_stopped(self) -> None:
         if self.stopped is not None:
-            what, origin = self.stopped
-            raise netguard.refusal(what, origin, self._nickname)
+            what, origin, websocket = self.stopped
+            raise netguard.refusal(what, origin, self._nickname, websocket)
 
     def _deliver(self, value: str) -> None:
         """Called from the protocol's thread once the POST has been answered in the browser."""

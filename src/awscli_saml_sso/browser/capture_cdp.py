@@ -22,12 +22,14 @@ from typing import Any
 
 from awscli_saml_sso.browser import endpoints as ep
 from awscli_saml_sso.browser.capture import DONE_PAGE, Capture, saml_response_from
-from awscli_saml_sso.browser.cdp import CdpError
+from awscli_saml_sso.browser.cdp import CdpError, CdpTimeout
 from awscli_saml_sso.errors import BrowserError
 
 log = logging.getLogger(__name__)
 
 ATTACH_TYPES = {"page", "iframe"}  # targets whose network requests Fetch can hold
+OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+MAX_POST_DATA = 1 << 20  # bodies Network keeps for getRequestPostData (past that: unreadable)
 
 
 class CdpCapture(Capture):
@@ -46,6 +48,7 @@ class CdpCapture(Capture):
     def start(self) -> None:
         self._connection.on("Fetch.requestPaused", self._on_request)
         self._connection.on("Inspector.targetCrashed", self._on_crash)
+        self._connection.on("Network.webSocketCreated", self._on_websocket)
         self._driver.add_attach_hook(self._guard)  # also guards the tab already open
         if self._connection.failure or not self._driver.window_handles:
             raise CdpError(self._connection.failure or "the browser has no tab to guard")
@@ -71,7 +74,30 @@ class CdpCapture(Capture):
         patterns = ep.fetch_patterns(self.endpoints)
         if self.guarding:
             patterns.append({"urlPattern": "*", "requestStage": "Request"})
+            self._no_websockets(session)
         self._connection.call("Fetch.enable", {"patterns": patterns}, session, timeout=10)
+
+    def _no_websockets(self, session: str) -> None:
+        """Fetch never holds a WebSocket handshake (nor sees its frames), and Network's blocked
+        URLs skip it too. "Offline" emulation scoped by rules to ws/wss URLs stops it in the
+        renderer (measured on Chromium 156: the global flag applies to the WebSockets a rule
+        matches; the page's own requests go on, held by the guard). So no WebSocket opens while
+        a secret is on the page, to any origin. An older Chromium without the command: they do."""
+        self._connection.call("Network.enable", {"maxPostDataSize": MAX_POST_DATA}, session, timeout=10)
+        rules = [{"urlPattern": f"{scheme}://*:*/*", **OFFLINE} for scheme in ("ws", "wss")]
+        try:
+            self._connection.call(
+                "Network.emulateNetworkConditionsByRule",
+                {"offline": True, "matchedNetworkConditions": rules},
+                session,
+                timeout=10,
+            )
+        except CdpTimeout:
+            raise
+        except CdpError as exc:
+            if exc.closed:
+                raise
+            log.debug("cannot keep WebSockets from opening: %s", exc)
 
     def _guard_everything(self) -> None:
         for session in list(self._sessions):
@@ -81,6 +107,13 @@ class CdpCapture(Capture):
                 if self._connection.failure:
                     raise BrowserError(f"could not guard the browser's tabs: {exc}") from exc
                 log.debug("guarding a target: %s", exc)
+
+    def _on_websocket(self, event: dict[str, Any]) -> None:
+        """A WebSocket the page tried to open while a secret is on it (it cannot open, see
+        _no_websockets): to an untrusted origin, that ends the login like a leak."""
+        url = str(event["params"].get("url", ""))
+        if self.leak(url, None, websocket=True) is None:
+            log.debug("a WebSocket to %s cannot open while a secret is on the page", ep.strip_query(url))
 
     def _on_crash(self, event: dict[str, Any]) -> None:
         self._crashed = "the browser tab crashed"
