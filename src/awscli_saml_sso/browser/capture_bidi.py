@@ -11,7 +11,8 @@ reaches AWS, and no TLS is touched.
 
 The network guard (:meth:`Capture.protect`) needs nothing more: every request is held already.
 Once a secret has been typed, one that carries it (URL, header or body, read with
-``network.getData``) to an untrusted origin fails (``network.failRequest``) before it is sent.
+``network.getData``) to an untrusted origin fails (``network.failRequest``) before it is sent,
+and so does a WebSocket handshake to an untrusted origin (its frames are never seen).
 
 If our connection dies, the intercept stays with the session: held requests wait, unsent, until
 the browser is shut down.
@@ -78,11 +79,12 @@ class BidiCapture(Capture):
             return
         request = params["request"]
         url, request_id = str(request["url"]), request["request"]
-        body = None
-        if self.guarding:
+        if self.guarding and not ep.is_saml_endpoint(url, self._origins):  # AWS: never sent, below
             body = self._body(request_id) if request.get("bodySize") else b""
             headers = [_value(h.get("value") or {}) for h in request.get("headers") or []]
-            stopped = self.leak(url, None if body is None else [*headers, body])
+            # a WebSocket's frames are never seen: its handshake to an untrusted origin fails
+            websocket = url.lower().startswith(("ws:", "wss:")) or _header(request, "upgrade").lower() == "websocket"
+            stopped = self.leak(url, None if body is None or websocket else [*headers, body], websocket)
             if stopped is not None:
                 log.debug("stopped a request carrying a secret to %s", stopped)
                 self._conn.send("network.failRequest", {"request": request_id})
@@ -93,7 +95,7 @@ class BidiCapture(Capture):
         log.debug("held %s %s", request["method"], ep.strip_query(url))
         value = None
         if request["method"] == "POST" and ep.is_saml_endpoint(url, self.endpoints):
-            value = saml_response_from(body or self._body(request_id), _header(request, "content-type"))
+            value = saml_response_from(self._body(request_id), _header(request, "content-type"))
             if value is None:
                 self.problem = f"the browser posted to {ep.strip_query(url)} without a readable SAMLResponse"
         if value is None:

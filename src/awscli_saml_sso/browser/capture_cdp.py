@@ -122,15 +122,16 @@ class CdpCapture(Capture):
         session, params = event.get("sessionId"), event["params"]
         request, request_id = params["request"], params["requestId"]
         url, method = request["url"], request["method"]
-        if self.guarding:
+        # A request to an AWS host never leaves the browser (answered here or failed, below);
+        # any other request is held only for the guard.
+        if self.guarding and not ep.is_saml_endpoint(url, self._guarded):
             stopped = self.leak(url, self._parts(request, params, session))
             if stopped is not None:
                 log.debug("stopped a request carrying a secret to %s", stopped)
                 self._fail(request_id, session)
-                return
-            if not ep.is_saml_endpoint(url, self._guarded):  # held only for the guard
+            else:
                 self._connection.send("Fetch.continueRequest", {"requestId": request_id}, session)
-                return
+            return
         log.debug("held %s %s (%s)", method, ep.strip_query(url), params.get("resourceType"))
         value = None
         if method == "POST" and ep.is_saml_endpoint(url, self.endpoints):
@@ -171,11 +172,11 @@ class CdpCapture(Capture):
         body = _body(request)
         if body is None and request.get("hasPostData"):  # too large or a file: ask for it
             try:
-                body = base64.b64decode(
-                    self._connection.call(
-                        "Network.getRequestPostData", {"requestId": params.get("networkId", "")}, session, timeout=10
-                    ).get("postData", "")
+                data = self._connection.call(
+                    "Network.getRequestPostData", {"requestId": params.get("networkId", "")}, session, timeout=10
                 )
+                text = str(data.get("postData", ""))
+                body = base64.b64decode(text) if data.get("base64Encoded") else text.encode("utf-8", "surrogatepass")
             except (CdpError, ValueError):
                 return None
         return [*headers, body or b""]
