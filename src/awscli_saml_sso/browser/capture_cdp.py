@@ -22,7 +22,7 @@ from typing import Any
 
 from awscli_saml_sso.browser import endpoints as ep
 from awscli_saml_sso.browser.capture import DONE_PAGE, Capture, saml_response_from
-from awscli_saml_sso.browser.cdp import CdpError, CdpTimeout
+from awscli_saml_sso.browser.cdp import CdpError
 from awscli_saml_sso.errors import BrowserError
 
 log = logging.getLogger(__name__)
@@ -82,22 +82,13 @@ class CdpCapture(Capture):
         URLs skip it too. "Offline" emulation scoped by rules to ws/wss URLs stops it in the
         renderer (measured on Chromium 156: the global flag applies to the WebSockets a rule
         matches; the page's own requests go on, held by the guard). So no WebSocket opens while
-        a secret is on the page, to any origin. An older Chromium without the command: they do."""
-        self._connection.call("Network.enable", {"maxPostDataSize": MAX_POST_DATA}, session, timeout=10)
+        a secret is on the page, to any origin. An older Chromium without the command: they do.
+        Sent without waiting: a session runs its commands in order, so the Fetch.enable whose
+        answer we wait for next comes after both."""
+        send = self._connection.send
+        send("Network.enable", {"maxPostDataSize": MAX_POST_DATA}, session)
         rules = [{"urlPattern": f"{scheme}://*:*/*", **OFFLINE} for scheme in ("ws", "wss")]
-        try:
-            self._connection.call(
-                "Network.emulateNetworkConditionsByRule",
-                {"offline": True, "matchedNetworkConditions": rules},
-                session,
-                timeout=10,
-            )
-        except CdpTimeout:
-            raise
-        except CdpError as exc:
-            if exc.closed:
-                raise
-            log.debug("cannot keep WebSockets from opening: %s", exc)
+        send("Network.emulateNetworkConditionsByRule", {"offline": True, "matchedNetworkConditions": rules}, session)
 
     def _guard_everything(self) -> None:
         for session in list(self._sessions):
