@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "foundation",
         ("_version", "defaults", "errors", "models", "hardexit", "logsetup", "trust", "paths", "origins", "options"),
     ),
-    ("logic", ("saml", "roles", "inifile", "htmlforms", "staticpage")),
+    ("logic", ("saml", "roles", "inifile", "htmlforms", "staticpage", "netguard")),
     ("io", ("atomicfile", "awsfiles", "secrets", "idps", "legacy", "aliases", "sts", "ui", "loopback", "cookiestore")),
     ("sources", ("browser.*", "sources.*")),
     ("flow", ("login",)),

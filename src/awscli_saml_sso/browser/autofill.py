@@ -119,8 +119,10 @@ class Autofill:
 
     def _type_secret(self, action: decide.Type, els: list[Any]) -> None:
         """The one place a password or code is typed, once its field's origin is checked."""
+        what = "password" if action.what == "password" else "one-time code"
         self._check_origin(els[action.digits[0]] if action.digits else els[action.field], action.what)
         value = self._get_password() if action.what == "password" else self._get_code()
+        self.capture.protect(value, self.login, what)  # the network guard, before the first key
         if action.digits:  # one box per digit
             for box, digit in zip(action.digits, value, strict=False):
                 els[box].send_keys(digit)

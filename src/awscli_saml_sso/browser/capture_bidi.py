@@ -9,6 +9,11 @@ that is not for an AWS sign-in host or an endpoint's host goes on at once. A POS
 (``network.provideResponse``); every other request to those hosts fails in the browser. Nothing
 reaches AWS, and no TLS is touched.
 
+The network guard (:meth:`Capture.protect`) needs nothing more: every request is held already.
+Once a secret has been typed, one that carries it (URL, header or body, read with
+``network.getData``) to an untrusted origin fails (``network.failRequest``) before it is sent,
+and so does a WebSocket handshake to an untrusted origin (its frames are never seen).
+
 If our connection dies, the intercept stays with the session: held requests wait, unsent, until
 the browser is shut down.
 """
@@ -19,7 +24,6 @@ import base64
 import logging
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from awscli_saml_sso.browser import endpoints as ep
 from awscli_saml_sso.browser import firefox
@@ -39,22 +43,13 @@ def start_firefox(
     return firefox.start(binary, driver, mode, profile, env)
 
 
-def guarded_origins(endpoints: tuple[str, ...]) -> tuple[str, ...]:
-    """Every AWS sign-in host and each endpoint's origin, as endpoints whose path is ``/``."""
-    origins = [f"https://{host}/" for host in ep.SIGNIN_HOSTS]
-    for endpoint in endpoints:
-        parts = urlsplit(endpoint)
-        origins.append(f"{parts.scheme}://{parts.netloc}/")
-    return tuple(dict.fromkeys(origins))
-
-
 class BidiCapture(Capture):
     """Holds the BiDi connection; :meth:`result` hands the captured value to the caller."""
 
     def __init__(self, websocket_url: str, endpoints: tuple[str, ...]) -> None:
         super().__init__()
         self.endpoints = endpoints
-        self._origins = guarded_origins(endpoints)
+        self._origins = ep.guarded_origins(endpoints)
         self._conn = BidiConnection(websocket_url, self._on_event)
         self._collector: str | None = None
 
@@ -84,6 +79,16 @@ class BidiCapture(Capture):
             return
         request = params["request"]
         url, request_id = str(request["url"]), request["request"]
+        if self.guarding and not ep.is_saml_endpoint(url, self._origins):  # AWS: never sent, below
+            body = self._body(request_id) if request.get("bodySize") else b""
+            headers = [_value(h.get("value") or {}) for h in request.get("headers") or []]
+            # a WebSocket's frames are never seen: its handshake to an untrusted origin fails
+            websocket = url.lower().startswith(("ws:", "wss:")) or _header(request, "upgrade").lower() == "websocket"
+            stopped = self.leak(url, None if body is None or websocket else [*headers, body], websocket)
+            if stopped is not None:
+                log.debug("stopped a request carrying a secret to %s", stopped)
+                self._conn.send("network.failRequest", {"request": request_id})
+                return
         if not ep.is_saml_endpoint(url, self._origins):
             self._conn.send("network.continueRequest", {"request": request_id})
             return
@@ -141,11 +146,15 @@ class BidiCapture(Capture):
 def _header(request: dict[str, Any], name: str) -> str:
     for header in request.get("headers") or []:
         if str(header.get("name", "")).lower() == name:
-            value = header.get("value") or {}
-            if value.get("type") == "base64":
-                return base64.b64decode(value.get("value", "")).decode("latin-1")
-            return str(value.get("value", ""))
+            return _value(header.get("value") or {})
     return ""
+
+
+def _value(value: dict[str, Any]) -> str:
+    """A BiDi ``network.BytesValue`` as text."""
+    if value.get("type") == "base64":
+        return base64.b64decode(value.get("value", "")).decode("latin-1")
+    return str(value.get("value", ""))
 
 
 def _bidi_header(name: str, value: str) -> dict[str, Any]:

@@ -98,6 +98,15 @@ def fetch_patterns(endpoints: tuple[str, ...] = DEFAULT_SAML_ENDPOINTS) -> list[
     return [{"urlPattern": u, "requestStage": "Request"} for u in dict.fromkeys(urls)]
 
 
+def guarded_origins(endpoints: tuple[str, ...]) -> tuple[str, ...]:
+    """Every AWS sign-in host and each endpoint's origin, as endpoints whose path is ``/``."""
+    found = [f"https://{host}/" for host in SIGNIN_HOSTS]
+    for endpoint in endpoints:
+        parts = urlsplit(endpoint)
+        found.append(f"{parts.scheme}://{parts.netloc}/")
+    return tuple(dict.fromkeys(found))
+
+
 def host_resolver_rules() -> str:
     """Chromium ``--host-resolver-rules`` value that makes every AWS sign-in host unresolvable."""
     return ", ".join(f"MAP {host} ~NOTFOUND" for host in SIGNIN_HOSTS)

@@ -41,6 +41,10 @@ class BrowserLogin:
     # typed ("password" or "one-time code") right before a secret is typed into it; raises to
     # refuse (see origins.py and sources.browser.origin_guard). None: no check.
     check_origin: Callable[[str, str], None] | None = dataclasses.field(default=None, repr=False)
+    # The origins a typed secret may be sent to (the network guard, netguard.py): those
+    # check_origin allows without asking, confirmed ones included. None: the IdP URL's origin
+    # and the stored IdP's allowed_origins.
+    trusted_origins: Callable[[], tuple[str, ...]] | None = dataclasses.field(default=None, repr=False)
     # A line the person must see whatever the log level: the number to approve on the phone
     notice: Callable[[str], None] | None = dataclasses.field(default=None, repr=False)
     # Asks the person (terminal) whether to open a visible window for a step only they can do

@@ -32,7 +32,8 @@ class BrowserSource(SamlSource):
             browser=opts.browser,
             answers=opts.answers,
             status=ui.status,
-            check_origin=origin_guard(opts.idp, opts.answers, ui),
+            check_origin=(guard := origin_guard(opts.idp, opts.answers, ui)),
+            trusted_origins=guard.trusted,
             notice=getattr(ui, "notice", ui.warn),
             confirm=_confirm(ui, opts.browser.mode),
             close_in_background=True,  # STS goes on while it shuts down; see wait_closed
@@ -55,7 +56,7 @@ def _jar(opts: LoginOptions, environ: Any) -> Any:
     return cookiestore.jar_path(environ, opts.idp.nickname) if opts.idp.nickname and environ else None
 
 
-def origin_guard(idp: IdpOptions, answers: Answers, ui: Any) -> Callable[..., None]:
+def origin_guard(idp: IdpOptions, answers: Answers, ui: Any) -> OriginGuard:
     """The browser's ``check_origin``: a secret is typed only into a page whose origin
     ``origins.decide`` allows; a new origin is confirmed on the terminal (and remembered for a
     stored IdP), refused without one; plain HTTP off this machine is refused outright.
@@ -63,15 +64,27 @@ def origin_guard(idp: IdpOptions, answers: Answers, ui: Any) -> Callable[..., No
     A one-time code is not the password: a second factor on its own origin (Duo-style) is asked
     about as such, and confirming it there trusts that origin for codes in this run only, never
     for the password."""
-    from awscli_saml_sso import origins
+    return OriginGuard(idp, answers, ui)
 
-    confirmed: list[str] = []  # for the password (and so for codes)
-    for_codes: list[str] = []
-    announced: set[str] = set()
 
-    def check(url: str, what: str = PASSWORD) -> None:
-        trusted = (idp.url or "", *idp.allowed_origins, *confirmed, *(for_codes if what != PASSWORD else ()))
-        decision, origin = origins.decide(url, trusted)
+class OriginGuard:
+    """``check_origin`` (called with a frame's origin and what will be typed) and ``trusted`` (the
+    origins allowed so far, for the network guard), sharing the origins confirmed in this run."""
+
+    def __init__(self, idp: IdpOptions, answers: Answers, ui: Any) -> None:
+        self.idp, self.answers, self.ui = idp, answers, ui
+        self.confirmed: list[str] = []  # for the password (and so for codes)
+        self.for_codes: list[str] = []
+        self.announced: set[str] = set()
+
+    def trusted(self, what: str = PASSWORD) -> tuple[str, ...]:
+        codes = self.for_codes if what != PASSWORD else []
+        return (self.idp.url or "", *self.idp.allowed_origins, *self.confirmed, *codes)
+
+    def __call__(self, url: str, what: str = PASSWORD) -> None:
+        from awscli_saml_sso import origins
+
+        decision, origin = origins.decide(url, self.trusted(what))
         if decision is origins.Decision.REFUSED:
             where = origin or (origins.origin_of(url) or url.split("?")[0][:100])
             raise UsageError(
@@ -80,25 +93,19 @@ def origin_guard(idp: IdpOptions, answers: Answers, ui: Any) -> Callable[..., No
                 hint="give the IdP's https:// URL; anyone on the way could read a password sent over http",
             )
         if decision is origins.Decision.NEEDS_CONFIRMATION:
-            _confirm_origin(origin, idp, answers, ui, what)
-            (confirmed if what == PASSWORD else for_codes).append(origin)
-        if origin not in announced:
-            announced.add(origin)
-            ui.status(f"typing into {origin}")
-
-    return check
+            _confirm_origin(origin, self.idp, self.answers, self.ui, what)
+            (self.confirmed if what == PASSWORD else self.for_codes).append(origin)
+        if origin not in self.announced:
+            self.announced.add(origin)
+            self.ui.status(f"typing into {origin}")
 
 
 def _confirm_origin(origin: str, idp: IdpOptions, answers: Answers, ui: Any, what: str = PASSWORD) -> None:
     """Ask the person (only on a terminal) before a secret goes to an origin not trusted yet."""
     from awscli_saml_sso import origins
+    from awscli_saml_sso.netguard import allow_hint
 
     nick = idp.nickname
-    allow = (
-        f"awscli_saml_sso idp set {nick} --allow-origin {origin}"
-        if nick
-        else f"store the IdP: awscli_saml_sso idp add NICK --url URL --allow-origin {origin}"
-    )
     tty = getattr(ui, "tty", lambda: None)()
     remember = nick is not None and what == PASSWORD  # a code's origin is not trusted with the password
     asked = "the password" if what == PASSWORD else f"a {what} (not the password)"
@@ -113,7 +120,7 @@ def _confirm_origin(origin: str, idp: IdpOptions, answers: Answers, ui: Any, wha
             f"refusing to type the {what} into {origin}, an origin "
             + (f"the IdP {nick} does not trust" if nick else "other than the IdP URL's")
             + f" ({why})",
-            hint=f"if it is your IdP's, allow it: {allow}",
+            hint=allow_hint(origin, nick),
         )
     if remember and answers.remember_origin is not None:
         answers.remember_origin(origin)
