@@ -166,3 +166,97 @@ def test_keycloak_one_time_code_over_http(keycloak_aws, env, home):
     again = login(aws, env, KC_OTP_USER, "--engine", "http", "--browser-path", NO_BROWSER, "--mfa-code", wrong,
                   "--force", password=KC_OTP_USER)  # fmt: skip
     assert again.code == 3 and "IdP rejected" in again.err, again
+
+
+class _ConsentIdp(http.server.BaseHTTPRequestHandler):
+    """A plain login form (posted over HTTP), then a Shibboleth-style attribute-release page (the
+    browser's: the HTTP engine leaves consent to it), then the SAML auto-post. The session cookie
+    set at the start is required at every step: the browser must have been handed it."""
+
+    response = ""
+    hits: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    def _page(self, body: str, cookie: str | None = None) -> None:
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        if cookie:
+            self.send_header("Set-Cookie", cookie)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _session_ok(self) -> bool:
+        if "idpsession=live" not in (self.headers.get("Cookie") or ""):
+            self.send_response(403)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return False
+        return True
+
+    def do_GET(self):
+        type(self).hits.append(f"GET {self.path}")
+        if self.path == "/start":
+            form = (
+                "<html><head><title>Sign in</title></head><body><form method=post action='/login'>"
+                "<label>Username <input name=j_username autocomplete=username></label>"
+                "<label>Password <input type=password name=j_password></label>"
+                "<button type=submit name=_eventId_proceed>Login</button></form></body></html>"
+            )
+            self._page(form, "idpsession=live; Path=/; HttpOnly")
+        elif self._session_ok():
+            self._page("<html><body>a reload: not expected</body></html>")
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        type(self).hits.append(f"POST {self.path} {body.decode(errors='replace')}")
+        if not self._session_ok():
+            return
+        if self.path == "/login":
+            self._page(
+                "<html><head><title>Information Release</title></head><body>"
+                "<h2>Information to be Provided to Service</h2>"
+                "<form method=post action='/consent'><table><tr><td>uid</td><td>aws_user</td></tr>"
+                "<tr><td>Role</td><td>Role.User</td></tr></table>"
+                "<label><input type=radio name=_shib_idp_consentOptions value=_shib_idp_doNotRememberConsent>"
+                " Ask me again at next login</label>"
+                "<label><input type=radio name=_shib_idp_consentOptions value=_shib_idp_rememberConsent checked>"
+                " Ask me again if information changes</label>"
+                "<input type=submit name=_eventId_AttributeReleaseRejected value='Reject'>"
+                "<input type=submit name=_eventId_proceed value='Accept'></form>"
+                "<script>document.title = document.title;</script></body></html>"
+            )
+        else:
+            self._page(
+                "<html><body onload='document.forms[0].submit()'>"
+                "<form method=post action='https://signin.aws.amazon.com/saml'>"
+                f"<input type=hidden name=SAMLResponse value='{type(self).response}'>"
+                "<noscript><input type=submit value=Continue></noscript></form></body></html>"
+            )
+
+
+def test_auto_hands_the_page_it_received_to_the_browser_nothing_posted_twice(aws, env, home):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ConsentIdp)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _ConsentIdp.hits, _ConsentIdp.response = [], aws.saml_response_for("aws_user")
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/start"
+        result = run_cli(
+            ["--idp-url", url, "--username", "aws_user", "--password-stdin", "--timeout", "60"]
+            + ["--endpoint-url", aws.aws_endpoint_url],
+            env=env,
+            stdin="pw-only-once\n",
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.code == 0, (result, _ConsentIdp.hits)
+    logins = [h for h in _ConsentIdp.hits if h.startswith("POST /login")]
+    assert len(logins) == 1 and "pw-only-once" in logins[0]  # over HTTP, once
+    assert "GET /login" not in _ConsentIdp.hits  # the browser was given the page, it did not ask again
+    (consent,) = [h for h in _ConsentIdp.hits if h.startswith("POST /consent")]
+    assert "_eventId_proceed=Accept" in consent and "rememberConsent" in consent  # the page's default
+    assert caller_arn(aws).endswith(":assumed-role/Role.User/aws_user")

@@ -44,6 +44,7 @@ class CdpCapture(Capture):
         self._closed = False
         self._sessions: list[str] = []  # the guarded targets' sessions
         self._guarded = ep.guarded_origins(endpoints)
+        self._serve: dict[str, Any] | None = None  # the plain-HTTP engine's last page, to show once
 
     def start(self) -> None:
         self._connection.on("Fetch.requestPaused", self._on_request)
@@ -70,8 +71,22 @@ class CdpCapture(Capture):
         self._connection.send("Inspector.enable", None, session)
         self._fetch(session)
 
+    def serve_once(self, url: str, status: int, headers: tuple[tuple[str, str], ...], body: bytes) -> None:
+        """The next navigation to ``url`` is answered with this response (the page the plain-HTTP
+        engine received), so the browser carries on from it without asking the IdP again."""
+        kept = [
+            {"name": name, "value": value}
+            for name, value in headers
+            if name.lower() not in ("content-length", "content-encoding", "transfer-encoding", "set-cookie")
+        ]
+        self._serve = {"url": url.split("#")[0], "status": status or 200, "headers": kept, "body": body}
+        self._guard_everything()  # every session's Fetch.enable now includes the page's URL
+
     def _fetch(self, session: str) -> None:
         patterns = ep.fetch_patterns(self.endpoints)
+        if self._serve is not None:  # Fetch's wildcards are * and ?, escaped with a backslash
+            escaped = "".join("\\" + c if c in "*?\\" else c for c in self._serve["url"])
+            patterns.append({"urlPattern": escaped, "requestStage": "Request"})
         if self.guarding:
             patterns.append({"urlPattern": "*", "requestStage": "Request"})
             self._no_websockets(session)
@@ -113,6 +128,13 @@ class CdpCapture(Capture):
         session, params = event.get("sessionId"), event["params"]
         request, request_id = params["request"], params["requestId"]
         url, method = request["url"], request["method"]
+        served = self._serve
+        if served is not None and method == "GET" and url.split("#")[0] == served["url"]:
+            self._serve = None  # once: a reload later asks the IdP
+            body = base64.b64encode(served["body"]).decode()
+            params = {"requestId": request_id, "responseCode": served["status"], "body": body}
+            self._connection.send("Fetch.fulfillRequest", {**params, "responseHeaders": served["headers"]}, session)
+            return
         # A request to an AWS host never leaves the browser (answered here or failed, below);
         # any other request is held only for the guard.
         if self.guarding and not ep.is_saml_endpoint(url, self._guarded):
@@ -122,6 +144,9 @@ class CdpCapture(Capture):
                 self._fail(request_id, session)
             else:
                 self._connection.send("Fetch.continueRequest", {"requestId": request_id}, session)
+            return
+        if not ep.is_saml_endpoint(url, self._guarded):  # held for the served page's pattern only
+            self._connection.send("Fetch.continueRequest", {"requestId": request_id}, session)
             return
         log.debug("held %s %s (%s)", method, ep.strip_query(url), params.get("resourceType"))
         value = None
