@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+from urllib.parse import urlsplit
 
 STUCK_AFTER = 10.0  # seconds without progress on a settled page we cannot handle
 ERROR_SETTLE = 1.0  # seconds an error page without fields must stay before it counts as the answer
@@ -136,3 +137,13 @@ class Memory:
     last_respond: float = 0.0
     portal_clicks: int = 0
     last_kind: str | None = None  # what we submitted last: password, otp, ...
+
+
+def place_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.netloc}{parts.path}"
+
+
+def trim(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 1].rstrip() + "…"
