@@ -31,6 +31,7 @@ from awscli_saml_sso.browser.steps import (  # noqa: F401 - the vocabulary, used
     Fail,
     HandOver,
     Memory,
+    Notice,
     Press,
     RelayNumber,
     Remember,
@@ -92,7 +93,7 @@ def _attended(snap: Snapshot, memory: Memory) -> list[Action]:
     if snap["kmsi"] is not None and _once(memory, place, doc):
         return [Say("answering the 'stay signed in?' question"), Press(snap["kmsi"])]
     if snap["consent"] and _once(memory, "consent", place, doc):
-        return [Say(_consented(snap["consent"])), Press(snap["consent"]["accept"])]
+        return [Notice(_consented(snap["consent"])), Press(snap["consent"]["accept"])]
     if snap["account"] is not None and _once(memory, "account", place, doc):
         return [Say(f"choosing the account {memory.settings.username}"), Press(snap["account"])]
     return [WAIT]
@@ -140,7 +141,7 @@ def _act(snap: Snapshot, memory: Memory) -> list[Action]:
     if snap["kmsi"] is not None and _once(memory, place, snap["doc"]):
         return [Say("answering the 'stay signed in?' question"), Press(snap["kmsi"])]
     if snap["consent"] and _once(memory, "consent", place, snap["doc"]):
-        return [Say(_consented(snap["consent"])), Press(snap["consent"]["accept"])]
+        return [Notice(_consented(snap["consent"])), Press(snap["consent"]["accept"])]
     return []
 
 

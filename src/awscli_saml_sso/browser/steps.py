@@ -59,6 +59,13 @@ class Say:
 
 
 @dataclasses.dataclass(frozen=True)
+class Notice:
+    """A line the person must see whatever the log level (what was accepted on their behalf)."""
+
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
 class RelayNumber:
     """The line the person must see at once (the number to approve), then a progress line."""
 
@@ -90,7 +97,7 @@ class Fail:
     error: Exception
 
 
-Action = Type | Press | Select | Remember | Say | RelayNumber | Wait | HandOver | Stuck | Fail
+Action = Type | Press | Select | Remember | Say | Notice | RelayNumber | Wait | HandOver | Stuck | Fail
 WAIT = Wait()
 
 
