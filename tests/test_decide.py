@@ -17,6 +17,7 @@ from awscli_saml_sso.browser.decide import (
     Fail,
     HandOver,
     Memory,
+    Notice,
     Press,
     RelayNumber,
     Remember,
@@ -250,7 +251,7 @@ def test_attribute_release_accepted_with_its_default_and_said():
     mem = memory()
     actions = run(snap, mem)
     assert actions == [
-        Say(
+        Notice(
             "accepting 'Information to be Provided to Service' with the page's default (Ask me again if "
             "information to be provided to this service changes): uid, mail, eduPersonAffiliation"
         ),

@@ -108,6 +108,7 @@ def test_list_json_on_stdout(home, ring):
             "browser": "firefox",
             "duration": 7200,
             "mfa_method": None,
+            "app": None,
             "allowed_origins": None,
         }
     ]
@@ -338,3 +339,10 @@ def test_set_rejects_bad_input_and_changes_nothing(home, ring, args, stdin, mess
     assert isinstance(result.exception, UsageError) and message in str(result.exception), result.output
     assert idps.idps_path(os.environ).read_bytes() == before
     assert idps.get_password("corp", "jdoe") is None
+
+
+def test_add_and_set_store_the_dashboard_app(home, ring):
+    assert run(["add", "corp", "--url", URL, "--app", "AWS Production"]).exit_code == 0
+    assert idps.get("corp", os.environ).app == "AWS Production"
+    assert run(["set", "corp", "--app", ""]).exit_code == 0
+    assert idps.get("corp", os.environ).app is None

@@ -44,3 +44,16 @@ def test_a_login_without_an_idp_url_is_one_usage_error(port):
 
     with pytest.raises(UsageError, match="no IdP to log in to"):
         sources.pick(LoginOptions(), None, port).obtain(UI())
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "AWS Production"), ("AWS Sandbox", "AWS Sandbox")])
+def test_the_dashboard_app_comes_from_the_option_else_the_stored_idp(given, expected):
+    import types
+
+    from awscli_saml_sso.commands.login import build_options
+    from awscli_saml_sso.models import StoredIdp
+
+    stored = StoredIdp(nickname="corp", url="https://idp.example.org/sso", app="AWS Production")
+    secret = types.SimpleNamespace(username=None)
+    built = build_options({"username": "alice", "app": given}, None, {}, secret, stored)
+    assert built.idp.app == expected

@@ -119,6 +119,12 @@ def validate(idp: StoredIdp) -> StoredIdp:
         "one of " + ", ".join(MFA_METHODS),
     )
     _check(
+        idp.app is None or (isinstance(idp.app, str) and 0 < len(idp.app) <= 100 and "\n" not in idp.app),
+        "app",
+        idp.app,
+        "the text of a tile on the app dashboard, one short line",
+    )
+    _check(
         idp.needs_person is None or (len(idp.needs_person) <= 100 and "\n" not in idp.needs_person),
         "needs_person",
         idp.needs_person,

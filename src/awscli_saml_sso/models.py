@@ -81,6 +81,7 @@ class StoredIdp:
     region: str | None = None
     duration: int | None = None
     mfa_method: str | None = None  # older readers skip unknown fields (see idps._entry)
+    app: str | None = None  # the tile to open on the IdP's app dashboard (--app)
     allowed_origins: list[str] | None = None  # besides the URL's own origin (``origins``)
     needs_person: str | None = None  # a step the IdP asked a person for (e.g. "a security key")
     engine: str | None = None  # --engine for this IdP; "browser" once an auto login needed it

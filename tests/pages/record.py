@@ -52,6 +52,7 @@ def record(driver, base: str, path: str, form: dict[str, str] | None, username: 
     time.sleep(1.2)  # the pages' own scripts (late-enabled buttons)
     snap, _ = reading.read_page(driver, username)
     snap["doc"], snap["url"] = "doc-1", snap["url"].replace(base, "https://idp.example.org")
+    snap["origin"] = snap["origin"].replace(base, "https://idp.example.org")
     snap["forms"] = [dict(f, origin=f["origin"].replace(base, "https://idp.example.org")) for f in snap["forms"]]
     for b in snap["buttons"]:
         b["href"] = b["href"].replace(base, "https://idp.example.org")

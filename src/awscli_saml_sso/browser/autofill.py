@@ -90,6 +90,8 @@ class Autofill:
 
         if isinstance(action, decide.Say):
             self.login.status(action.text)
+        elif isinstance(action, decide.Notice):
+            (self.login.notice or self.login.status)(action.text)
         elif isinstance(action, decide.RelayNumber):
             (self.login.notice or self.login.status)(action.line)
             self.login.status(action.status)

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
-from awscli_saml_sso.browser import person, relay
+from awscli_saml_sso.browser import fills, person, relay
 from awscli_saml_sso.browser.endpoints import strip_query
 from awscli_saml_sso.browser.steps import (  # noqa: F401 - the vocabulary, used through this module too
     ERROR_SETTLE,
@@ -32,6 +31,7 @@ from awscli_saml_sso.browser.steps import (  # noqa: F401 - the vocabulary, used
     Fail,
     HandOver,
     Memory,
+    Notice,
     Press,
     RelayNumber,
     Remember,
@@ -42,6 +42,8 @@ from awscli_saml_sso.browser.steps import (  # noqa: F401 - the vocabulary, used
     Stuck,
     Type,
     Wait,
+    place_of,
+    trim,
 )
 from awscli_saml_sso.errors import AuthError, BrowserError, UsageError
 
@@ -65,7 +67,7 @@ def decide(snap: Snapshot, memory: Memory) -> list[Action]:
             return steps
         if snap["number"] or snap["waiting"]:
             return [WAIT]
-        _refused(snap, memory)
+        fills.refused(snap, memory)
     except (AuthError, BrowserError, UsageError) as exc:
         return [Fail(exc)]
     quiet = memory.now - memory.last_change
@@ -80,7 +82,7 @@ def decide(snap: Snapshot, memory: Memory) -> list[Action]:
 def _attended(snap: Snapshot, memory: Memory) -> list[Action]:
     """After a hand-over, the person's window: the questions after their step (stay signed in,
     consent, our account's tile, the AWS tile) are ours; fields and anything else are theirs."""
-    place, doc = _place(snap["url"]), snap["doc"]
+    place, doc = place_of(snap["url"]), snap["doc"]
     if snap["user"] is not None or snap["password"] is not None or snap["otp"] is not None or snap["otpSplit"]:
         return [WAIT]
     if snap["tiles"]:
@@ -91,7 +93,7 @@ def _attended(snap: Snapshot, memory: Memory) -> list[Action]:
     if snap["kmsi"] is not None and _once(memory, place, doc):
         return [Say("answering the 'stay signed in?' question"), Press(snap["kmsi"])]
     if snap["consent"] and _once(memory, "consent", place, doc):
-        return [Say(_consented(snap["consent"])), Press(snap["consent"]["accept"])]
+        return [Notice(_consented(snap["consent"])), Press(snap["consent"]["accept"])]
     if snap["account"] is not None and _once(memory, "account", place, doc):
         return [Say(f"choosing the account {memory.settings.username}"), Press(snap["account"])]
     return [WAIT]
@@ -118,7 +120,7 @@ def _observe(snap: Snapshot, memory: Memory) -> None:
 
 
 def _act(snap: Snapshot, memory: Memory) -> list[Action]:
-    place = _place(snap["url"])
+    place = place_of(snap["url"])
     if snap["tiles"]:  # an app dashboard: its "Notifications" is no push, its tiles no factors
         return _open_app(snap, memory) or [WAIT]
     chosen: list[Action] = []  # a factor chosen on a page whose field comes next in this round
@@ -129,17 +131,17 @@ def _act(snap: Snapshot, memory: Memory) -> list[Action]:
     if snap["waiting"] and snap["another"] is not None and (steps := _another_way(snap, memory, place)):
         return steps
     if snap["otp"] is not None or snap["otpSplit"]:
-        return [*chosen, *_fill_otp(snap, memory, place)]
+        return [*chosen, *fills.fill_otp(snap, memory, place)]
     if snap["password"] is not None:
-        return [*chosen, *_fill_password(snap, memory, place)]
+        return [*chosen, *fills.fill_password(snap, memory, place)]
     if snap["user"] is not None:
-        return [*chosen, *_fill_username(snap, memory, place)]
+        return [*chosen, *fills.fill_username(snap, memory, place)]
     if snap["newPassword"]:
         raise BrowserError("the IdP asks for a new password", hint="change it with --use-browser, then run again")
     if snap["kmsi"] is not None and _once(memory, place, snap["doc"]):
         return [Say("answering the 'stay signed in?' question"), Press(snap["kmsi"])]
     if snap["consent"] and _once(memory, "consent", place, snap["doc"]):
-        return [Say(_consented(snap["consent"])), Press(snap["consent"]["accept"])]
+        return [Notice(_consented(snap["consent"])), Press(snap["consent"]["accept"])]
     return []
 
 
@@ -152,16 +154,16 @@ def _consented(consent: dict[str, Any]) -> str:
 
 def _human_step(snap: Snapshot, memory: Memory) -> list[Action]:
     if snap["account"] is not None:
-        if not _once(memory, "account", _place(snap["url"]), snap["doc"]):
+        if not _once(memory, "account", place_of(snap["url"]), snap["doc"]):
             return []
         return [Say(f"choosing the account {memory.settings.username}"), Press(snap["account"])]
-    if snap["anotherAccount"] is not None and _once(memory, "account", _place(snap["url"]), snap["doc"]):
+    if snap["anotherAccount"] is not None and _once(memory, "account", place_of(snap["url"]), snap["doc"]):
         return [Say("choosing 'use another account'"), Press(snap["anotherAccount"])]
     if snap["number"] or snap["waiting"]:
         return _relay(snap, memory)
     refusing = memory.last_kind is not None and bool(snap["error"])
     if snap["portal"] is not None and not refusing and memory.portal_clicks < MAX_PORTAL_CLICKS:
-        if not _once(memory, _place(snap["url"]), snap["doc"]):
+        if not _once(memory, place_of(snap["url"]), snap["doc"]):
             return []
         memory.portal_clicks += 1  # a page without fields whose one way on is a sign-in control
         return [Say("following the page's only sign-in control"), Press(snap["portal"])]
@@ -199,7 +201,7 @@ def _open_app(snap: Snapshot, memory: Memory) -> list[Action]:
             + ", ".join(names),
             hint="pass --app TEXT naming the AWS tile, or use the AWS app's own sign-in URL as the IdP URL",
         )
-    if not _once(memory, "app", _place(snap["url"]), snap["doc"]):
+    if not _once(memory, "app", place_of(snap["url"]), snap["doc"]):
         return []
     tile = next(t for t in snap["tiles"] if t["text"] == found[0])
     return [Say(f"opening the app '{found[0]}' on the dashboard"), Press(tile["el"])]
@@ -271,124 +273,6 @@ def _another_way(snap: Snapshot, memory: Memory, place: str) -> list[Action]:
     return [Say("asking the IdP for another way to sign in"), Press(snap["another"])]
 
 
-def _fill_username(snap: Snapshot, memory: Memory, place: str) -> list[Action]:
-    if pending := _pending(snap, memory, place, "username"):
-        return pending
-    if _already(snap, memory, place, "username"):
-        return [WAIT]
-    steps: list[Action] = []
-    if not snap["userPrefilled"]:
-        steps.append(_username(snap, memory))
-    return [*steps, *_submit(snap, memory, place, "username", snap["user"])]
-
-
-def _username(snap: Snapshot, memory: Memory) -> Type:
-    if not memory.settings.username:
-        raise BrowserError(
-            "the IdP asks for a username but none was given",
-            hint="pass --username, or log in yourself with --use-browser",
-        )
-    return Type(snap["user"], "username", snap["userFilled"])
-
-
-def _fill_password(snap: Snapshot, memory: Memory, place: str) -> list[Action]:
-    if pending := _pending(snap, memory, place, "password"):
-        return pending
-    if _already(snap, memory, place, "password"):
-        return [WAIT]
-    if not memory.settings.has_password:
-        raise BrowserError(
-            "the IdP asks for a password but none was given", hint="pass --password-stdin or use a stored IdP"
-        )
-    steps: list[Action] = []
-    if snap["user"] is not None and not snap["userPrefilled"]:
-        if memory.settings.username or not snap["userFilled"]:  # else keep what the page has
-            steps.append(_username(snap, memory))
-    steps.append(Type(snap["password"], "password", snap["passwordFilled"]))
-    if memory.settings.remember_me:
-        steps.append(Remember(snap["password"]))
-    return [*steps, *_submit(snap, memory, place, "password", snap["password"])]
-
-
-def _fill_otp(snap: Snapshot, memory: Memory, place: str) -> list[Action]:
-    if pending := _pending(snap, memory, place, "otp"):
-        return pending
-    if _already(snap, memory, place, "otp"):
-        return [WAIT]
-    if not memory.settings.has_code:
-        raise BrowserError("the IdP asks for a one-time code", hint="pass --mfa-code")
-    steps: list[Action] = [Say("the IdP asks for a one-time code")]
-    if snap["otpSplit"]:  # one box per digit
-        field = snap["otpSplit"][-1]
-        steps.append(Type(snap["otpSplit"][0], "otp", False, tuple(snap["otpSplit"])))
-    else:
-        field = snap["otp"]
-        steps.append(Type(field, "otp"))
-    return [*steps, *_submit(snap, memory, place, "otp", field)]
-
-
-def _already(snap: Snapshot, memory: Memory, place: str, kind: str) -> bool:
-    """True when this form was submitted already; AuthError when the IdP sent it back.
-
-    A password or code is given at most once per run, wherever the form comes back (an error
-    page at another URL is still the answer): typing it again only counts against the
-    account's lockout. A username page may come back elsewhere (a portal, then the IdP)."""
-    done = memory.done.get(kind)
-    if done is None or (kind == "username" and done.place != place):
-        return False
-    error = snap["error"] or _new_message(snap, done)
-    if snap["doc"] == done.doc and not snap["invalid"] and not (error and error != done.error):
-        return True  # still submitting, or a script is thinking: wait
-    raise relay.rejection(trim(error or snap["invalid"]), kind)
-
-
-def _pending(snap: Snapshot, memory: Memory, place: str, kind: str) -> list[Action]:
-    """Typed, but the page kept its button disabled: wait for it (until the timeout), press once."""
-    done = memory.done.get(kind)
-    if done is None or done.pressed or done.doc != snap["doc"] or done.place != place:
-        return []
-    if snap["submit"] is None:
-        return [WAIT]
-    done.pressed = True
-    return [Say(f"submitting the {KIND_NAMES[kind]}"), Press(snap["submit"])]
-
-
-def _new_message(snap: Snapshot, done: Done) -> str:
-    """A message by its structure, in any language, that was not on the page when we submitted:
-    on a new document any signal counts (alert, live region, error-like class, red, invalid
-    field); in the same document (a script's answer) not a live region alone ("Signing in...")."""
-    for m in snap["messages"]:
-        if m["text"] in done.messages:
-            continue
-        strong = m["alert"] or m["errorLike"] or m["red"] or m["invalid"] or m["words"]
-        if strong or (m["live"] and snap["doc"] != done.doc):
-            return str(m["text"])
-    return ""
-
-
-def _refused(snap: Snapshot, memory: Memory) -> None:
-    """A page without fields that shows an error after we submitted something: the answer."""
-    if memory.last_kind is None or not snap["error"] or snap["ready"] != "complete":
-        return
-    done = memory.done.get(memory.last_kind)
-    if done is not None and snap["doc"] == done.doc and snap["error"] == done.error:
-        return
-    if memory.relayed and (failure := relay.push_failure(trim(snap["error"]))):
-        raise failure
-    if memory.now - memory.last_change >= ERROR_SETTLE:
-        raise relay.rejection(trim(snap["error"]), memory.last_kind)
-
-
-def _submit(snap: Snapshot, memory: Memory, place: str, kind: str, field: int) -> list[Action]:
-    seen = tuple(m["text"] for m in snap["messages"])
-    held = snap["submit"] is None and snap["submitDisabled"]  # pressed once the page enables it
-    memory.done[kind] = Done(place, snap["doc"], snap["error"], seen, pressed=not held)
-    memory.last_kind = kind
-    if held:
-        return [WAIT]
-    return [Say(f"submitting the {KIND_NAMES[kind]}"), Press(snap["submit"], field)]
-
-
 def _once(memory: Memory, *key: str) -> bool:
     """True the first time for this key (a control pressed once per page)."""
     if key in memory.clicked:
@@ -408,16 +292,6 @@ def actionable(snap: Snapshot) -> bool:
     return any(_has(snap, k) for k in (*keys, "methods", "account", "anotherAccount", "consent", "tiles"))
 
 
-def _place(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.netloc}{parts.path}"
-
-
 def page_name(snap: Snapshot) -> str:
     title = trim(snap.get("title") or "")
     return f"{title!r} at {strip_query(snap['url'])}" if title else strip_query(snap["url"])
-
-
-def trim(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 1].rstrip() + "…"

@@ -312,6 +312,11 @@ function model(out) {
   out.methods = out.methods.map(m => Object.assign({}, m, {el: ref(m.el)}));
   delete out.other;
   out.origin = location.origin;
+  out.frameList = [...document.querySelectorAll('iframe, frame')].slice(0, 10).map(f => {
+    let origin = '';
+    try { origin = new URL(f.getAttribute('src') || 'about:blank', location.href).origin; } catch (e) { origin = ''; }
+    return {origin: origin, visible: visible(f)};
+  });
   const forms = [...document.forms];
   out.forms = forms.slice(0, 10).map(f => {
     let to = '';

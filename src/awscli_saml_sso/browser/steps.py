@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+from urllib.parse import urlsplit
 
 STUCK_AFTER = 10.0  # seconds without progress on a settled page we cannot handle
 ERROR_SETTLE = 1.0  # seconds an error page without fields must stay before it counts as the answer
@@ -58,6 +59,13 @@ class Say:
 
 
 @dataclasses.dataclass(frozen=True)
+class Notice:
+    """A line the person must see whatever the log level (what was accepted on their behalf)."""
+
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
 class RelayNumber:
     """The line the person must see at once (the number to approve), then a progress line."""
 
@@ -89,7 +97,7 @@ class Fail:
     error: Exception
 
 
-Action = Type | Press | Select | Remember | Say | RelayNumber | Wait | HandOver | Stuck | Fail
+Action = Type | Press | Select | Remember | Say | Notice | RelayNumber | Wait | HandOver | Stuck | Fail
 WAIT = Wait()
 
 
@@ -136,3 +144,13 @@ class Memory:
     last_respond: float = 0.0
     portal_clicks: int = 0
     last_kind: str | None = None  # what we submitted last: password, otp, ...
+
+
+def place_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.netloc}{parts.path}"
+
+
+def trim(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 1].rstrip() + "…"

@@ -130,6 +130,7 @@ def _field_options(url_required: bool) -> Any:
             type=click.Choice(defaults.MFA_METHODS),
             help="Second factor to choose where the IdP offers several.",
         ),
+        click.option("--app", metavar="TEXT", help="The tile to open on an app dashboard [the one naming AWS]."),
         click.option(
             "--allow-origin",
             "allowed_origins",
@@ -259,6 +260,7 @@ def _as_dict(stored: idps.StoredIdp) -> dict[str, Any]:
             "browser",
             "duration",
             "mfa_method",
+            "app",
             "allowed_origins",
         )
     }

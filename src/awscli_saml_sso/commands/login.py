@@ -72,7 +72,7 @@ def build_options(
             username=username,
             mfa_method=o.get("mfa_method") or getattr(stored, "mfa_method", None),
             prefer_code=bool(o.get("mfa_code")),
-            app=o.get("app"),
+            app=o.get("app") or getattr(stored, "app", None),
             allowed_origins=tuple(getattr(stored, "allowed_origins", None) or ()),
         ),
         answers=Answers(
