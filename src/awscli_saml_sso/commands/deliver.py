@@ -230,7 +230,7 @@ def console(
     if webbrowser.open(page.as_uri()):
         term.success(f"opened the AWS console for [{profile}] in your browser (the link is valid 15 minutes)")
     else:
-        term.warn(f"could not open a browser; open this private page yourself (valid 15 minutes): {page}")
+        term.warn(f"could not open a browser; open this private page within 60 s (or use --print): {page}")
 
 
 # ------------------------------------------------------------------------------------------

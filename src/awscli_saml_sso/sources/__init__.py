@@ -63,6 +63,6 @@ class Listen(SamlSource):
         url = idp_url(self.idp)
         if started is not None:
             started()
-        from awscli_saml_sso.sources import listen  # http.server and the rest: this path only
+        from awscli_saml_sso.sources import listen  # the loopback server and the rest: this path only
 
         return listen.receive_saml_response(url, self.port, self.timeout, ui, allowed_origins=self.idp.allowed_origins)
