@@ -22,7 +22,7 @@ import base64
 import configparser
 import io
 
-from awscli_saml_sso import htmlforms, inifile, saml, staticpage
+from awscli_saml_sso import htmlforms, inifile, origins, saml, staticpage
 from awscli_saml_sso.errors import NoRoleError, SamlError, UsageError
 
 
@@ -135,6 +135,6 @@ def check_static_page(data: bytes) -> None:
     page = htmlforms.parse(data, url)
     for form in page.forms:
         sent = htmlforms.encode(form, {c.name: "v" for c in form.controls if c.name})
-        web = sent.url.lower().startswith(("http://", "https://"))
+        web = origins.origin_of(sent.url) is not None  # http(s) with a host
         # a form that would go anywhere but a web address is never posted over HTTP
         assert web or htmlforms.needs_script(page, form, ("password",)) is not None, sent.url

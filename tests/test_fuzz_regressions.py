@@ -100,3 +100,14 @@ def test_static_page_with_an_unparsable_action_url_is_read():
     parsed = htmlforms.parse(page, "https://idp.example.com/")
     assert parsed.forms[0].action == htmlforms.INVALID
     assert htmlforms.needs_script(parsed, parsed.forms[0], ("password",)) is not None
+
+
+# - hostless-action: "http:/ÑÎÍÈ.0.0.1:18081/auth/..." (one slash lost, bytes changed) joins into an
+#   http URL without a host: it counted as postable. needs_script now wants an origin (scheme and host).
+def test_static_page_form_posting_to_an_http_url_without_a_host_is_never_posted():
+    page = "<form method=post action='http:/ÑÎÍÈ.0.0.1:18081/auth'><input type=password name=password></form>"
+    properties.check_static_page(page.encode())
+    from awscli_saml_sso import htmlforms
+
+    parsed = htmlforms.parse(page.encode(), "https://idp.example.com/login")
+    assert htmlforms.needs_script(parsed, parsed.forms[0], ("password",)) is not None

@@ -27,6 +27,8 @@ import dataclasses
 import re
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
+from awscli_saml_sso.origins import origin_of
+
 SUBMIT_TYPES = frozenset({"submit", "image"})
 BUTTON_TYPES = frozenset({"submit", "image", "button", "reset"})
 NOT_SENT = frozenset({"button", "reset", "file"}) | SUBMIT_TYPES
@@ -411,7 +413,7 @@ def needs_script(page: Page, form: Form, secret_fields: tuple[str, ...]) -> str 
     """
     if form.action.lower().startswith("javascript:") or form.method != "POST":
         return "the form is submitted by script, or with GET"
-    if urlsplit(form.action).scheme.lower() not in ("http", "https"):
+    if origin_of(form.action) is None:  # not http(s), or no host ("http:/x", a mangled URL)
         return "the form posts to an address that is not a web page"
     for name in secret_fields:
         if not name or form.field(name) is None:
