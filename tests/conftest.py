@@ -29,7 +29,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "AWS_DEFAULT_REGION": "us-east-1",  # what a person's environment or ~/.aws/config gives
         # The browser engine's tests drive the browser from the first page, as they were written
         # for; the plain-HTTP engine's tests (test_http_engine*.py) set --engine themselves.
-        "ASS_ENGINE": "browser",
+        # ASS_TEST_ENGINE=auto runs every login test on the default engine instead.
+        "ASS_ENGINE": os.environ.get("ASS_TEST_ENGINE", "browser"),
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
