@@ -96,7 +96,9 @@ def test_a_frame_that_steals_the_focus_gets_no_keystroke(env, sites, way):
 
 
 @pytest.mark.parametrize("way", WAYS)
-def test_a_second_factor_elsewhere_is_refused_as_a_code_without_a_terminal(env, sites, way):
+@pytest.mark.parametrize("engine", ["browser", "auto"])  # auto: the plain-HTTP engine types them
+def test_a_second_factor_elsewhere_is_refused_as_a_code_without_a_terminal(env, sites, way, engine):
+    env = {**env, "ASS_ENGINE": engine}
     trusted, duo = sites
     args, stdin = login_args(way, duo_pair(trusted, duo), env, "--mfa-code", OTP)
     run = run_cli(args, env, stdin, timeout=120)
@@ -108,7 +110,9 @@ def test_a_second_factor_elsewhere_is_refused_as_a_code_without_a_terminal(env, 
 
 
 @pytest.mark.parametrize("way", WAYS)
-def test_a_second_factor_elsewhere_is_asked_about_as_a_code(env, sites, way):
+@pytest.mark.parametrize("engine", ["browser", "auto"])  # auto: the plain-HTTP engine types them
+def test_a_second_factor_elsewhere_is_asked_about_as_a_code(env, sites, way, engine):
+    env = {**env, "ASS_ENGINE": engine}
     trusted, duo = sites
     args, stdin = login_args(way, duo_pair(trusted, duo), env, "--mfa-code", OTP)
     child = pexpect.spawn(

@@ -54,7 +54,7 @@ class Request:
     password: Callable[[], str] | None
     mfa_code: Callable[[], str] | None
     settings: decide.Settings
-    check_origin: Callable[[str], None] | None
+    check_origin: Callable[[str, str], None] | None  # (origin or URL, "password" | "one-time code")
     status: Callable[[str], None]
     timeout: float
     endpoints: tuple[str, ...] = ()
@@ -171,8 +171,9 @@ class HttpLogin:
             if not self.request.secrets:
                 raise NeedsBrowser("the browser types the secrets on this login", answer, self.posted_secret)
             if self.request.check_origin is not None:
-                self.request.check_origin(form.action)  # where the secret goes, not only the page
-                self.request.check_origin(answer.url)
+                what = "password" if action.what == "password" else "one-time code"
+                self.request.check_origin(answer.url, what)
+                self.request.check_origin(form.action, what)  # where the secret goes, not only the page
         fills[control.name] = self._value(action.what)
         return form
 
