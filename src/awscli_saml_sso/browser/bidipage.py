@@ -11,7 +11,9 @@ from the browser's tree (``browsingContext.getTree``), not from page script.
 
 Typing (``Element.send_keys``) goes one key at a time, each only while the element still has the
 keyboard focus in a focused document (checked in the sandbox, where the page cannot see or change
-the check); refocused once, then :class:`pagedriver.FocusLost`.
+the check); refocused once, then :class:`pagedriver.FocusLost`. ``document.hasFocus()`` holds
+in a window in the background too (Marionette sets ``focusmanager.testmode``), as Chromium's focus
+emulation does for :mod:`pagedriver`.
 """
 
 from __future__ import annotations
