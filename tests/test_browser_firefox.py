@@ -31,16 +31,20 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))  # tests/pages, whether or not tests/ is a package
 
 from browserlogins import browser_login
+from pages.boundary import Site
 from pages.fixtures import idp, sink  # noqa: F401 - fixtures, used by name
-from pages.idp import USERS
+from pages.idp import LOGIN_FORM, USERS
 from pages.listeners import RecordingProxy
 
 from awscli_saml_sso.browser import (
     BrowserLogin,
     capture_bidi,
     capture_saml_response,
+    drivers,
     firefox,
+    reading,
 )
+from awscli_saml_sso.defaults import HEADLESS
 from awscli_saml_sso.errors import AuthError
 
 pytestmark = pytest.mark.browser
@@ -416,3 +420,48 @@ def test_cli_sigterm_leaves_nothing(gecko, idp, cli_env, no_process_left, tmp_pa
     assert proc.returncode == 143, err.decode(errors="replace")
     assert "Traceback" not in err.decode(errors="replace")
     assert list(scratch.iterdir()) == []  # the throw-away profile is gone
+
+
+# ---- our scripts in a BiDi sandbox: the page's replacements do not reach them ------------------
+
+# What page script would see if it ran in the page's own world (as Selenium's execute_script
+# does in Firefox: a sandbox with its own JS builtins, but the page's DOM prototypes and globals):
+# no field, another title, another origin for every URL.
+LYING_DOM = """<script>
+Object.defineProperty(Document.prototype, 'title', {get: () => 'Somewhere else'});
+const qsa = Document.prototype.querySelectorAll;
+Document.prototype.querySelectorAll = function (s) { return qsa.call(this, 'nothing-here'); };
+Object.defineProperty(HTMLInputElement.prototype, 'type', {get: () => 'hidden'});
+window.URL = function () { return {origin: 'https://trusted.example'}; };
+</script>"""
+
+
+def test_pages_are_read_in_a_sandbox_and_origins_come_from_the_browser(gecko, tmp_path):
+    top, framed = Site(), Site()
+    frame = f'<iframe src="{framed.base}/frame"></iframe>'
+    top.page("GET", "/login", LOGIN_FORM.format(action="/login", error="") + frame + LYING_DOM)
+    framed.page("GET", "/frame", LOGIN_FORM.format(action="/frame", error="") + LYING_DOM)
+    session = drivers.start("firefox", FIREFOX, gecko, HEADLESS, None, lambda _line: None)
+    capture = None
+    try:
+        capture = capture_bidi.start_capture(session.driver, ("https://signin.aws.amazon.com/saml",))
+        driver = capture.sandboxed(session.driver)
+        driver.get(top.base + "/login")
+        snap, els = reading.read_document(driver, "alice")
+        assert (snap["title"], snap["url"]) == ("Sign in", top.base + "/login")
+        assert [f["origin"] for f in snap["frameList"]] == [framed.base]
+        user, password = els[snap["user"]], els[snap["password"]]
+        assert password.get_dom_attribute("type") == "password" and user != password
+        assert driver.origin_of(password) == top.base
+        driver.switch_to.frame(driver.find_elements("css selector", "iframe")[0])
+        inner, inner_els = reading.read_document(driver, "alice")
+        assert inner["url"] == framed.base + "/frame"
+        assert driver.origin_of(inner_els[inner["password"]]) == framed.base  # the frame's, not the top's
+        inner_els[inner["user"]].send_keys("alice")  # typed into the frame's field, key by key
+        assert inner_els[inner["user"]].get_property("value") == "alice"
+    finally:
+        if capture is not None:
+            capture.close()
+        session.close()
+        top.close()
+        framed.close()

@@ -1,7 +1,8 @@
 """Issue 22, items 1, 2 and 4: a secret goes only where it is trusted, whatever the page claims.
 
 The real CLI drives a real headless Chromium through hostile loopback pages (pages/boundary.py),
-each run twice: with ``--password-stdin`` and with a stored IdP (password in the keyring).
+each run twice: with ``--password-stdin`` and with a stored IdP (password in the keyring). The
+first two also with Firefox (Selenium, geckodriver and its BiDi sandbox), where installed.
 
 - A trusted sign-on URL answers 302 to another origin whose page fakes its URL (JSON.stringify,
   Object.keys, Array.prototype.map and a Proxy replaced): the origin comes from the browser, so
@@ -26,6 +27,7 @@ from clirun import run_cli
 from hostile.harness import short_tmpdir
 from pages.boundary import Site, big_page, duo_pair, fake_url_pair, focus_thief_pair
 from pages.idp import OTP, USERS
+from test_browser_firefox import FIREFOX, GECKODRIVER, SKIP_REASON
 
 from awscli_saml_sso import idps
 from awscli_saml_sso.errors import ExitCode
@@ -35,6 +37,16 @@ from awscli_saml_sso.sources.browser import origin_guard
 assert short_tmpdir  # a fixture, used by name below
 PASSWORD = USERS["alice"]
 WAYS = ["stdin", "stored"]
+BROWSERS = ["chromium", "firefox"]
+
+
+def browser_args(browser: str) -> list[str]:
+    """The options that pick the browser (Chromium: the default)."""
+    if browser == "chromium":
+        return []
+    if not (FIREFOX and GECKODRIVER and sys.platform.startswith("linux")):
+        pytest.skip(SKIP_REASON)
+    return ["--browser", "firefox", "--driver-path", str(GECKODRIVER)]
 
 
 @pytest.fixture
@@ -70,10 +82,11 @@ def posts(site: Site) -> list[tuple[str, str, str]]:
     return [s for s in site.seen if s[0] == "POST"]
 
 
+@pytest.mark.parametrize("browser", BROWSERS)
 @pytest.mark.parametrize("way", WAYS)
-def test_a_page_that_fakes_its_url_gets_no_password(env, sites, way):
+def test_a_page_that_fakes_its_url_gets_no_password(env, sites, way, browser):
     trusted, untrusted = sites
-    args, stdin = login_args(way, fake_url_pair(trusted, untrusted), env)
+    args, stdin = login_args(way, fake_url_pair(trusted, untrusted), env, *browser_args(browser))
     run = run_cli(args, env, stdin, timeout=120)
     assert run.code == ExitCode.USAGE, run
     assert f"refusing to type the password into {untrusted.base}" in run.err
@@ -82,10 +95,11 @@ def test_a_page_that_fakes_its_url_gets_no_password(env, sites, way):
     assert PASSWORD not in untrusted.bodies()
 
 
+@pytest.mark.parametrize("browser", BROWSERS)
 @pytest.mark.parametrize("way", WAYS)
-def test_a_frame_that_steals_the_focus_gets_no_keystroke(env, sites, way):
+def test_a_frame_that_steals_the_focus_gets_no_keystroke(env, sites, way, browser):
     trusted, thief = sites
-    args, stdin = login_args(way, focus_thief_pair(trusted, thief), env)
+    args, stdin = login_args(way, focus_thief_pair(trusted, thief), env, *browser_args(browser))
     run = run_cli(args, env, stdin, timeout=120)
     assert run.code == ExitCode.BROWSER, run
     assert "stopped typing: something on the page took the keyboard focus away from the field" in run.err

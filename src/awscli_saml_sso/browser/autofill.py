@@ -24,7 +24,9 @@ _STUCK_HINT = "log in with --show-browser to watch, or --use-browser to do it yo
 
 class Autofill:
     def __init__(self, driver: Any, login: BrowserLogin, capture: Any, attended: bool = False) -> None:
-        self.driver, self.login, self.capture = driver, login, capture
+        sandboxed = getattr(capture, "sandboxed", None)  # Firefox: our scripts in a BiDi sandbox
+        self.driver = sandboxed(driver) if sandboxed is not None else driver
+        self.login, self.capture = login, capture
         self.memory = decide.Memory(reading.settings_of(login, STUCK_AFTER, attended))
         self.secrets: list[str] = []  # what we typed, so diagnostics can scrub it
         self._password: str | None = None
@@ -81,7 +83,7 @@ class Autofill:
         origin of the field's frame as the browser knows it (never what page script reports)."""
         if self.login.check_origin is None:
             return
-        origin_of = getattr(self.driver, "origin_of", None)  # Firefox over Selenium: the page's URL
+        origin_of = getattr(self.driver, "origin_of", None)  # a driver without it: the page's URL
         where = (origin_of(field) or "a frame without a web origin") if origin_of else self.url
         self.login.check_origin(where, "password" if what == "password" else "one-time code")
 

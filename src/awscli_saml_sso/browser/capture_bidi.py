@@ -72,6 +72,12 @@ class BidiCapture(Capture):
     def close(self) -> None:
         self._conn.close()
 
+    def sandboxed(self, driver: Any) -> Any:
+        """The driver autofill uses: our scripts in a BiDi sandbox, over this connection."""
+        from awscli_saml_sso.browser.bidipage import SandboxDriver
+
+        return SandboxDriver(driver, self._conn)
+
     # ---- held requests ------------------------------------------------------------------------
 
     def _on_event(self, method: str, params: dict[str, Any]) -> None:

@@ -58,7 +58,7 @@ EL = "__awscli_saml_sso_element__"
 
 # The result of the caller's function, with DOM nodes replaced by {EL: index}: a JSON string, or
 # [json, node0, node1, ...] when there are nodes (their object ids are read in one more call).
-_WRAP = """function() {
+WRAP = """function() {
 const __value = (function() {
 %s
 }).apply(window, arguments);
@@ -81,7 +81,7 @@ const __walk = (v, depth) => {
 const __json = JSON.stringify(__walk(__value, 0));
 return __nodes.length ? [__json, ...__nodes] : __json;
 }"""
-_WRAP = _WRAP.replace("%(string)d", str(MAX_STRING)).replace("%(items)d", str(MAX_ITEMS))
+WRAP = WRAP.replace("%(string)d", str(MAX_STRING)).replace("%(items)d", str(MAX_ITEMS))
 
 _CLICK_POINT = """function() {
   this.scrollIntoView({block: 'center', inline: 'center'});
@@ -427,7 +427,7 @@ class CdpDriver:
         return self.connection.call(method, params, session, timeout)
 
     def execute_script(self, script: str, *args: Any) -> Any:
-        function = _WRAP % (script, json.dumps(EL))
+        function = WRAP % (script, json.dumps(EL))
         element = next((a for a in args if isinstance(a, Element)), None)
         if element is not None:  # runs in the element's own context: our world, where it was found
             realm = Realm(element.session, element.frame)
