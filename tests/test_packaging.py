@@ -119,7 +119,8 @@ def test_wheel_holds_the_whole_package_and_nothing_else(dists):
     assert f"{PACKAGE}/_version.py" in names
     stray = {name.split("/")[0] for name in names} - {PACKAGE} - {n.split("/")[0] for n in names if ".dist-info/" in n}
     assert not stray, f"top-level entries besides the package: {stray}"
-    assert f"{PACKAGE} = {PACKAGE}.cli:main" in entry_points
+    # __main__.main: quiet signal handlers before the CLI's imports (issue 22: no traceback at any moment)
+    assert f"{PACKAGE} = {PACKAGE}.__main__:main" in entry_points
 
 
 def _scratch_venv(path: Path) -> Path:
