@@ -18,6 +18,8 @@ from test_browser_firefox import FIREFOX, GECKODRIVER, SKIP_REASON
 
 from awscli_saml_sso.errors import ExitCode
 
+pytestmark = pytest.mark.browser  # real Chromium / Firefox on loopback pages
+
 PASSWORD = "s3cret Pa55+wörd"  # a space, a plus and a non-ASCII letter: every encoding differs
 CASES = ["/action", "/popup", "/domain", *(f"/script/{how}" for how in SENDERS)]
 

@@ -34,6 +34,8 @@ from awscli_saml_sso.errors import ExitCode
 from awscli_saml_sso.options import Answers, IdpOptions
 from awscli_saml_sso.sources.browser import origin_guard
 
+pytestmark = pytest.mark.browser  # real Chromium / Firefox on loopback pages
+
 assert short_tmpdir  # a fixture, used by name below
 PASSWORD = USERS["alice"]
 WAYS = ["stdin", "stored"]
