@@ -118,19 +118,19 @@ class Report:
     def _targets(self) -> list[str]:
         rows = [r for rows in self.sections.values() for r in rows if r.target]
         if self.login is not None:
-            at = next((i for i, r in enumerate(rows) if r is self.login.rows[0]), len(rows) - 1)
+            at = next((i for i, r in enumerate(rows) if r is self.login.rows[1]), len(rows) - 1)
             rows.insert(at + 1, self.login.versus)
         if not rows:
             return []
         out = ["## Targets", "", "| figure | median | target | met | load (1 min) |", "|---|---:|---|---|---|"]
         for r in rows:
-            value = r.note if r.target.startswith(("≤ 1.2", "≤ 0.85")) else _ms(r.wall.median)
+            value = r.note if r.target.startswith(("≤ 1.2", "≤ 0.85", "≤ 0.25")) else _ms(r.wall.median)
             if r.name.startswith("`--help`") or r.note.startswith("p99"):
                 value = f"{_ms(r.wall.median)} ({r.note})"
             out.append(f"| {r.name} | {value} | {r.target} | {'yes' if r.met else '**no**'} | {r.load} |")
         out.append("")
-        if self.login is not None and not self.login.rows[0].met:
-            tool, floor = self.login.rows
+        if self.login is not None and not self.login.rows[1].met:  # the browser engine's 1.5 s
+            tool, floor = self.login.rows[1], self.login.rows[-1]
             out += [
                 f"The fresh login's 1.5 s target is missed: the floor itself (same Chromium, driver and "
                 f"form, nothing else) took {_ms(floor.wall.median)} median (min {_ms(floor.wall.low)}) in "

@@ -529,17 +529,19 @@ def all_roles(tools: Tools, stack: StackInfo, runs: int, tmp: Path, saml_respons
 
 def memory(tools: Tools, stack: StackInfo, runs: int, tmp: Path) -> list[tuple[str, measure.Memory]]:
     out = []
-    for label, make in (
-        ("awscli_saml_sso, fresh login over plain HTTP (default engine)", lambda i: login_argv(tools, stack)),
+    for label_index, (label, make) in enumerate(
         (
-            "awscli_saml_sso, fresh headless login (--engine browser)",
-            lambda i: login_argv(tools, stack, "--engine", "browser"),
-        ),
-        ("floor script", lambda i: floor_argv(tools, stack, tmp / f"mem-{i}.ini")),
+            ("awscli_saml_sso, fresh login over plain HTTP (default engine)", lambda i: login_argv(tools, stack)),
+            (
+                "awscli_saml_sso, fresh headless login (--engine browser)",
+                lambda i: login_argv(tools, stack, "--engine", "browser"),
+            ),
+            ("floor script", lambda i: floor_argv(tools, stack, tmp / f"mem-{i}.ini")),
+        )
     ):
         samples = []
         for index in range(runs):
-            env = private_env(tmp / f"home-mem-{label[:5]}-{index}")
+            env = private_env(tmp / f"home-mem-{label_index}-{index}")  # each program a HOME of its own
             result, mem = measure.run_with_memory(make(index), env, PASSWORD)
             if result.returncode != 0:
                 raise RuntimeError(f"{label} failed: {result.stderr.decode(errors='replace')[-800:]}")
