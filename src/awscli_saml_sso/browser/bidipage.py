@@ -30,13 +30,13 @@ from awscli_saml_sso.browser.cdp import CdpError
 from awscli_saml_sso.browser.pageapi import CSS_SELECTOR
 from awscli_saml_sso.browser.pagedriver import (
     _FOCUS,
-    _HAS_FOCUS,
     CALL_TIMEOUT,
     EL,
     ORIGIN_TIMEOUT,
     WRAP,
     FocusLost,
     _revive,
+    ensure_focus,
 )
 
 SANDBOX = "awscli-saml-sso"
@@ -68,14 +68,7 @@ class Element(WebElement):
             super().send_keys(char)
 
     def _ensure_focus(self) -> None:
-        if self._call(_HAS_FOCUS):
-            return
-        self._call(_FOCUS)  # once more: a page may move the focus while it settles
-        if not self._call(_HAS_FOCUS):
-            raise FocusLost(
-                "stopped typing: something on the page took the keyboard focus away from the field",
-                hint="the page (or a frame in it) may be trying to catch what is typed; log in with --show-browser",
-            )
+        ensure_focus(self._call)
 
 
 class _SwitchTo:

@@ -165,6 +165,20 @@ class FocusLost(BrowserError):
     """The keyboard focus left the element being typed into: nothing more was typed."""
 
 
+def ensure_focus(call: Callable[[str], Any]) -> None:
+    """Before a key: the element (``call`` runs a function on it, in our world) holds the focus in
+    a focused frame; refocused once; else :class:`FocusLost` and nothing more is typed. The
+    Chromium driver's and Firefox's sandbox driver's elements share it."""
+    if call(_HAS_FOCUS):
+        return
+    call(_FOCUS)  # once more: a page may move the focus while it settles
+    if not call(_HAS_FOCUS):
+        raise FocusLost(
+            "stopped typing: something on the page took the keyboard focus away from the field",
+            hint="the page (or a frame in it) may be trying to catch what is typed; log in with --show-browser",
+        )
+
+
 class Element:
     """A DOM node in the page: a remote object id in one session, in one frame."""
 
@@ -218,14 +232,7 @@ class Element:
                 self._driver.connection.send("Input.dispatchKeyEvent", up, page)
 
     def _ensure_focus(self) -> None:
-        if self._call(_HAS_FOCUS):
-            return
-        self._call(_FOCUS)  # once more: a page may move the focus while it settles
-        if not self._call(_HAS_FOCUS):
-            raise FocusLost(
-                "stopped typing: something on the page took the keyboard focus away from the field",
-                hint="the page (or a frame in it) may be trying to catch what is typed; log in with --show-browser",
-            )
+        ensure_focus(self._call)
 
     def clear(self) -> None:
         self._call(_CLEAR)

@@ -11,6 +11,7 @@ from awscli_saml_sso.browser import decide, page_js
 from awscli_saml_sso.browser.request import BrowserLogin
 from awscli_saml_sso.defaults import SHOW
 from awscli_saml_sso.errors import BrowserError
+from awscli_saml_sso.options import Answers, BrowserOptions, IdpOptions
 
 
 def follow_windows(driver: Any, known: set[str]) -> set[str]:
@@ -74,16 +75,29 @@ def browser_gone(exc: Exception) -> bool:
 
 def settings_of(login: BrowserLogin, stuck_after: float, attended: bool = False) -> decide.Settings:
     """What decide needs to know of the person's options (never a secret, only whether one is at hand)."""
-    idp, answers = login.idp, login.answers
+    return settings(
+        login.idp, login.answers, login.browser, login.confirm is not None, stuck_after=stuck_after, attended=attended
+    )
+
+
+def settings(
+    idp: IdpOptions,
+    answers: Answers,
+    browser: BrowserOptions,
+    can_ask: bool = False,
+    stuck_after: float = decide.STUCK_AFTER,
+    attended: bool = False,
+) -> decide.Settings:
+    """The same from the option groups: the plain-HTTP engine asks the same decide()."""
     return decide.Settings(
         username=idp.username,
         mfa_method=idp.mfa_method,
         prefer_code=bool(idp.prefer_code),
         has_password=answers.password is not None,
         has_code=answers.mfa_code is not None,
-        show=login.browser.mode == SHOW,
-        can_ask=login.confirm is not None,
-        remember_me=login.browser.profile_dir is not None,
+        show=browser.mode == SHOW,
+        can_ask=can_ask,
+        remember_me=browser.profile_dir is not None,
         stuck_after=stuck_after,
         app=idp.app,
         attended=attended,

@@ -32,6 +32,7 @@ class HttpSource(SamlSource):
 
     def obtain(self, ui: SourceUI, started: Callable[[], None] | None = None) -> str:
         from awscli_saml_sso import cookiestore
+        from awscli_saml_sso.browser import reading
         from awscli_saml_sso.sources import httpengine
         from awscli_saml_sso.sources.browser import BrowserSource, origin_guard
         from awscli_saml_sso.sources.webclient import WebClient, new_jar
@@ -50,7 +51,7 @@ class HttpSource(SamlSource):
             username=opts.idp.username,
             password=opts.answers.password,
             mfa_code=opts.answers.mfa_code,
-            settings=settings_for(opts),
+            settings=reading.settings(opts.idp, opts.answers, opts.browser),
             check_origin=origin_guard(opts.idp, opts.answers, ui),
             status=ui.status,
             timeout=opts.browser.timeout,
@@ -75,22 +76,6 @@ class HttpSource(SamlSource):
         if stored is not None:
             cookiestore.save(stored, jar)
         return value
-
-
-def settings_for(opts: LoginOptions):  # -> decide.Settings
-    """What the page model needs of the options over HTTP (no window, no terminal hand-over)."""
-    from awscli_saml_sso.browser import decide
-
-    idp, answers = opts.idp, opts.answers
-    return decide.Settings(
-        username=idp.username,
-        mfa_method=idp.mfa_method,
-        prefer_code=bool(idp.prefer_code),
-        has_password=answers.password is not None,
-        has_code=answers.mfa_code is not None,
-        remember_me=opts.browser.profile_dir is not None,
-        app=idp.app,
-    )
 
 
 def _handoff(need, jar):

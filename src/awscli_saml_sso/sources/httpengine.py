@@ -202,26 +202,18 @@ class HttpLogin:
         return value in self.secrets
 
     def _value(self, what: str) -> str:
+        """The answer decide asked to type (it fails first when the person gave none)."""
         if what == "username":
-            if not self.request.username:
-                raise BrowserError(
-                    "the IdP asks for a username but none was given",
-                    hint="pass --username, or log in yourself with --use-browser",
-                )
+            assert self.request.username  # decide fails first without one
             return self.request.username
         if what == "password":
             if self._password is None:
-                if self.request.password is None:
-                    raise BrowserError(
-                        "the IdP asks for a password but none was given",
-                        hint="pass --password-stdin or use a stored IdP",
-                    )
+                assert self.request.password is not None  # decide fails first without one
                 self.request.status("the IdP asks for the password")
                 self._password = self.request.password()
                 self.secrets.append(self._password)
             return self._password
-        if self.request.mfa_code is None:
-            raise BrowserError("the IdP asks for a one-time code", hint="pass --mfa-code")
+        assert self.request.mfa_code is not None  # decide fails first without one
         code = self.request.mfa_code().strip()
         self.secrets.append(code)
         return code

@@ -197,16 +197,8 @@ def _proxy_for(url: str, environ: dict[str, str] | None) -> str | None:
 
 
 def _bypassed(host: str, no_proxy: str) -> bool:
-    host = host.lower().strip("[]")
-    for entry in (e.strip().lower() for e in no_proxy.split(",")):
-        if not entry:
-            continue
-        if entry == "*":
-            return True
-        entry = entry.split(":")[0].lstrip(".") if not entry.startswith("[") else entry.strip("[]")
-        if host == entry or host.endswith("." + entry):
-            return True
-    return False
+    """``NO_PROXY`` as Python's own urllib reads it (names, ``.domain`` suffixes, ``*``)."""
+    return bool(no_proxy) and bool(urllib.request.proxy_bypass_environment(host, {"no": no_proxy}))
 
 
 def _reason(exc: BaseException) -> str:
